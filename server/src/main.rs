@@ -1,0 +1,67 @@
+//! Starts the server: logging, configuration, listener, then [`server::run`] until Ctrl-C or SIGTERM.
+
+use std::process::ExitCode;
+
+use server::{AppState, Config};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")),
+        )
+        .init();
+
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            tracing::error!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match TcpListener::bind(config.addr()).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::error!("cannot listen on {}: {error}", config.addr());
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!("app listening on http://{}", config.addr());
+
+    match server::run(listener, AppState::new(config), shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("server stopped: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on Ctrl-C, or on SIGTERM where there is one (how `cargo leptos watch` and container
+/// runtimes stop the server).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        // Without a Ctrl-C handler the server still stops on SIGTERM, so a failure here is not fatal.
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,5 @@
+//! Integration tests of the server: the whole router, in-process or on a real socket.
+
+mod health;
+mod helpers;
+mod pages;

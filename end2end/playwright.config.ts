@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { defineConfig, devices } from '@playwright/test';
+
+const baseURL = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3000';
+
+// The distribution's Chromium where there is one (`cargo xtask test` installs it on Debian and
+// Ubuntu, where Playwright cannot always download its own); elsewhere Playwright's bundled browser.
+const systemChromium =
+  process.env.CHROMIUM_PATH ??
+  ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: true,
+  forbidOnly: !!process.env.CI,
+  workers: process.env.CI ? 2 : undefined,
+  reporter: 'list',
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        launchOptions: {
+          executablePath: systemChromium,
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    // `cargo xtask test` builds the site first and names the built binary here; on its own,
+    // `npx playwright test` builds and serves with cargo-leptos (or reuses a running `cargo leptos watch`).
+    command: process.env.E2E_SERVER_COMMAND ?? 'cargo leptos serve',
+    cwd: '..',
+    url: baseURL,
+    reuseExistingServer: !process.env.CI,
+    timeout: 10 * 60_000,
+    stdout: 'pipe',
+  },
+});

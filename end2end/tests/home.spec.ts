@@ -1,0 +1,34 @@
+import { expect, test } from './fixtures/test';
+
+test('the home page arrives rendered by the server', async ({ request }) => {
+  const response = await request.get('/');
+
+  expect(response.status()).toBe(200);
+  expect(response.headers()['content-type']).toContain('text/html');
+  const html = await response.text();
+  expect(html).toContain('<h1>Leptos + Supabase Auth</h1>');
+  expect(html).toMatch(/Up · version \d+\.\d+\.\d+ · running for \d+ s/);
+});
+
+test('the home page hydrates', async ({ homePage }) => {
+  await homePage.goto();
+
+  await homePage.expectHydrated();
+  await expect(homePage.heading).toHaveText('Leptos + Supabase Auth');
+});
+
+test('checking the server again makes a round trip to the server function', async ({ homePage }) => {
+  await homePage.goto();
+  await homePage.expectHydrated();
+  await expect(homePage.checks).toHaveAttribute('data-checks', '0');
+
+  const response = await homePage.checkServer();
+
+  expect(response.status()).toBe(200);
+  const health = (await response.json()) as { version: string; uptime_secs: number };
+  await expect(homePage.healthStatus).toHaveText(
+    `Up · version ${health.version} · running for ${health.uptime_secs} s`,
+  );
+  await expect(homePage.checks).toHaveAttribute('data-checks', '1');
+  await expect(homePage.page).toHaveURL('/');
+});

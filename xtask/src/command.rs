@@ -1,0 +1,129 @@
+//! Running external programs with the environment the tasks need.
+
+use std::{
+    env,
+    ffi::{OsStr, OsString},
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+};
+
+/// The workspace root: the parent of this crate's directory.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// A command about to run, printed before it starts.
+pub struct Cmd {
+    inner: Command,
+}
+
+/// A program run in the workspace root with cargo's install directory first on `PATH`, so tools
+/// installed by `cargo install` are found even when that directory is not on the user's `PATH`.
+pub fn program(name: impl AsRef<OsStr>) -> Cmd {
+    let mut inner = Command::new(name);
+    inner
+        .current_dir(workspace_root())
+        .env("PATH", search_path());
+    Cmd { inner }
+}
+
+/// The cargo that runs this task (so toolchain overrides apply), or `cargo` from `PATH`.
+pub fn cargo() -> Cmd {
+    program(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// `PATH` with cargo's `bin` directory in front.
+fn search_path() -> OsString {
+    let cargo_bin = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+        .map(|home| home.join("bin"));
+    let rest = env::var_os("PATH").unwrap_or_default();
+    let dirs = cargo_bin.into_iter().chain(env::split_paths(&rest));
+    env::join_paths(dirs).unwrap_or(rest)
+}
+
+impl Cmd {
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.inner.args(args);
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
+        self.inner.env(key, value);
+        self
+    }
+
+    /// Runs in `dir`, relative to the workspace root.
+    pub fn dir(mut self, dir: &str) -> Self {
+        self.inner.current_dir(workspace_root().join(dir));
+        self
+    }
+
+    /// Runs to completion with inherited output; an error names the command and its exit status.
+    pub fn run(mut self) -> Result<(), String> {
+        eprintln!("$ {}", self.display());
+        let status = self
+            .inner
+            .status()
+            .map_err(|error| format!("cannot start `{}`: {error}", self.display()))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`{}` failed ({status})", self.display()))
+        }
+    }
+
+    /// Runs to completion, echoing its standard output and handing each line to `on_line`.
+    pub fn run_reading_lines(mut self, mut on_line: impl FnMut(&str)) -> Result<(), String> {
+        eprintln!("$ {}", self.display());
+        let mut child = self
+            .inner
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("cannot start `{}`: {error}", self.display()))?;
+        let stdout = child.stdout.take().expect("stdout was piped");
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            on_line(&line);
+        }
+        let status = child
+            .wait()
+            .map_err(|error| format!("`{}` did not finish: {error}", self.display()))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`{}` failed ({status})", self.display()))
+        }
+    }
+
+    /// Runs quietly and returns its trimmed standard output, or `None` when it cannot start or fails.
+    pub fn output(mut self) -> Option<String> {
+        let output = self.inner.stderr(Stdio::null()).output().ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    }
+
+    fn display(&self) -> String {
+        let program = Path::new(self.inner.get_program())
+            .file_name()
+            .unwrap_or(self.inner.get_program())
+            .to_string_lossy()
+            .into_owned();
+        self.inner.get_args().fold(program, |line, arg| {
+            format!("{line} {}", arg.to_string_lossy())
+        })
+    }
+}

@@ -1,0 +1,53 @@
+//! Project automation, run as `cargo xtask <command>` (an alias in `.cargo/config.toml`).
+//!
+//! - `cargo xtask dev`: installs what is missing, then runs `cargo leptos watch`.
+//! - `cargo xtask test`: installs what is missing, then runs every check and test and prints a
+//!   summary line.
+//! - `cargo xtask setup`: only installs what is missing.
+//!
+//! It has no dependencies so that it compiles in seconds on a fresh machine.
+
+mod command;
+mod report;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  dev     install what is missing, then run the app with live reload (cargo leptos watch)
+  test    install what is missing, then run formatting, lints, Rust tests and Playwright tests
+  setup   install what is missing and stop";
+
+fn main() -> ExitCode {
+    let Some(task) = std::env::args().nth(1) else {
+        eprintln!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let result = match task.as_str() {
+        "dev" => dev(),
+        "test" => test::run(),
+        "setup" => tools::ensure_all(tools::Purpose::Test),
+        "-h" | "--help" | "help" => {
+            eprintln!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the app with live reload on the tools `setup` installs.
+fn dev() -> Result<(), String> {
+    tools::ensure_all(tools::Purpose::Dev)?;
+    command::cargo().args(["leptos", "watch"]).run()
+}

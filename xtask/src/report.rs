@@ -1,0 +1,201 @@
+//! The record of a `cargo xtask test` run: each step's outcome and time, the tests counted from the
+//! runners' own summary lines, and the closing table.
+
+use std::time::{Duration, Instant};
+
+use crate::command::Cmd;
+
+/// A test runner whose summary lines can be counted.
+#[derive(Clone, Copy, Debug)]
+pub enum Runner {
+    /// `test result: ok. 5 passed; 0 failed; …`, once per test binary.
+    CargoTest,
+    /// `  3 passed (4.2s)` and `  1 failed` from Playwright's `list` reporter.
+    Playwright,
+}
+
+impl Runner {
+    /// The (passed, failed) counts one output line adds.
+    fn counts(self, line: &str) -> (u32, u32) {
+        match self {
+            Runner::CargoTest => line
+                .strip_prefix("test result: ")
+                .map(|rest| (count_before(rest, " passed"), count_before(rest, " failed")))
+                .unwrap_or_default(),
+            Runner::Playwright => {
+                let line = line.trim();
+                let Some((number, rest)) = line.split_once(' ') else {
+                    return (0, 0);
+                };
+                let Ok(number) = number.parse() else {
+                    return (0, 0);
+                };
+                if rest.starts_with("passed") {
+                    (number, 0)
+                } else if rest.starts_with("failed") || rest.starts_with("flaky") {
+                    (0, number)
+                } else {
+                    (0, 0)
+                }
+            }
+        }
+    }
+}
+
+/// The number right before `label` in `text`, or 0.
+fn count_before(text: &str, label: &str) -> u32 {
+    text.split_once(label)
+        .and_then(|(before, _)| before.rsplit([' ', '.', ';']).next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or(0)
+}
+
+enum Outcome {
+    Passed,
+    Failed,
+    Skipped(&'static str),
+}
+
+struct Step {
+    name: &'static str,
+    outcome: Outcome,
+    time: Duration,
+    /// Tests counted from the runner's output; `None` for a step that is a single check.
+    tests: Option<(u32, u32)>,
+}
+
+/// The steps run so far.
+#[derive(Default)]
+pub struct Report {
+    steps: Vec<Step>,
+}
+
+impl Report {
+    /// Runs a step that is one check; returns whether it passed.
+    pub fn check(&mut self, name: &'static str, command: Cmd) -> bool {
+        let started = Instant::now();
+        let passed = report_error(command.run());
+        self.push(name, passed, started, None);
+        passed
+    }
+
+    /// Runs a test suite, counting its tests.
+    pub fn tests(&mut self, name: &'static str, runner: Runner, command: Cmd) {
+        let started = Instant::now();
+        let (mut passed, mut failed) = (0, 0);
+        let ok = report_error(command.run_reading_lines(|line| {
+            let (p, f) = runner.counts(line);
+            passed += p;
+            failed += f;
+        }));
+        self.push(name, ok, started, Some((passed, failed)));
+    }
+
+    /// Records a step that could not run.
+    pub fn skip(&mut self, name: &'static str, why: &'static str) {
+        self.steps.push(Step {
+            name,
+            outcome: Outcome::Skipped(why),
+            time: Duration::ZERO,
+            tests: None,
+        });
+    }
+
+    fn push(&mut self, name: &'static str, ok: bool, started: Instant, tests: Option<(u32, u32)>) {
+        let outcome = if ok { Outcome::Passed } else { Outcome::Failed };
+        let time = started.elapsed();
+        self.steps.push(Step {
+            name,
+            outcome,
+            time,
+            tests,
+        });
+    }
+
+    /// True when no step failed or was skipped.
+    pub fn all_passed(&self) -> bool {
+        self.steps
+            .iter()
+            .all(|step| matches!(step.outcome, Outcome::Passed))
+    }
+
+    /// Prints one line per step, then `summary: N passed, M failed`, counting each test of a suite
+    /// and each other step as one. A suite that failed without a failing test (it did not compile,
+    /// say) counts as one failure, and so does a skipped step.
+    pub fn print(&self) {
+        let (mut passed, mut failed) = (0, 0);
+        eprintln!("\ncargo xtask test");
+        for step in &self.steps {
+            let (label, detail) = match (&step.outcome, step.tests) {
+                (Outcome::Passed, None) => ("ok", String::new()),
+                (Outcome::Failed, None) => ("FAILED", String::new()),
+                (Outcome::Skipped(why), _) => ("SKIPPED", format!(" ({why})")),
+                (outcome, Some((p, f))) => {
+                    let label = if matches!(outcome, Outcome::Passed) {
+                        "ok"
+                    } else {
+                        "FAILED"
+                    };
+                    (label, format!(" ({p} passed, {f} failed)"))
+                }
+            };
+            eprintln!(
+                "  {label:<8}{:<28}{:>8.1} s{detail}",
+                step.name,
+                step.time.as_secs_f64()
+            );
+            match (&step.outcome, step.tests) {
+                (Outcome::Passed, None) => passed += 1,
+                (Outcome::Failed | Outcome::Skipped(_), None) => failed += 1,
+                (Outcome::Failed, Some((p, 0))) => (passed, failed) = (passed + p, failed + 1),
+                (_, Some((p, f))) => (passed, failed) = (passed + p, failed + f),
+            }
+        }
+        // Alone on the last line, in the form CI systems read.
+        println!("summary: {passed} passed, {failed} failed");
+    }
+}
+
+/// Prints a step's error; returns whether it succeeded.
+fn report_error(result: Result<(), String>) -> bool {
+    match result {
+        Ok(()) => true,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_test_summary_lines_are_counted() {
+        let line = "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.17s";
+
+        assert_eq!(Runner::CargoTest.counts(line), (3, 2));
+    }
+
+    #[test]
+    fn cargo_test_lines_that_are_not_summaries_count_nothing() {
+        let line = "test pages::home_page_passed_and_failed ... ok";
+
+        assert_eq!(Runner::CargoTest.counts(line), (0, 0));
+    }
+
+    #[test]
+    fn playwright_summary_lines_are_counted() {
+        assert_eq!(Runner::Playwright.counts("  3 passed (4.2s)"), (3, 0));
+        assert_eq!(Runner::Playwright.counts("  1 failed"), (0, 1));
+        assert_eq!(Runner::Playwright.counts("  2 flaky"), (0, 2));
+    }
+
+    #[test]
+    fn playwright_test_lines_count_nothing() {
+        let line = "  ✓  1 [chromium] › tests/home.spec.ts:3:5 › the home page hydrates (1.2s)";
+
+        assert_eq!(Runner::Playwright.counts(line), (0, 0));
+    }
+}

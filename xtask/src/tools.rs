@@ -1,0 +1,146 @@
+//! Installs the tools the tasks need, each only when it is missing, so a second run spends
+//! well under a second here.
+
+use std::{env, fs, path::Path};
+
+use crate::command::{cargo, program, workspace_root};
+
+/// cargo-leptos 0.3.11 needs a newer rustc than many machines have; 0.3.10 builds on 1.88.
+const CARGO_LEPTOS_VERSION: &str = "0.3.10";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Where Debian and Ubuntu put their Chromium.
+const SYSTEM_CHROMIUM: [&str; 2] = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+
+/// What the tools are for: running the app needs fewer than testing it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `cargo leptos watch`.
+    Dev,
+    /// Everything `cargo xtask test` runs, including Playwright and its browser.
+    Test,
+}
+
+/// Installs every missing tool `purpose` needs.
+pub fn ensure_all(purpose: Purpose) -> Result<(), String> {
+    ensure_wasm_target()?;
+    ensure_cargo_leptos()?;
+    ensure_wasm_bindgen()?;
+    if purpose == Purpose::Test {
+        ensure_npm_packages()?;
+        ensure_chromium()?;
+    }
+    Ok(())
+}
+
+fn ensure_wasm_target() -> Result<(), String> {
+    let installed = program("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .ok_or("rustup is needed to add the WASM target: see https://rustup.rs")?;
+    if installed.lines().any(|target| target == WASM_TARGET) {
+        return Ok(());
+    }
+    program("rustup").args(["target", "add", WASM_TARGET]).run()
+}
+
+fn ensure_cargo_leptos() -> Result<(), String> {
+    let wanted = format!("cargo-leptos {CARGO_LEPTOS_VERSION}");
+    if cargo().args(["leptos", "--version"]).output().as_deref() == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    eprintln!("installing {wanted} (a one-time build of a few minutes)");
+    cargo()
+        .args([
+            "install",
+            "cargo-leptos",
+            "--locked",
+            "--version",
+            CARGO_LEPTOS_VERSION,
+        ])
+        .run()
+}
+
+/// The CLI must match the `wasm-bindgen` library exactly, so its version is read from Cargo.lock.
+fn ensure_wasm_bindgen() -> Result<(), String> {
+    let version = locked_version("wasm-bindgen")?;
+    let wanted = format!("wasm-bindgen {version}");
+    if program("wasm-bindgen")
+        .args(["--version"])
+        .output()
+        .as_deref()
+        == Some(wanted.as_str())
+    {
+        return Ok(());
+    }
+    eprintln!("installing wasm-bindgen-cli {version}");
+    // Not `--locked`: the CLI's own lock file can require a newer rustc than this crate's bounds do.
+    cargo()
+        .args(["install", "wasm-bindgen-cli", "--version", &version])
+        .run()
+}
+
+/// The version of `package` that Cargo.lock pins.
+fn locked_version(package: &str) -> Result<String, String> {
+    let lock = fs::read_to_string(workspace_root().join("Cargo.lock"))
+        .map_err(|error| format!("cannot read Cargo.lock: {error}"))?;
+    let name_line = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    lines
+        .by_ref()
+        .find(|line| *line == name_line)
+        .and_then(|_| lines.next())
+        .and_then(|line| line.strip_prefix("version = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("Cargo.lock has no `{package}` package"))
+}
+
+/// `npm ci` in `end2end/`, when `node_modules` is missing or older than the lock file.
+fn ensure_npm_packages() -> Result<(), String> {
+    if program("npm").args(["--version"]).output().is_none() {
+        return Err("Node.js and npm are needed for the Playwright tests \
+                    (Debian/Ubuntu: sudo apt-get install -y nodejs npm)"
+            .into());
+    }
+    let end2end = workspace_root().join("end2end");
+    let installed = modified(&end2end.join("node_modules/.package-lock.json"));
+    let locked = modified(&end2end.join("package-lock.json"));
+    match (installed, locked) {
+        (Some(installed), Some(locked)) if installed >= locked => Ok(()),
+        _ => program("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .dir("end2end")
+            .run(),
+    }
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    fs::metadata(path).and_then(|meta| meta.modified()).ok()
+}
+
+/// The distribution's Chromium where apt can install it; Playwright's own browser elsewhere.
+fn ensure_chromium() -> Result<(), String> {
+    if env::var_os("CHROMIUM_PATH").is_some()
+        || SYSTEM_CHROMIUM.iter().any(|path| Path::new(path).exists())
+    {
+        return Ok(());
+    }
+    if program("apt-get").args(["--version"]).output().is_none() {
+        return program("npx")
+            .args(["playwright", "install", "chromium"])
+            .dir("end2end")
+            .run();
+    }
+    if program("id").args(["-u"]).output().as_deref() != Some("0") {
+        return Err(
+            "Chromium is missing. Install it, then run this command again:\n    \
+                    sudo apt-get update && sudo apt-get install -y chromium"
+                .into(),
+        );
+    }
+    program("apt-get").args(["update"]).run()?;
+    program("apt-get")
+        .args(["install", "-y", "chromium"])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .run()
+}

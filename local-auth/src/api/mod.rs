@@ -1,0 +1,178 @@
+//! The REST API under `/auth/v1`, one module per group of endpoints, and the input rules they share.
+
+mod logout;
+mod meta;
+mod otp;
+mod signup;
+mod token;
+mod user;
+mod verify;
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use crate::{
+    error::{ApiError, ApiResult, ErrorCode},
+    state::AppState,
+};
+
+/// The API routes, relative to `/auth/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(meta::health))
+        .route("/settings", get(meta::settings))
+        .route("/.well-known/jwks.json", get(meta::jwks))
+        .route("/signup", post(signup::signup))
+        .route("/token", post(token::token))
+        .route(
+            "/verify",
+            get(verify::verify_link).post(verify::verify_code),
+        )
+        .route("/otp", post(otp::otp))
+        .route("/magiclink", post(otp::magiclink))
+        .route("/recover", post(otp::recover))
+        .route("/resend", post(otp::resend))
+        .route("/user", get(user::get_user).put(user::update_user))
+        .route("/reauthenticate", get(user::reauthenticate))
+        .route("/logout", post(logout::logout))
+}
+
+/// The `redirect_to` query parameter most endpoints accept.
+#[derive(Debug, Default, Deserialize)]
+pub struct RedirectQuery {
+    /// Where email links lead after verification.
+    pub redirect_to: Option<String>,
+}
+
+/// A PKCE challenge as sent with a request: both parts or neither.
+#[derive(Debug, Default, Deserialize)]
+pub struct PkceParams {
+    /// base64url(SHA-256(verifier)) for `s256`, or the verifier itself for `plain`.
+    pub code_challenge: Option<String>,
+    /// `s256` or `plain`, case-insensitive.
+    pub code_challenge_method: Option<String>,
+}
+
+/// A validated PKCE challenge.
+pub struct Pkce {
+    /// The challenge.
+    pub challenge: String,
+    /// `s256` or `plain`.
+    pub method: &'static str,
+}
+
+impl PkceParams {
+    /// The challenge when the request starts a PKCE flow; `validation_failed` when malformed.
+    pub fn validate(&self) -> ApiResult<Option<Pkce>> {
+        let challenge = self.code_challenge.as_deref().filter(|c| !c.is_empty());
+        let method = self
+            .code_challenge_method
+            .as_deref()
+            .filter(|m| !m.is_empty());
+        match (challenge, method) {
+            (None, None) => Ok(None),
+            (Some(challenge), Some(method)) => {
+                let method = match method.to_ascii_lowercase().as_str() {
+                    "s256" => "s256",
+                    "plain" => "plain",
+                    _ => return Err(ApiError::validation("Code challenge method not supported")),
+                };
+                let valid = (43..=128).contains(&challenge.len())
+                    && challenge
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b"-._~".contains(&c));
+                if !valid {
+                    return Err(ApiError::validation(
+                        "code challenge has to be between 43 and 128 characters, using only [A-Za-z0-9-._~]",
+                    ));
+                }
+                Ok(Some(Pkce {
+                    challenge: challenge.to_owned(),
+                    method,
+                }))
+            }
+            _ => Err(ApiError::validation(
+                "PKCE flow requires code_challenge_method and code_challenge",
+            )),
+        }
+    }
+}
+
+/// Trims and lowercases an email address; `validation_failed` when it is not one.
+pub fn validate_email(email: &str) -> ApiResult<String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 255
+        && !email.contains(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if valid {
+        Ok(email)
+    } else {
+        Err(ApiError::validation(
+            "Unable to validate email address: invalid format",
+        ))
+    }
+}
+
+/// Checks a new password against the configured rules: 422 `weak_password` with reasons.
+pub fn validate_password(state: &AppState, password: &str) -> ApiResult<()> {
+    let minimum = state.config.minimum_password_length;
+    if password.chars().count() < minimum {
+        let mut error = ApiError::unprocessable(
+            ErrorCode::WeakPassword,
+            format!("Password should be at least {minimum} characters."),
+        );
+        error.weak_password_reasons = vec!["length"];
+        return Err(error);
+    }
+    // bcrypt ignores everything past 72 bytes, so longer passwords would be silently truncated.
+    if password.len() > 72 {
+        return Err(ApiError::unprocessable(
+            ErrorCode::ValidationFailed,
+            "Password cannot be longer than 72 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Hashes a password with bcrypt off the async threads.
+pub async fn hash_password(state: &AppState, password: String) -> ApiResult<String> {
+    let cost = state.config.bcrypt_cost;
+    tokio::task::spawn_blocking(move || bcrypt::hash(password, cost))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+/// Checks a password against a stored hash off the async threads. With no hash (unknown user or a
+/// user without a password) it still spends the time of one check, so timing reveals nothing.
+pub async fn password_matches(password: String, hash: Option<String>) -> ApiResult<bool> {
+    // A valid cost-10 hash of a random string: the stand-in when there is nothing to compare.
+    const DECOY: &str = "$2b$10$wK5r6v8o1Q2bQ7a9m3cT4uQm8F5cX0rZ1pJ6s7dL2kH3gN4fV5eWa";
+    let known = hash.is_some();
+    let hash = hash.unwrap_or_else(|| DECOY.to_owned());
+    let matches =
+        tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
+            .await
+            .map_err(ApiError::internal)?;
+    Ok(known && matches)
+}
+
+/// 429 when the last mail of this kind went out less than `email_max_frequency` seconds ago.
+pub fn check_email_frequency(state: &AppState, last_sent: Option<&str>) -> ApiResult<()> {
+    let frequency = i64::try_from(state.config.email_max_frequency).unwrap_or(i64::MAX);
+    match crate::time::seconds_since(last_sent) {
+        Some(elapsed) if elapsed < frequency => Err(ApiError::email_rate_limited(
+            u64::try_from(frequency - elapsed).unwrap_or(1),
+        )),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,172 @@
+//! `POST /signup`: email and password sign-up, with email confirmation unless it is turned off.
+
+use axum::{
+    Json,
+    extract::{Query, State},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{
+    PkceParams, RedirectQuery, check_email_frequency, hash_password, validate_email,
+    validate_password,
+};
+use crate::{
+    error::{ApiError, ApiResult, ErrorCode},
+    extract::ApiJson,
+    mail::{self, Message, Template},
+    redirect, sessions,
+    state::AppState,
+    store,
+    time::now_rfc3339,
+};
+
+/// The body of `/signup`.
+#[derive(Debug, Deserialize)]
+pub struct SignupParams {
+    email: Option<String>,
+    phone: Option<String>,
+    password: Option<String>,
+    data: Option<Value>,
+    #[serde(flatten)]
+    pkce: PkceParams,
+}
+
+/// Signs a user up: a session when confirmations are off, otherwise the user and a confirmation mail.
+pub async fn signup(
+    State(state): State<AppState>,
+    Query(query): Query<RedirectQuery>,
+    ApiJson(params): ApiJson<SignupParams>,
+) -> ApiResult<Json<Value>> {
+    let config = &state.config;
+    if !config.enable_signup {
+        return Err(ApiError::unprocessable(
+            ErrorCode::SignupDisabled,
+            "Signups not allowed for this instance",
+        ));
+    }
+    let email = match (params.email.as_deref(), params.phone.as_deref()) {
+        (Some(email), _) if !email.is_empty() => validate_email(email)?,
+        (_, Some(phone)) if !phone.is_empty() => {
+            return Err(ApiError::unprocessable(
+                ErrorCode::ValidationFailed,
+                "Phone signups are disabled",
+            ));
+        }
+        _ => {
+            return Err(ApiError::unprocessable(
+                ErrorCode::AnonymousProviderDisabled,
+                "Anonymous sign-ins are disabled",
+            ));
+        }
+    };
+    let password = params.password.unwrap_or_default();
+    if password.is_empty() {
+        return Err(ApiError::unprocessable(
+            ErrorCode::ValidationFailed,
+            "Signup requires a valid password",
+        ));
+    }
+    validate_password(&state, &password)?;
+    let pkce = params.pkce.validate()?;
+    let metadata = match params.data {
+        Some(Value::Object(data)) => Value::Object(data),
+        _ => json!({}),
+    };
+    let redirect_to = redirect::resolve(config, query.redirect_to.as_deref());
+    let hash = hash_password(&state, password).await?;
+
+    let mut tx = state.db.write.begin().await?;
+    let user = match store::user_by_email(&mut *tx, &email).await? {
+        Some(existing) if existing.is_confirmed() => {
+            if !config.enable_confirmations {
+                return Err(ApiError::unprocessable(
+                    ErrorCode::UserAlreadyExists,
+                    "User already registered",
+                ));
+            }
+            // Answer as for a new sign-up so the response does not reveal who has an account.
+            return Ok(Json(obfuscated_user(&email, &metadata)));
+        }
+        Some(existing) => {
+            check_email_frequency(&state, existing.confirmation_sent_at.as_deref())?;
+            sqlx::query(
+                "UPDATE users SET encrypted_password = ?, raw_user_meta_data = ?, updated_at = ? WHERE id = ?",
+            )
+            .bind(&hash)
+            .bind(metadata.to_string())
+            .bind(now_rfc3339())
+            .bind(&existing.id)
+            .execute(&mut *tx)
+            .await?;
+            existing
+        }
+        None => {
+            let confirmed = !config.enable_confirmations;
+            store::insert_email_user(&mut tx, &email, Some(&hash), &metadata, confirmed).await?
+        }
+    };
+
+    if !config.enable_confirmations {
+        let session = sessions::start(&state, &mut tx, &user, "password").await?;
+        tx.commit().await?;
+        return Ok(Json(session));
+    }
+
+    if let Some(pkce) = &pkce {
+        store::insert_flow_state(
+            &mut tx,
+            Some(&user.id),
+            "email/signup",
+            &pkce.challenge,
+            pkce.method,
+        )
+        .await?;
+    }
+    let (code, token_hash) = store::issue_one_time_token(
+        &mut tx,
+        &user.id,
+        "confirmation_token",
+        &email,
+        pkce.is_some(),
+    )
+    .await?;
+    let message = Message {
+        template: Template::Confirmation,
+        to: &email,
+        code: &code,
+        token_hash: &token_hash,
+        redirect_to: &redirect_to,
+    };
+    mail::send(&mut tx, config, message).await?;
+    let now = now_rfc3339();
+    sqlx::query("UPDATE users SET confirmation_sent_at = ?, updated_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(&now)
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    let user = store::user_by_id(&mut *tx, &user.id).await?.unwrap_or(user);
+    let body = store::user_json(&mut tx, &user).await?;
+    tx.commit().await?;
+    Ok(Json(body))
+}
+
+/// What a repeated sign-up of a confirmed address answers: a plausible new user that does not exist.
+fn obfuscated_user(email: &str, metadata: &Value) -> Value {
+    let now = now_rfc3339();
+    json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "aud": "authenticated",
+        "role": "authenticated",
+        "email": email,
+        "phone": "",
+        "confirmation_sent_at": now,
+        "app_metadata": { "provider": "email", "providers": ["email"] },
+        "user_metadata": metadata,
+        "identities": [],
+        "created_at": now,
+        "updated_at": now,
+        "is_anonymous": false,
+    })
+}

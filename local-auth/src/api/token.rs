@@ -1,0 +1,274 @@
+//! `POST /token?grant_type=password|refresh_token|pkce`.
+
+use axum::{
+    Json,
+    extract::{Query, State},
+};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{password_matches, validate_email};
+use crate::{
+    crypto::{constant_time_eq, pkce_s256},
+    error::{ApiError, ApiResult, ErrorCode},
+    extract::ApiJson,
+    sessions,
+    state::AppState,
+    store::{self, FlowState, RefreshToken, Session},
+    time::{now_rfc3339, parse_rfc3339},
+};
+
+/// How long a PKCE auth code stays valid, in seconds.
+const FLOW_STATE_EXPIRY: i64 = 300;
+
+/// The query of `/token`.
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    grant_type: Option<String>,
+}
+
+/// The body of `/token`, for every grant.
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenParams {
+    grant_type: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    password: Option<String>,
+    refresh_token: Option<String>,
+    auth_code: Option<String>,
+    code_verifier: Option<String>,
+}
+
+/// Dispatches on `grant_type` (query first, then body).
+pub async fn token(
+    State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
+    ApiJson(params): ApiJson<TokenParams>,
+) -> ApiResult<Json<Value>> {
+    let grant = query
+        .grant_type
+        .clone()
+        .or_else(|| params.grant_type.clone());
+    let session = match grant.as_deref() {
+        Some("password") => password_grant(&state, params).await?,
+        Some("refresh_token") => refresh_grant(&state, params).await?,
+        Some("pkce") => pkce_grant(&state, params).await?,
+        _ => {
+            return Err(ApiError::bad_request(
+                ErrorCode::InvalidCredentials,
+                "unsupported_grant_type",
+            ));
+        }
+    };
+    Ok(Json(session))
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::bad_request(ErrorCode::InvalidCredentials, "Invalid login credentials")
+}
+
+async fn password_grant(state: &AppState, params: TokenParams) -> ApiResult<Value> {
+    let password = params.password.unwrap_or_default();
+    let email = match (params.email.as_deref(), params.phone.as_deref()) {
+        (Some(email), _) if !email.is_empty() => validate_email(email).ok(),
+        (_, Some(phone)) if !phone.is_empty() => None,
+        _ => return Err(ApiError::validation("missing email or phone")),
+    };
+    let user = match &email {
+        Some(email) => store::user_by_email(&state.db.read, email).await?,
+        None => None,
+    };
+    let hash = user
+        .as_ref()
+        .and_then(|user| user.encrypted_password.clone());
+    if !password_matches(password, hash).await? {
+        return Err(invalid_credentials());
+    }
+    let user = user.ok_or_else(invalid_credentials)?;
+    if user.email_confirmed_at.is_none() && state.config.enable_confirmations {
+        return Err(ApiError::bad_request(
+            ErrorCode::EmailNotConfirmed,
+            "Email not confirmed",
+        ));
+    }
+    if user.is_banned() {
+        return Err(ApiError::bad_request(
+            ErrorCode::UserBanned,
+            "User is banned",
+        ));
+    }
+    let mut tx = state.db.write.begin().await?;
+    let session = sessions::start(state, &mut tx, &user, "password").await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+/// Rotates a refresh token, with upstream's reuse rules. All writes go through one connection, so
+/// concurrent refreshes of one token are serialised here and see each other's results.
+async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value> {
+    let presented = params
+        .refresh_token
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| ApiError::validation("refresh_token required"))?;
+    let mut tx = state.db.write.begin().await?;
+    let token: RefreshToken = sqlx::query_as(
+        "SELECT id, token, user_id, parent, session_id, revoked, updated_at FROM refresh_tokens WHERE token = ?",
+    )
+    .bind(&presented)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| {
+        ApiError::bad_request(
+            ErrorCode::RefreshTokenNotFound,
+            "Invalid Refresh Token: Refresh Token Not Found",
+        )
+    })?;
+    let user = store::user_by_id(&mut *tx, &token.user_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                ErrorCode::RefreshTokenNotFound,
+                "Invalid Refresh Token: Refresh Token Not Found",
+            )
+        })?;
+    if user.is_banned() {
+        return Err(ApiError::bad_request(
+            ErrorCode::UserBanned,
+            "Invalid Refresh Token: User Banned",
+        ));
+    }
+    let session: Session =
+        sqlx::query_as("SELECT id, user_id, aal, not_after, created_at FROM sessions WHERE id = ?")
+            .bind(&token.session_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    ErrorCode::SessionNotFound,
+                    "Invalid Refresh Token: No Valid Session Found",
+                )
+            })?;
+    if parse_rfc3339(session.not_after.as_deref()).is_some_and(|not_after| not_after < Utc::now()) {
+        return Err(ApiError::bad_request(
+            ErrorCode::SessionExpired,
+            "Invalid Refresh Token: Session Expired",
+        ));
+    }
+
+    let mut issued = None;
+    if token.revoked {
+        let active: Option<RefreshToken> = sqlx::query_as(
+            "SELECT id, token, user_id, parent, session_id, revoked, updated_at FROM refresh_tokens \
+             WHERE session_id = ? AND revoked = 0 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(&session.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match active {
+            // The client lost the answer to its last refresh: hand it the same active token again.
+            Some(active) if active.parent.as_deref() == Some(token.token.as_str()) => {
+                issued = Some(active.token);
+            }
+            _ => {
+                let interval =
+                    i64::try_from(state.config.refresh_token_reuse_interval).unwrap_or(0);
+                let revoked_at = parse_rfc3339(Some(&token.updated_at)).unwrap_or_else(Utc::now);
+                if (Utc::now() - revoked_at).num_seconds() >= interval {
+                    if state.config.enable_refresh_token_rotation {
+                        sqlx::query("UPDATE refresh_tokens SET revoked = 1, updated_at = ? WHERE session_id = ?")
+                            .bind(now_rfc3339())
+                            .bind(&session.id)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                    }
+                    return Err(ApiError::bad_request(
+                        ErrorCode::RefreshTokenAlreadyUsed,
+                        "Invalid Refresh Token: Already Used",
+                    ));
+                }
+            }
+        }
+    }
+    let issued = match issued {
+        Some(issued) => issued,
+        None => {
+            let now = now_rfc3339();
+            sqlx::query("UPDATE refresh_tokens SET revoked = 1, updated_at = ? WHERE id = ? AND revoked = 0")
+                .bind(&now)
+                .bind(token.id)
+                .execute(&mut *tx)
+                .await?;
+            sessions::insert_refresh_token(&mut tx, &user.id, &session.id, Some(&token.token))
+                .await?
+        }
+    };
+    let now = now_rfc3339();
+    sqlx::query("UPDATE sessions SET refreshed_at = ?, updated_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(&now)
+        .bind(&session.id)
+        .execute(&mut *tx)
+        .await?;
+    let response = sessions::token_response(state, &mut tx, &user, &session.id, &issued).await?;
+    tx.commit().await?;
+    Ok(response)
+}
+
+async fn pkce_grant(state: &AppState, params: TokenParams) -> ApiResult<Value> {
+    let auth_code = params.auth_code.unwrap_or_default();
+    let verifier = params.code_verifier.unwrap_or_default();
+    if auth_code.is_empty() || verifier.is_empty() {
+        return Err(ApiError::validation(
+            "invalid request: both auth code and code verifier should be non-empty",
+        ));
+    }
+    let mut tx = state.db.write.begin().await?;
+    let flow: FlowState = sqlx::query_as(
+        "SELECT id, user_id, auth_code, authentication_method, code_challenge, code_challenge_method, \
+         COALESCE(auth_code_issued_at, created_at) AS created_at FROM flow_state WHERE auth_code = ?",
+    )
+    .bind(&auth_code)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| {
+        ApiError::not_found(
+            ErrorCode::FlowStateNotFound,
+            "invalid flow state, no valid flow state found",
+        )
+    })?;
+    let issued_at = parse_rfc3339(Some(&flow.created_at)).unwrap_or_else(Utc::now);
+    if (Utc::now() - issued_at).num_seconds() > FLOW_STATE_EXPIRY {
+        return Err(ApiError::unprocessable(
+            ErrorCode::FlowStateExpired,
+            "invalid flow state, flow state has expired",
+        ));
+    }
+    let expected = match flow.code_challenge_method.as_str() {
+        "plain" => verifier.clone(),
+        _ => pkce_s256(&verifier),
+    };
+    if !constant_time_eq(&expected, &flow.code_challenge) {
+        return Err(ApiError::bad_request(
+            ErrorCode::BadCodeVerifier,
+            "code challenge does not match previously saved code verifier",
+        ));
+    }
+    let user_id = flow.user_id.clone().unwrap_or_default();
+    let user = store::user_by_id(&mut *tx, &user_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                ErrorCode::FlowStateNotFound,
+                "invalid flow state, no user found",
+            )
+        })?;
+    sqlx::query("DELETE FROM flow_state WHERE id = ?")
+        .bind(&flow.id)
+        .execute(&mut *tx)
+        .await?;
+    let session = sessions::start(state, &mut tx, &user, &flow.authentication_method).await?;
+    tx.commit().await?;
+    Ok(session)
+}

@@ -1,0 +1,228 @@
+//! `GET /user`, `PUT /user` and `GET /reauthenticate`.
+
+use axum::{
+    Json,
+    extract::{Query, State},
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use sqlx::SqliteConnection;
+
+use super::{
+    Pkce, PkceParams, RedirectQuery, check_email_frequency, hash_password, password_matches,
+    validate_email, validate_password,
+};
+use crate::{
+    api::otp::{SentAt, TokenMail, send_token_mail},
+    bearer::Caller,
+    crypto::token_hash,
+    error::{ApiError, ApiResult, ErrorCode},
+    extract::ApiJson,
+    mail::Template,
+    redirect, sessions,
+    state::AppState,
+    store::{self, User},
+    time::now_rfc3339,
+};
+
+/// The signed-in user.
+pub async fn get_user(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    let mut db = state.db.read.acquire().await?;
+    Ok(Json(store::user_json(&mut db, &caller.user).await?))
+}
+
+/// The body of `PUT /user`.
+#[derive(Debug, Deserialize)]
+pub struct UpdateParams {
+    email: Option<String>,
+    password: Option<String>,
+    nonce: Option<String>,
+    data: Option<Map<String, Value>>,
+    #[serde(flatten)]
+    pkce: PkceParams,
+}
+
+/// Updates metadata, password (ending the user's other sessions) and email (by confirmation).
+pub async fn update_user(
+    State(state): State<AppState>,
+    Query(query): Query<RedirectQuery>,
+    caller: Caller,
+    ApiJson(params): ApiJson<UpdateParams>,
+) -> ApiResult<Json<Value>> {
+    let user = caller.user;
+    let pkce = params.pkce.validate()?;
+    let redirect_to = redirect::resolve(&state.config, query.redirect_to.as_deref());
+    let new_email = params
+        .email
+        .as_deref()
+        .filter(|email| !email.is_empty())
+        .map(validate_email)
+        .transpose()?
+        .filter(|email| Some(email) != user.email.as_ref());
+    let new_hash = match params.password.filter(|password| !password.is_empty()) {
+        Some(password) => Some(new_password_hash(&state, &user, password, params.nonce).await?),
+        None => None,
+    };
+
+    let mut tx = state.db.write.begin().await?;
+    if let Some(data) = params.data {
+        // Top-level keys are merged; a null value removes its key.
+        let mut metadata = user.user_metadata();
+        if let Value::Object(existing) = &mut metadata {
+            for (key, value) in data {
+                if value.is_null() {
+                    existing.remove(&key);
+                } else {
+                    existing.insert(key, value);
+                }
+            }
+        }
+        sqlx::query("UPDATE users SET raw_user_meta_data = ?, updated_at = ? WHERE id = ?")
+            .bind(metadata.to_string())
+            .bind(now_rfc3339())
+            .bind(&user.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(hash) = new_hash {
+        sqlx::query("UPDATE users SET encrypted_password = ?, updated_at = ? WHERE id = ?")
+            .bind(&hash)
+            .bind(now_rfc3339())
+            .bind(&user.id)
+            .execute(&mut *tx)
+            .await?;
+        store::delete_one_time_token(&mut tx, &user.id, "reauthentication_token").await?;
+        sessions::end(
+            &mut tx,
+            &user.id,
+            &caller.claims.session_id,
+            sessions::Scope::Others,
+        )
+        .await?;
+    }
+    if let Some(new_email) = new_email {
+        if store::user_by_email(&mut *tx, &new_email).await?.is_some() {
+            return Err(ApiError::unprocessable(
+                ErrorCode::EmailExists,
+                "A user with this email address has already been registered",
+            ));
+        }
+        check_email_frequency(&state, user.email_change_sent_at.as_deref())?;
+        send_email_change(
+            &state,
+            &mut tx,
+            &user,
+            &new_email,
+            pkce.as_ref(),
+            &redirect_to,
+        )
+        .await?;
+    }
+    let user = store::user_by_id(&mut *tx, &user.id).await?.unwrap_or(user);
+    let body = store::user_json(&mut tx, &user).await?;
+    tx.commit().await?;
+    Ok(Json(body))
+}
+
+/// Checks a new password (strength, difference, reauthentication) and hashes it.
+async fn new_password_hash(
+    state: &AppState,
+    user: &User,
+    password: String,
+    nonce: Option<String>,
+) -> ApiResult<String> {
+    validate_password(state, &password)?;
+    if password_matches(password.clone(), user.encrypted_password.clone()).await? {
+        return Err(ApiError::unprocessable(
+            ErrorCode::SamePassword,
+            "New password should be different from the old password.",
+        ));
+    }
+    if state.config.secure_password_change {
+        let nonce = nonce.filter(|nonce| !nonce.is_empty()).ok_or_else(|| {
+            ApiError::bad_request(
+                ErrorCode::ReauthenticationNeeded,
+                "Password update requires reauthentication",
+            )
+        })?;
+        let email = user.email.clone().unwrap_or_default();
+        let expected = token_hash(&email, nonce.trim());
+        let stored: Option<String> = sqlx::query_scalar(
+            "SELECT token_hash FROM one_time_tokens WHERE user_id = ? AND token_type = 'reauthentication_token'",
+        )
+        .bind(&user.id)
+        .fetch_optional(&state.db.read)
+        .await?;
+        if stored.as_deref() != Some(expected.as_str()) {
+            return Err(ApiError::unprocessable(
+                ErrorCode::ReauthenticationNotValid,
+                "Requested nonce is invalid",
+            ));
+        }
+    }
+    hash_password(state, password).await
+}
+
+/// Records the pending address and mails the confirmation(s): to the new address, and with double
+/// confirmation also to the current one.
+pub(super) async fn send_email_change(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    user: &User,
+    new_email: &str,
+    pkce: Option<&Pkce>,
+    redirect_to: &str,
+) -> ApiResult<()> {
+    sqlx::query("UPDATE users SET email_change = ?, email_change_confirm_status = 0, updated_at = ? WHERE id = ?")
+        .bind(new_email)
+        .bind(now_rfc3339())
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    let mail = TokenMail {
+        template: Template::EmailChange,
+        token_type: "email_change_token_new",
+        sent_at: SentAt::EmailChange,
+        to: new_email,
+        pkce,
+        redirect_to,
+    };
+    send_token_mail(state, tx, user, mail).await?;
+    if let (true, Some(current)) = (state.config.double_confirm_changes, user.email.as_deref()) {
+        let mail = TokenMail {
+            template: Template::EmailChange,
+            token_type: "email_change_token_current",
+            sent_at: SentAt::EmailChange,
+            to: current,
+            pkce: None,
+            redirect_to,
+        };
+        send_token_mail(state, tx, user, mail).await?;
+    }
+    Ok(())
+}
+
+/// Mails the signed-in user a code that authorises a password change; `{}`.
+pub async fn reauthenticate(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
+    let user = caller.user;
+    let email = user
+        .email
+        .clone()
+        .ok_or_else(|| ApiError::validation("Reauthentication requires an email address"))?;
+    check_email_frequency(&state, user.reauthentication_sent_at.as_deref())?;
+    let mut tx = state.db.write.begin().await?;
+    let mail = TokenMail {
+        template: Template::Reauthentication,
+        token_type: "reauthentication_token",
+        sent_at: SentAt::Reauthentication,
+        to: &email,
+        pkce: None,
+        redirect_to: state.config.site_url.as_str(),
+    };
+    send_token_mail(&state, &mut tx, &user, mail).await?;
+    tx.commit().await?;
+    Ok(Json(json!({})))
+}

@@ -1,0 +1,241 @@
+//! API errors: the HTTP status and Supabase error code of every failure, and the two body shapes
+//! the upstream server answers with, chosen by the request's `X-Supabase-Api-Version`.
+
+use axum::{
+    Json,
+    extract::Request,
+    http::{HeaderName, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+/// The Supabase Auth error codes this server answers with (upstream's `apierrors/errorcode.go`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)] // Each variant is the upstream code of the same name.
+pub enum ErrorCode {
+    AnonymousProviderDisabled,
+    BadCodeVerifier,
+    BadJson,
+    BadJwt,
+    EmailAddressInvalid,
+    EmailExists,
+    EmailNotConfirmed,
+    FlowStateExpired,
+    FlowStateNotFound,
+    InsufficientAal,
+    InvalidCredentials,
+    NoAuthorization,
+    NotAdmin,
+    OtpDisabled,
+    OtpExpired,
+    OverEmailSendRateLimit,
+    ReauthenticationNeeded,
+    ReauthenticationNotValid,
+    RefreshTokenAlreadyUsed,
+    RefreshTokenNotFound,
+    RequestEntityTooLarge,
+    SamePassword,
+    SessionExpired,
+    SessionNotFound,
+    SignupDisabled,
+    UnexpectedFailure,
+    UserAlreadyExists,
+    UserBanned,
+    UserNotFound,
+    ValidationFailed,
+    WeakPassword,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AnonymousProviderDisabled => "anonymous_provider_disabled",
+            Self::BadCodeVerifier => "bad_code_verifier",
+            Self::BadJson => "bad_json",
+            Self::BadJwt => "bad_jwt",
+            Self::EmailAddressInvalid => "email_address_invalid",
+            Self::EmailExists => "email_exists",
+            Self::EmailNotConfirmed => "email_not_confirmed",
+            Self::FlowStateExpired => "flow_state_expired",
+            Self::FlowStateNotFound => "flow_state_not_found",
+            Self::InsufficientAal => "insufficient_aal",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::NoAuthorization => "no_authorization",
+            Self::NotAdmin => "not_admin",
+            Self::OtpDisabled => "otp_disabled",
+            Self::OtpExpired => "otp_expired",
+            Self::OverEmailSendRateLimit => "over_email_send_rate_limit",
+            Self::ReauthenticationNeeded => "reauthentication_needed",
+            Self::ReauthenticationNotValid => "reauthentication_not_valid",
+            Self::RefreshTokenAlreadyUsed => "refresh_token_already_used",
+            Self::RefreshTokenNotFound => "refresh_token_not_found",
+            Self::RequestEntityTooLarge => "request_entity_too_large",
+            Self::SamePassword => "same_password",
+            Self::SessionExpired => "session_expired",
+            Self::SessionNotFound => "session_not_found",
+            Self::SignupDisabled => "signup_disabled",
+            Self::UnexpectedFailure => "unexpected_failure",
+            Self::UserAlreadyExists => "user_already_exists",
+            Self::UserBanned => "user_banned",
+            Self::UserNotFound => "user_not_found",
+            Self::ValidationFailed => "validation_failed",
+            Self::WeakPassword => "weak_password",
+        }
+    }
+}
+
+/// A failed request: status, code and a message for the developer.
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The Supabase error code.
+    pub code: ErrorCode,
+    /// The human-readable message, as upstream words it.
+    pub message: String,
+    /// For `weak_password`: which rules the password broke (`length`, `characters`, `pwned`).
+    pub weak_password_reasons: Vec<&'static str>,
+}
+
+/// The result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// An error with the given status, code and message.
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            weak_password_reasons: Vec::new(),
+        }
+    }
+
+    /// 400 with `code`.
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 400 `validation_failed`.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::bad_request(ErrorCode::ValidationFailed, message)
+    }
+
+    /// 401 with `code`.
+    pub fn unauthorized(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// 403 with `code`.
+    pub fn forbidden(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    /// 404 with `code`.
+    pub fn not_found(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// 422 with `code`.
+    pub fn unprocessable(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// 429 `over_email_send_rate_limit`, naming the seconds left.
+    pub fn email_rate_limited(seconds_left: u64) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::OverEmailSendRateLimit,
+            format!(
+                "For security purposes, you can only request this after {seconds_left} seconds."
+            ),
+        )
+    }
+
+    /// 500 `unexpected_failure`; the cause is logged, never sent.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!("unexpected failure: {cause}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::UnexpectedFailure,
+            "Unexpected failure, please check server logs for more information",
+        )
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
+/// The header carrying the error code on every error response.
+const ERROR_CODE_HEADER: HeaderName = HeaderName::from_static("x-sb-error-code");
+/// The API version header; requests naming 2024-01-01 or later get the `{code, message}` shape.
+pub const API_VERSION_HEADER: HeaderName = HeaderName::from_static("x-supabase-api-version");
+const API_VERSION_2024: &str = "2024-01-01";
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        // The body is written by `shape_errors`, which knows the request's API version.
+        let mut response = status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Middleware that writes the body of every [`ApiError`] in the shape the caller asked for.
+pub async fn shape_errors(request: Request, next: Next) -> Response {
+    let dated = request
+        .headers()
+        .get(&API_VERSION_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(is_dated_api_version);
+    let mut response = next.run(request).await;
+    let Some(error) = response.extensions_mut().remove::<ApiError>() else {
+        return response;
+    };
+    let mut body = if dated {
+        json!({ "code": error.code.as_str(), "message": error.message })
+    } else {
+        json!({ "code": error.status.as_u16(), "error_code": error.code.as_str(), "msg": error.message })
+    };
+    if error.code == ErrorCode::WeakPassword {
+        body["weak_password"] = json!({ "reasons": error.weak_password_reasons });
+    }
+    let mut shaped = (error.status, Json(body)).into_response();
+    let headers = shaped.headers_mut();
+    headers.insert(
+        ERROR_CODE_HEADER,
+        HeaderValue::from_static(error.code.as_str()),
+    );
+    if dated {
+        headers.insert(
+            API_VERSION_HEADER,
+            HeaderValue::from_static(API_VERSION_2024),
+        );
+    }
+    shaped
+}
+
+/// Whether `version` is a valid `YYYY-MM-DD` date on or after 2024-01-01.
+fn is_dated_api_version(version: &str) -> bool {
+    chrono::NaiveDate::parse_from_str(version, "%Y-%m-%d").is_ok() && version >= API_VERSION_2024
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions_from_2024_select_the_new_error_shape() {
+        assert!(is_dated_api_version("2024-01-01"));
+        assert!(is_dated_api_version("2025-06-30"));
+        assert!(!is_dated_api_version("2023-12-31"));
+        assert!(!is_dated_api_version("latest"));
+        assert!(!is_dated_api_version("2024-13-01"));
+    }
+}

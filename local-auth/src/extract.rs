@@ -1,0 +1,51 @@
+//! Request bodies: JSON with upstream's errors (`bad_json`, 413 `request_entity_too_large`).
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Request},
+    http::StatusCode,
+};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, ErrorCode};
+
+/// The largest body accepted, as upstream's default.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// A JSON body; an empty body reads as `{}`.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        ErrorCode::RequestEntityTooLarge,
+                        "Request body too large",
+                    )
+                } else {
+                    ApiError::bad_request(ErrorCode::BadJson, "Could not read request body")
+                }
+            })?;
+        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(bytes).map(ApiJson).map_err(|error| {
+            ApiError::bad_request(
+                ErrorCode::BadJson,
+                format!("Could not parse request body as JSON: {error}"),
+            )
+        })
+    }
+}

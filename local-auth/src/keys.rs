@@ -1,0 +1,134 @@
+//! Token signing: an ES256 key generated on first start and kept in the database (published in the
+//! JWKS), or the legacy HS256 secret when one is configured (then the JWKS is empty).
+
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use p256::{
+    SecretKey,
+    elliptic_curve::{Generate, sec1::ToSec1Point},
+    pkcs8::{DecodePrivateKey, EncodePrivateKey},
+};
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+
+use crate::{
+    config::JwtSecret,
+    db::Db,
+    error::{ApiError, ErrorCode},
+    time::now_rfc3339,
+};
+
+/// Signs and verifies the tokens this server issues.
+pub struct Signer {
+    algorithm: Algorithm,
+    kid: Option<String>,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    jwks: Value,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("algorithm", &self.algorithm)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// The HS256 signer for `secret`, or the ES256 key stored in `db` (generated on first use).
+    pub async fn load(db: &Db, secret: Option<&JwtSecret>) -> sqlx::Result<Self> {
+        if let Some(secret) = secret {
+            let invalid =
+                |error: jsonwebtoken::errors::Error| sqlx::Error::Protocol(error.to_string());
+            return Ok(Self {
+                algorithm: Algorithm::HS256,
+                kid: None,
+                encoding: EncodingKey::from_secret(secret.expose()).map_err(invalid)?,
+                decoding: DecodingKey::from_secret(secret.expose()).map_err(invalid)?,
+                jwks: json!({ "keys": [] }),
+            });
+        }
+        let stored: Option<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT kid, private_der FROM signing_keys WHERE algorithm = 'ES256' ORDER BY created_at LIMIT 1",
+        )
+        .fetch_optional(&db.write)
+        .await?;
+        let (kid, der) = match stored {
+            Some(stored) => stored,
+            None => {
+                let kid = uuid::Uuid::new_v4().to_string();
+                let der = SecretKey::generate()
+                    .to_pkcs8_der()
+                    .map_err(|error| sqlx::Error::Protocol(error.to_string()))?
+                    .as_bytes()
+                    .to_vec();
+                sqlx::query(
+                    "INSERT INTO signing_keys (kid, algorithm, private_der, created_at) VALUES (?, 'ES256', ?, ?)",
+                )
+                .bind(&kid)
+                .bind(&der)
+                .bind(now_rfc3339())
+                .execute(&db.write)
+                .await?;
+                (kid, der)
+            }
+        };
+        Self::es256(kid, &der).map_err(sqlx::Error::Protocol)
+    }
+
+    fn es256(kid: String, der: &[u8]) -> Result<Self, String> {
+        let secret = SecretKey::from_pkcs8_der(der).map_err(|error| error.to_string())?;
+        let point = secret.public_key().to_sec1_point(false);
+        let (x, y) = (
+            point.x().ok_or("the public key has no x coordinate")?,
+            point.y().ok_or("the public key has no y coordinate")?,
+        );
+        let (x, y) = (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y));
+        let decoding =
+            DecodingKey::from_ec_components(&x, &y).map_err(|error| error.to_string())?;
+        let jwks = json!({
+            "keys": [{
+                "kty": "EC", "crv": "P-256", "x": x, "y": y,
+                "alg": "ES256", "use": "sig", "key_ops": ["verify"], "kid": kid,
+            }]
+        });
+        Ok(Self {
+            algorithm: Algorithm::ES256,
+            kid: Some(kid),
+            encoding: EncodingKey::from_ec_der(der),
+            decoding,
+            jwks,
+        })
+    }
+
+    /// The public keys, as served at `/.well-known/jwks.json`.
+    pub fn jwks(&self) -> &Value {
+        &self.jwks
+    }
+
+    /// Signs `claims` into a JWT with `typ: JWT` and, for ES256, the key's `kid`.
+    pub fn sign(&self, claims: &impl Serialize) -> Result<String, ApiError> {
+        let mut header = Header::new(self.algorithm);
+        header.kid.clone_from(&self.kid);
+        header.typ = Some("JWT".into());
+        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(ApiError::internal)
+    }
+
+    /// Verifies a token this server signed: signature, expiry and the `authenticated` audience.
+    /// Fails with 403 `bad_jwt`.
+    pub fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<C, ApiError> {
+        let mut validation = Validation::new(self.algorithm);
+        validation.set_audience(&["authenticated"]);
+        validation.leeway = 0;
+        jsonwebtoken::decode::<C>(token, &self.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|error| {
+                ApiError::forbidden(
+                    ErrorCode::BadJwt,
+                    format!("invalid JWT: unable to parse or verify signature, {error}"),
+                )
+            })
+    }
+}

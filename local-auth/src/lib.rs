@@ -1,0 +1,152 @@
+//! local-auth: an embedded server that speaks the Supabase Auth (GoTrue) REST API, so the app runs
+//! and its tests pass with no Supabase project and no Docker.
+//!
+//! Users, sessions and keys live in SQLite (WAL) under the data directory and survive restarts.
+//! Mail is stored and shown by a development mailbox on its own port. The caller binds the
+//! listeners, so tests use port 0:
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), local_auth::StartError> {
+//! let config = local_auth::Config::default();
+//! let server = local_auth::LocalAuth::start(config).await?;
+//! let api = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let mailbox = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! server.serve(api, mailbox, std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod api;
+pub mod bearer;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod gateway;
+pub mod keys;
+pub mod mail;
+pub mod mailbox;
+pub mod redirect;
+pub mod sessions;
+pub mod state;
+pub mod store;
+pub mod time;
+
+use std::{future::Future, io};
+
+use axum::{Router, extract::DefaultBodyLimit, middleware};
+use tokio::net::TcpListener;
+
+pub use crate::{
+    config::{Config, ConfigError, EmailLinks, JwtSecret},
+    state::{ApiKeys, AppState},
+};
+use crate::{db::Db, keys::Signer, time::now_rfc3339};
+
+/// Why local-auth could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened, migrated or read.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A listener failed.
+    #[error("network: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// A started local-auth: database open, keys loaded, ready to serve.
+#[derive(Clone, Debug)]
+pub struct LocalAuth {
+    state: AppState,
+}
+
+impl LocalAuth {
+    /// Opens the database in `config.data_dir` and loads (or creates) the signing and API keys.
+    pub async fn start(config: Config) -> Result<Self, StartError> {
+        let db = Db::open(&config.data_dir).await?;
+        let signer = Signer::load(&db, config.jwt_secret.as_ref()).await?;
+        let api_keys = ApiKeys {
+            publishable: api_key(&db, "publishable", "sb_publishable_").await?,
+            secret: api_key(&db, "secret", "sb_secret_").await?,
+        };
+        Ok(Self {
+            state: AppState::new(config, db, signer, api_keys),
+        })
+    }
+
+    /// The keys clients must send as `apikey`.
+    pub fn api_keys(&self) -> &ApiKeys {
+        &self.state.api_keys
+    }
+
+    /// The shared state, for embedding the routers elsewhere.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The API, mounted at `/auth/v1`.
+    pub fn api_router(&self) -> Router {
+        Router::new()
+            .nest("/auth/v1", api::routes())
+            .layer(middleware::from_fn(error::shape_errors))
+            .layer(middleware::from_fn_with_state(
+                self.state.clone(),
+                gateway::require_api_key,
+            ))
+            .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+            .with_state(self.state.clone())
+    }
+
+    /// The mailbox.
+    pub fn mailbox_router(&self) -> Router {
+        mailbox::router(self.state.clone())
+    }
+
+    /// Serves the API and the mailbox until `shutdown` completes.
+    pub async fn serve(
+        self,
+        api: TcpListener,
+        mailbox: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+        let api_server = axum::serve(api, self.api_router()).with_graceful_shutdown({
+            let mut stop = stop_rx.clone();
+            async move {
+                let _ = stop.changed().await;
+            }
+        });
+        let mailbox_server = axum::serve(mailbox, self.mailbox_router()).with_graceful_shutdown({
+            let mut stop = stop_rx;
+            async move {
+                let _ = stop.changed().await;
+            }
+        });
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(());
+        });
+        let (api_result, mailbox_result) =
+            tokio::join!(api_server.into_future(), mailbox_server.into_future());
+        api_result.and(mailbox_result)
+    }
+}
+
+/// Reads the stored API key `name`, creating a random one with `prefix` on first start.
+async fn api_key(db: &Db, name: &str, prefix: &str) -> sqlx::Result<String> {
+    let stored: Option<String> = sqlx::query_scalar("SELECT key FROM api_keys WHERE name = ?")
+        .bind(name)
+        .fetch_optional(&db.write)
+        .await?;
+    if let Some(key) = stored {
+        return Ok(key);
+    }
+    let key = format!("{prefix}{}", crypto::hex(&crypto::random_bytes::<16>()));
+    sqlx::query("INSERT INTO api_keys (name, key, created_at) VALUES (?, ?, ?)")
+        .bind(name)
+        .bind(&key)
+        .bind(now_rfc3339())
+        .execute(&db.write)
+        .await?;
+    Ok(key)
+}

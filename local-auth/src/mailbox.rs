@@ -1,0 +1,184 @@
+//! The development mailbox: every stored message, as an HTML page for people and as a
+//! Mailpit-compatible JSON subset for tests (`GET /api/v1/messages`, `GET /api/v1/message/{id}`,
+//! `DELETE /api/v1/messages`).
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use serde_json::{Value, json};
+use sqlx::FromRow;
+
+use crate::state::AppState;
+
+/// The sender shown on every message.
+const SENDER: &str = "admin@email.com";
+
+/// A stored message.
+#[derive(Debug, FromRow)]
+struct Mail {
+    id: String,
+    recipient: String,
+    subject: String,
+    html: String,
+    text: String,
+    created_at: String,
+}
+
+impl Mail {
+    fn summary(&self) -> Value {
+        json!({
+            "ID": self.id,
+            "MessageID": self.id,
+            "Read": false,
+            "From": { "Name": "", "Address": SENDER },
+            "To": [{ "Name": "", "Address": self.recipient }],
+            "Cc": [], "Bcc": [], "ReplyTo": [],
+            "Subject": self.subject,
+            "Created": self.created_at,
+            "Tags": [],
+            "Size": self.html.len() + self.text.len(),
+            "Attachments": 0,
+            "Snippet": self.text.lines().take(3).collect::<Vec<_>>().join(" "),
+        })
+    }
+}
+
+/// The mailbox routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/view/{id}", get(view))
+        .route("/api/v1/messages", get(list).delete(delete_all))
+        .route("/api/v1/message/{id}", get(message))
+        .with_state(state)
+}
+
+async fn all(state: &AppState) -> sqlx::Result<Vec<Mail>> {
+    sqlx::query_as(
+        "SELECT id, recipient, subject, html, text, created_at FROM mail ORDER BY created_at DESC, rowid DESC",
+    )
+    .fetch_all(&state.db.read)
+    .await
+}
+
+fn failure(error: sqlx::Error) -> Response {
+    tracing::error!("mailbox query failed: {error}");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
+async fn list(State(state): State<AppState>) -> Response {
+    match all(&state).await {
+        Ok(mails) => Json(json!({
+            "total": mails.len(),
+            "unread": mails.len(),
+            "count": mails.len(),
+            "messages_count": mails.len(),
+            "start": 0,
+            "tags": [],
+            "messages": mails.iter().map(Mail::summary).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(error) => failure(error),
+    }
+}
+
+async fn find(state: &AppState, id: &str) -> sqlx::Result<Option<Mail>> {
+    sqlx::query_as("SELECT id, recipient, subject, html, text, created_at FROM mail WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&state.db.read)
+        .await
+}
+
+async fn message(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    match find(&state, &id).await {
+        Ok(Some(mail)) => {
+            let mut body = mail.summary();
+            body["Date"] = json!(mail.created_at);
+            body["Text"] = json!(mail.text);
+            body["HTML"] = json!(mail.html);
+            Json(body).into_response()
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "message not found").into_response(),
+        Err(error) => failure(error),
+    }
+}
+
+async fn delete_all(State(state): State<AppState>) -> Response {
+    match sqlx::query("DELETE FROM mail")
+        .execute(&state.db.write)
+        .await
+    {
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(error) => failure(error),
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"color-scheme\" content=\"light dark\"><title>{title}</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}}\
+         table{{width:100%;border-collapse:collapse}}td,th{{text-align:left;padding:.4rem;border-bottom:1px solid #8884}}\
+         article{{border:1px solid #8886;border-radius:8px;padding:1rem}}</style></head>\
+         <body>{body}</body></html>"
+    ))
+}
+
+async fn index(State(state): State<AppState>) -> Response {
+    let mails = match all(&state).await {
+        Ok(mails) => mails,
+        Err(error) => return failure(error),
+    };
+    let rows: String = mails
+        .iter()
+        .map(|mail| {
+            format!(
+                "<tr><td>{}</td><td><a href=\"/view/{}\">{}</a></td><td>{}</td></tr>",
+                escape(&mail.recipient),
+                escape(&mail.id),
+                escape(&mail.subject),
+                escape(&mail.created_at)
+            )
+        })
+        .collect();
+    let body = if mails.is_empty() {
+        "<h1>Mailbox</h1><p>No mail yet. Sign up in the app and the confirmation lands here.</p>"
+            .to_owned()
+    } else {
+        format!(
+            "<h1>Mailbox</h1><table><thead><tr><th>To</th><th>Subject</th><th>Received</th></tr></thead>\
+             <tbody>{rows}</tbody></table>"
+        )
+    };
+    page("Mailbox", &body).into_response()
+}
+
+async fn view(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    match find(&state, &id).await {
+        // The stored HTML was composed by local-auth itself from escaped parts, so it is shown as is.
+        Ok(Some(mail)) => page(
+            &escape(&mail.subject),
+            &format!(
+                "<p><a href=\"/\">← Mailbox</a></p><p>To: {}<br>Subject: {}</p><article>{}</article>",
+                escape(&mail.recipient),
+                escape(&mail.subject),
+                mail.html
+            ),
+        )
+        .into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "message not found").into_response(),
+        Err(error) => failure(error),
+    }
+}

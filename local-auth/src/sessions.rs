@@ -1,0 +1,219 @@
+//! Sessions, refresh tokens and access tokens: what every successful sign-in returns.
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sqlx::SqliteConnection;
+
+use crate::{
+    crypto,
+    error::ApiResult,
+    state::AppState,
+    store::{self, User},
+    time::{now_rfc3339, parse_rfc3339},
+};
+
+/// One entry of the `amr` claim: how and when the session was authenticated.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AmrEntry {
+    /// `password`, `otp`, `magiclink`, `recovery`, `email/signup`, `email_change`, …
+    pub method: String,
+    /// Unix seconds.
+    pub timestamp: i64,
+}
+
+/// The claims of an access token, as upstream issues them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[allow(missing_docs)] // The claims documented by Supabase Auth.
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub email: String,
+    pub phone: String,
+    pub app_metadata: Value,
+    pub user_metadata: Value,
+    pub role: String,
+    pub aal: String,
+    pub amr: Vec<AmrEntry>,
+    pub session_id: String,
+    pub is_anonymous: bool,
+}
+
+/// Starts a session for `user` authenticated by `method`; returns the token response.
+pub async fn start(
+    state: &AppState,
+    db: &mut SqliteConnection,
+    user: &User,
+    method: &str,
+) -> ApiResult<Value> {
+    let now = now_rfc3339();
+    let session_id = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, aal, created_at, updated_at) VALUES (?, ?, 'aal1', ?, ?)",
+    )
+    .bind(&session_id)
+    .bind(&user.id)
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *db)
+    .await?;
+    add_amr(db, &session_id, method).await?;
+    let refresh_token = insert_refresh_token(db, &user.id, &session_id, None).await?;
+    sqlx::query("UPDATE users SET last_sign_in_at = ?, updated_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(&now)
+        .bind(&user.id)
+        .execute(&mut *db)
+        .await?;
+    let user = store::user_by_id(&mut *db, &user.id)
+        .await?
+        .unwrap_or_else(|| user.clone());
+    token_response(state, db, &user, &session_id, &refresh_token).await
+}
+
+/// Records that `session_id` was authenticated by `method` now.
+pub async fn add_amr(
+    db: &mut SqliteConnection,
+    session_id: &str,
+    method: &str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO mfa_amr_claims (id, session_id, authentication_method, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id, authentication_method) \
+         DO UPDATE SET updated_at = excluded.updated_at",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(session_id)
+    .bind(method)
+    .bind(&now)
+    .bind(&now)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// Inserts a refresh token for the session; returns it.
+pub async fn insert_refresh_token(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    session_id: &str,
+    parent: Option<&str>,
+) -> sqlx::Result<String> {
+    let token = crypto::refresh_token();
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token, user_id, parent, session_id, revoked, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, 0, ?, ?)",
+    )
+    .bind(&token)
+    .bind(user_id)
+    .bind(parent)
+    .bind(session_id)
+    .bind(&now)
+    .bind(&now)
+    .execute(db)
+    .await?;
+    Ok(token)
+}
+
+/// The `/token` response for a session: a fresh access token plus `refresh_token` and the user.
+pub async fn token_response(
+    state: &AppState,
+    db: &mut SqliteConnection,
+    user: &User,
+    session_id: &str,
+    refresh_token: &str,
+) -> ApiResult<Value> {
+    let (access_token, expires_at) = access_token(state, db, user, session_id).await?;
+    let user_json = store::user_json(db, user).await?;
+    Ok(json!({
+        "access_token": access_token,
+        "token_type": "bearer",
+        "expires_in": state.config.jwt_expiry,
+        "expires_at": expires_at,
+        "refresh_token": refresh_token,
+        "user": user_json,
+    }))
+}
+
+/// Signs an access token for the session; returns it with its expiry (Unix seconds).
+pub async fn access_token(
+    state: &AppState,
+    db: &mut SqliteConnection,
+    user: &User,
+    session_id: &str,
+) -> ApiResult<(String, i64)> {
+    let aal: String = sqlx::query_scalar("SELECT aal FROM sessions WHERE id = ?")
+        .bind(session_id)
+        .fetch_optional(&mut *db)
+        .await?
+        .unwrap_or_else(|| "aal1".into());
+    let methods: Vec<(String, String)> = sqlx::query_as(
+        "SELECT authentication_method, updated_at FROM mfa_amr_claims WHERE session_id = ? \
+         ORDER BY updated_at DESC",
+    )
+    .bind(session_id)
+    .fetch_all(&mut *db)
+    .await?;
+    let amr = methods
+        .into_iter()
+        .map(|(method, at)| AmrEntry {
+            method,
+            timestamp: parse_rfc3339(Some(&at)).map_or(0, |at| at.timestamp()),
+        })
+        .collect();
+    let iat = Utc::now().timestamp();
+    let exp = iat + i64::try_from(state.config.jwt_expiry).unwrap_or(i64::MAX / 2);
+    let claims = AccessClaims {
+        iss: state.config.issuer(),
+        sub: user.id.clone(),
+        aud: user.aud.clone(),
+        exp,
+        iat,
+        email: user.email.clone().unwrap_or_default(),
+        phone: user.phone.clone().unwrap_or_default(),
+        app_metadata: user.app_metadata(),
+        user_metadata: user.user_metadata(),
+        role: user.role.clone(),
+        aal,
+        amr,
+        session_id: session_id.to_owned(),
+        is_anonymous: user.is_anonymous,
+    };
+    Ok((state.signer.sign(&claims)?, exp))
+}
+
+/// Deletes sessions of `user_id` by logout scope, relative to `current` session.
+pub async fn end(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    current: &str,
+    scope: Scope,
+) -> sqlx::Result<()> {
+    let query = match scope {
+        Scope::Global => "DELETE FROM sessions WHERE user_id = ?1",
+        Scope::Local => "DELETE FROM sessions WHERE user_id = ?1 AND id = ?2",
+        Scope::Others => "DELETE FROM sessions WHERE user_id = ?1 AND id != ?2",
+    };
+    sqlx::query(query)
+        .bind(user_id)
+        .bind(current)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Which sessions a sign-out ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every session of the user.
+    Global,
+    /// Only the current one.
+    Local,
+    /// All but the current one.
+    Others,
+}

@@ -1,0 +1,68 @@
+//! The state every request shares.
+
+use std::{fmt, ops::Deref, sync::Arc};
+
+use crate::{config::Config, db::Db, keys::Signer};
+
+/// Configuration, database, signing keys and API keys; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// What [`AppState`] holds.
+pub struct Inner {
+    /// The configuration the server started with.
+    pub config: Config,
+    /// The database.
+    pub db: Db,
+    /// Signs and verifies access tokens.
+    pub signer: Signer,
+    /// The API keys the gateway accepts.
+    pub api_keys: ApiKeys,
+}
+
+/// The publishable (anon) and secret (service-role) keys.
+#[derive(Clone)]
+pub struct ApiKeys {
+    /// Safe to ship to browsers; identifies the project.
+    pub publishable: String,
+    /// Server-side only; grants admin access.
+    pub secret: String,
+}
+
+impl fmt::Debug for ApiKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiKeys")
+            .field("publishable", &self.publishable)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+impl fmt::Debug for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .field("api_keys", &self.api_keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Bundles the parts.
+    pub fn new(config: Config, db: Db, signer: Signer, api_keys: ApiKeys) -> Self {
+        Self(Arc::new(Inner {
+            config,
+            db,
+            signer,
+            api_keys,
+        }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

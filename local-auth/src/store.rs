@@ -1,0 +1,398 @@
+//! Rows of the auth schema and the queries on them.
+
+use serde_json::{Value, json};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+
+use crate::{crypto, time::now_rfc3339};
+
+/// A row of `users`.
+#[derive(Clone, Debug, FromRow)]
+#[allow(missing_docs)] // The columns of upstream's `auth.users`.
+pub struct User {
+    pub id: String,
+    pub aud: String,
+    pub role: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub encrypted_password: Option<String>,
+    pub email_confirmed_at: Option<String>,
+    pub phone_confirmed_at: Option<String>,
+    pub confirmation_sent_at: Option<String>,
+    pub recovery_sent_at: Option<String>,
+    pub email_change: Option<String>,
+    pub email_change_sent_at: Option<String>,
+    pub email_change_confirm_status: i64,
+    pub reauthentication_sent_at: Option<String>,
+    pub last_sign_in_at: Option<String>,
+    pub raw_app_meta_data: String,
+    pub raw_user_meta_data: String,
+    pub is_anonymous: bool,
+    pub banned_until: Option<String>,
+    pub deleted_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A row of `identities`.
+#[derive(Clone, Debug, FromRow)]
+#[allow(missing_docs)] // The columns of upstream's `auth.identities`.
+pub struct Identity {
+    pub id: String,
+    pub provider_id: String,
+    pub user_id: String,
+    pub identity_data: String,
+    pub provider: String,
+    pub email: Option<String>,
+    pub last_sign_in_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A row of `sessions`.
+#[derive(Clone, Debug, FromRow)]
+#[allow(missing_docs)] // The columns of upstream's `auth.sessions`.
+pub struct Session {
+    pub id: String,
+    pub user_id: String,
+    pub aal: String,
+    pub not_after: Option<String>,
+    pub created_at: String,
+}
+
+/// A row of `refresh_tokens`.
+#[derive(Clone, Debug, FromRow)]
+#[allow(missing_docs)] // The columns of upstream's `auth.refresh_tokens`.
+pub struct RefreshToken {
+    pub id: i64,
+    pub token: String,
+    pub user_id: String,
+    pub parent: Option<String>,
+    pub session_id: String,
+    pub revoked: bool,
+    pub updated_at: String,
+}
+
+/// A row of `flow_state`.
+#[derive(Clone, Debug, FromRow)]
+#[allow(missing_docs)] // The columns of upstream's `auth.flow_state`.
+pub struct FlowState {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub auth_code: String,
+    pub authentication_method: String,
+    pub code_challenge: String,
+    pub code_challenge_method: String,
+    pub created_at: String,
+}
+
+/// A row of `one_time_tokens`.
+#[derive(Clone, Debug, FromRow)]
+#[allow(missing_docs)] // The columns of upstream's `auth.one_time_tokens`.
+pub struct OneTimeToken {
+    pub user_id: String,
+    pub token_type: String,
+    pub token_hash: String,
+    pub relates_to: String,
+    pub created_at: String,
+}
+
+impl User {
+    /// Whether the user confirmed an email address or phone number.
+    pub fn is_confirmed(&self) -> bool {
+        self.email_confirmed_at.is_some() || self.phone_confirmed_at.is_some()
+    }
+
+    /// Whether a ban is in force.
+    pub fn is_banned(&self) -> bool {
+        crate::time::parse_rfc3339(self.banned_until.as_deref())
+            .is_some_and(|until| until > chrono::Utc::now())
+    }
+
+    /// `raw_app_meta_data` as JSON.
+    pub fn app_metadata(&self) -> Value {
+        serde_json::from_str(&self.raw_app_meta_data).unwrap_or_else(|_| json!({}))
+    }
+
+    /// `raw_user_meta_data` as JSON.
+    pub fn user_metadata(&self) -> Value {
+        serde_json::from_str(&self.raw_user_meta_data).unwrap_or_else(|_| json!({}))
+    }
+
+    /// The user as the API returns it.
+    pub fn to_json(&self, identities: &[Identity]) -> Value {
+        let mut user = json!({
+            "id": self.id,
+            "aud": self.aud,
+            "role": self.role,
+            "email": self.email.clone().unwrap_or_default(),
+            "phone": self.phone.clone().unwrap_or_default(),
+            "app_metadata": self.app_metadata(),
+            "user_metadata": self.user_metadata(),
+            "identities": identities.iter().map(Identity::to_json).collect::<Vec<_>>(),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "is_anonymous": self.is_anonymous,
+        });
+        let optional = [
+            ("email_confirmed_at", &self.email_confirmed_at),
+            ("phone_confirmed_at", &self.phone_confirmed_at),
+            ("confirmation_sent_at", &self.confirmation_sent_at),
+            ("recovery_sent_at", &self.recovery_sent_at),
+            ("new_email", &self.email_change),
+            ("email_change_sent_at", &self.email_change_sent_at),
+            ("reauthentication_sent_at", &self.reauthentication_sent_at),
+            ("last_sign_in_at", &self.last_sign_in_at),
+            ("banned_until", &self.banned_until),
+            ("deleted_at", &self.deleted_at),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                user[key] = json!(value);
+            }
+        }
+        let confirmed_at = self
+            .email_confirmed_at
+            .as_ref()
+            .or(self.phone_confirmed_at.as_ref());
+        if let Some(confirmed_at) = confirmed_at {
+            user["confirmed_at"] = json!(confirmed_at);
+        }
+        user
+    }
+}
+
+impl Identity {
+    /// The identity as the API returns it.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "identity_id": self.id,
+            "id": self.provider_id,
+            "user_id": self.user_id,
+            "identity_data": serde_json::from_str::<Value>(&self.identity_data).unwrap_or_else(|_| json!({})),
+            "provider": self.provider,
+            "last_sign_in_at": self.last_sign_in_at,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "email": self.email,
+        })
+    }
+}
+
+/// The user with `id`.
+pub async fn user_by_id(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<User>> {
+    sqlx::query_as("SELECT * FROM users WHERE id = ?")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// The user with `email` (already lowercased).
+pub async fn user_by_email(db: impl SqliteExecutor<'_>, email: &str) -> sqlx::Result<Option<User>> {
+    sqlx::query_as("SELECT * FROM users WHERE email = ?")
+        .bind(email)
+        .fetch_optional(db)
+        .await
+}
+
+/// The identities of a user, oldest first.
+pub async fn identities_of(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+) -> sqlx::Result<Vec<Identity>> {
+    sqlx::query_as("SELECT * FROM identities WHERE user_id = ? ORDER BY created_at")
+        .bind(user_id)
+        .fetch_all(db)
+        .await
+}
+
+/// The user as JSON, with identities.
+pub async fn user_json(db: &mut SqliteConnection, user: &User) -> sqlx::Result<Value> {
+    let identities = identities_of(&mut *db, &user.id).await?;
+    Ok(user.to_json(&identities))
+}
+
+/// A new email user with an `email` identity; returns the stored row.
+pub async fn insert_email_user(
+    db: &mut SqliteConnection,
+    email: &str,
+    password_hash: Option<&str>,
+    user_metadata: &Value,
+    confirmed: bool,
+) -> sqlx::Result<User> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_rfc3339();
+    let app_metadata = json!({ "provider": "email", "providers": ["email"] });
+    sqlx::query(
+        "INSERT INTO users (id, email, encrypted_password, email_confirmed_at, raw_app_meta_data, \
+         raw_user_meta_data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(email)
+    .bind(password_hash)
+    .bind(confirmed.then_some(&now))
+    .bind(app_metadata.to_string())
+    .bind(user_metadata.to_string())
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *db)
+    .await?;
+    let identity_data = json!({
+        "sub": id, "email": email, "email_verified": confirmed, "phone_verified": false,
+    });
+    sqlx::query(
+        "INSERT INTO identities (id, provider_id, user_id, identity_data, provider, email, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, 'email', ?, ?, ?)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&id)
+    .bind(&id)
+    .bind(identity_data.to_string())
+    .bind(email)
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *db)
+    .await?;
+    Ok(user_by_id(&mut *db, &id)
+        .await?
+        .expect("the user was just inserted"))
+}
+
+/// Marks the user's email confirmed, and its email identity verified.
+pub async fn confirm_email(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET email_confirmed_at = COALESCE(email_confirmed_at, ?), updated_at = ? WHERE id = ?",
+    )
+    .bind(&now)
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query(
+        "UPDATE identities SET identity_data = json_set(identity_data, '$.email_verified', json('true')), \
+         updated_at = ? WHERE user_id = ? AND provider = 'email'",
+    )
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Creates (or replaces) the user's one-time token of `token_type`; returns the 6-digit code.
+///
+/// PKCE flows store the hash with a `pkce_` prefix, as upstream does, so that verifying it answers
+/// with an auth code instead of tokens.
+pub async fn issue_one_time_token(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    token_type: &str,
+    address: &str,
+    pkce: bool,
+) -> sqlx::Result<(String, String)> {
+    let code = crypto::otp(6);
+    let hash = crypto::token_hash(address, &code);
+    let stored = if pkce { format!("pkce_{hash}") } else { hash };
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO one_time_tokens (id, user_id, token_type, token_hash, relates_to, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (user_id, token_type) DO UPDATE SET token_hash = excluded.token_hash, \
+         relates_to = excluded.relates_to, created_at = excluded.created_at, updated_at = excluded.updated_at",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(user_id)
+    .bind(token_type)
+    .bind(&stored)
+    .bind(address)
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *db)
+    .await?;
+    Ok((code, stored))
+}
+
+/// The one-time tokens whose hash is `hash` (with or without the `pkce_` prefix).
+pub async fn one_time_tokens_by_hash(
+    db: impl SqliteExecutor<'_>,
+    hash: &str,
+) -> sqlx::Result<Vec<OneTimeToken>> {
+    let bare = hash.strip_prefix("pkce_").unwrap_or(hash);
+    sqlx::query_as(
+        "SELECT user_id, token_type, token_hash, relates_to, created_at FROM one_time_tokens \
+         WHERE token_hash = ? OR token_hash = ?",
+    )
+    .bind(bare)
+    .bind(format!("pkce_{bare}"))
+    .fetch_all(db)
+    .await
+}
+
+/// Deletes one of the user's one-time tokens.
+pub async fn delete_one_time_token(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    token_type: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM one_time_tokens WHERE user_id = ? AND token_type = ?")
+        .bind(user_id)
+        .bind(token_type)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Stores a PKCE flow for `user_id`; returns its auth code.
+pub async fn insert_flow_state(
+    db: &mut SqliteConnection,
+    user_id: Option<&str>,
+    method: &str,
+    challenge: &str,
+    challenge_method: &str,
+) -> sqlx::Result<String> {
+    let now = now_rfc3339();
+    let auth_code = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO flow_state (id, user_id, auth_code, authentication_method, code_challenge, \
+         code_challenge_method, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(user_id)
+    .bind(&auth_code)
+    .bind(method)
+    .bind(challenge)
+    .bind(challenge_method)
+    .bind(&now)
+    .bind(&now)
+    .execute(db)
+    .await?;
+    Ok(auth_code)
+}
+
+/// The most recent flow of `user_id` started by `method`.
+pub async fn latest_flow_state(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    method: &str,
+) -> sqlx::Result<Option<FlowState>> {
+    sqlx::query_as(
+        "SELECT id, user_id, auth_code, authentication_method, code_challenge, code_challenge_method, created_at \
+         FROM flow_state WHERE user_id = ? AND authentication_method = ? ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(method)
+    .fetch_optional(db)
+    .await
+}
+
+/// Marks a flow's auth code issued now (the code's 5-minute lifetime starts here).
+pub async fn mark_auth_code_issued(db: &mut SqliteConnection, flow_id: &str) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query("UPDATE flow_state SET auth_code_issued_at = ?, updated_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(&now)
+        .bind(flow_id)
+        .execute(db)
+        .await
+        .map(drop)
+}

@@ -1,0 +1,9 @@
+//! Integration tests of local-auth's API against a server on port 0.
+
+mod errors;
+mod helpers;
+mod links;
+mod persistence;
+mod signup;
+mod token;
+mod user;

@@ -12,6 +12,8 @@ pub enum Runner {
     CargoTest,
     /// `  3 passed (4.2s)` and `  1 failed` from Playwright's `list` reporter.
     Playwright,
+    /// `# pass 11` and `# fail 0` from node's test runner with the TAP reporter.
+    NodeTest,
 }
 
 impl Runner {
@@ -22,6 +24,15 @@ impl Runner {
                 .strip_prefix("test result: ")
                 .map(|rest| (count_before(rest, " passed"), count_before(rest, " failed")))
                 .unwrap_or_default(),
+            Runner::NodeTest => {
+                if let Some(count) = line.strip_prefix("# pass ") {
+                    (count.trim().parse().unwrap_or(0), 0)
+                } else if let Some(count) = line.strip_prefix("# fail ") {
+                    (0, count.trim().parse().unwrap_or(0))
+                } else {
+                    (0, 0)
+                }
+            }
             Runner::Playwright => {
                 let line = line.trim();
                 let Some((number, rest)) = line.split_once(' ') else {
@@ -190,6 +201,13 @@ mod tests {
         assert_eq!(Runner::Playwright.counts("  3 passed (4.2s)"), (3, 0));
         assert_eq!(Runner::Playwright.counts("  1 failed"), (0, 1));
         assert_eq!(Runner::Playwright.counts("  2 flaky"), (0, 2));
+    }
+
+    #[test]
+    fn node_test_summary_lines_are_counted() {
+        assert_eq!(Runner::NodeTest.counts("# pass 11"), (11, 0));
+        assert_eq!(Runner::NodeTest.counts("# fail 2"), (0, 2));
+        assert_eq!(Runner::NodeTest.counts("    # Subtest: pass 3"), (0, 0));
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! `cargo xtask test`: formatting, lints for both builds, Rust tests, then the Playwright suite
-//! against the site `cargo leptos build` produced. Every step runs even when an earlier one fails,
-//! except the browser tests, which need the built site.
+//! `cargo xtask test`: formatting, lints for both builds, Rust tests, the official auth-js client
+//! against local-auth, then the Playwright suite against the site `cargo leptos build` produced.
+//! Every step runs even when an earlier one fails, except those that need an earlier build.
 
 use std::env;
 
@@ -56,6 +56,27 @@ pub fn run() -> Result<(), String> {
             .args(["test", "--workspace", "--exclude", "frontend"])
             .args(locked),
     );
+    let local_auth_built = report.check(
+        "local-auth build",
+        cargo()
+            .args(["build", "--package", "local-auth", "--bin", "local-auth"])
+            .args(locked),
+    );
+    if local_auth_built {
+        report.tests(
+            "auth-js conformance",
+            Runner::NodeTest,
+            program("node")
+                .args(["--test", "--test-reporter=tap"])
+                .dir("local-auth/conformance")
+                .env(
+                    "LOCAL_AUTH_BIN",
+                    workspace_root().join("target/debug/local-auth"),
+                ),
+        );
+    } else {
+        report.skip("auth-js conformance", "local-auth did not build");
+    }
     if report.check("site build", cargo().args(["leptos", "build"])) {
         let server = workspace_root().join("target/debug/server");
         report.tests(

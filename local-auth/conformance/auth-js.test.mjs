@@ -1,0 +1,232 @@
+// The official @supabase/auth-js client against local-auth, flow by flow.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  AuthApiError,
+  AuthWeakPasswordError,
+  isAuthApiError,
+  isAuthSessionMissingError,
+} from '@supabase/auth-js';
+import { email, startLocalAuth } from './harness.mjs';
+
+const PASSWORD = 'correct-horse-battery';
+
+describe('@supabase/auth-js against local-auth (ES256)', () => {
+  let auth;
+  before(async () => {
+    auth = await startLocalAuth();
+  });
+  after(() => auth.stop());
+
+  /** Signs up and confirms through the mailed code; returns a signed-in client. */
+  async function confirmedClient(address, options) {
+    const client = auth.client(options);
+    const { error } = await client.signUp({ email: address, password: PASSWORD });
+    assert.equal(error, null);
+    const { code } = await auth.latestMail(address);
+    const verified = await client.verifyOtp({ email: address, token: code, type: 'signup' });
+    assert.equal(verified.error, null);
+    return client;
+  }
+
+  test('signUp waits for confirmation, verifyOtp confirms and signs in', async () => {
+    const address = email('signup');
+    const client = auth.client();
+
+    const { data, error } = await client.signUp({
+      email: address,
+      password: PASSWORD,
+      options: { data: { name: 'Ada' } },
+    });
+    assert.equal(error, null);
+    assert.equal(data.session, null);
+    assert.equal(data.user.email, address);
+    assert.equal(data.user.user_metadata.name, 'Ada');
+
+    const mail = await auth.latestMail(address);
+    assert.equal(mail.subject, 'Confirm Your Signup');
+    const verified = await client.verifyOtp({ email: address, token: mail.code, type: 'signup' });
+    assert.equal(verified.error, null);
+    assert.ok(verified.data.session.access_token);
+    assert.ok(verified.data.user.email_confirmed_at);
+
+    const { data: current } = await client.getUser();
+    assert.equal(current.user.email, address);
+  });
+
+  test('signInWithPassword surfaces error codes as AuthApiError', async () => {
+    const address = email('errors');
+    const client = auth.client();
+    await client.signUp({ email: address, password: PASSWORD });
+
+    const unconfirmed = await client.signInWithPassword({ email: address, password: PASSWORD });
+    assert.ok(unconfirmed.error instanceof AuthApiError);
+    assert.equal(unconfirmed.error.code, 'email_not_confirmed');
+    assert.equal(unconfirmed.error.status, 400);
+
+    const wrong = await client.signInWithPassword({ email: email('nobody'), password: PASSWORD });
+    assert.ok(isAuthApiError(wrong.error));
+    assert.equal(wrong.error.code, 'invalid_credentials');
+    assert.equal(wrong.error.message, 'Invalid login credentials');
+  });
+
+  test('weak passwords surface as AuthWeakPasswordError with reasons', async () => {
+    const { error } = await auth.client().signUp({ email: email('weak'), password: '123' });
+
+    assert.ok(error instanceof AuthWeakPasswordError, `${error?.constructor?.name}: ${error?.message}`);
+    assert.equal(error.code, 'weak_password');
+    assert.deepEqual(error.reasons, ['length']);
+  });
+
+  test('signInWithPassword, getClaims verified locally through the JWKS, refreshSession', async () => {
+    const address = email('claims');
+    await confirmedClient(address);
+    const client = auth.client();
+
+    const signedIn = await client.signInWithPassword({ email: address, password: PASSWORD });
+    assert.equal(signedIn.error, null);
+
+    const { data, error } = await client.getClaims();
+    assert.equal(error, null);
+    assert.equal(data.header.alg, 'ES256');
+    assert.ok(data.header.kid);
+    assert.equal(data.claims.email, address);
+    assert.equal(data.claims.aal, 'aal1');
+    assert.equal(data.claims.role, 'authenticated');
+
+    const refreshed = await client.refreshSession();
+    assert.equal(refreshed.error, null);
+    assert.notEqual(refreshed.data.session.refresh_token, signedIn.data.session.refresh_token);
+    assert.equal(refreshed.data.user.email, address);
+  });
+
+  test('updateUser merges metadata and changes the password', async () => {
+    const address = email('update');
+    const client = await confirmedClient(address);
+
+    const metadata = await client.updateUser({ data: { theme: 'dark' } });
+    assert.equal(metadata.error, null);
+    assert.equal(metadata.data.user.user_metadata.theme, 'dark');
+
+    const same = await client.updateUser({ password: PASSWORD });
+    assert.equal(same.error?.code, 'same_password');
+
+    const changed = await client.updateUser({ password: 'a-brand-new-password' });
+    assert.equal(changed.error, null);
+    const signIn = await auth.client().signInWithPassword({ email: address, password: 'a-brand-new-password' });
+    assert.equal(signIn.error, null);
+  });
+
+  test('magic link with PKCE: the link redirects with a code that exchangeCodeForSession accepts', async () => {
+    const address = email('pkce');
+    await confirmedClient(address);
+    const client = auth.client({ flowType: 'pkce' });
+
+    const sent = await client.signInWithOtp({
+      email: address,
+      options: { emailRedirectTo: 'http://127.0.0.1:3000/auth/callback', shouldCreateUser: false },
+    });
+    assert.equal(sent.error, null);
+    const { link, subject } = await auth.latestMail(address);
+    assert.equal(subject, 'Your Magic Link');
+
+    const response = await fetch(link, { redirect: 'manual' });
+    assert.equal(response.status, 303);
+    const location = new URL(response.headers.get('location'));
+    assert.equal(`${location.origin}${location.pathname}`, 'http://127.0.0.1:3000/auth/callback');
+    const code = location.searchParams.get('code');
+    assert.ok(code);
+
+    const { data, error } = await client.exchangeCodeForSession(code);
+    assert.equal(error, null);
+    assert.equal(data.user.email, address);
+  });
+
+  test('signInWithOtp then verifyOtp with the mailed code', async () => {
+    const address = email('otp');
+    await confirmedClient(address);
+    const client = auth.client();
+
+    assert.equal((await client.signInWithOtp({ email: address })).error, null);
+    const { code } = await auth.latestMail(address);
+    const { data, error } = await client.verifyOtp({ email: address, token: code, type: 'email' });
+
+    assert.equal(error, null);
+    assert.equal(data.session.user.email, address);
+  });
+
+  test('signInWithOtp with shouldCreateUser false refuses unknown addresses', async () => {
+    const { error } = await auth.client().signInWithOtp({
+      email: email('stranger'),
+      options: { shouldCreateUser: false },
+    });
+
+    assert.equal(error?.code, 'otp_disabled');
+  });
+
+  test('password recovery: resetPasswordForEmail, verifyOtp recovery, updateUser', async () => {
+    const address = email('recover');
+    await confirmedClient(address);
+    const client = auth.client();
+
+    assert.equal((await client.resetPasswordForEmail(address)).error, null);
+    const { code, subject } = await auth.latestMail(address);
+    assert.equal(subject, 'Reset Your Password');
+    const recovered = await client.verifyOtp({ email: address, token: code, type: 'recovery' });
+    assert.equal(recovered.error, null);
+    const updated = await client.updateUser({ password: 'recovered-password' });
+    assert.equal(updated.error, null);
+
+    const signIn = await auth.client().signInWithPassword({ email: address, password: 'recovered-password' });
+    assert.equal(signIn.error, null);
+  });
+
+  test('signOut scopes: others, local, global', async () => {
+    const address = email('signout');
+    const first = await confirmedClient(address);
+    const second = auth.client();
+    const third = auth.client();
+    await second.signInWithPassword({ email: address, password: PASSWORD });
+    await third.signInWithPassword({ email: address, password: PASSWORD });
+
+    assert.equal((await first.signOut({ scope: 'others' })).error, null);
+    // The server answers 403 session_not_found, which the client turns into a missing session.
+    assert.ok(isAuthSessionMissingError((await second.getUser()).error));
+    assert.equal((await second.getSession()).data.session, null);
+    assert.equal((await first.getUser()).error, null);
+
+    assert.equal((await first.signOut({ scope: 'local' })).error, null);
+    assert.equal((await first.getSession()).data.session, null);
+
+    const fourth = auth.client();
+    const fifth = auth.client();
+    await fourth.signInWithPassword({ email: address, password: PASSWORD });
+    await fifth.signInWithPassword({ email: address, password: PASSWORD });
+    assert.equal((await fourth.signOut({ scope: 'global' })).error, null);
+    assert.ok(isAuthSessionMissingError((await fifth.getUser()).error));
+  });
+});
+
+describe('@supabase/auth-js against local-auth (legacy HS256 secret)', () => {
+  let auth;
+  before(async () => {
+    auth = await startLocalAuth({ LOCAL_AUTH_JWT_SECRET: 'super-secret-jwt-token-with-at-least-32-characters' });
+  });
+  after(() => auth.stop());
+
+  test('getClaims falls back to GET /user for HS256 tokens', async () => {
+    const address = email('hs256');
+    const client = auth.client();
+    await client.signUp({ email: address, password: PASSWORD });
+    const { code } = await auth.latestMail(address);
+    await client.verifyOtp({ email: address, token: code, type: 'signup' });
+
+    const jwks = await (await fetch(`${auth.url}/.well-known/jwks.json`)).json();
+    const { data, error } = await client.getClaims();
+
+    assert.deepEqual(jwks.keys, []);
+    assert.equal(error, null);
+    assert.equal(data.header.alg, 'HS256');
+    assert.equal(data.claims.email, address);
+  });
+});

@@ -2,8 +2,10 @@
 //!
 //! `cargo leptos` passes the `LEPTOS_*` variables (address, site root, bundle name) to the binary
 //! it builds; the defaults match `[[workspace.metadata.leptos]]` in the workspace `Cargo.toml`.
+//! `SUPABASE_URL` with `SUPABASE_PUBLISHABLE_KEY` selects a Supabase project; without them the
+//! embedded local-auth is used.
 
-use std::net::SocketAddr;
+use std::{fmt, net::SocketAddr};
 
 use leptos::config::{LeptosOptions, errors::LeptosConfigError, get_configuration};
 
@@ -12,6 +14,37 @@ use leptos::config::{LeptosOptions, errors::LeptosConfigError, get_configuration
 pub struct Config {
     /// Where the site is served from and how its WASM bundle is named.
     pub leptos: LeptosOptions,
+    /// Which Supabase Auth server the app talks to.
+    pub auth: AuthBackend,
+}
+
+/// The Supabase Auth server behind the app.
+#[derive(Clone)]
+pub enum AuthBackend {
+    /// A Supabase project.
+    Project {
+        /// The project URL, such as `https://abcd.supabase.co`.
+        url: String,
+        /// The publishable (anon) key.
+        publishable_key: String,
+    },
+    /// local-auth, started in this process (`LOCAL_AUTH_*` variables configure it).
+    #[cfg(feature = "local-auth")]
+    Embedded(Box<local_auth::Config>),
+}
+
+impl fmt::Debug for AuthBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Project { url, .. } => f
+                .debug_struct("Project")
+                .field("url", url)
+                .field("publishable_key", &"[redacted]")
+                .finish(),
+            #[cfg(feature = "local-auth")]
+            Self::Embedded(config) => f.debug_tuple("Embedded").field(config).finish(),
+        }
+    }
 }
 
 /// Why the configuration could not be read.
@@ -26,6 +59,18 @@ pub enum ConfigError {
          (or set LEPTOS_OUTPUT_NAME to the bundle name, `app`)"
     )]
     MissingOutputName,
+    /// A variable is missing or malformed.
+    #[error("{variable}: {problem}")]
+    Invalid {
+        /// The variable at fault.
+        variable: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The embedded local-auth's configuration is malformed.
+    #[cfg(feature = "local-auth")]
+    #[error("{0}")]
+    LocalAuth(#[from] local_auth::ConfigError),
 }
 
 impl Config {
@@ -35,11 +80,66 @@ impl Config {
         if leptos.output_name.is_empty() {
             return Err(ConfigError::MissingOutputName);
         }
-        Ok(Self { leptos })
+        let auth = AuthBackend::from_lookup(&leptos, |name| std::env::var(name).ok())?;
+        Ok(Self { leptos, auth })
     }
 
     /// The address to listen on (`LEPTOS_SITE_ADDR`).
     pub fn addr(&self) -> SocketAddr {
         self.leptos.site_addr
+    }
+}
+
+impl AuthBackend {
+    /// The backend `lookup` (an environment) selects for the site described by `leptos`.
+    pub fn from_lookup(
+        leptos: &LeptosOptions,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let lookup = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        if let Some(url) = lookup("SUPABASE_URL") {
+            let parsed = url::Url::parse(&url).map_err(|error| ConfigError::Invalid {
+                variable: "SUPABASE_URL",
+                problem: format!("`{url}` is not a URL: {error}"),
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(ConfigError::Invalid {
+                    variable: "SUPABASE_URL",
+                    problem: format!("`{url}` is not an http(s) URL"),
+                });
+            }
+            let publishable_key = lookup("SUPABASE_PUBLISHABLE_KEY")
+                .or_else(|| lookup("SUPABASE_ANON_KEY"))
+                .ok_or(ConfigError::Invalid {
+                    variable: "SUPABASE_PUBLISHABLE_KEY",
+                    problem:
+                        "must be set with SUPABASE_URL (the project's publishable or anon key)"
+                            .into(),
+                })?;
+            return Ok(Self::Project {
+                url: url.trim_end_matches('/').to_owned(),
+                publishable_key,
+            });
+        }
+        Self::embedded(leptos)
+    }
+
+    #[cfg(feature = "local-auth")]
+    fn embedded(leptos: &LeptosOptions) -> Result<Self, ConfigError> {
+        let mut config = local_auth::Config::from_env()?;
+        if std::env::var_os("LOCAL_AUTH_SITE_URL").is_none() {
+            // Links in mails lead back to this app.
+            config.site_url = url::Url::parse(&format!("http://{}", leptos.site_addr))
+                .expect("a socket address forms a valid URL");
+        }
+        Ok(Self::Embedded(Box::new(config)))
+    }
+
+    #[cfg(not(feature = "local-auth"))]
+    fn embedded(_: &LeptosOptions) -> Result<Self, ConfigError> {
+        Err(ConfigError::Invalid {
+            variable: "SUPABASE_URL",
+            problem: "must be set: this build has no embedded local-auth".into(),
+        })
     }
 }

@@ -4,6 +4,7 @@
 //! [`router`] builds the whole application so tests can drive it in-process; [`run`] serves it on
 //! a listener the caller has bound.
 
+mod auth_backend;
 mod config;
 
 use std::{future::Future, io};
@@ -15,7 +16,10 @@ use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_ro
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-pub use crate::config::{Config, ConfigError};
+pub use crate::{
+    auth_backend::{AuthBackendError, AuthEndpoint, connect},
+    config::{AuthBackend, Config, ConfigError},
+};
 
 /// Shared state of the running server, handed to every request.
 #[derive(Clone, Debug, FromRef)]
@@ -24,14 +28,17 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// When the server started, reported by the health check.
     pub started_at: StartedAt,
+    /// The Supabase Auth server the app talks to.
+    pub auth: AuthEndpoint,
 }
 
 impl AppState {
-    /// The state for a server starting now with `config`.
-    pub fn new(config: Config) -> Self {
+    /// The state for a server starting now, serving `leptos` with `auth` behind it.
+    pub fn new(leptos: LeptosOptions, auth: AuthEndpoint) -> Self {
         Self {
-            leptos: config.leptos,
+            leptos,
             started_at: StartedAt::now(),
+            auth,
         }
     }
 }

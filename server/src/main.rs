@@ -29,9 +29,22 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!("app listening on http://{}", config.addr());
+    let auth = match server::connect(config.auth).await {
+        Ok(auth) => auth,
+        Err(error) => {
+            tracing::error!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!("app:     http://{}", config.leptos.site_addr);
 
-    match server::run(listener, AppState::new(config), shutdown_signal()).await {
+    match server::run(
+        listener,
+        AppState::new(config.leptos, auth),
+        shutdown_signal(),
+    )
+    .await
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("server stopped: {error}");

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use axum::{Router, body::Body, http::Request, response::Response};
 use leptos::config::LeptosOptions;
-use server::{AppState, Config};
+use server::{AppState, AuthEndpoint};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
@@ -15,7 +15,12 @@ pub fn test_state() -> AppState {
         .output_name("app")
         .site_root("target/site")
         .build();
-    AppState::new(Config { leptos })
+    // No page calls the auth server yet, so nothing listens at this address.
+    let auth = AuthEndpoint {
+        url: "http://127.0.0.1:9".into(),
+        publishable_key: "sb_publishable_test".into(),
+    };
+    AppState::new(leptos, auth)
 }
 
 /// Sends one request through the router without a socket.

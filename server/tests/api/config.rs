@@ -1,0 +1,91 @@
+//! Choosing the auth backend from the environment.
+
+use std::collections::HashMap;
+
+use leptos::config::LeptosOptions;
+use server::{AuthBackend, ConfigError};
+
+fn backend(vars: &[(&str, &str)]) -> Result<AuthBackend, ConfigError> {
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let leptos = LeptosOptions::builder().output_name("app").build();
+    AuthBackend::from_lookup(&leptos, |name| vars.get(name).cloned())
+}
+
+#[test]
+fn without_supabase_url_the_embedded_local_auth_serves_this_app() {
+    let backend = backend(&[]).expect("the embedded backend needs no variables");
+
+    match backend {
+        AuthBackend::Embedded(config) => {
+            assert_eq!(config.site_url.as_str(), "http://127.0.0.1:3000/");
+            assert_eq!(config.api_addr.port(), 54321);
+            assert_eq!(config.mailbox_addr.port(), 54324);
+        }
+        other => panic!("expected the embedded backend, got {other:?}"),
+    }
+}
+
+#[test]
+fn supabase_url_and_key_select_the_project() {
+    let backend = backend(&[
+        ("SUPABASE_URL", "https://abcd.supabase.co/"),
+        ("SUPABASE_PUBLISHABLE_KEY", "sb_publishable_abc"),
+    ])
+    .unwrap();
+
+    match backend {
+        AuthBackend::Project {
+            url,
+            publishable_key,
+        } => {
+            assert_eq!(url, "https://abcd.supabase.co");
+            assert_eq!(publishable_key, "sb_publishable_abc");
+        }
+        other => panic!("expected a project, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_legacy_anon_key_variable_is_accepted() {
+    let backend = backend(&[
+        ("SUPABASE_URL", "http://127.0.0.1:54321"),
+        ("SUPABASE_ANON_KEY", "eyJ"),
+    ]);
+
+    assert!(matches!(backend, Ok(AuthBackend::Project { .. })));
+}
+
+#[test]
+fn supabase_url_without_a_key_names_the_missing_variable() {
+    let error = backend(&[("SUPABASE_URL", "https://abcd.supabase.co")]).unwrap_err();
+
+    assert!(
+        error.to_string().starts_with("SUPABASE_PUBLISHABLE_KEY:"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_malformed_supabase_url_is_refused() {
+    let error = backend(&[
+        ("SUPABASE_URL", "abcd.supabase.co"),
+        ("SUPABASE_PUBLISHABLE_KEY", "k"),
+    ])
+    .unwrap_err();
+
+    assert!(error.to_string().starts_with("SUPABASE_URL:"), "{error}");
+}
+
+#[test]
+fn the_project_key_never_appears_in_debug_output() {
+    let backend = backend(&[
+        ("SUPABASE_URL", "https://abcd.supabase.co"),
+        ("SUPABASE_PUBLISHABLE_KEY", "sb_publishable_xyz"),
+    ])
+    .unwrap();
+
+    assert!(!format!("{backend:?}").contains("sb_publishable_xyz"));
+}

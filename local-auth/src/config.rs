@@ -1,8 +1,10 @@
-//! Configuration: the settings of the Supabase CLI's `[auth]` section, with the CLI's defaults,
-//! overridable through `LOCAL_AUTH_*` environment variables.
+//! Configuration: the settings of the Supabase CLI's `[auth]` section, read from
+//! `supabase/config.toml` when present (the file `supabase start` reads too), overridden by
+//! `LOCAL_AUTH_*` environment variables.
 
 use std::{env, fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 
+use serde::Deserialize;
 use url::Url;
 
 /// Everything local-auth needs to run.
@@ -100,10 +102,10 @@ impl fmt::Debug for Config {
 
 /// A configuration value that could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("{variable}: {problem}")]
+#[error("{setting}: {problem}")]
 pub struct ConfigError {
-    /// The environment variable at fault.
-    pub variable: &'static str,
+    /// The environment variable or file setting at fault.
+    pub setting: String,
     /// What is wrong with it.
     pub problem: String,
 }
@@ -135,10 +137,114 @@ impl Default for Config {
     }
 }
 
+/// The `[auth]` settings of `supabase/config.toml` that local-auth honours.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ConfigFile {
+    auth: AuthSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct AuthSection {
+    site_url: Option<Url>,
+    additional_redirect_urls: Option<Vec<String>>,
+    jwt_expiry: Option<u64>,
+    enable_refresh_token_rotation: Option<bool>,
+    refresh_token_reuse_interval: Option<u64>,
+    enable_signup: Option<bool>,
+    minimum_password_length: Option<usize>,
+    email: EmailSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct EmailSection {
+    enable_signup: Option<bool>,
+    double_confirm_changes: Option<bool>,
+    enable_confirmations: Option<bool>,
+    secure_password_change: Option<bool>,
+    max_frequency: Option<String>,
+    otp_expiry: Option<u64>,
+}
+
 impl Config {
-    /// The defaults, overridden by any `LOCAL_AUTH_*` variable that is set.
+    /// The defaults, then `supabase/config.toml` (or the file `LOCAL_AUTH_CONFIG_FILE` names) when
+    /// it exists, then any `LOCAL_AUTH_*` variable that is set.
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut config = Self::default();
+        let (path, required) = match var("LOCAL_AUTH_CONFIG_FILE") {
+            Some(path) => (PathBuf::from(path), true),
+            None => (PathBuf::from("supabase/config.toml"), false),
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => config.apply_file(&path.display().to_string(), &text)?,
+            Err(error) if required || error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(ConfigError {
+                    setting: path.display().to_string(),
+                    problem: format!("cannot read: {error}"),
+                });
+            }
+            Err(_) => {}
+        }
+        config.apply_env()?;
+        Ok(config)
+    }
+
+    /// Applies the `[auth]` settings of a `config.toml` text; `source` names it in errors.
+    pub fn apply_file(&mut self, source: &str, text: &str) -> Result<(), ConfigError> {
+        let file: ConfigFile = toml::from_str(text).map_err(|error| ConfigError {
+            setting: source.to_owned(),
+            problem: error.to_string(),
+        })?;
+        let auth = file.auth;
+        let email = auth.email;
+        replace(&mut self.site_url, auth.site_url);
+        replace(
+            &mut self.additional_redirect_urls,
+            auth.additional_redirect_urls,
+        );
+        replace(&mut self.jwt_expiry, auth.jwt_expiry);
+        replace(
+            &mut self.enable_refresh_token_rotation,
+            auth.enable_refresh_token_rotation,
+        );
+        replace(
+            &mut self.refresh_token_reuse_interval,
+            auth.refresh_token_reuse_interval,
+        );
+        replace(
+            &mut self.minimum_password_length,
+            auth.minimum_password_length,
+        );
+        // Email sign-up needs both the global and the email switch on.
+        replace(
+            &mut self.enable_signup,
+            auth.enable_signup
+                .map(|on| on && email.enable_signup.unwrap_or(true))
+                .or(email.enable_signup),
+        );
+        replace(
+            &mut self.double_confirm_changes,
+            email.double_confirm_changes,
+        );
+        replace(&mut self.enable_confirmations, email.enable_confirmations);
+        replace(
+            &mut self.secure_password_change,
+            email.secure_password_change,
+        );
+        replace(&mut self.email_otp_expiry, email.otp_expiry);
+        if let Some(frequency) = email.max_frequency {
+            self.email_max_frequency = parse_duration(&frequency).ok_or_else(|| ConfigError {
+                setting: format!("{source}: auth.email.max_frequency"),
+                problem: format!("`{frequency}` is not a duration like \"60s\" or \"1m30s\""),
+            })?;
+        }
+        Ok(())
+    }
+
+    fn apply_env(&mut self) -> Result<(), ConfigError> {
+        let config = self;
         if let Some(addr) = parse("LOCAL_AUTH_API_ADDR")? {
             config.api_addr = addr;
             config.external_url = Url::parse(&format!("http://{addr}")).expect("a valid URL");
@@ -189,7 +295,7 @@ impl Config {
         set(&mut config.email_links, "LOCAL_AUTH_EMAIL_LINKS")?;
         set(&mut config.bcrypt_cost, "LOCAL_AUTH_BCRYPT_COST")?;
         set(&mut config.data_dir, "LOCAL_AUTH_DATA_DIR")?;
-        Ok(config)
+        Ok(())
     }
 
     /// The token issuer and API base: `<external_url>/auth/v1`.
@@ -213,6 +319,44 @@ impl FromStr for EmailLinks {
     }
 }
 
+/// Replaces `field` when the file sets `value`.
+fn replace<T>(field: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *field = value;
+    }
+}
+
+/// Seconds in a Go-style duration: `60s`, `1m30s`, `2h`, `500ms` (rounded down), or a bare number.
+fn parse_duration(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse() {
+        return Some(seconds);
+    }
+    let mut total_ms: u64 = 0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let number: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let (unit_ms, unit_len) = if rest.starts_with("ms") {
+            (1, 2)
+        } else if rest.starts_with('h') {
+            (3_600_000, 1)
+        } else if rest.starts_with('m') {
+            (60_000, 1)
+        } else if rest.starts_with('s') {
+            (1_000, 1)
+        } else {
+            return None;
+        };
+        total_ms = total_ms.checked_add(number.checked_mul(unit_ms)?)?;
+        rest = &rest[unit_len..];
+    }
+    (!text.is_empty()).then_some(total_ms / 1_000)
+}
+
 fn var(variable: &'static str) -> Option<String> {
     env::var(variable).ok().filter(|value| !value.is_empty())
 }
@@ -225,7 +369,7 @@ where
     var(variable)
         .map(|value| {
             value.parse().map_err(|error: T::Err| ConfigError {
-                variable,
+                setting: variable.to_owned(),
                 problem: format!("cannot read `{value}`: {error}"),
             })
         })
@@ -241,4 +385,107 @@ where
         *field = value;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLI_CONFIG: &str = r#"
+project_id = "starter"
+
+[api]
+port = 54321
+
+[auth]
+site_url = "http://localhost:3000"
+additional_redirect_urls = ["https://preview-*.example.com/**"]
+jwt_expiry = 1800
+enable_refresh_token_rotation = true
+refresh_token_reuse_interval = 5
+enable_signup = true
+minimum_password_length = 8
+
+[auth.email]
+enable_signup = true
+double_confirm_changes = false
+enable_confirmations = false
+secure_password_change = true
+max_frequency = "1m30s"
+otp_expiry = 600
+"#;
+
+    #[test]
+    fn the_auth_section_of_a_cli_config_file_is_applied() {
+        let mut config = Config::default();
+
+        config
+            .apply_file("supabase/config.toml", CLI_CONFIG)
+            .unwrap();
+
+        assert_eq!(config.site_url.as_str(), "http://localhost:3000/");
+        assert_eq!(
+            config.additional_redirect_urls,
+            ["https://preview-*.example.com/**"]
+        );
+        assert_eq!(config.jwt_expiry, 1800);
+        assert_eq!(config.refresh_token_reuse_interval, 5);
+        assert_eq!(config.minimum_password_length, 8);
+        assert!(!config.double_confirm_changes);
+        assert!(!config.enable_confirmations);
+        assert!(config.secure_password_change);
+        assert_eq!(config.email_max_frequency, 90);
+        assert_eq!(config.email_otp_expiry, 600);
+    }
+
+    #[test]
+    fn disabling_email_signup_in_the_file_disables_signup() {
+        let mut config = Config::default();
+
+        config
+            .apply_file(
+                "f",
+                "[auth]\nenable_signup = true\n[auth.email]\nenable_signup = false\n",
+            )
+            .unwrap();
+
+        assert!(!config.enable_signup);
+    }
+
+    #[test]
+    fn malformed_values_are_named_in_the_error() {
+        let mut config = Config::default();
+
+        let wrong_type = config
+            .apply_file("supabase/config.toml", "[auth]\njwt_expiry = \"soon\"\n")
+            .unwrap_err();
+        let bad_duration = config
+            .apply_file(
+                "supabase/config.toml",
+                "[auth.email]\nmax_frequency = \"often\"\n",
+            )
+            .unwrap_err();
+
+        assert!(
+            wrong_type.to_string().contains("jwt_expiry"),
+            "{wrong_type}"
+        );
+        assert!(
+            bad_duration
+                .to_string()
+                .starts_with("supabase/config.toml: auth.email.max_frequency"),
+            "{bad_duration}"
+        );
+    }
+
+    #[test]
+    fn go_durations_are_read_in_seconds() {
+        assert_eq!(parse_duration("60s"), Some(60));
+        assert_eq!(parse_duration("1m0s"), Some(60));
+        assert_eq!(parse_duration("2h"), Some(7200));
+        assert_eq!(parse_duration("1500ms"), Some(1));
+        assert_eq!(parse_duration("45"), Some(45));
+        assert_eq!(parse_duration("5x"), None);
+        assert_eq!(parse_duration(""), None);
+    }
 }

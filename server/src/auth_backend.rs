@@ -68,6 +68,7 @@ async fn start_local_auth(config: local_auth::Config) -> Result<AuthEndpoint, Au
     tracing::info!("mailbox: http://{}", config.mailbox_addr);
     let server = local_auth::LocalAuth::start(config).await?;
     let publishable_key = server.api_keys().publishable.clone();
+    tracing::info!("auth publishable key: {publishable_key}");
     tokio::spawn(async move {
         if let Err(error) = server.serve(api, mailbox, std::future::pending()).await {
             tracing::error!("local-auth stopped: {error}");

@@ -127,8 +127,8 @@ impl AuthBackend {
     #[cfg(feature = "local-auth")]
     fn embedded(leptos: &LeptosOptions) -> Result<Self, ConfigError> {
         let mut config = local_auth::Config::from_env()?;
-        if std::env::var_os("LOCAL_AUTH_SITE_URL").is_none() {
-            // Links in mails lead back to this app.
+        if config.site_url == local_auth::Config::default().site_url {
+            // Unless configured otherwise, links in mails lead back to this app.
             config.site_url = url::Url::parse(&format!("http://{}", leptos.site_addr))
                 .expect("a socket address forms a valid URL");
         }

@@ -1,0 +1,192 @@
+//! `cargo bench -p local-auth`: refresh-grant throughput and password sign-in latency of local-auth
+//! over HTTP on loopback, at a few concurrency levels. Prints a table; asserts nothing.
+
+use std::time::{Duration, Instant};
+
+use local_auth::{Config, LocalAuth};
+use reqwest::Client;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+const RUN: Duration = Duration::from_secs(3);
+const PASSWORD: &str = "benchmark-password";
+
+struct Target {
+    client: Client,
+    url: String,
+    key: String,
+}
+
+impl Target {
+    async fn post(&self, path: &str, body: &Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .header("apikey", &self.key)
+            .json(body)
+            .send()
+            .await
+            .expect("local-auth answers");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.expect("a JSON answer")
+    }
+}
+
+/// Latencies in microseconds, sorted.
+struct Sample(Vec<u128>);
+
+impl Sample {
+    fn percentile(&self, p: f64) -> f64 {
+        let index = ((self.0.len() as f64 - 1.0) * p).round() as usize;
+        self.0.get(index).copied().unwrap_or(0) as f64 / 1000.0
+    }
+}
+
+/// Runs `concurrency` workers for [`RUN`], each calling `step` in a loop; returns (requests/s, latencies).
+async fn load<S, F>(concurrency: usize, states: Vec<S>, step: F) -> (f64, Sample)
+where
+    S: Send + 'static,
+    F: Fn(S) -> std::pin::Pin<Box<dyn Future<Output = S> + Send>> + Clone + Send + Sync + 'static,
+{
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for mut state in states.into_iter().take(concurrency) {
+        let step = step.clone();
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            while started.elapsed() < RUN {
+                let begun = Instant::now();
+                state = step(state).await;
+                latencies.push(begun.elapsed().as_micros());
+            }
+            latencies
+        });
+    }
+    let mut all: Vec<u128> = workers.join_all().await.into_iter().flatten().collect();
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    (all.len() as f64 / elapsed, Sample(all))
+}
+
+#[tokio::main]
+async fn main() {
+    let data_dir = tempfile::tempdir().expect("a temporary directory");
+    let api = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mailbox = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let config = Config {
+        external_url: format!("http://{}", api.local_addr().unwrap())
+            .parse()
+            .unwrap(),
+        data_dir: data_dir.path().to_path_buf(),
+        enable_confirmations: false,
+        email_max_frequency: 0,
+        ..Config::default()
+    };
+    let url = format!("{}/", config.issuer());
+    let server = LocalAuth::start(config).await.expect("local-auth starts");
+    let key = server.api_keys().publishable.clone();
+    tokio::spawn(server.serve(api, mailbox, std::future::pending()));
+    let target = std::sync::Arc::new(Target {
+        client: Client::new(),
+        url,
+        key,
+    });
+
+    let mut sessions = Vec::new();
+    let mut emails = Vec::new();
+    for i in 0..32 {
+        let email = format!("bench-{i}@example.com");
+        let session = target
+            .post("signup", &json!({ "email": email, "password": PASSWORD }))
+            .await;
+        sessions.push(session["refresh_token"].as_str().unwrap().to_owned());
+        emails.push(email);
+    }
+
+    println!(
+        "local-auth on {} cores",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!(
+        "{:<34}{:>12}{:>12}{:>12}",
+        "scenario", "req/s", "p50 ms", "p99 ms"
+    );
+
+    for concurrency in [1, 8, 32] {
+        let shared = target.clone();
+        let (rate, sample) = load(concurrency, sessions.clone(), move |token: String| {
+            let target = shared.clone();
+            Box::pin(async move {
+                let session = target
+                    .post(
+                        "token?grant_type=refresh_token",
+                        &json!({ "refresh_token": token }),
+                    )
+                    .await;
+                session["refresh_token"].as_str().unwrap().to_owned()
+            })
+        })
+        .await;
+        println!(
+            "{:<34}{rate:>12.0}{:>12.2}{:>12.2}",
+            format!("refresh grant, {concurrency} concurrent"),
+            sample.percentile(0.5),
+            sample.percentile(0.99)
+        );
+        // The chains moved on: start the next level from fresh sign-ins' tokens.
+        sessions.clear();
+        for email in &emails {
+            let session = target
+                .post(
+                    "token?grant_type=password",
+                    &json!({ "email": email, "password": PASSWORD }),
+                )
+                .await;
+            sessions.push(session["refresh_token"].as_str().unwrap().to_owned());
+        }
+    }
+
+    for concurrency in [1, 2, 8] {
+        let shared = target.clone();
+        let (rate, sample) = load(concurrency, emails.clone(), move |email: String| {
+            let target = shared.clone();
+            Box::pin(async move {
+                target
+                    .post(
+                        "token?grant_type=password",
+                        &json!({ "email": email, "password": PASSWORD }),
+                    )
+                    .await;
+                email
+            })
+        })
+        .await;
+        println!(
+            "{:<34}{rate:>12.0}{:>12.2}{:>12.2}",
+            format!("password sign-in, {concurrency} concurrent"),
+            sample.percentile(0.5),
+            sample.percentile(0.99)
+        );
+    }
+
+    let hash = bcrypt::hash(PASSWORD, bcrypt::DEFAULT_COST).unwrap();
+    let mut times: Vec<u128> = (0..20)
+        .map(|_| {
+            let begun = Instant::now();
+            assert!(bcrypt::verify(PASSWORD, &hash).unwrap());
+            begun.elapsed().as_micros()
+        })
+        .collect();
+    times.sort_unstable();
+    println!(
+        "{:<34}{:>12}{:>12.2}{:>12}",
+        "bcrypt cost-10 verify alone",
+        "",
+        Sample(times).percentile(0.5),
+        ""
+    );
+}

@@ -104,34 +104,29 @@ async fn password_grant(state: &AppState, params: TokenParams) -> ApiResult<Valu
     Ok(session)
 }
 
-/// Rotates a refresh token, with upstream's reuse rules. All writes go through one connection, so
-/// concurrent refreshes of one token are serialised here and see each other's results.
+/// Rotates a refresh token, with upstream's reuse rules.
+///
+/// The checks that need no lock run on a reader; only the swap itself holds the single writer
+/// connection, so concurrent refreshes of one token are serialised there and see each other's
+/// results, and the writer is held for as short a time as possible.
 async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value> {
     let presented = params
         .refresh_token
         .filter(|token| !token.is_empty())
         .ok_or_else(|| ApiError::validation("refresh_token required"))?;
-    let mut tx = state.db.write.begin().await?;
-    let token: RefreshToken = sqlx::query_as(
-        "SELECT id, token, user_id, parent, session_id, revoked, updated_at FROM refresh_tokens WHERE token = ?",
-    )
-    .bind(&presented)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| {
+    let not_found = || {
         ApiError::bad_request(
             ErrorCode::RefreshTokenNotFound,
             "Invalid Refresh Token: Refresh Token Not Found",
         )
-    })?;
-    let user = store::user_by_id(&mut *tx, &token.user_id)
+    };
+    let mut reader = state.db.read.acquire().await?;
+    let token = find_refresh_token(&mut *reader, &presented)
         .await?
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                ErrorCode::RefreshTokenNotFound,
-                "Invalid Refresh Token: Refresh Token Not Found",
-            )
-        })?;
+        .ok_or_else(not_found)?;
+    let user = store::user_by_id(&mut *reader, &token.user_id)
+        .await?
+        .ok_or_else(not_found)?;
     if user.is_banned() {
         return Err(ApiError::bad_request(
             ErrorCode::UserBanned,
@@ -141,7 +136,7 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
     let session: Session =
         sqlx::query_as("SELECT id, user_id, aal, not_after, created_at FROM sessions WHERE id = ?")
             .bind(&token.session_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *reader)
             .await?
             .ok_or_else(|| {
                 ApiError::bad_request(
@@ -156,64 +151,97 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
         ));
     }
 
-    let mut issued = None;
-    if token.revoked {
-        let active: Option<RefreshToken> = sqlx::query_as(
-            "SELECT id, token, user_id, parent, session_id, revoked, updated_at FROM refresh_tokens \
-             WHERE session_id = ? AND revoked = 0 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(&session.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        match active {
-            // The client lost the answer to its last refresh: hand it the same active token again.
-            Some(active) if active.parent.as_deref() == Some(token.token.as_str()) => {
-                issued = Some(active.token);
+    // Give the reader back while waiting for the writer.
+    drop(reader);
+
+    let now = now_rfc3339();
+    let mut tx = state.db.write.begin().await?;
+    let rotated: Option<i64> = sqlx::query_scalar(
+        "UPDATE refresh_tokens SET revoked = 1, updated_at = ? WHERE id = ? AND revoked = 0 RETURNING id",
+    )
+    .bind(&now)
+    .bind(token.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let issued = if rotated.is_some() {
+        sessions::insert_refresh_token(&mut tx, &user.id, &session.id, Some(&token.token)).await?
+    } else {
+        // Revoked, possibly a moment ago by a concurrent refresh: decide on the state as it is now.
+        let token = find_refresh_token(&mut *tx, &presented)
+            .await?
+            .ok_or_else(not_found)?;
+        match reuse(state, &mut tx, &token).await? {
+            Some(issued) => issued,
+            None => {
+                tx.commit().await?;
+                return Err(ApiError::bad_request(
+                    ErrorCode::RefreshTokenAlreadyUsed,
+                    "Invalid Refresh Token: Already Used",
+                ));
             }
-            _ => {
-                let interval =
-                    i64::try_from(state.config.refresh_token_reuse_interval).unwrap_or(0);
-                let revoked_at = parse_rfc3339(Some(&token.updated_at)).unwrap_or_else(Utc::now);
-                if (Utc::now() - revoked_at).num_seconds() >= interval {
-                    if state.config.enable_refresh_token_rotation {
-                        sqlx::query("UPDATE refresh_tokens SET revoked = 1, updated_at = ? WHERE session_id = ?")
-                            .bind(now_rfc3339())
-                            .bind(&session.id)
-                            .execute(&mut *tx)
-                            .await?;
-                        tx.commit().await?;
-                    }
-                    return Err(ApiError::bad_request(
-                        ErrorCode::RefreshTokenAlreadyUsed,
-                        "Invalid Refresh Token: Already Used",
-                    ));
-                }
-            }
-        }
-    }
-    let issued = match issued {
-        Some(issued) => issued,
-        None => {
-            let now = now_rfc3339();
-            sqlx::query("UPDATE refresh_tokens SET revoked = 1, updated_at = ? WHERE id = ? AND revoked = 0")
-                .bind(&now)
-                .bind(token.id)
-                .execute(&mut *tx)
-                .await?;
-            sessions::insert_refresh_token(&mut tx, &user.id, &session.id, Some(&token.token))
-                .await?
         }
     };
-    let now = now_rfc3339();
     sqlx::query("UPDATE sessions SET refreshed_at = ?, updated_at = ? WHERE id = ?")
         .bind(&now)
         .bind(&now)
         .bind(&session.id)
         .execute(&mut *tx)
         .await?;
-    let response = sessions::token_response(state, &mut tx, &user, &session.id, &issued).await?;
     tx.commit().await?;
-    Ok(response)
+    let mut reader = state.db.read.acquire().await?;
+    sessions::token_response(state, &mut reader, &user, &session.id, &issued).await
+}
+
+async fn find_refresh_token(
+    db: impl sqlx::SqliteExecutor<'_>,
+    token: &str,
+) -> sqlx::Result<Option<RefreshToken>> {
+    sqlx::query_as(
+        "SELECT id, token, user_id, parent, session_id, revoked, updated_at FROM refresh_tokens WHERE token = ?",
+    )
+    .bind(token)
+    .fetch_optional(db)
+    .await
+}
+
+/// The token to hand out for a replayed, revoked `token`: the active one when `token` is its
+/// parent (the client lost the answer to its last refresh), a new child within the reuse interval,
+/// or `None` (after revoking the whole session when rotation is on) once the interval has passed.
+async fn reuse(
+    state: &AppState,
+    tx: &mut sqlx::SqliteConnection,
+    token: &RefreshToken,
+) -> ApiResult<Option<String>> {
+    let active: Option<RefreshToken> = sqlx::query_as(
+        "SELECT id, token, user_id, parent, session_id, revoked, updated_at FROM refresh_tokens \
+         WHERE session_id = ? AND revoked = 0 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(&token.session_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(active) = active.filter(|active| active.parent.as_deref() == Some(&token.token)) {
+        return Ok(Some(active.token));
+    }
+    let interval = i64::try_from(state.config.refresh_token_reuse_interval).unwrap_or(0);
+    let revoked_at = parse_rfc3339(Some(&token.updated_at)).unwrap_or_else(Utc::now);
+    if (Utc::now() - revoked_at).num_seconds() < interval {
+        let child = sessions::insert_refresh_token(
+            tx,
+            &token.user_id,
+            &token.session_id,
+            Some(&token.token),
+        )
+        .await?;
+        return Ok(Some(child));
+    }
+    if state.config.enable_refresh_token_rotation {
+        sqlx::query("UPDATE refresh_tokens SET revoked = 1, updated_at = ? WHERE session_id = ?")
+            .bind(now_rfc3339())
+            .bind(&token.session_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(None)
 }
 
 async fn pkce_grant(state: &AppState, params: TokenParams) -> ApiResult<Value> {

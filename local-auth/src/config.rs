@@ -25,7 +25,7 @@ pub struct Config {
     pub jwt_expiry: u64,
     /// The legacy HS256 secret (`LOCAL_AUTH_JWT_SECRET`). When set, tokens are signed with it and the
     /// JWKS publishes no keys; otherwise an ES256 key is generated and published.
-    pub jwt_secret: Option<JwtSecret>,
+    pub jwt_secret: Option<Secret>,
     /// Whether refreshing rotates the refresh token (`LOCAL_AUTH_ENABLE_REFRESH_TOKEN_ROTATION`).
     pub enable_refresh_token_rotation: bool,
     /// Seconds during which a just-rotated refresh token may still be used
@@ -53,6 +53,78 @@ pub struct Config {
     pub bcrypt_cost: u32,
     /// Directory of the SQLite database (`LOCAL_AUTH_DATA_DIR`, default `local-auth-data`).
     pub data_dir: PathBuf,
+    /// An SMTP server that also receives every mail (`LOCAL_AUTH_SMTP_HOST` and friends); the
+    /// mailbox keeps a copy either way.
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// Where and how mail is sent by SMTP.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    /// The server's host name (`LOCAL_AUTH_SMTP_HOST`).
+    pub host: String,
+    /// Its port (`LOCAL_AUTH_SMTP_PORT`, default 587).
+    pub port: u16,
+    /// The user to authenticate as, if any (`LOCAL_AUTH_SMTP_USER`).
+    pub user: Option<String>,
+    /// Its password (`LOCAL_AUTH_SMTP_PASS`); never printed.
+    pub pass: Option<Secret>,
+    /// The sender address (`LOCAL_AUTH_SMTP_ADMIN_EMAIL`, default `admin@email.com`).
+    pub admin_email: String,
+    /// The sender name (`LOCAL_AUTH_SMTP_SENDER_NAME`).
+    pub sender_name: Option<String>,
+    /// Transport security (`LOCAL_AUTH_SMTP_TLS`: `none`, `starttls` or `tls`; by default `tls` on
+    /// port 465, `none` on 1025 and 25, `starttls` otherwise).
+    pub tls: SmtpTls,
+}
+
+/// Transport security for SMTP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text, for local catchers such as Mailpit.
+    None,
+    /// Upgrade with STARTTLS, required.
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    fn for_port(port: u16) -> Self {
+        match port {
+            465 => Self::Tls,
+            25 | 1025 => Self::None,
+            _ => Self::StartTls,
+        }
+    }
+}
+
+impl FromStr for SmtpTls {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "none" => Ok(Self::None),
+            "starttls" => Ok(Self::StartTls),
+            "tls" => Ok(Self::Tls),
+            other => Err(format!(
+                "expected `none`, `starttls` or `tls`, got `{other}`"
+            )),
+        }
+    }
+}
+
+impl fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("pass", &self.pass)
+            .field("admin_email", &self.admin_email)
+            .field("tls", &self.tls)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where the links in emails lead.
@@ -65,23 +137,23 @@ pub enum EmailLinks {
     Verify,
 }
 
-/// The legacy HS256 signing secret; prints as `[redacted]`.
+/// A secret setting (the HS256 key, the SMTP password); prints as `[redacted]`.
 #[derive(Clone)]
-pub struct JwtSecret(String);
+pub struct Secret(String);
 
-impl JwtSecret {
+impl Secret {
     /// Wraps a secret.
     pub fn new(secret: impl Into<String>) -> Self {
         Self(secret.into())
     }
 
-    /// The secret's bytes, for signing.
+    /// The secret's bytes.
     pub fn expose(&self) -> &[u8] {
         self.0.as_bytes()
     }
 }
 
-impl fmt::Debug for JwtSecret {
+impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
     }
@@ -96,6 +168,7 @@ impl fmt::Debug for Config {
             .field("site_url", &self.site_url.as_str())
             .field("jwt_secret", &self.jwt_secret)
             .field("data_dir", &self.data_dir)
+            .field("smtp", &self.smtp)
             .finish_non_exhaustive()
     }
 }
@@ -133,6 +206,7 @@ impl Default for Config {
             email_links: EmailLinks::App,
             bcrypt_cost: bcrypt::DEFAULT_COST,
             data_dir: PathBuf::from("local-auth-data"),
+            smtp: None,
         }
     }
 }
@@ -166,6 +240,23 @@ struct EmailSection {
     secure_password_change: Option<bool>,
     max_frequency: Option<String>,
     otp_expiry: Option<u64>,
+    smtp: Option<SmtpSection>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SmtpSection {
+    #[serde(default = "enabled")]
+    enabled: bool,
+    host: String,
+    port: Option<u16>,
+    user: Option<String>,
+    pass: Option<String>,
+    admin_email: Option<String>,
+    sender_name: Option<String>,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 impl Config {
@@ -234,6 +325,18 @@ impl Config {
             email.secure_password_change,
         );
         replace(&mut self.email_otp_expiry, email.otp_expiry);
+        if let Some(smtp) = email.smtp.filter(|smtp| smtp.enabled) {
+            let port = smtp.port.unwrap_or(587);
+            self.smtp = Some(SmtpConfig {
+                host: smtp.host,
+                port,
+                user: smtp.user,
+                pass: smtp.pass.map(Secret),
+                admin_email: smtp.admin_email.unwrap_or_else(|| "admin@email.com".into()),
+                sender_name: smtp.sender_name,
+                tls: SmtpTls::for_port(port),
+            });
+        }
         if let Some(frequency) = email.max_frequency {
             self.email_max_frequency = parse_duration(&frequency).ok_or_else(|| ConfigError {
                 setting: format!("{source}: auth.email.max_frequency"),
@@ -261,7 +364,7 @@ impl Config {
                 .collect();
         }
         set(&mut config.jwt_expiry, "LOCAL_AUTH_JWT_EXPIRY")?;
-        config.jwt_secret = var("LOCAL_AUTH_JWT_SECRET").map(JwtSecret);
+        config.jwt_secret = var("LOCAL_AUTH_JWT_SECRET").map(Secret);
         set(
             &mut config.enable_refresh_token_rotation,
             "LOCAL_AUTH_ENABLE_REFRESH_TOKEN_ROTATION",
@@ -295,6 +398,19 @@ impl Config {
         set(&mut config.email_links, "LOCAL_AUTH_EMAIL_LINKS")?;
         set(&mut config.bcrypt_cost, "LOCAL_AUTH_BCRYPT_COST")?;
         set(&mut config.data_dir, "LOCAL_AUTH_DATA_DIR")?;
+        if let Some(host) = var("LOCAL_AUTH_SMTP_HOST") {
+            let port = parse("LOCAL_AUTH_SMTP_PORT")?.unwrap_or(587);
+            config.smtp = Some(SmtpConfig {
+                host,
+                port,
+                user: var("LOCAL_AUTH_SMTP_USER"),
+                pass: var("LOCAL_AUTH_SMTP_PASS").map(Secret),
+                admin_email: var("LOCAL_AUTH_SMTP_ADMIN_EMAIL")
+                    .unwrap_or_else(|| "admin@email.com".into()),
+                sender_name: var("LOCAL_AUTH_SMTP_SENDER_NAME"),
+                tls: parse("LOCAL_AUTH_SMTP_TLS")?.unwrap_or(SmtpTls::for_port(port)),
+            });
+        }
         Ok(())
     }
 
@@ -476,6 +592,28 @@ otp_expiry = 600
                 .starts_with("supabase/config.toml: auth.email.max_frequency"),
             "{bad_duration}"
         );
+    }
+
+    #[test]
+    fn smtp_settings_are_read_and_the_password_is_never_printed() {
+        let mut config = Config::default();
+
+        config
+            .apply_file(
+                "f",
+                "[auth.email.smtp]\nhost = \"smtp.example.com\"\nport = 465\nuser = \"apikey\"\n\
+                 pass = \"hunter2\"\nadmin_email = \"auth@example.com\"\n",
+            )
+            .unwrap();
+
+        let smtp = config.smtp.as_ref().expect("SMTP is configured");
+        assert_eq!(smtp.host, "smtp.example.com");
+        assert_eq!(smtp.tls, SmtpTls::Tls);
+        assert_eq!(
+            smtp.pass.as_ref().map(Secret::expose),
+            Some(&b"hunter2"[..])
+        );
+        assert!(!format!("{config:?}").contains("hunter2"));
     }
 
     #[test]

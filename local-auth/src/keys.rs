@@ -12,7 +12,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 
 use crate::{
-    config::JwtSecret,
+    config::Secret,
     db::Db,
     error::{ApiError, ErrorCode},
     time::now_rfc3339,
@@ -38,7 +38,7 @@ impl std::fmt::Debug for Signer {
 
 impl Signer {
     /// The HS256 signer for `secret`, or the ES256 key stored in `db` (generated on first use).
-    pub async fn load(db: &Db, secret: Option<&JwtSecret>) -> sqlx::Result<Self> {
+    pub async fn load(db: &Db, secret: Option<&Secret>) -> sqlx::Result<Self> {
         if let Some(secret) = secret {
             let invalid =
                 |error: jsonwebtoken::errors::Error| sqlx::Error::Protocol(error.to_string());

@@ -28,6 +28,7 @@ pub mod mail;
 pub mod mailbox;
 pub mod redirect;
 pub mod sessions;
+pub mod smtp;
 pub mod state;
 pub mod store;
 pub mod time;
@@ -38,7 +39,7 @@ use axum::{Router, extract::DefaultBodyLimit, middleware};
 use tokio::net::TcpListener;
 
 pub use crate::{
-    config::{Config, ConfigError, EmailLinks, JwtSecret},
+    config::{Config, ConfigError, EmailLinks, Secret},
     state::{ApiKeys, AppState},
 };
 use crate::{db::Db, keys::Signer, time::now_rfc3339};
@@ -52,6 +53,9 @@ pub enum StartError {
     /// A listener failed.
     #[error("network: {0}")]
     Io(#[from] io::Error),
+    /// The SMTP settings are unusable.
+    #[error("{0}")]
+    Smtp(String),
 }
 
 /// A started local-auth: database open, keys loaded, ready to serve.
@@ -69,8 +73,14 @@ impl LocalAuth {
             publishable: api_key(&db, "publishable", "sb_publishable_").await?,
             secret: api_key(&db, "secret", "sb_secret_").await?,
         };
+        let smtp = config
+            .smtp
+            .as_ref()
+            .map(smtp::SmtpOutbox::start)
+            .transpose()
+            .map_err(StartError::Smtp)?;
         Ok(Self {
-            state: AppState::new(config, db, signer, api_keys),
+            state: AppState::new(config, db, signer, api_keys, smtp),
         })
     }
 

@@ -4,6 +4,8 @@ use sqlx::SqliteConnection;
 
 use crate::{
     config::{Config, EmailLinks},
+    smtp::Outgoing,
+    state::AppState,
     time::now_rfc3339,
 };
 
@@ -100,12 +102,13 @@ pub fn link(config: &Config, message: &Message<'_>) -> String {
 }
 
 /// Stores the message for the mailbox, in the caller's transaction so that mail and token are
-/// saved together.
+/// saved together, and queues it for SMTP when that is configured.
 pub async fn send(
     db: &mut SqliteConnection,
-    config: &Config,
+    state: &AppState,
     message: Message<'_>,
 ) -> sqlx::Result<()> {
+    let config = &state.config;
     let subject = message.template.subject();
     let action = message.template.action();
     let code = message.code;
@@ -131,10 +134,18 @@ pub async fn send(
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(message.to)
     .bind(subject)
-    .bind(html)
-    .bind(text)
+    .bind(&html)
+    .bind(&text)
     .bind(now_rfc3339())
     .execute(db)
-    .await
-    .map(drop)
+    .await?;
+    if let Some(smtp) = &state.smtp {
+        smtp.send(Outgoing {
+            to: message.to,
+            subject,
+            text,
+            html,
+        });
+    }
+    Ok(())
 }

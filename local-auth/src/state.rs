@@ -2,7 +2,7 @@
 
 use std::{fmt, ops::Deref, sync::Arc};
 
-use crate::{config::Config, db::Db, keys::Signer};
+use crate::{config::Config, db::Db, keys::Signer, smtp::SmtpOutbox};
 
 /// Configuration, database, signing keys and API keys; cheap to clone.
 #[derive(Clone)]
@@ -18,6 +18,8 @@ pub struct Inner {
     pub signer: Signer,
     /// The API keys the gateway accepts.
     pub api_keys: ApiKeys,
+    /// The SMTP sender, when SMTP is configured.
+    pub smtp: Option<SmtpOutbox>,
 }
 
 /// The publishable (anon) and secret (service-role) keys.
@@ -49,12 +51,19 @@ impl fmt::Debug for AppState {
 
 impl AppState {
     /// Bundles the parts.
-    pub fn new(config: Config, db: Db, signer: Signer, api_keys: ApiKeys) -> Self {
+    pub fn new(
+        config: Config,
+        db: Db,
+        signer: Signer,
+        api_keys: ApiKeys,
+        smtp: Option<SmtpOutbox>,
+    ) -> Self {
         Self(Arc::new(Inner {
             config,
             db,
             signer,
             api_keys,
+            smtp,
         }))
     }
 }

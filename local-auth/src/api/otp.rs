@@ -90,7 +90,7 @@ pub(super) async fn send_token_mail(
         token_hash: &token_hash,
         redirect_to: mail.redirect_to,
     };
-    mail::send(tx, &state.config, message).await?;
+    mail::send(tx, state, message).await?;
     let now = now_rfc3339();
     sqlx::query(mail.sent_at.update_sql())
         .bind(&now)

@@ -138,7 +138,7 @@ pub async fn signup(
         token_hash: &token_hash,
         redirect_to: &redirect_to,
     };
-    mail::send(&mut tx, config, message).await?;
+    mail::send(&mut tx, &state, message).await?;
     let now = now_rfc3339();
     sqlx::query("UPDATE users SET confirmation_sent_at = ?, updated_at = ? WHERE id = ?")
         .bind(&now)

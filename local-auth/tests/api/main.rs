@@ -6,5 +6,6 @@ mod helpers;
 mod links;
 mod persistence;
 mod signup;
+mod smtp;
 mod token;
 mod user;

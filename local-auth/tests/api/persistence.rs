@@ -60,7 +60,7 @@ async fn a_restart_keeps_users_sessions_and_keys() {
 #[tokio::test]
 async fn with_a_jwt_secret_tokens_are_hs256_and_the_jwks_is_empty() {
     let auth = TestAuth::spawn_with(|config| {
-        config.jwt_secret = Some(local_auth::JwtSecret::new(
+        config.jwt_secret = Some(local_auth::Secret::new(
             "super-secret-jwt-token-with-at-least-32-characters",
         ));
     })

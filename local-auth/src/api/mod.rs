@@ -5,6 +5,7 @@ mod meta;
 mod otp;
 mod signup;
 mod token;
+mod token_mail;
 mod user;
 mod verify;
 

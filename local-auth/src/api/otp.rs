@@ -7,99 +7,19 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sqlx::SqliteConnection;
 
-use super::{PkceParams, RedirectQuery, check_email_frequency, validate_email};
+use super::{
+    PkceParams, RedirectQuery, check_email_frequency,
+    token_mail::{self, Purpose},
+    validate_email,
+};
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
     extract::ApiJson,
-    mail::{self, Message, Template},
     redirect,
     state::AppState,
-    store::{self, User},
-    time::now_rfc3339,
+    store,
 };
-
-/// A mail carrying a one-time token, about to be sent.
-pub(super) struct TokenMail<'a> {
-    pub template: Template,
-    pub token_type: &'static str,
-    /// Which timestamp records the sending, for the frequency limit.
-    pub sent_at: SentAt,
-    pub to: &'a str,
-    pub pkce: Option<&'a super::Pkce>,
-    pub redirect_to: &'a str,
-}
-
-/// The user columns that record when a kind of mail was last sent.
-#[derive(Clone, Copy, Debug)]
-pub(super) enum SentAt {
-    Confirmation,
-    Recovery,
-    EmailChange,
-    Reauthentication,
-}
-
-impl SentAt {
-    fn update_sql(self) -> &'static str {
-        match self {
-            Self::Confirmation => {
-                "UPDATE users SET confirmation_sent_at = ?, updated_at = ? WHERE id = ?"
-            }
-            Self::Recovery => "UPDATE users SET recovery_sent_at = ?, updated_at = ? WHERE id = ?",
-            Self::EmailChange => {
-                "UPDATE users SET email_change_sent_at = ?, updated_at = ? WHERE id = ?"
-            }
-            Self::Reauthentication => {
-                "UPDATE users SET reauthentication_sent_at = ?, updated_at = ? WHERE id = ?"
-            }
-        }
-    }
-}
-
-/// Issues the token, records the PKCE flow, stores the mail and stamps the sent time, in `tx`.
-pub(super) async fn send_token_mail(
-    state: &AppState,
-    tx: &mut SqliteConnection,
-    user: &User,
-    mail: TokenMail<'_>,
-) -> ApiResult<()> {
-    if let Some(pkce) = mail.pkce {
-        let flow_method = match mail.template {
-            Template::Confirmation => "email/signup",
-            Template::Recovery => "recovery",
-            Template::EmailChange => "email_change",
-            Template::MagicLink | Template::Reauthentication => "magiclink",
-        };
-        store::insert_flow_state(
-            tx,
-            Some(&user.id),
-            flow_method,
-            &pkce.challenge,
-            pkce.method,
-        )
-        .await?;
-    }
-    let (code, token_hash) =
-        store::issue_one_time_token(tx, &user.id, mail.token_type, mail.to, mail.pkce.is_some())
-            .await?;
-    let message = Message {
-        template: mail.template,
-        to: mail.to,
-        code: &code,
-        token_hash: &token_hash,
-        redirect_to: mail.redirect_to,
-    };
-    mail::send(tx, state, message).await?;
-    let now = now_rfc3339();
-    sqlx::query(mail.sent_at.update_sql())
-        .bind(&now)
-        .bind(&now)
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
-}
 
 /// The body of `/otp` and `/magiclink`.
 #[derive(Debug, Deserialize)]
@@ -175,28 +95,23 @@ async fn send_otp(
             store::insert_email_user(&mut tx, &email, None, &metadata, false).await?
         }
     };
-    let mail = if user.is_confirmed() {
+    let purpose = if user.is_confirmed() {
         check_email_frequency(state, user.recovery_sent_at.as_deref())?;
-        TokenMail {
-            template: Template::MagicLink,
-            token_type: "recovery_token",
-            sent_at: SentAt::Recovery,
-            to: &email,
-            pkce: pkce.as_ref(),
-            redirect_to: &redirect_to,
-        }
+        Purpose::MagicLink
     } else {
         check_email_frequency(state, user.confirmation_sent_at.as_deref())?;
-        TokenMail {
-            template: Template::Confirmation,
-            token_type: "confirmation_token",
-            sent_at: SentAt::Confirmation,
-            to: &email,
-            pkce: pkce.as_ref(),
-            redirect_to: &redirect_to,
-        }
+        Purpose::Confirmation
     };
-    send_token_mail(state, &mut tx, &user, mail).await?;
+    token_mail::send(
+        state,
+        &mut tx,
+        &user,
+        purpose,
+        &email,
+        pkce.as_ref(),
+        &redirect_to,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(json!({})))
 }
@@ -221,15 +136,17 @@ pub async fn recover(
     let mut tx = state.db.write.begin().await?;
     if let Some(user) = store::user_by_email(&mut *tx, &email).await? {
         check_email_frequency(&state, user.recovery_sent_at.as_deref())?;
-        let mail = TokenMail {
-            template: Template::Recovery,
-            token_type: "recovery_token",
-            sent_at: SentAt::Recovery,
-            to: &email,
-            pkce: pkce.as_ref(),
-            redirect_to: &redirect_to,
-        };
-        send_token_mail(&state, &mut tx, &user, mail).await?;
+        let (pkce, redirect_to) = (pkce.as_ref(), &redirect_to);
+        token_mail::send(
+            &state,
+            &mut tx,
+            &user,
+            Purpose::Recovery,
+            &email,
+            pkce,
+            redirect_to,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(Json(json!({})))
@@ -267,19 +184,20 @@ pub async fn resend(
     match kind.as_str() {
         "signup" if user.email_confirmed_at.is_none() => {
             check_email_frequency(&state, user.confirmation_sent_at.as_deref())?;
-            let mail = TokenMail {
-                template: Template::Confirmation,
-                token_type: "confirmation_token",
-                sent_at: SentAt::Confirmation,
-                to: &email,
-                pkce: pkce.as_ref(),
-                redirect_to: &redirect_to,
-            };
-            send_token_mail(&state, &mut tx, &user, mail).await?;
+            let (pkce, redirect_to) = (pkce.as_ref(), &redirect_to);
+            token_mail::send(
+                &state,
+                &mut tx,
+                &user,
+                Purpose::Confirmation,
+                &email,
+                pkce,
+                redirect_to,
+            )
+            .await?;
         }
         "email_change" => {
             if let Some(new_email) = user.email_change.clone() {
-                check_email_frequency(&state, user.email_change_sent_at.as_deref())?;
                 super::user::send_email_change(
                     &state,
                     &mut tx,

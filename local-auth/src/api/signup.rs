@@ -8,13 +8,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    PkceParams, RedirectQuery, check_email_frequency, hash_password, validate_email,
-    validate_password,
+    PkceParams, RedirectQuery, check_email_frequency, hash_password,
+    token_mail::{self, Purpose},
+    validate_email, validate_password,
 };
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
     extract::ApiJson,
-    mail::{self, Message, Template},
     redirect, sessions,
     state::AppState,
     store,
@@ -113,39 +113,17 @@ pub async fn signup(
         return Ok(Json(session));
     }
 
-    if let Some(pkce) = &pkce {
-        store::insert_flow_state(
-            &mut tx,
-            Some(&user.id),
-            "email/signup",
-            &pkce.challenge,
-            pkce.method,
-        )
-        .await?;
-    }
-    let (code, token_hash) = store::issue_one_time_token(
+    let (pkce, redirect_to) = (pkce.as_ref(), &redirect_to);
+    token_mail::send(
+        &state,
         &mut tx,
-        &user.id,
-        "confirmation_token",
+        &user,
+        Purpose::Confirmation,
         &email,
-        pkce.is_some(),
+        pkce,
+        redirect_to,
     )
     .await?;
-    let message = Message {
-        template: Template::Confirmation,
-        to: &email,
-        code: &code,
-        token_hash: &token_hash,
-        redirect_to: &redirect_to,
-    };
-    mail::send(&mut tx, &state, message).await?;
-    let now = now_rfc3339();
-    sqlx::query("UPDATE users SET confirmation_sent_at = ?, updated_at = ? WHERE id = ?")
-        .bind(&now)
-        .bind(&now)
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
     let user = store::user_by_id(&mut *tx, &user.id).await?.unwrap_or(user);
     let body = store::user_json(&mut tx, &user).await?;
     tx.commit().await?;

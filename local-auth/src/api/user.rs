@@ -10,15 +10,14 @@ use sqlx::SqliteConnection;
 
 use super::{
     Pkce, PkceParams, RedirectQuery, check_email_frequency, hash_password, password_matches,
+    token_mail::{self, Purpose},
     validate_email, validate_password,
 };
 use crate::{
-    api::otp::{SentAt, TokenMail, send_token_mail},
     bearer::Caller,
     crypto::token_hash,
     error::{ApiError, ApiResult, ErrorCode},
     extract::ApiJson,
-    mail::Template,
     redirect, sessions,
     state::AppState,
     store::{self, User},
@@ -107,7 +106,6 @@ pub async fn update_user(
                 "A user with this email address has already been registered",
             ));
         }
-        check_email_frequency(&state, user.email_change_sent_at.as_deref())?;
         send_email_change(
             &state,
             &mut tx,
@@ -164,7 +162,7 @@ async fn new_password_hash(
 }
 
 /// Records the pending address and mails the confirmation(s): to the new address, and with double
-/// confirmation also to the current one.
+/// confirmation also to the current one. 429 when the last change mail went out too recently.
 pub(super) async fn send_email_change(
     state: &AppState,
     tx: &mut SqliteConnection,
@@ -173,31 +171,28 @@ pub(super) async fn send_email_change(
     pkce: Option<&Pkce>,
     redirect_to: &str,
 ) -> ApiResult<()> {
-    sqlx::query("UPDATE users SET email_change = ?, email_change_confirm_status = 0, updated_at = ? WHERE id = ?")
-        .bind(new_email)
-        .bind(now_rfc3339())
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
-    let mail = TokenMail {
-        template: Template::EmailChange,
-        token_type: "email_change_token_new",
-        sent_at: SentAt::EmailChange,
-        to: new_email,
+    check_email_frequency(state, user.email_change_sent_at.as_deref())?;
+    sqlx::query(
+        "UPDATE users SET email_change = ?, email_change_confirm_status = 0, updated_at = ? WHERE id = ?",
+    )
+    .bind(new_email)
+    .bind(now_rfc3339())
+    .bind(&user.id)
+    .execute(&mut *tx)
+    .await?;
+    token_mail::send(
+        state,
+        tx,
+        user,
+        Purpose::EmailChangeNew,
+        new_email,
         pkce,
         redirect_to,
-    };
-    send_token_mail(state, tx, user, mail).await?;
+    )
+    .await?;
     if let (true, Some(current)) = (state.config.double_confirm_changes, user.email.as_deref()) {
-        let mail = TokenMail {
-            template: Template::EmailChange,
-            token_type: "email_change_token_current",
-            sent_at: SentAt::EmailChange,
-            to: current,
-            pkce: None,
-            redirect_to,
-        };
-        send_token_mail(state, tx, user, mail).await?;
+        let purpose = Purpose::EmailChangeCurrent;
+        token_mail::send(state, tx, user, purpose, current, None, redirect_to).await?;
     }
     Ok(())
 }
@@ -214,15 +209,17 @@ pub async fn reauthenticate(
         .ok_or_else(|| ApiError::validation("Reauthentication requires an email address"))?;
     check_email_frequency(&state, user.reauthentication_sent_at.as_deref())?;
     let mut tx = state.db.write.begin().await?;
-    let mail = TokenMail {
-        template: Template::Reauthentication,
-        token_type: "reauthentication_token",
-        sent_at: SentAt::Reauthentication,
-        to: &email,
-        pkce: None,
-        redirect_to: state.config.site_url.as_str(),
-    };
-    send_token_mail(&state, &mut tx, &user, mail).await?;
+    let site = state.config.site_url.to_string();
+    token_mail::send(
+        &state,
+        &mut tx,
+        &user,
+        Purpose::Reauthentication,
+        &email,
+        None,
+        &site,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(json!({})))
 }

@@ -152,6 +152,17 @@ impl TestAuth {
         .await
     }
 
+    /// The published JWKS (an open route: no key needed).
+    pub async fn jwks(&self) -> Value {
+        let response = self
+            .client
+            .get(self.url("/.well-known/jwks.json"))
+            .send()
+            .await
+            .unwrap();
+        response.json().await.unwrap()
+    }
+
     /// Every message in the mailbox, newest first.
     pub async fn mails(&self) -> Vec<Value> {
         let list: Value = self

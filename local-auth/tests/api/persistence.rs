@@ -2,7 +2,6 @@
 
 use jsonwebtoken::Algorithm;
 use reqwest::StatusCode;
-use serde_json::Value;
 
 use crate::helpers::{TestAuth, email};
 
@@ -12,15 +11,7 @@ async fn a_restart_keeps_users_sessions_and_keys() {
     let address = email("restart");
     let session = auth.confirmed_user(&address, "secret-pass").await;
     let keys = (auth.publishable_key.clone(), auth.secret_key.clone());
-    let jwks: Value = auth
-        .client
-        .get(auth.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = auth.jwks().await;
     let data_dir = auth.stop().await;
 
     let restarted = TestAuth::spawn_in(data_dir, |_| {}).await;
@@ -32,15 +23,7 @@ async fn a_restart_keeps_users_sessions_and_keys() {
         ),
         keys
     );
-    let jwks_after: Value = restarted
-        .client
-        .get(restarted.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks_after = restarted.jwks().await;
     assert_eq!(jwks_after, jwks);
     let user = restarted
         .get_as("/user", session["access_token"].as_str().unwrap())
@@ -75,15 +58,7 @@ async fn with_a_jwt_secret_tokens_are_hs256_and_the_jwks_is_empty() {
         Algorithm::HS256
     );
     assert_eq!(jsonwebtoken::decode_header(token).unwrap().kid, None);
-    let jwks: Value = auth
-        .client
-        .get(auth.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = auth.jwks().await;
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 0);
     assert_eq!(auth.get_as("/user", token).await.status(), StatusCode::OK);
 }

@@ -71,15 +71,7 @@ async fn access_tokens_are_es256_with_the_documented_claims_and_verify_with_the_
     let token = session["access_token"].as_str().unwrap();
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.alg, Algorithm::ES256);
-    let jwks: Value = auth
-        .client
-        .get(auth.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = auth.jwks().await;
     let key = &jwks["keys"][0];
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
     let decoding =

@@ -1,0 +1,115 @@
+//! Mails that carry a one-time token: the token, its PKCE flow, the message and the sent-at stamp,
+//! written together in the caller's transaction.
+
+use sqlx::SqliteConnection;
+
+use super::Pkce;
+use crate::{
+    error::ApiResult,
+    mail::{self, Message, Template},
+    state::AppState,
+    store::{self, User},
+    time::now_rfc3339,
+};
+
+/// What a token mail is for; decides its template, token type, PKCE flow and sent-at column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Purpose {
+    /// Confirm a new address.
+    Confirmation,
+    /// Sign in with a link or code.
+    MagicLink,
+    /// Reset the password.
+    Recovery,
+    /// Confirm an email change, at the new address.
+    EmailChangeNew,
+    /// Confirm an email change, at the current address.
+    EmailChangeCurrent,
+    /// A code authorising a password change.
+    Reauthentication,
+}
+
+impl Purpose {
+    fn template(self) -> Template {
+        match self {
+            Self::Confirmation => Template::Confirmation,
+            Self::MagicLink => Template::MagicLink,
+            Self::Recovery => Template::Recovery,
+            Self::EmailChangeNew | Self::EmailChangeCurrent => Template::EmailChange,
+            Self::Reauthentication => Template::Reauthentication,
+        }
+    }
+
+    /// The `one_time_tokens.token_type`; magic links and recovery share one, as upstream.
+    fn token_type(self) -> &'static str {
+        match self {
+            Self::Confirmation => "confirmation_token",
+            Self::MagicLink | Self::Recovery => "recovery_token",
+            Self::EmailChangeNew => "email_change_token_new",
+            Self::EmailChangeCurrent => "email_change_token_current",
+            Self::Reauthentication => "reauthentication_token",
+        }
+    }
+
+    /// The `flow_state.authentication_method` of a PKCE flow started by this mail.
+    fn flow_method(self) -> &'static str {
+        match self {
+            Self::Confirmation => "email/signup",
+            Self::MagicLink | Self::Reauthentication => "magiclink",
+            Self::Recovery => "recovery",
+            Self::EmailChangeNew | Self::EmailChangeCurrent => "email_change",
+        }
+    }
+
+    /// Stamps when this kind of mail was last sent, for the frequency limit.
+    fn stamp_sql(self) -> &'static str {
+        match self {
+            Self::Confirmation => {
+                "UPDATE users SET confirmation_sent_at = ?, updated_at = ? WHERE id = ?"
+            }
+            Self::MagicLink | Self::Recovery => {
+                "UPDATE users SET recovery_sent_at = ?, updated_at = ? WHERE id = ?"
+            }
+            Self::EmailChangeNew | Self::EmailChangeCurrent => {
+                "UPDATE users SET email_change_sent_at = ?, updated_at = ? WHERE id = ?"
+            }
+            Self::Reauthentication => {
+                "UPDATE users SET reauthentication_sent_at = ?, updated_at = ? WHERE id = ?"
+            }
+        }
+    }
+}
+
+/// Issues the token, records the PKCE flow, stores the mail to `to` and stamps the sent time.
+pub(super) async fn send(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    user: &User,
+    purpose: Purpose,
+    to: &str,
+    pkce: Option<&Pkce>,
+    redirect_to: &str,
+) -> ApiResult<()> {
+    if let Some(pkce) = pkce {
+        let method = purpose.flow_method();
+        store::insert_flow_state(tx, Some(&user.id), method, &pkce.challenge, pkce.method).await?;
+    }
+    let (code, token_hash) =
+        store::issue_one_time_token(tx, &user.id, purpose.token_type(), to, pkce.is_some()).await?;
+    let message = Message {
+        template: purpose.template(),
+        to,
+        code: &code,
+        token_hash: &token_hash,
+        redirect_to,
+    };
+    mail::send(tx, state, message).await?;
+    let now = now_rfc3339();
+    sqlx::query(purpose.stamp_sql())
+        .bind(&now)
+        .bind(&now)
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}

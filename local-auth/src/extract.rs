@@ -1,9 +1,10 @@
-//! Request bodies: JSON with upstream's errors (`bad_json`, 413 `request_entity_too_large`).
+//! Request input with upstream's errors: JSON bodies (`bad_json`, 413 `request_entity_too_large`)
+//! and query strings (`validation_failed`).
 
 use axum::{
     body::Bytes,
-    extract::{FromRequest, Request},
-    http::StatusCode,
+    extract::{FromRequest, FromRequestParts, Query, Request},
+    http::{StatusCode, request::Parts},
 };
 use serde::de::DeserializeOwned;
 
@@ -47,5 +48,25 @@ where
                 format!("Could not parse request body as JSON: {error}"),
             )
         })
+    }
+}
+
+/// A query string; a malformed one is 400 `validation_failed`.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(query)| ApiQuery(query))
+            .map_err(|rejection| {
+                ApiError::validation(format!("Invalid query string: {}", rejection.body_text()))
+            })
     }
 }

@@ -7,13 +7,13 @@
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), local_auth::StartError> {
-//! let config = local_auth::Config::default();
-//! let server = local_auth::LocalAuth::start(config).await?;
 //! let api = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let mailbox = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-//! server.serve(api, mailbox, std::future::pending()).await?;
+//! local_auth::run(api, mailbox, local_auth::Config::default(), std::future::pending()).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! [`LocalAuth`] splits that in two, for callers that need the API keys before serving.
 
 pub mod api;
 pub mod bearer;
@@ -140,6 +140,21 @@ impl LocalAuth {
             tokio::join!(api_server.into_future(), mailbox_server.into_future());
         api_result.and(mailbox_result)
     }
+}
+
+/// Starts local-auth with `config` and serves the API (under `/auth/v1`) on `api` and the mailbox
+/// on `mailbox` until `shutdown` completes.
+pub async fn run(
+    api: TcpListener,
+    mailbox: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    LocalAuth::start(config)
+        .await?
+        .serve(api, mailbox, shutdown)
+        .await
+        .map_err(StartError::from)
 }
 
 /// Reads the stored API key `name`, creating a random one with `prefix` on first start.

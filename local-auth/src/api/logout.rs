@@ -1,14 +1,12 @@
 //! `POST /logout?scope=global|local|others`.
 
-use axum::{
-    extract::{Query, State},
-    http::StatusCode,
-};
+use axum::{extract::State, http::StatusCode};
 use serde::Deserialize;
 
 use crate::{
     bearer::Caller,
     error::{ApiError, ApiResult},
+    extract::ApiQuery,
     sessions::{self, Scope},
     state::AppState,
 };
@@ -22,7 +20,7 @@ pub struct LogoutQuery {
 /// Ends the caller's sessions by scope (default `global`); 204.
 pub async fn logout(
     State(state): State<AppState>,
-    Query(query): Query<LogoutQuery>,
+    ApiQuery(query): ApiQuery<LogoutQuery>,
     caller: Caller,
 ) -> ApiResult<StatusCode> {
     let scope = match query.scope.as_deref().unwrap_or("global") {

@@ -1,10 +1,7 @@
 //! Mail-sending endpoints: `POST /otp` (magic link and code), `POST /magiclink`, `POST /recover`
 //! and `POST /resend`. Each answers `{}`, also for unknown addresses where upstream does.
 
-use axum::{
-    Json,
-    extract::{Query, State},
-};
+use axum::{Json, extract::State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -15,7 +12,7 @@ use super::{
 };
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
-    extract::ApiJson,
+    extract::{ApiJson, ApiQuery},
     redirect,
     state::AppState,
     store,
@@ -35,7 +32,7 @@ pub struct OtpParams {
 /// Sends a magic link with a code: a confirmation mail to new or unconfirmed users.
 pub async fn otp(
     State(state): State<AppState>,
-    Query(query): Query<RedirectQuery>,
+    ApiQuery(query): ApiQuery<RedirectQuery>,
     ApiJson(params): ApiJson<OtpParams>,
 ) -> ApiResult<Json<Value>> {
     send_otp(&state, query, params).await
@@ -44,7 +41,7 @@ pub async fn otp(
 /// The legacy magic-link endpoint: `/otp` that always creates the user.
 pub async fn magiclink(
     State(state): State<AppState>,
-    Query(query): Query<RedirectQuery>,
+    ApiQuery(query): ApiQuery<RedirectQuery>,
     ApiJson(mut params): ApiJson<OtpParams>,
 ) -> ApiResult<Json<Value>> {
     params.create_user = Some(true);
@@ -127,7 +124,7 @@ pub struct RecoverParams {
 /// Sends a password-reset mail; `{}` whether or not the address has an account.
 pub async fn recover(
     State(state): State<AppState>,
-    Query(query): Query<RedirectQuery>,
+    ApiQuery(query): ApiQuery<RedirectQuery>,
     ApiJson(params): ApiJson<RecoverParams>,
 ) -> ApiResult<Json<Value>> {
     let email = validate_email(params.email.as_deref().unwrap_or_default())?;
@@ -165,7 +162,7 @@ pub struct ResendParams {
 /// Sends the sign-up confirmation or the email-change mails again; `{}`.
 pub async fn resend(
     State(state): State<AppState>,
-    Query(query): Query<RedirectQuery>,
+    ApiQuery(query): ApiQuery<RedirectQuery>,
     ApiJson(params): ApiJson<ResendParams>,
 ) -> ApiResult<Json<Value>> {
     let kind = params.kind.unwrap_or_default();

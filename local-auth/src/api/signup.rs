@@ -1,9 +1,6 @@
 //! `POST /signup`: email and password sign-up, with email confirmation unless it is turned off.
 
-use axum::{
-    Json,
-    extract::{Query, State},
-};
+use axum::{Json, extract::State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -14,7 +11,7 @@ use super::{
 };
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
-    extract::ApiJson,
+    extract::{ApiJson, ApiQuery},
     redirect, sessions,
     state::AppState,
     store,
@@ -35,7 +32,7 @@ pub struct SignupParams {
 /// Signs a user up: a session when confirmations are off, otherwise the user and a confirmation mail.
 pub async fn signup(
     State(state): State<AppState>,
-    Query(query): Query<RedirectQuery>,
+    ApiQuery(query): ApiQuery<RedirectQuery>,
     ApiJson(params): ApiJson<SignupParams>,
 ) -> ApiResult<Json<Value>> {
     let config = &state.config;

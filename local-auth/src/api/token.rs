@@ -1,9 +1,6 @@
 //! `POST /token?grant_type=password|refresh_token|pkce`.
 
-use axum::{
-    Json,
-    extract::{Query, State},
-};
+use axum::{Json, extract::State};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::Value;
@@ -12,7 +9,7 @@ use super::{password_matches, validate_email};
 use crate::{
     crypto::{constant_time_eq, pkce_s256},
     error::{ApiError, ApiResult, ErrorCode},
-    extract::ApiJson,
+    extract::{ApiJson, ApiQuery},
     sessions,
     state::AppState,
     store::{self, FlowState, RefreshToken, Session},
@@ -43,7 +40,7 @@ pub struct TokenParams {
 /// Dispatches on `grant_type` (query first, then body).
 pub async fn token(
     State(state): State<AppState>,
-    Query(query): Query<TokenQuery>,
+    ApiQuery(query): ApiQuery<TokenQuery>,
     ApiJson(params): ApiJson<TokenParams>,
 ) -> ApiResult<Json<Value>> {
     let grant = query

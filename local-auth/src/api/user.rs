@@ -1,9 +1,6 @@
 //! `GET /user`, `PUT /user` and `GET /reauthenticate`.
 
-use axum::{
-    Json,
-    extract::{Query, State},
-};
+use axum::{Json, extract::State};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
@@ -17,7 +14,7 @@ use crate::{
     bearer::Caller,
     crypto::token_hash,
     error::{ApiError, ApiResult, ErrorCode},
-    extract::ApiJson,
+    extract::{ApiJson, ApiQuery},
     redirect, sessions,
     state::AppState,
     store::{self, User},
@@ -44,7 +41,7 @@ pub struct UpdateParams {
 /// Updates metadata, password (ending the user's other sessions) and email (by confirmation).
 pub async fn update_user(
     State(state): State<AppState>,
-    Query(query): Query<RedirectQuery>,
+    ApiQuery(query): ApiQuery<RedirectQuery>,
     caller: Caller,
     ApiJson(params): ApiJson<UpdateParams>,
 ) -> ApiResult<Json<Value>> {

@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::{Query, State},
+    extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -15,7 +15,7 @@ use super::validate_email;
 use crate::{
     crypto::token_hash,
     error::{ApiError, ApiResult, ErrorCode},
-    extract::ApiJson,
+    extract::{ApiJson, ApiQuery},
     redirect, sessions,
     state::AppState,
     store::{self, OneTimeToken, User},
@@ -47,7 +47,7 @@ pub struct VerifyLinkQuery {
 /// or the error in the fragment (and query, in a PKCE flow).
 pub async fn verify_link(
     State(state): State<AppState>,
-    Query(query): Query<VerifyLinkQuery>,
+    ApiQuery(query): ApiQuery<VerifyLinkQuery>,
 ) -> Response {
     let redirect_to = redirect::resolve(&state.config, query.redirect_to.as_deref());
     let token = query.token.unwrap_or_default();

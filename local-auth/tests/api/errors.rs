@@ -145,3 +145,46 @@ async fn bodies_over_the_limit_are_refused_with_413() {
         "request_entity_too_large"
     );
 }
+
+#[tokio::test]
+async fn a_malformed_query_string_is_validation_failed() {
+    let auth = TestAuth::spawn().await;
+
+    let response = auth
+        .request(Method::POST, "/recover?redirect_to=a&redirect_to=b")
+        .json(&serde_json::json!({ "email": "someone@example.com" }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.headers()["x-sb-error-code"], "validation_failed");
+}
+
+#[tokio::test]
+async fn run_serves_the_api_and_the_mailbox_until_shutdown() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mailbox = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (api_addr, mailbox_addr) = (api.local_addr().unwrap(), mailbox.local_addr().unwrap());
+    let config = local_auth::Config {
+        data_dir: data_dir.path().to_path_buf(),
+        ..crate::helpers::test_config()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(local_auth::run(api, mailbox, config, async {
+        let _ = stopped.await;
+    }));
+
+    let jwks = reqwest::get(format!("http://{api_addr}/auth/v1/.well-known/jwks.json"))
+        .await
+        .unwrap();
+    let mail = reqwest::get(format!("http://{mailbox_addr}/api/v1/messages"))
+        .await
+        .unwrap();
+    stop.send(()).unwrap();
+
+    assert_eq!(jwks.status(), StatusCode::OK);
+    assert_eq!(mail.status(), StatusCode::OK);
+    server.await.unwrap().expect("a clean shutdown");
+}

@@ -1,5 +1,8 @@
 //! Token signing: an ES256 key generated on first start and kept in the database (published in the
 //! JWKS), or the legacy HS256 secret when one is configured (then the JWKS is empty).
+//!
+//! ES256 tokens are signed with ring, whose P-256 code is several times faster than the portable
+//! implementation; every sign-in and refresh signs one.
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -7,6 +10,10 @@ use p256::{
     SecretKey,
     elliptic_curve::{Generate, sec1::ToSec1Point},
     pkcs8::{DecodePrivateKey, EncodePrivateKey},
+};
+use ring::{
+    rand::SystemRandom,
+    signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair},
 };
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
@@ -22,9 +29,14 @@ use crate::{
 pub struct Signer {
     algorithm: Algorithm,
     kid: Option<String>,
-    encoding: EncodingKey,
+    signing: SigningKey,
     decoding: DecodingKey,
     jwks: Value,
+}
+
+enum SigningKey {
+    Es256(Box<EcdsaKeyPair>),
+    Hs256(EncodingKey),
 }
 
 impl std::fmt::Debug for Signer {
@@ -45,7 +57,9 @@ impl Signer {
             return Ok(Self {
                 algorithm: Algorithm::HS256,
                 kid: None,
-                encoding: EncodingKey::from_secret(secret.expose()).map_err(invalid)?,
+                signing: SigningKey::Hs256(
+                    EncodingKey::from_secret(secret.expose()).map_err(invalid)?,
+                ),
                 decoding: DecodingKey::from_secret(secret.expose()).map_err(invalid)?,
                 jwks: json!({ "keys": [] }),
             });
@@ -94,10 +108,13 @@ impl Signer {
                 "alg": "ES256", "use": "sig", "key_ops": ["verify"], "kid": kid,
             }]
         });
+        let key_pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &SystemRandom::new())
+                .map_err(|error| format!("the stored ES256 key is unusable: {error}"))?;
         Ok(Self {
             algorithm: Algorithm::ES256,
             kid: Some(kid),
-            encoding: EncodingKey::from_ec_der(der),
+            signing: SigningKey::Es256(Box::new(key_pair)),
             decoding,
             jwks,
         })
@@ -113,7 +130,24 @@ impl Signer {
         let mut header = Header::new(self.algorithm);
         header.kid.clone_from(&self.kid);
         header.typ = Some("JWT".into());
-        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(ApiError::internal)
+        match &self.signing {
+            SigningKey::Hs256(key) => {
+                jsonwebtoken::encode(&header, claims, key).map_err(ApiError::internal)
+            }
+            SigningKey::Es256(key_pair) => {
+                let header = serde_json::to_vec(&header).map_err(ApiError::internal)?;
+                let claims = serde_json::to_vec(claims).map_err(ApiError::internal)?;
+                let mut token = URL_SAFE_NO_PAD.encode(header);
+                token.push('.');
+                token.push_str(&URL_SAFE_NO_PAD.encode(claims));
+                let signature = key_pair
+                    .sign(&SystemRandom::new(), token.as_bytes())
+                    .map_err(ApiError::internal)?;
+                token.push('.');
+                token.push_str(&URL_SAFE_NO_PAD.encode(signature.as_ref()));
+                Ok(token)
+            }
+        }
     }
 
     /// Verifies a token this server signed: signature, expiry and the `authenticated` audience.

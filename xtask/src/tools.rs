@@ -95,23 +95,31 @@ fn locked_version(package: &str) -> Result<String, String> {
         .ok_or_else(|| format!("Cargo.lock has no `{package}` package"))
 }
 
-/// `npm ci` in `end2end/`, when `node_modules` is missing or older than the lock file.
+/// The Node packages with tests: the Playwright suite and the auth-js conformance suite.
+const NODE_PACKAGES: [&str; 2] = ["end2end", "local-auth/conformance"];
+
+/// `npm ci` in each Node package whose `node_modules` is missing or older than its lock file.
 fn ensure_npm_packages() -> Result<(), String> {
     if program("npm").args(["--version"]).output().is_none() {
-        return Err("Node.js and npm are needed for the Playwright tests \
+        return Err(
+            "Node.js and npm are needed for the browser and client tests \
                     (Debian/Ubuntu: sudo apt-get install -y nodejs npm)"
-            .into());
+                .into(),
+        );
     }
-    let end2end = workspace_root().join("end2end");
-    let installed = modified(&end2end.join("node_modules/.package-lock.json"));
-    let locked = modified(&end2end.join("package-lock.json"));
-    match (installed, locked) {
-        (Some(installed), Some(locked)) if installed >= locked => Ok(()),
-        _ => program("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .dir("end2end")
-            .run(),
+    for package in NODE_PACKAGES {
+        let dir = workspace_root().join(package);
+        let installed = modified(&dir.join("node_modules/.package-lock.json"));
+        let locked = modified(&dir.join("package-lock.json"));
+        match (installed, locked) {
+            (Some(installed), Some(locked)) if installed >= locked => {}
+            _ => program("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .dir(package)
+                .run()?,
+        }
     }
+    Ok(())
 }
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {

@@ -147,23 +147,24 @@ pub async fn access_token(
     user: &User,
     session_id: &str,
 ) -> ApiResult<(String, i64)> {
-    let aal: String = sqlx::query_scalar("SELECT aal FROM sessions WHERE id = ?")
-        .bind(session_id)
-        .fetch_optional(&mut *db)
-        .await?
-        .unwrap_or_else(|| "aal1".into());
-    let methods: Vec<(String, String)> = sqlx::query_as(
-        "SELECT authentication_method, updated_at FROM mfa_amr_claims WHERE session_id = ? \
-         ORDER BY updated_at DESC",
+    // The session's level and how it was authenticated, newest method first, in one query.
+    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT s.aal, c.authentication_method, c.updated_at FROM sessions s \
+         LEFT JOIN mfa_amr_claims c ON c.session_id = s.id WHERE s.id = ? ORDER BY c.updated_at DESC",
     )
     .bind(session_id)
     .fetch_all(&mut *db)
     .await?;
-    let amr = methods
+    let aal = rows
+        .first()
+        .map_or_else(|| "aal1".to_owned(), |(aal, _, _)| aal.clone());
+    let amr = rows
         .into_iter()
-        .map(|(method, at)| AmrEntry {
-            method,
-            timestamp: parse_rfc3339(Some(&at)).map_or(0, |at| at.timestamp()),
+        .filter_map(|(_, method, at)| {
+            Some(AmrEntry {
+                method: method?,
+                timestamp: parse_rfc3339(at.as_deref()).map_or(0, |at| at.timestamp()),
+            })
         })
         .collect();
     let iat = Utc::now().timestamp();

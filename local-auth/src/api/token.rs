@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{password_matches, validate_email};
 use crate::{
-    crypto::{constant_time_eq, pkce_s256},
+    crypto::{self, constant_time_eq, pkce_s256},
     error::{ApiError, ApiResult, ErrorCode},
     extract::{ApiJson, ApiQuery},
     sessions,
@@ -151,40 +151,37 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
     // Give the reader back while waiting for the writer.
     drop(reader);
 
+    // The common case in one statement: insert the child of a still-active token (a trigger
+    // revokes the parent). Nothing inserted means the token was revoked, possibly a moment ago by a
+    // concurrent refresh, or its session ended: decide on the state as it is now.
     let now = now_rfc3339();
-    let mut tx = state.db.write.begin().await?;
-    let rotated: Option<i64> = sqlx::query_scalar(
-        "UPDATE refresh_tokens SET revoked = 1, updated_at = ? WHERE id = ? AND revoked = 0 RETURNING id",
+    let child = crypto::refresh_token();
+    let rotated = sqlx::query(
+        "INSERT INTO refresh_tokens (token, user_id, parent, session_id, revoked, created_at, updated_at) \
+         SELECT ?, user_id, token, session_id, 0, ?, ? FROM refresh_tokens WHERE id = ? AND revoked = 0",
     )
+    .bind(&child)
+    .bind(&now)
     .bind(&now)
     .bind(token.id)
-    .fetch_optional(&mut *tx)
+    .execute(&state.db.write)
     .await?;
-    let issued = if rotated.is_some() {
-        sessions::insert_refresh_token(&mut tx, &user.id, &session.id, Some(&token.token)).await?
+    let issued = if rotated.rows_affected() == 1 {
+        child
     } else {
-        // Revoked, possibly a moment ago by a concurrent refresh: decide on the state as it is now.
+        let mut tx = state.db.write.begin().await?;
         let token = find_refresh_token(&mut *tx, &presented)
             .await?
             .ok_or_else(not_found)?;
-        match reuse(state, &mut tx, &token).await? {
-            Some(issued) => issued,
-            None => {
-                tx.commit().await?;
-                return Err(ApiError::bad_request(
-                    ErrorCode::RefreshTokenAlreadyUsed,
-                    "Invalid Refresh Token: Already Used",
-                ));
-            }
-        }
+        let reused = reuse(state, &mut tx, &token).await?;
+        tx.commit().await?;
+        reused.ok_or_else(|| {
+            ApiError::bad_request(
+                ErrorCode::RefreshTokenAlreadyUsed,
+                "Invalid Refresh Token: Already Used",
+            )
+        })?
     };
-    sqlx::query("UPDATE sessions SET refreshed_at = ?, updated_at = ? WHERE id = ?")
-        .bind(&now)
-        .bind(&now)
-        .bind(&session.id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
     let mut reader = state.db.read.acquire().await?;
     sessions::token_response(state, &mut reader, &user, &session.id, &issued).await
 }

@@ -102,6 +102,14 @@ impl PkceParams {
     }
 }
 
+/// The `data` of a sign-up as user metadata: an object, or `{}` for anything else.
+pub fn user_metadata(data: Option<serde_json::Value>) -> serde_json::Value {
+    match data {
+        Some(serde_json::Value::Object(data)) => serde_json::Value::Object(data),
+        _ => serde_json::json!({}),
+    }
+}
+
 /// Trims and lowercases an email address; `validation_failed` when it is not one.
 pub fn validate_email(email: &str) -> ApiResult<String> {
     let email = email.trim().to_lowercase();

@@ -85,10 +85,7 @@ async fn send_otp(
             ));
         }
         None => {
-            let metadata = match params.data {
-                Some(Value::Object(data)) => Value::Object(data),
-                _ => json!({}),
-            };
+            let metadata = super::user_metadata(params.data);
             store::insert_email_user(&mut tx, &email, None, &metadata, false).await?
         }
     };

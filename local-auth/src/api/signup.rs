@@ -66,10 +66,7 @@ pub async fn signup(
     }
     validate_password(&state, &password)?;
     let pkce = params.pkce.validate()?;
-    let metadata = match params.data {
-        Some(Value::Object(data)) => Value::Object(data),
-        _ => json!({}),
-    };
+    let metadata = super::user_metadata(params.data);
     let redirect_to = redirect::resolve(config, query.redirect_to.as_deref());
     let hash = hash_password(&state, password).await?;
 

@@ -163,17 +163,20 @@ impl TestAuth {
         response.json().await.unwrap()
     }
 
-    /// Every message in the mailbox, newest first.
-    pub async fn mails(&self) -> Vec<Value> {
-        let list: Value = self
+    /// GETs `path` from the mailbox API as JSON.
+    async fn mailbox_json(&self, path: &str) -> Value {
+        let response = self
             .client
-            .get(format!("http://{}/api/v1/messages", self.mailbox))
+            .get(format!("http://{}{path}", self.mailbox))
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
             .unwrap();
+        response.json().await.unwrap()
+    }
+
+    /// Every message in the mailbox, newest first.
+    pub async fn mails(&self) -> Vec<Value> {
+        let list = self.mailbox_json("/api/v1/messages").await;
         list["messages"].as_array().cloned().unwrap_or_default()
     }
 
@@ -186,15 +189,7 @@ impl TestAuth {
             .find(|mail| mail["To"][0]["Address"] == address)
             .unwrap_or_else(|| panic!("no mail to {address}"));
         let id = summary["ID"].as_str().unwrap();
-        let message: Value = self
-            .client
-            .get(format!("http://{}/api/v1/message/{id}", self.mailbox))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let message = self.mailbox_json(&format!("/api/v1/message/{id}")).await;
         Mail {
             subject: message["Subject"].as_str().unwrap().to_owned(),
             text: message["Text"].as_str().unwrap().to_owned(),

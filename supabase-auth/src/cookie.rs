@@ -1,0 +1,527 @@
+//! The session cookies of `@supabase/ssr`, byte for byte, so a session set by this server is read
+//! by JavaScript clients and the other way round.
+//!
+//! - Key `sb-<first label of the project host>-auth-token` ([`storage_key`]).
+//! - Value `base64-` + unpadded base64url of the session JSON. On read a value without the prefix
+//!   is taken raw; a value that does not decode to a session is treated as absent.
+//! - When the URI-encoded value is longer than [`MAX_CHUNK_SIZE`], it is split into `<key>.0`,
+//!   `<key>.1`, … On read the unsuffixed cookie wins, else the chunks are joined up to the first
+//!   gap. A write expires every chunk of the key that it does not rewrite.
+//! - The PKCE verifier lives in `<key>-code-verifier` (and, from newer clients, in per-flow slots
+//!   `<key>-flow-<id>-code-verifier`) as `base64-` + base64url of its JSON string.
+
+use std::{borrow::Cow, fmt};
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+use crate::{PkceVerifier, Session};
+
+/// The longest URI-encoded value one cookie holds before the value is chunked.
+pub const MAX_CHUNK_SIZE: usize = 3180;
+/// How long auth cookies live, as upstream: 400 days (the longest browsers allow).
+pub const DEFAULT_MAX_AGE: u64 = 400 * 24 * 60 * 60;
+
+const BASE64_PREFIX: &str = "base64-";
+const RECOVERY_SUFFIX: &str = "/recovery";
+/// Most per-flow verifier slots a client keeps.
+const MAX_FLOW_SLOTS: usize = 5;
+
+/// What `encodeURIComponent` leaves alone: letters, digits and `-_.!~*'()`.
+const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
+/// The storage key of @supabase/ssr for a project URL: `sb-<first host label>-auth-token`
+/// (`sb-localhost-auth-token`, `sb-127-auth-token`, `sb-abcdefgh-auth-token`).
+pub fn storage_key(project_url: &url::Url) -> String {
+    let host = project_url.host_str().unwrap_or_default();
+    let label = host.split('.').next().unwrap_or_default();
+    format!("sb-{label}-auth-token")
+}
+
+/// The `SameSite` attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SameSite {
+    /// Sent on same-site requests and top-level navigations (the default).
+    Lax,
+    /// Sent on same-site requests only.
+    Strict,
+    /// Sent everywhere; needs `Secure`.
+    None,
+}
+
+/// Attributes of the auth cookies. The default is upstream's: `Path=/`, `SameSite=Lax`,
+/// `Max-Age` 400 days, readable by scripts, no `Secure`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CookieOptions {
+    /// `Path`.
+    pub path: String,
+    /// `Domain`, when the cookies are shared with subdomains.
+    pub domain: Option<String>,
+    /// `SameSite`.
+    pub same_site: SameSite,
+    /// `Max-Age` in seconds.
+    pub max_age: u64,
+    /// `Secure`: set it when the site is served over https.
+    pub secure: bool,
+    /// `HttpOnly`: hides the session from scripts; browser-side Supabase calls then cannot use it.
+    pub http_only: bool,
+}
+
+impl Default for CookieOptions {
+    fn default() -> Self {
+        Self {
+            path: "/".to_owned(),
+            domain: None,
+            same_site: SameSite::Lax,
+            max_age: DEFAULT_MAX_AGE,
+            secure: false,
+            http_only: false,
+        }
+    }
+}
+
+impl CookieOptions {
+    /// The defaults for a site at `site_url`: `Secure` exactly when it is served over https.
+    pub fn for_site(site_url: &url::Url) -> Self {
+        Self {
+            secure: site_url.scheme() == "https",
+            ..Self::default()
+        }
+    }
+}
+
+/// One `Set-Cookie` header to send. `Debug` hides the value, which holds tokens.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SetCookie {
+    /// The cookie name.
+    pub name: String,
+    /// The value, not yet URI-encoded; empty for a deletion.
+    pub value: String,
+    /// Its attributes; `max_age` 0 deletes it.
+    pub options: CookieOptions,
+}
+
+impl SetCookie {
+    /// Sets `name` to `value`.
+    pub fn new(name: impl Into<String>, value: impl Into<String>, options: &CookieOptions) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+            options: options.clone(),
+        }
+    }
+
+    /// Expires `name` now.
+    pub fn removal(name: impl Into<String>, options: &CookieOptions) -> Self {
+        Self {
+            name: name.into(),
+            value: String::new(),
+            options: CookieOptions {
+                max_age: 0,
+                ..options.clone()
+            },
+        }
+    }
+
+    /// Whether this header deletes the cookie.
+    pub fn is_removal(&self) -> bool {
+        self.options.max_age == 0
+    }
+}
+
+impl fmt::Debug for SetCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetCookie")
+            .field("name", &self.name)
+            .field("value", &"[redacted]")
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+/// The header value, as the `cookie` npm package serializes it.
+impl fmt::Display for SetCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let options = &self.options;
+        write!(
+            f,
+            "{}={}; Max-Age={}",
+            self.name,
+            utf8_percent_encode(&self.value, URI_COMPONENT),
+            options.max_age
+        )?;
+        if let Some(domain) = &options.domain {
+            write!(f, "; Domain={domain}")?;
+        }
+        write!(f, "; Path={}", options.path)?;
+        if options.http_only {
+            f.write_str("; HttpOnly")?;
+        }
+        if options.secure {
+            f.write_str("; Secure")?;
+        }
+        f.write_str(match options.same_site {
+            SameSite::Lax => "; SameSite=Lax",
+            SameSite::Strict => "; SameSite=Strict",
+            SameSite::None => "; SameSite=None",
+        })
+    }
+}
+
+/// The cookies of a request, parsed like the `cookie` npm package: `;`-separated pairs, values
+/// percent-decoded when they can be, surrounding quotes dropped, the first of duplicate names
+/// wins. Any input parses; what is not a pair is skipped.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Cookies {
+    pairs: Vec<(String, String)>,
+}
+
+impl fmt::Debug for Cookies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.pairs.iter().map(|(name, _)| name))
+            .finish()
+    }
+}
+
+impl Cookies {
+    /// Parses one `Cookie` header value.
+    pub fn parse(header: &str) -> Self {
+        let mut cookies = Self::default();
+        cookies.extend_from_header(header);
+        cookies
+    }
+
+    /// Parses every `Cookie` header of a request.
+    pub fn from_headers(headers: &http::HeaderMap) -> Self {
+        let mut cookies = Self::default();
+        for header in headers.get_all(http::header::COOKIE) {
+            if let Ok(header) = header.to_str() {
+                cookies.extend_from_header(header);
+            }
+        }
+        cookies
+    }
+
+    fn extend_from_header(&mut self, header: &str) {
+        for pair in header.split(';') {
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            let name = name.trim();
+            if name.is_empty() || self.get(name).is_some() {
+                continue;
+            }
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|inner| inner.strip_suffix('"'))
+                .unwrap_or(value);
+            let value = match percent_decode_str(value).decode_utf8() {
+                Ok(decoded) => decoded.into_owned(),
+                Err(_) => value.to_owned(),
+            };
+            self.pairs.push((name.to_owned(), value));
+        }
+    }
+
+    /// The value of `name`, if the request has it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(candidate, _)| candidate == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The names of all cookies.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.pairs.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// Applies `Set-Cookie` headers to this view of the request, so code that runs after them
+    /// sees what the browser will send next.
+    pub fn apply(&mut self, changes: &[SetCookie]) {
+        for change in changes {
+            self.pairs.retain(|(name, _)| *name != change.name);
+            if !change.is_removal() {
+                self.pairs.push((change.name.clone(), change.value.clone()));
+            }
+        }
+    }
+
+    /// The cookies as one `Cookie` header value (values URI-encoded), `None` when there are none.
+    pub fn to_header(&self) -> Option<String> {
+        if self.pairs.is_empty() {
+            return None;
+        }
+        let pairs: Vec<String> = self
+            .pairs
+            .iter()
+            .map(|(name, value)| format!("{name}={}", utf8_percent_encode(value, URI_COMPONENT)))
+            .collect();
+        Some(pairs.join("; "))
+    }
+}
+
+/// Whether `name` is `key` itself or one of its chunks (`<key>.<n>`).
+fn is_chunk_of(name: &str, key: &str) -> bool {
+    match name.strip_prefix(key) {
+        Some("") => true,
+        Some(rest) => rest.strip_prefix('.').is_some_and(|index| {
+            !index.is_empty()
+                && index.bytes().all(|b| b.is_ascii_digit())
+                && (index == "0" || !index.starts_with('0'))
+        }),
+        None => false,
+    }
+}
+
+/// The stored value of `key`: the unsuffixed cookie, else its chunks joined up to the first gap.
+pub fn read_chunked<'a>(cookies: &'a Cookies, key: &str) -> Option<Cow<'a, str>> {
+    if let Some(value) = cookies.get(key) {
+        return Some(Cow::Borrowed(value));
+    }
+    let mut joined = String::new();
+    for index in 0.. {
+        match cookies.get(&format!("{key}.{index}")) {
+            Some(chunk) => joined.push_str(chunk),
+            None if index == 0 => return None,
+            None => break,
+        }
+    }
+    Some(Cow::Owned(joined))
+}
+
+/// Splits `value` into the cookie values @supabase/ssr would write: one value when its URI
+/// encoding fits [`MAX_CHUNK_SIZE`], else pieces whose encodings fit, never splitting an escape
+/// or a character.
+pub fn chunk_values(value: &str) -> Vec<String> {
+    let encoded = utf8_percent_encode(value, URI_COMPONENT).to_string();
+    if encoded.len() <= MAX_CHUNK_SIZE {
+        return vec![value.to_owned()];
+    }
+    let mut chunks = Vec::new();
+    let mut rest = encoded.as_str();
+    while !rest.is_empty() {
+        let mut end = rest.len().min(MAX_CHUNK_SIZE);
+        if let Some(escape) = rest[..end].rfind('%')
+            && escape + 3 > end
+        {
+            end = escape;
+        }
+        // Back off whole escapes until the piece ends on a character boundary; a UTF-8
+        // character is at most four escapes long, so this ends quickly.
+        let chunk = loop {
+            match percent_decode_str(&rest[..end]).decode_utf8() {
+                Ok(chunk) => break chunk.into_owned(),
+                Err(_) => end -= 3,
+            }
+        };
+        chunks.push(chunk);
+        rest = &rest[end..];
+    }
+    chunks
+}
+
+/// The `Set-Cookie` headers that store `value` under `key`: its chunks, plus removals of every
+/// chunk of `key` in `existing` that the new value does not rewrite.
+pub fn write_chunked(
+    key: &str,
+    value: &str,
+    existing: &Cookies,
+    options: &CookieOptions,
+) -> Vec<SetCookie> {
+    let values = chunk_values(value);
+    let written: Vec<SetCookie> = if values.len() == 1 {
+        values
+            .into_iter()
+            .map(|value| SetCookie::new(key, value, options))
+            .collect()
+    } else {
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(index, value)| SetCookie::new(format!("{key}.{index}"), value, options))
+            .collect()
+    };
+    let stale: Vec<SetCookie> = existing
+        .names()
+        .filter(|name| is_chunk_of(name, key))
+        .filter(|name| !written.iter().any(|cookie| cookie.name == *name))
+        .map(|name| SetCookie::removal(name, options))
+        .collect();
+    written.into_iter().chain(stale).collect()
+}
+
+/// Removals of `key` and every chunk of it present in `existing`.
+pub fn remove_chunked(key: &str, existing: &Cookies, options: &CookieOptions) -> Vec<SetCookie> {
+    existing
+        .names()
+        .filter(|name| is_chunk_of(name, key))
+        .map(|name| SetCookie::removal(name, options))
+        .collect()
+}
+
+/// `base64-` + unpadded base64url of `text`.
+pub fn encode_base64_value(text: &str) -> String {
+    format!("{BASE64_PREFIX}{}", URL_SAFE_NO_PAD.encode(text))
+}
+
+/// The text a stored value stands for: base64url-decoded when it has the `base64-` prefix (`None`
+/// when that fails), else the value itself.
+pub fn decode_base64_value(value: &str) -> Option<Cow<'_, str>> {
+    match value.strip_prefix(BASE64_PREFIX) {
+        Some(encoded) => {
+            // Clients differ on padding; accept both.
+            let bytes = URL_SAFE_NO_PAD.decode(encoded.trim_end_matches('=')).ok()?;
+            String::from_utf8(bytes).ok().map(Cow::Owned)
+        }
+        None => Some(Cow::Borrowed(value)),
+    }
+}
+
+/// What the request holds under the session key.
+#[derive(Debug)]
+pub enum StoredSession {
+    /// No session cookie.
+    Absent,
+    /// A cookie that does not decode to a session (bad prefix, broken base64, invalid JSON,
+    /// missing chunks): treated as signed out.
+    Malformed,
+    /// A session.
+    Present(Box<Session>),
+}
+
+/// Reads the session stored under `key`.
+pub fn read_session(cookies: &Cookies, key: &str) -> StoredSession {
+    let Some(value) = read_chunked(cookies, key) else {
+        return StoredSession::Absent;
+    };
+    decode_base64_value(&value)
+        .and_then(|json| serde_json::from_str::<Session>(&json).ok())
+        .map_or(StoredSession::Malformed, |session| {
+            StoredSession::Present(Box::new(session))
+        })
+}
+
+/// The `Set-Cookie` headers that store `session` under `key`, replacing what `existing` holds.
+pub fn write_session(
+    key: &str,
+    session: &Session,
+    existing: &Cookies,
+    options: &CookieOptions,
+) -> Vec<SetCookie> {
+    let json = serde_json::to_string(session).expect("a session always serializes to JSON");
+    write_chunked(key, &encode_base64_value(&json), existing, options)
+}
+
+/// The name of the PKCE verifier cookie for `key`.
+pub fn verifier_key(key: &str) -> String {
+    format!("{key}-code-verifier")
+}
+
+/// The `Set-Cookie` header that keeps `verifier` until the code exchange. A recovery flow marks
+/// it, so the exchange knows to send the user to set a new password.
+pub fn write_verifier(
+    key: &str,
+    verifier: &PkceVerifier,
+    recovery: bool,
+    options: &CookieOptions,
+) -> SetCookie {
+    let stored = if recovery {
+        format!("{}{RECOVERY_SUFFIX}", verifier.expose_secret())
+    } else {
+        verifier.expose_secret().to_owned()
+    };
+    let json = serde_json::to_string(&stored).expect("a string always serializes to JSON");
+    SetCookie::new(verifier_key(key), encode_base64_value(&json), options)
+}
+
+/// A PKCE verifier found in the request's cookies.
+#[derive(Debug)]
+pub struct StoredVerifier {
+    /// The verifier.
+    pub verifier: PkceVerifier,
+    /// Whether the flow was a password recovery.
+    pub recovery: bool,
+}
+
+/// The PKCE verifiers the request holds for `key`, best first: the slot of `flow` when given, the
+/// legacy cookie, then the per-flow slots newest first. Values that do not decode are skipped.
+pub fn read_verifiers(cookies: &Cookies, key: &str, flow: Option<&str>) -> Vec<StoredVerifier> {
+    let flow_slot = |id: &str| format!("{key}-flow-{id}-code-verifier");
+    let valid_id = |id: &&str| {
+        !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let indexed: Vec<String> = cookies
+        .get(&format!("{key}-flows-code-verifier"))
+        .and_then(decode_base64_value)
+        .and_then(|json| serde_json::from_str::<Vec<String>>(&json).ok())
+        .unwrap_or_default();
+    let mut names: Vec<String> = flow.filter(valid_id).map(flow_slot).into_iter().collect();
+    names.push(verifier_key(key));
+    names.extend(
+        indexed
+            .iter()
+            .rev()
+            .take(MAX_FLOW_SLOTS)
+            .map(String::as_str)
+            .filter(valid_id)
+            .map(flow_slot),
+    );
+    names.dedup();
+
+    let mut found: Vec<StoredVerifier> = Vec::new();
+    for name in names {
+        let Some(stored) = cookies
+            .get(&name)
+            .and_then(decode_base64_value)
+            .and_then(|json| serde_json::from_str::<String>(&json).ok())
+        else {
+            continue;
+        };
+        let (value, recovery) = match stored.strip_suffix(RECOVERY_SUFFIX) {
+            Some(value) => (value, true),
+            None => (stored.as_str(), false),
+        };
+        if let Some(verifier) = PkceVerifier::from_stored(value)
+            && !found.iter().any(|seen| seen.verifier == verifier)
+        {
+            found.push(StoredVerifier { verifier, recovery });
+        }
+    }
+    found
+}
+
+/// Removals of every PKCE verifier cookie of `key` in the request (legacy, per-flow slots and
+/// their index).
+pub fn remove_verifiers(key: &str, cookies: &Cookies, options: &CookieOptions) -> Vec<SetCookie> {
+    let legacy = verifier_key(key);
+    let index = format!("{key}-flows-code-verifier");
+    let slot_prefix = format!("{key}-flow-");
+    cookies
+        .names()
+        .filter(|name| {
+            *name == legacy
+                || *name == index
+                || (name.starts_with(&slot_prefix) && name.ends_with("-code-verifier"))
+        })
+        .map(|name| SetCookie::removal(name, options))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

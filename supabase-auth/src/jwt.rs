@@ -1,0 +1,296 @@
+//! Verifying access tokens: ES256/RS256 tokens locally against the project's JWKS (cached for ten
+//! minutes, fetched again once when a token names an unknown `kid`), with `exp`, `iss` and `aud`
+//! checked; HS256 tokens and tokens without a `kid` by asking the server (`GET /user`), as the
+//! official client's `getClaims` does.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::JwkSet};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::{AccessToken, AuthClient, Error};
+
+/// How long a fetched JWKS is trusted.
+pub const JWKS_TTL: Duration = Duration::from_secs(600);
+/// The shortest time between two fetches caused by unknown `kid`s, so tokens with made-up key
+/// ids cannot turn every request into a JWKS fetch.
+const REFETCH_GAP: Duration = Duration::from_secs(30);
+
+/// The authenticator assurance level of a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aal {
+    /// One factor (password, link, code, OAuth).
+    Aal1,
+    /// Two factors (an MFA factor was verified).
+    Aal2,
+}
+
+/// One authentication method of a session, newest first in [`Claims::amr`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AmrEntry {
+    /// `password`, `otp`, `totp`, `oauth`, `magiclink`, `recovery`, `anonymous`, …
+    pub method: String,
+    /// When, in seconds since the epoch.
+    pub timestamp: u64,
+}
+
+/// The `aud` claim: one audience or several.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// A single audience (what Supabase Auth issues).
+    One(String),
+    /// Several audiences.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Whether `audience` is among them.
+    pub fn contains(&self, audience: &str) -> bool {
+        match self {
+            Self::One(one) => one == audience,
+            Self::Many(many) => many.iter().any(|candidate| candidate == audience),
+        }
+    }
+}
+
+/// The claims of a Supabase access token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer: `<project url>/auth/v1`.
+    pub iss: String,
+    /// The user id.
+    pub sub: String,
+    /// Audience, `authenticated` by default.
+    pub aud: Audience,
+    /// Expiry, seconds since the epoch.
+    pub exp: u64,
+    /// Issued at, seconds since the epoch.
+    pub iat: u64,
+    /// The user's email (empty when none).
+    #[serde(default)]
+    pub email: String,
+    /// The user's phone (empty when none).
+    #[serde(default)]
+    pub phone: String,
+    /// Server-controlled user data, including custom claims.
+    #[serde(default)]
+    pub app_metadata: Value,
+    /// User-controlled data.
+    #[serde(default)]
+    pub user_metadata: Value,
+    /// The Postgres role, `authenticated` for signed-in users (anonymous ones too).
+    pub role: String,
+    /// Assurance level of the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aal: Option<Aal>,
+    /// How the session was authenticated, newest first.
+    #[serde(default)]
+    pub amr: Vec<AmrEntry>,
+    /// The session id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// Whether the user is anonymous.
+    #[serde(default)]
+    pub is_anonymous: bool,
+    /// Claims this crate does not name (custom claims from hooks).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Claims {
+    /// The claims of `token` without checking its signature. Only for tokens the server has just
+    /// accepted (the `GET /user` fallback) or for reading hints such as `exp`.
+    pub fn decode_unverified(token: &str) -> Result<Self, Error> {
+        let payload = token
+            .split('.')
+            .nth(1)
+            .ok_or_else(|| Error::InvalidJwt("not a JWT".into()))?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .map_err(|error| Error::InvalidJwt(format!("payload: {error}")))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|error| Error::InvalidJwt(format!("claims: {error}")))
+    }
+}
+
+/// A verified token: its claims, and whether the server was asked (HS256 / no `kid`).
+#[derive(Clone, Debug)]
+pub struct Verified {
+    /// The token's claims.
+    pub claims: Claims,
+    /// True when the claims were confirmed by `GET /user` rather than locally.
+    pub checked_by_server: bool,
+}
+
+struct KeyCache {
+    keys: HashMap<String, (Algorithm, Arc<DecodingKey>)>,
+    fetched_at: Option<Instant>,
+}
+
+/// Verifies access tokens of one project. Cheap to clone; clones share the key cache.
+#[derive(Clone)]
+pub struct JwtVerifier {
+    client: AuthClient,
+    validation_issuer: String,
+    audience: String,
+    cache: Arc<RwLock<KeyCache>>,
+    fetch: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl std::fmt::Debug for JwtVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtVerifier")
+            .field("issuer", &self.validation_issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwtVerifier {
+    /// A verifier for tokens issued by the project `client` talks to, for the `authenticated`
+    /// audience.
+    pub fn new(client: AuthClient) -> Self {
+        let validation_issuer = client.auth_url().as_str().trim_end_matches('/').to_owned();
+        Self {
+            client,
+            validation_issuer,
+            audience: "authenticated".to_owned(),
+            cache: Arc::new(RwLock::new(KeyCache {
+                keys: HashMap::new(),
+                fetched_at: None,
+            })),
+            fetch: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// Verifies `token` and returns its claims.
+    pub async fn verify(&self, token: &AccessToken) -> Result<Verified, Error> {
+        let header = jsonwebtoken::decode_header(token.expose_secret())
+            .map_err(|error| Error::InvalidJwt(error.to_string()))?;
+        let kid = match (header.alg, header.kid) {
+            (Algorithm::ES256 | Algorithm::RS256, Some(kid)) => kid,
+            _ => return self.verify_with_server(token).await,
+        };
+        let (algorithm, key) = self.key(&kid).await?;
+        if algorithm != header.alg {
+            return Err(Error::InvalidJwt(format!(
+                "the token says {:?} but key {kid} is {algorithm:?}",
+                header.alg
+            )));
+        }
+        let mut validation = Validation::new(algorithm);
+        validation.leeway = 0;
+        validation.set_issuer(&[&self.validation_issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let claims = jsonwebtoken::decode::<Claims>(token.expose_secret(), &key, &validation)
+            .map_err(|error| Error::InvalidJwt(error.to_string()))?
+            .claims;
+        Ok(Verified {
+            claims,
+            checked_by_server: false,
+        })
+    }
+
+    async fn verify_with_server(&self, token: &AccessToken) -> Result<Verified, Error> {
+        self.client.get_user(token).await?;
+        Ok(Verified {
+            claims: Claims::decode_unverified(token.expose_secret())?,
+            checked_by_server: true,
+        })
+    }
+
+    fn cached_key(&self, kid: &str) -> (Option<(Algorithm, Arc<DecodingKey>)>, Option<Instant>) {
+        let cache = self
+            .cache
+            .read()
+            .expect("the key cache lock is never poisoned");
+        let fresh = cache.fetched_at.filter(|at| at.elapsed() < JWKS_TTL);
+        let key = fresh.and_then(|_| cache.keys.get(kid).cloned());
+        (key, cache.fetched_at)
+    }
+
+    async fn key(&self, kid: &str) -> Result<(Algorithm, Arc<DecodingKey>), Error> {
+        if let (Some(key), _) = self.cached_key(kid) {
+            return Ok(key);
+        }
+        // One fetch at a time; whoever waited finds the keys the first one fetched.
+        let _fetching = self.fetch.lock().await;
+        let (key, fetched_at) = self.cached_key(kid);
+        if let Some(key) = key {
+            return Ok(key);
+        }
+        let stale = fetched_at.is_none_or(|at| at.elapsed() >= JWKS_TTL);
+        let may_refetch = fetched_at.is_none_or(|at| at.elapsed() >= REFETCH_GAP);
+        if stale || may_refetch {
+            let jwks = self.client.jwks().await?;
+            let keys = decoding_keys(&jwks);
+            let mut cache = self
+                .cache
+                .write()
+                .expect("the key cache lock is never poisoned");
+            cache.keys = keys;
+            cache.fetched_at = Some(Instant::now());
+            if let Some(key) = cache.keys.get(kid) {
+                return Ok(key.clone());
+            }
+        }
+        Err(Error::InvalidJwt(format!("no signing key with kid {kid}")))
+    }
+}
+
+/// The ES256 and RS256 keys of a JWKS by `kid`; other keys are skipped.
+fn decoding_keys(jwks: &JwkSet) -> HashMap<String, (Algorithm, Arc<DecodingKey>)> {
+    jwks.keys
+        .iter()
+        .filter_map(|jwk| {
+            let kid = jwk.common.key_id.clone()?;
+            let algorithm = match &jwk.algorithm {
+                jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
+                jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
+                _ => return None,
+            };
+            let key = DecodingKey::from_jwk(jwk).ok()?;
+            Some((kid, (algorithm, Arc::new(key))))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_are_read_from_a_token_payload() {
+        let payload = URL_SAFE_NO_PAD.encode(
+            r#"{"iss":"http://x/auth/v1","sub":"u","aud":"authenticated","exp":2,"iat":1,
+                "role":"authenticated","aal":"aal1","amr":[{"method":"password","timestamp":1}],
+                "session_id":"s","is_anonymous":false,"user_role":"admin"}"#,
+        );
+
+        let claims = Claims::decode_unverified(&format!("h.{payload}.s")).unwrap();
+
+        assert_eq!(claims.aal, Some(Aal::Aal1));
+        assert_eq!(claims.amr[0].method, "password");
+        assert!(claims.aud.contains("authenticated"));
+        assert_eq!(claims.extra["user_role"], "admin");
+    }
+
+    #[test]
+    fn garbage_is_an_invalid_jwt_not_a_panic() {
+        for token in ["", "a", "a.b", "a.%%%.c", "a.e30.c"] {
+            assert!(matches!(
+                Claims::decode_unverified(token),
+                Err(Error::InvalidJwt(_))
+            ));
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! A Supabase Auth library for Rust servers, with no Leptos inside:
+//!
+//! - [`AuthClient`]: the typed REST client (reqwest, timeouts on every call, cheap to clone);
+//! - [`Error`] and [`ErrorCode`]: transport failures apart from the server's typed answers;
+//! - secrets ([`AccessToken`], [`RefreshToken`], [`ApiKey`], [`PkceVerifier`]) that print
+//!   `[redacted]`;
+//! - [`pkce`]: verifiers and S256 challenges;
+//! - [`JwtVerifier`]: local ES256/RS256 verification against the cached JWKS, `GET /user` for
+//!   HS256;
+//! - [`cookie`]: the `@supabase/ssr` cookie format, chunks and PKCE verifier cookies included;
+//! - [`Refresher`]: one refresh per refresh token across concurrent requests;
+//! - [`redirect::safe_next`]: the only way a post-auth redirect target is chosen;
+//! - with the `axum` feature, [`axum`]: the session middleware and the `User` extractors.
+
+mod client;
+pub mod cookie;
+mod error;
+mod error_code;
+mod jwt;
+pub mod pkce;
+pub mod redirect;
+mod refresh;
+mod secret;
+mod session;
+
+#[cfg(feature = "axum")]
+pub mod axum;
+
+pub use crate::{
+    client::{
+        AuthClient, AuthResponse, Challenge, ClientError, Credentials, EmailOptions, OtpType,
+        Settings, SignOutScope, Timeouts, TotpDetails, TotpEnrollment, VerifyOtp,
+    },
+    error::{ApiError, Error},
+    error_code::ErrorCode,
+    jwt::{Aal, AmrEntry, Audience, Claims, JWKS_TTL, JwtVerifier, Verified},
+    pkce::{PkceChallenge, PkceVerifier},
+    refresh::{REMEMBER, RefreshFailure, RefreshOutcome, Refresher},
+    secret::{AccessToken, ApiKey, RefreshToken, TokenHash},
+    session::{Factor, Identity, Session, User, unix_now},
+};

@@ -1,0 +1,122 @@
+//! Refreshing a session once per refresh token across concurrent requests (single flight).
+//!
+//! The first request that needs a refresh starts it in its own task (so a cancelled request does
+//! not cancel it); every request holding the same refresh token waits for that one answer. A
+//! successful answer is kept for [`REMEMBER`], so requests the browser sent before it received the
+//! new cookies get the same new session instead of spending the token again.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+
+use crate::{AuthClient, ErrorCode, RefreshToken, Session, unix_now};
+
+/// How long the outcome of a refresh is handed to late requests with the same old token.
+pub const REMEMBER: Duration = Duration::from_secs(30);
+
+/// Why a refresh gave no session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshFailure {
+    /// The server said the session is over (the token is unknown, reused, revoked…): clear it.
+    Ended(ErrorCode),
+    /// The server could not be reached or failed; the session may still be good later.
+    Unavailable,
+}
+
+/// The result of one refresh, shared by everyone who waited for it.
+pub type RefreshOutcome = Result<Arc<Session>, RefreshFailure>;
+
+type Flights = HashMap<[u8; 32], Flight>;
+
+struct Flight {
+    outcome: watch::Receiver<Option<RefreshOutcome>>,
+    started: Instant,
+}
+
+/// Refreshes sessions, one call to the auth server per refresh token. Cheap to clone.
+#[derive(Clone)]
+pub struct Refresher {
+    client: AuthClient,
+    flights: Arc<Mutex<Flights>>,
+}
+
+impl std::fmt::Debug for Refresher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refresher").finish_non_exhaustive()
+    }
+}
+
+impl Refresher {
+    /// A refresher that calls `client`.
+    pub fn new(client: AuthClient) -> Self {
+        Self {
+            client,
+            flights: Arc::default(),
+        }
+    }
+
+    /// The next session for `token`, from the one refresh all concurrent callers share.
+    pub async fn refresh(&self, token: &RefreshToken) -> RefreshOutcome {
+        let key: [u8; 32] = Sha256::digest(token.expose_secret().as_bytes()).into();
+        let mut outcome = self.join_or_start(key, token);
+        match outcome.wait_for(Option::is_some).await {
+            Ok(done) => done.clone().unwrap_or(Err(RefreshFailure::Unavailable)),
+            // The refreshing task ended without an answer (the runtime is shutting down).
+            Err(_) => Err(RefreshFailure::Unavailable),
+        }
+    }
+
+    fn join_or_start(
+        &self,
+        key: [u8; 32],
+        token: &RefreshToken,
+    ) -> watch::Receiver<Option<RefreshOutcome>> {
+        let mut flights = self
+            .flights
+            .lock()
+            .expect("the flights lock is never poisoned");
+        flights.retain(|_, flight| flight.started.elapsed() < REMEMBER);
+        if let Some(flight) = flights.get(&key) {
+            return flight.outcome.clone();
+        }
+        let (sender, receiver) = watch::channel(None);
+        flights.insert(
+            key,
+            Flight {
+                outcome: receiver.clone(),
+                started: Instant::now(),
+            },
+        );
+        drop(flights);
+
+        let (client, flights, token) = (self.client.clone(), self.flights.clone(), token.clone());
+        tokio::spawn(async move {
+            let outcome = match client.refresh_session(&token).await {
+                Ok(session) => Ok(Arc::new(session.with_expiry_from(unix_now()))),
+                Err(error) if error.is_retryable() => {
+                    tracing::warn!("session refresh failed, keeping the session: {error}");
+                    Err(RefreshFailure::Unavailable)
+                }
+                Err(error) => {
+                    let code = error.code().cloned().unwrap_or(ErrorCode::Unknown);
+                    tracing::debug!("session refresh refused: {error}");
+                    Err(RefreshFailure::Ended(code))
+                }
+            };
+            if matches!(outcome, Err(RefreshFailure::Unavailable)) {
+                // Let the next request try again rather than remember an outage.
+                flights
+                    .lock()
+                    .expect("the flights lock is never poisoned")
+                    .remove(&key);
+            }
+            let _ = sender.send(Some(outcome));
+        });
+        receiver
+    }
+}

@@ -1,6 +1,7 @@
 //! The Leptos application, compiled twice: with `ssr` into the server, which renders it to HTML,
 //! and with `hydrate` into the WASM bundle, which makes that HTML interactive in the browser.
 
+pub mod auth;
 pub mod health;
 pub mod pages;
 
@@ -11,7 +12,10 @@ use leptos_router::{
     components::{A, Route, Router, Routes},
 };
 
-use crate::pages::{HomePage, NotFoundPage};
+use crate::{
+    auth::UserStatus,
+    pages::{AuthErrorPage, HomePage, NotFoundPage},
+};
 
 /// The HTML document the server renders around [`App`]: head, hydration scripts and stylesheet.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -49,10 +53,12 @@ pub fn App() -> impl IntoView {
                 <A href="/" attr:class="brand">
                     "Leptos + Supabase Auth"
                 </A>
+                <UserStatus />
             </header>
             <main class="site-main">
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage />
+                    <Route path=(StaticSegment("auth"), StaticSegment("error")) view=AuthErrorPage />
                 </Routes>
             </main>
         </Router>

@@ -3,7 +3,8 @@
 //! `cargo leptos` passes the `LEPTOS_*` variables (address, site root, bundle name) to the binary
 //! it builds; the defaults match `[[workspace.metadata.leptos]]` in the workspace `Cargo.toml`.
 //! `SUPABASE_URL` with `SUPABASE_PUBLISHABLE_KEY` selects a Supabase project; without them the
-//! embedded local-auth is used.
+//! embedded local-auth is used. `SITE_URL`, `AUTH_COOKIE_NAME` and `AUTH_COOKIE_HTTP_ONLY` shape
+//! the session cookies.
 
 use std::{fmt, net::SocketAddr};
 
@@ -16,6 +17,69 @@ pub struct Config {
     pub leptos: LeptosOptions,
     /// Which Supabase Auth server the app talks to.
     pub auth: AuthBackend,
+    /// How the session cookies are written.
+    pub session: SessionSettings,
+}
+
+/// How the session cookies are written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// The public URL of the site (`SITE_URL`, default `http://<LEPTOS_SITE_ADDR>`). Cookies are
+    /// `Secure` when it is https.
+    pub site_url: url::Url,
+    /// Overrides the cookie name (`AUTH_COOKIE_NAME`, default `sb-<first host label>-auth-token`
+    /// as @supabase/ssr names it).
+    pub cookie_name: Option<String>,
+    /// Marks the cookies `HttpOnly` (`AUTH_COOKIE_HTTP_ONLY=true`). Scripts in the page then cannot
+    /// read the session, so browser-side Supabase calls need a server function in between.
+    pub http_only: bool,
+}
+
+impl SessionSettings {
+    /// The settings `lookup` (an environment) gives for the site described by `leptos`.
+    pub fn from_lookup(
+        leptos: &LeptosOptions,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let lookup = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let site_url = match lookup("SITE_URL") {
+            Some(url) => url::Url::parse(&url)
+                .ok()
+                .filter(|url| matches!(url.scheme(), "http" | "https"))
+                .ok_or_else(|| ConfigError::Invalid {
+                    variable: "SITE_URL",
+                    problem: format!("`{url}` is not an http(s) URL"),
+                })?,
+            None => url::Url::parse(&format!("http://{}", leptos.site_addr))
+                .expect("a socket address forms a valid URL"),
+        };
+        let cookie_name = lookup("AUTH_COOKIE_NAME");
+        if let Some(name) = &cookie_name
+            && !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        {
+            return Err(ConfigError::Invalid {
+                variable: "AUTH_COOKIE_NAME",
+                problem: format!("`{name}` may hold only letters, digits, `-` and `_`"),
+            });
+        }
+        let http_only = match lookup("AUTH_COOKIE_HTTP_ONLY").as_deref() {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    variable: "AUTH_COOKIE_HTTP_ONLY",
+                    problem: format!("`{other}` is not true or false"),
+                });
+            }
+        };
+        Ok(Self {
+            site_url,
+            cookie_name,
+            http_only,
+        })
+    }
 }
 
 /// The Supabase Auth server behind the app.
@@ -80,8 +144,14 @@ impl Config {
         if leptos.output_name.is_empty() {
             return Err(ConfigError::MissingOutputName);
         }
-        let auth = AuthBackend::from_lookup(&leptos, |name| std::env::var(name).ok())?;
-        Ok(Self { leptos, auth })
+        let env = |name: &str| std::env::var(name).ok();
+        let auth = AuthBackend::from_lookup(&leptos, env)?;
+        let session = SessionSettings::from_lookup(&leptos, env)?;
+        Ok(Self {
+            leptos,
+            auth,
+            session,
+        })
     }
 
     /// The address to listen on (`LEPTOS_SITE_ADDR`).

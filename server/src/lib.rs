@@ -2,23 +2,31 @@
 //! compiled assets from the site root.
 //!
 //! [`router`] builds the whole application so tests can drive it in-process; [`run`] serves it on
-//! a listener the caller has bound.
+//! a listener the caller has bound. In front of every handler sit the cross-site check
+//! ([`csrf`]) and the session layer, which refreshes and verifies the Supabase session before
+//! anything renders.
 
-mod auth_backend;
+pub mod auth;
 mod config;
+pub mod csrf;
 
 use std::{future::Future, io};
 
 use app::{App, health::ssr::StartedAt, shell};
-use axum::{Router, extract::FromRef};
+use axum::{
+    Router,
+    extract::FromRef,
+    middleware::{from_fn, from_fn_with_state},
+};
 use leptos::{config::LeptosOptions, context::provide_context};
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use supabase_auth::axum::AuthSessions;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use crate::{
-    auth_backend::{AuthBackendError, AuthEndpoint, connect},
-    config::{AuthBackend, Config, ConfigError},
+    auth::backend::{AuthBackendError, AuthEndpoint, connect},
+    config::{AuthBackend, Config, ConfigError, SessionSettings},
 };
 
 /// Shared state of the running server, handed to every request.
@@ -30,23 +38,35 @@ pub struct AppState {
     pub started_at: StartedAt,
     /// The Supabase Auth server the app talks to.
     pub auth: AuthEndpoint,
+    /// The session layer: cookies, refresh, verification.
+    pub sessions: AuthSessions,
+    /// The public URL of the site; redirects may only stay on it.
+    pub site_url: url::Url,
 }
 
 impl AppState {
-    /// The state for a server starting now, serving `leptos` with `auth` behind it.
-    pub fn new(leptos: LeptosOptions, auth: AuthEndpoint) -> Self {
-        Self {
+    /// The state for a server starting now, serving `leptos` with `auth` behind it and session
+    /// cookies written as `settings` say.
+    pub fn new(
+        leptos: LeptosOptions,
+        auth: AuthEndpoint,
+        settings: &SessionSettings,
+    ) -> Result<Self, supabase_auth::ClientError> {
+        Ok(Self {
             leptos,
             started_at: StartedAt::now(),
+            sessions: auth::sessions(&auth, settings)?,
+            site_url: settings.site_url.clone(),
             auth,
-        }
+        })
     }
 }
 
-/// The complete application: Leptos pages and server functions, then static files, then the
-/// not-found page.
+/// The complete application: Leptos pages and server functions and the auth routes, then static
+/// files, then the not-found page; all behind the cross-site check and the session layer.
 pub fn router(state: AppState) -> Router {
     let started_at = state.started_at;
+    let sessions = state.sessions.clone();
     let context = move || provide_context(started_at);
     let options = state.leptos.clone();
 
@@ -54,9 +74,12 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, generate_route_list(App), context, move || {
             shell(options.clone())
         })
+        .merge(auth::routes::routes())
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
+        .layer(from_fn_with_state(sessions, AuthSessions::middleware))
+        .layer(from_fn(csrf::reject_cross_site))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -38,13 +38,15 @@ async fn main() -> ExitCode {
     };
     tracing::info!("app:     http://{}", config.leptos.site_addr);
 
-    match server::run(
-        listener,
-        AppState::new(config.leptos, auth),
-        shutdown_signal(),
-    )
-    .await
-    {
+    let state = match AppState::new(config.leptos, auth, &config.session) {
+        Ok(state) => state,
+        Err(error) => {
+            tracing::error!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    match server::run(listener, state, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("server stopped: {error}");

@@ -31,8 +31,8 @@ pub struct Timeouts {
 impl Default for Timeouts {
     fn default() -> Self {
         Self {
-            connect: Duration::from_secs(3),
-            total: Duration::from_secs(10),
+            connect: Duration::from_secs(2),
+            total: Duration::from_secs(5),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The one rule for every post-auth redirect: only a same-origin relative path passes; anything
 //! else (`//evil`, `/\evil`, `https:`, encoded or control-character variants) becomes `/`.
+//! [`safe_next_on`] also accepts an absolute URL on the site itself (email templates put
+//! `{{ .RedirectTo }}`, a full URL, in `next`) and reduces it to its path.
 
 use percent_encoding::percent_decode_str;
 use url::{Position, Url};
@@ -14,6 +16,27 @@ const MAX_LEN: usize = 2048;
 pub fn safe_next(next: Option<&str>) -> String {
     next.and_then(same_origin_path)
         .unwrap_or_else(|| FALLBACK.to_owned())
+}
+
+/// Like [`safe_next`], and an absolute URL with the same origin as `site` passes as its path.
+pub fn safe_next_on(site: &Url, next: Option<&str>) -> String {
+    next.and_then(|next| same_origin_path(next).or_else(|| path_on_site(site, next)))
+        .unwrap_or_else(|| FALLBACK.to_owned())
+}
+
+fn path_on_site(site: &Url, next: &str) -> Option<String> {
+    if next.len() > MAX_LEN
+        || next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return None;
+    }
+    let url = Url::parse(next).ok()?;
+    if url.origin() != site.origin() || !url.username().is_empty() || url.password().is_some() {
+        return None;
+    }
+    same_origin_path(&url[Position::BeforePath..])
 }
 
 fn same_origin_path(next: &str) -> Option<String> {
@@ -60,6 +83,28 @@ mod tests {
         assert_eq!(safe_next(Some("/a/b?x=1&y=%2F#top")), "/a/b?x=1&y=%2F#top");
         assert_eq!(safe_next(Some("/")), "/");
         assert_eq!(safe_next(Some("/account/../protected")), "/protected");
+    }
+
+    #[test]
+    fn absolute_urls_on_the_site_pass_as_their_path() {
+        let site = Url::parse("http://127.0.0.1:3000").unwrap();
+
+        assert_eq!(
+            safe_next_on(&site, Some("http://127.0.0.1:3000/protected?a=1")),
+            "/protected?a=1"
+        );
+        assert_eq!(safe_next_on(&site, Some("/account")), "/account");
+        for hostile in [
+            "http://127.0.0.1:3001/protected",
+            "https://127.0.0.1:3000/protected",
+            "http://127.0.0.1:3000@evil.com/",
+            "http://user:pass@127.0.0.1:3000/",
+            "http://127.0.0.1:3000//evil.com",
+            "http://127.0.0.1:3000/\\evil.com",
+            "http://evil.com/http://127.0.0.1:3000/",
+        ] {
+            assert_eq!(safe_next_on(&site, Some(hostile)), "/", "{hostile:?}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `cargo xtask test`: formatting, lints for both builds, Rust tests, the official auth-js client
-//! against local-auth, then the Playwright suite against the site `cargo leptos build` produced.
+//! against local-auth, then the official @supabase/ssr package and the Playwright suite against
+//! the site `cargo leptos build` produced.
 //! Every step runs even when an earlier one fails, except those that need an earlier build.
 
 use std::env;
@@ -80,6 +81,14 @@ pub fn run() -> Result<(), String> {
     if report.check("site build", cargo().args(["leptos", "build"])) {
         let server = workspace_root().join("target/debug/server");
         report.tests(
+            "@supabase/ssr interop",
+            Runner::NodeTest,
+            program("node")
+                .args(["--test", "--test-reporter=tap"])
+                .dir("server/interop")
+                .env("SERVER_BIN", &server),
+        );
+        report.tests(
             "playwright",
             Runner::Playwright,
             program("npx")
@@ -88,6 +97,7 @@ pub fn run() -> Result<(), String> {
                 .env("E2E_SERVER_COMMAND", server),
         );
     } else {
+        report.skip("@supabase/ssr interop", "the site did not build");
         report.skip("playwright", "the site did not build");
     }
 

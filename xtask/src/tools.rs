@@ -96,7 +96,7 @@ fn locked_version(package: &str) -> Result<String, String> {
 }
 
 /// The Node packages with tests: the Playwright suite and the auth-js conformance suite.
-const NODE_PACKAGES: [&str; 2] = ["end2end", "local-auth/conformance"];
+const NODE_PACKAGES: [&str; 3] = ["end2end", "local-auth/conformance", "server/interop"];
 
 /// `npm ci` in each Node package whose `node_modules` is missing or older than its lock file.
 fn ensure_npm_packages() -> Result<(), String> {

@@ -4,23 +4,28 @@ use std::net::SocketAddr;
 
 use axum::{Router, body::Body, http::Request, response::Response};
 use leptos::config::LeptosOptions;
-use server::{AppState, AuthEndpoint};
+use server::{AppState, AuthEndpoint, SessionSettings};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 /// The state of a test server. Assets are not built for `cargo test`, so only rendered pages and
 /// server functions are exercised here; Playwright covers the built site.
 pub fn test_state() -> AppState {
+    // Requests without session cookies never reach the auth server, so nothing listens here.
+    state_for(AuthEndpoint {
+        url: "http://127.0.0.1:9".into(),
+        publishable_key: "sb_publishable_test".into(),
+    })
+}
+
+/// The state of a test server whose auth server is `auth`.
+pub fn state_for(auth: AuthEndpoint) -> AppState {
     let leptos = LeptosOptions::builder()
         .output_name("app")
         .site_root("target/site")
         .build();
-    // No page calls the auth server yet, so nothing listens at this address.
-    let auth = AuthEndpoint {
-        url: "http://127.0.0.1:9".into(),
-        publishable_key: "sb_publishable_test".into(),
-    };
-    AppState::new(leptos, auth)
+    let settings = SessionSettings::from_lookup(&leptos, |_| None).expect("the defaults are valid");
+    AppState::new(leptos, auth, &settings).expect("the auth URL is valid")
 }
 
 /// Sends one request through the router without a socket.

@@ -1,6 +1,8 @@
 //! Integration tests of the server: the whole router, in-process or on a real socket.
 
+mod auth_app;
 mod config;
 mod health;
 mod helpers;
 mod pages;
+mod sessions;

@@ -1,0 +1,31 @@
+//! Supabase Auth in the server: where it is ([`backend`]), the session layer built on the
+//! `supabase-auth` crate ([`sessions`]), and the routes that finish email links and PKCE flows
+//! ([`routes`]).
+
+pub mod backend;
+pub mod routes;
+
+use supabase_auth::{
+    ApiKey, AuthClient, ClientError,
+    axum::{AuthSessions, SessionConfig},
+    cookie::CookieOptions,
+};
+
+use crate::{AuthEndpoint, SessionSettings};
+
+/// The session layer for the auth server at `auth`, writing cookies as `settings` say.
+pub fn sessions(
+    auth: &AuthEndpoint,
+    settings: &SessionSettings,
+) -> Result<AuthSessions, ClientError> {
+    let client = AuthClient::new(&auth.url, ApiKey::new(auth.publishable_key.clone()))?;
+    let mut config = SessionConfig::for_client(&client);
+    if let Some(name) = &settings.cookie_name {
+        config.cookie_name.clone_from(name);
+    }
+    config.cookie_options = CookieOptions {
+        http_only: settings.http_only,
+        ..CookieOptions::for_site(&settings.site_url)
+    };
+    Ok(AuthSessions::new(client, config))
+}

@@ -1,0 +1,273 @@
+//! The app and a local-auth on port 0, wired together, with a count of the refresh calls that
+//! reach local-auth and helpers that act as a browser would (cookies by hand, no redirects
+//! followed).
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+use axum::{extract::Request, middleware::Next};
+use local_auth::{Config, LocalAuth};
+use reqwest::{Client, Response, StatusCode, redirect::Policy};
+use serde_json::{Value, json};
+use supabase_auth::{
+    Session,
+    cookie::{self, CookieOptions, Cookies},
+};
+use tempfile::TempDir;
+use tokio::{net::TcpListener, sync::oneshot};
+
+use crate::helpers::state_for;
+
+/// The app on one port, local-auth on two more.
+pub struct TestApp {
+    pub app: SocketAddr,
+    pub auth: SocketAddr,
+    pub mailbox: SocketAddr,
+    pub publishable_key: String,
+    /// `POST /token?grant_type=refresh_token` calls that reached local-auth.
+    pub refresh_calls: Arc<AtomicUsize>,
+    pub client: Client,
+    stop_auth: Option<oneshot::Sender<()>>,
+    auth_task: Option<tokio::task::JoinHandle<()>>,
+    _data_dir: TempDir,
+}
+
+impl TestApp {
+    /// Starts with local-auth's test settings (fast bcrypt, no mail frequency limit).
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts with local-auth's test settings as changed by `adjust`.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let app_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let auth_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mailbox_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (app, auth, mailbox) = (
+            app_listener.local_addr().unwrap(),
+            auth_listener.local_addr().unwrap(),
+            mailbox_listener.local_addr().unwrap(),
+        );
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut config = Config {
+            bcrypt_cost: 4,
+            email_max_frequency: 0,
+            external_url: format!("http://{auth}").parse().unwrap(),
+            site_url: format!("http://{app}").parse().unwrap(),
+            data_dir: data_dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let local_auth = LocalAuth::start(config).await.expect("local-auth starts");
+        let publishable_key = local_auth.api_keys().publishable.clone();
+
+        let refresh_calls = Arc::new(AtomicUsize::new(0));
+        let counter = refresh_calls.clone();
+        let api = local_auth.api_router().layer(axum::middleware::from_fn(
+            move |request: Request, next: Next| {
+                let refresh = request
+                    .uri()
+                    .query()
+                    .is_some_and(|query| query.contains("grant_type=refresh_token"));
+                if refresh {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+                next.run(request)
+            },
+        ));
+        let (stop_auth, stopped) = oneshot::channel::<()>();
+        let auth_task = tokio::spawn(async move {
+            let api = axum::serve(auth_listener, api).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            let mailbox = axum::serve(mailbox_listener, local_auth.mailbox_router());
+            tokio::select! {
+                _ = api => {},
+                _ = mailbox => {},
+            }
+        });
+
+        let state = state_for(server::AuthEndpoint {
+            url: format!("http://{auth}"),
+            publishable_key: publishable_key.clone(),
+        });
+        tokio::spawn(server::run(app_listener, state, std::future::pending()));
+
+        Self {
+            app,
+            auth,
+            mailbox,
+            publishable_key,
+            refresh_calls,
+            client: Client::builder().redirect(Policy::none()).build().unwrap(),
+            stop_auth: Some(stop_auth),
+            auth_task: Some(auth_task),
+            _data_dir: data_dir,
+        }
+    }
+
+    /// Takes local-auth down (the app keeps running), and waits until its port refuses.
+    pub async fn stop_auth(&mut self) {
+        if let Some(stop) = self.stop_auth.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.auth_task.take() {
+            task.await.unwrap();
+        }
+    }
+
+    /// The URL of `path` on the app.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.app)
+    }
+
+    /// The session cookie key the app uses for this local-auth.
+    pub fn cookie_key(&self) -> String {
+        cookie::storage_key(&format!("http://{}", self.auth).parse().unwrap())
+    }
+
+    /// GETs `path` on the app with `cookies` as the `Cookie` header.
+    pub async fn get(&self, path: &str, cookies: &str) -> Response {
+        let mut request = self.client.get(self.url(path));
+        if !cookies.is_empty() {
+            request = request.header("cookie", cookies);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// A request to local-auth's API with the publishable key.
+    pub fn auth_request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("http://{}/auth/v1{path}", self.auth))
+            .header("apikey", &self.publishable_key)
+            .header("x-supabase-api-version", "2024-01-01")
+    }
+
+    /// Signs up `email`; with confirmations on, a mail with a link to the app follows.
+    pub async fn sign_up(&self, email: &str, password: &str) {
+        let response = self
+            .auth_request(reqwest::Method::POST, "/signup")
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{}",
+            response.text().await.unwrap()
+        );
+    }
+
+    /// Signs up and confirms `email` by the code in its mail; returns the session, as stored.
+    pub async fn signed_in_user(&self, email: &str) -> Session {
+        self.sign_up(email, "correct horse").await;
+        let code = self.latest_mail_text(email).await;
+        let (_, after) = code
+            .split_once("enter the code: ")
+            .expect("the mail has a code");
+        let code: String = after.chars().take_while(char::is_ascii_digit).collect();
+        let response = self
+            .auth_request(reqwest::Method::POST, "/verify")
+            .json(&json!({ "type": "signup", "email": email, "token": code }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let session: Session = response.json().await.unwrap();
+        session.with_expiry_from(supabase_auth::unix_now())
+    }
+
+    /// The text of the newest mail to `address`.
+    pub async fn latest_mail_text(&self, address: &str) -> String {
+        let mailbox = |path: String| {
+            let client = self.client.clone();
+            async move {
+                let response = client.get(path).send().await.unwrap();
+                response.json::<Value>().await.unwrap()
+            }
+        };
+        let list = mailbox(format!("http://{}/api/v1/messages", self.mailbox)).await;
+        let summary = list["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|mail| mail["To"][0]["Address"] == address)
+            .unwrap_or_else(|| panic!("no mail to {address}"))
+            .clone();
+        let id = summary["ID"].as_str().unwrap();
+        let message = mailbox(format!("http://{}/api/v1/message/{id}", self.mailbox)).await;
+        message["Text"].as_str().unwrap().to_owned()
+    }
+
+    /// The link in the newest mail to `address`.
+    pub async fn latest_mail_link(&self, address: &str) -> String {
+        self.latest_mail_text(address)
+            .await
+            .lines()
+            .find(|line| line.starts_with("http"))
+            .expect("the mail has a link")
+            .to_owned()
+    }
+
+    /// The `Cookie` header a browser sends after the app stored `session`.
+    pub fn cookie_header(&self, session: &Session) -> String {
+        let set = cookie::write_session(
+            &self.cookie_key(),
+            session,
+            &Cookies::default(),
+            &CookieOptions::default(),
+        );
+        browser_cookie_header(&set_cookie_lines(&set))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop_auth.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn set_cookie_lines(set: &[cookie::SetCookie]) -> Vec<String> {
+    set.iter().map(ToString::to_string).collect()
+}
+
+/// The `Set-Cookie` headers of a response.
+pub fn set_cookies(response: &Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The `Cookie` header a browser sends after receiving `set_cookies` (deletions dropped).
+pub fn browser_cookie_header(set_cookies: &[String]) -> String {
+    set_cookies
+        .iter()
+        .filter(|line| !line.contains("Max-Age=0"))
+        .map(|line| line.split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The session a browser holding `cookie_header` has under `key`.
+pub fn session_in(cookie_header: &str, key: &str) -> Option<Session> {
+    match cookie::read_session(&Cookies::parse(cookie_header), key) {
+        cookie::StoredSession::Present(session) => Some(*session),
+        _ => None,
+    }
+}
+
+/// A fresh address for each test.
+pub fn email(name: &str) -> String {
+    format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple())
+}

@@ -19,7 +19,8 @@ use crate::{AccessToken, AuthClient, Error};
 /// How long a fetched JWKS is trusted.
 pub const JWKS_TTL: Duration = Duration::from_secs(600);
 /// The shortest time between two fetches caused by unknown `kid`s, so tokens with made-up key
-/// ids cannot turn every request into a JWKS fetch.
+/// ids cannot turn every request into a JWKS fetch. The first unknown `kid` after a quiet spell
+/// is fetched at once, so a key rotation is picked up by its first token.
 const REFETCH_GAP: Duration = Duration::from_secs(30);
 
 /// The authenticator assurance level of a session.
@@ -133,6 +134,8 @@ pub struct Verified {
 struct KeyCache {
     keys: HashMap<String, (Algorithm, Arc<DecodingKey>)>,
     fetched_at: Option<Instant>,
+    /// When an unknown `kid` last caused a fetch.
+    refetched_at: Option<Instant>,
 }
 
 /// Verifies access tokens of one project. Cheap to clone; clones share the key cache.
@@ -166,6 +169,7 @@ impl JwtVerifier {
             cache: Arc::new(RwLock::new(KeyCache {
                 keys: HashMap::new(),
                 fetched_at: None,
+                refetched_at: None,
             })),
             fetch: Arc::new(tokio::sync::Mutex::new(())),
         }
@@ -208,36 +212,44 @@ impl JwtVerifier {
         })
     }
 
-    fn cached_key(&self, kid: &str) -> (Option<(Algorithm, Arc<DecodingKey>)>, Option<Instant>) {
+    /// The key for `kid` when the cached JWKS is fresh and has it; else whether a fetch is
+    /// allowed now (the cache is stale, or no unknown `kid` caused one recently).
+    fn cached_key(&self, kid: &str) -> Result<(Algorithm, Arc<DecodingKey>), bool> {
         let cache = self
             .cache
             .read()
             .expect("the key cache lock is never poisoned");
-        let fresh = cache.fetched_at.filter(|at| at.elapsed() < JWKS_TTL);
-        let key = fresh.and_then(|_| cache.keys.get(kid).cloned());
-        (key, cache.fetched_at)
+        let fresh = cache.fetched_at.is_some_and(|at| at.elapsed() < JWKS_TTL);
+        match cache.keys.get(kid) {
+            Some(key) if fresh => Ok(key.clone()),
+            _ if !fresh => Err(true),
+            _ => Err(cache
+                .refetched_at
+                .is_none_or(|at| at.elapsed() >= REFETCH_GAP)),
+        }
     }
 
     async fn key(&self, kid: &str) -> Result<(Algorithm, Arc<DecodingKey>), Error> {
-        if let (Some(key), _) = self.cached_key(kid) {
+        if let Ok(key) = self.cached_key(kid) {
             return Ok(key);
         }
         // One fetch at a time; whoever waited finds the keys the first one fetched.
         let _fetching = self.fetch.lock().await;
-        let (key, fetched_at) = self.cached_key(kid);
-        if let Some(key) = key {
-            return Ok(key);
-        }
-        let stale = fetched_at.is_none_or(|at| at.elapsed() >= JWKS_TTL);
-        let may_refetch = fetched_at.is_none_or(|at| at.elapsed() >= REFETCH_GAP);
-        if stale || may_refetch {
+        let may_fetch = match self.cached_key(kid) {
+            Ok(key) => return Ok(key),
+            Err(may_fetch) => may_fetch,
+        };
+        if may_fetch {
             let jwks = self.client.jwks().await?;
-            let keys = decoding_keys(&jwks);
             let mut cache = self
                 .cache
                 .write()
                 .expect("the key cache lock is never poisoned");
-            cache.keys = keys;
+            let stale = cache.fetched_at.is_none_or(|at| at.elapsed() >= JWKS_TTL);
+            if !stale {
+                cache.refetched_at = Some(Instant::now());
+            }
+            cache.keys = decoding_keys(&jwks);
             cache.fetched_at = Some(Instant::now());
             if let Some(key) = cache.keys.get(kid) {
                 return Ok(key.clone());

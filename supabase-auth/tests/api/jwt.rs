@@ -1,0 +1,141 @@
+//! Verifying access tokens: locally against the cached JWKS, or by the server for HS256.
+
+use std::time::Duration;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use supabase_auth::{Aal, AccessToken, ApiKey, AuthClient, Error, ErrorCode, JwtVerifier};
+
+use crate::helpers::{TestAuth, email};
+
+/// `token` with its header replaced by `header` (the signature no longer matches).
+fn with_header(token: &AccessToken, header: &str) -> AccessToken {
+    let (_, rest) = token.expose_secret().split_once('.').unwrap();
+    AccessToken::new(format!("{}.{rest}", URL_SAFE_NO_PAD.encode(header)))
+}
+
+#[tokio::test]
+async fn es256_tokens_are_verified_locally_with_one_jwks_fetch() {
+    let auth = TestAuth::spawn().await;
+    let session = auth.user(&email("local")).await;
+    let verifier = JwtVerifier::new(auth.client.clone());
+
+    let mut verified = Vec::new();
+    for _ in 0..3 {
+        verified.push(verifier.verify(&session.access_token).await.unwrap());
+    }
+
+    let claims = &verified[0].claims;
+    assert!(!verified[0].checked_by_server);
+    assert_eq!(claims.sub, session.user.id);
+    assert_eq!(claims.aal, Some(Aal::Aal1));
+    assert_eq!(claims.amr[0].method, "password");
+    assert_eq!(claims.role, "authenticated");
+    assert_eq!(claims.iss, format!("{}/auth/v1", auth.url));
+    assert_eq!(auth.hits("/.well-known/jwks.json"), 1);
+    assert_eq!(auth.hits("/user"), 0);
+}
+
+#[tokio::test]
+async fn a_tampered_token_fails() {
+    let auth = TestAuth::spawn().await;
+    let session = auth.user(&email("tampered")).await;
+    let token = session.access_token.expose_secret();
+    let (head, _) = token.rsplit_once('.').unwrap();
+    let forged = AccessToken::new(format!("{head}.{}", URL_SAFE_NO_PAD.encode([7u8; 64])));
+
+    let error = JwtVerifier::new(auth.client.clone())
+        .verify(&forged)
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, Error::InvalidJwt(_)), "{error:?}");
+    assert_eq!(error.code(), Some(&ErrorCode::BadJwt));
+}
+
+#[tokio::test]
+async fn a_token_from_another_issuer_fails() {
+    let auth = TestAuth::spawn().await;
+    let session = auth.user(&email("issuer")).await;
+    // The same server under another name issues tokens for another `iss`.
+    let other_name = auth.url.replace("127.0.0.1", "localhost");
+    let client = AuthClient::new(&other_name, ApiKey::new("k")).unwrap();
+
+    let error = JwtVerifier::new(client)
+        .verify(&session.access_token)
+        .await
+        .unwrap_err();
+
+    assert!(
+        format!("{error}").contains("Issuer") || format!("{error}").contains("iss"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_fails() {
+    let auth = TestAuth::spawn_with(|config| config.jwt_expiry = 1).await;
+    let session = auth.user(&email("expired")).await;
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+
+    let error = JwtVerifier::new(auth.client.clone())
+        .verify(&session.access_token)
+        .await
+        .unwrap_err();
+
+    assert!(format!("{error}").contains("Expired"), "{error}");
+}
+
+#[tokio::test]
+async fn an_unknown_kid_refetches_the_jwks_once_and_then_fails() {
+    let auth = TestAuth::spawn().await;
+    let session = auth.user(&email("kid")).await;
+    let verifier = JwtVerifier::new(auth.client.clone());
+    verifier.verify(&session.access_token).await.unwrap();
+
+    let first = verifier
+        .verify(&with_header(
+            &session.access_token,
+            r#"{"alg":"ES256","kid":"rotated"}"#,
+        ))
+        .await;
+    let second = verifier
+        .verify(&with_header(
+            &session.access_token,
+            r#"{"alg":"ES256","kid":"again"}"#,
+        ))
+        .await;
+
+    assert!(matches!(first, Err(Error::InvalidJwt(_))));
+    assert!(matches!(second, Err(Error::InvalidJwt(_))));
+    // One fetch to fill the cache, one for the first unknown kid; the second is rate-limited.
+    assert_eq!(auth.hits("/.well-known/jwks.json"), 2);
+}
+
+#[tokio::test]
+async fn hs256_tokens_are_checked_by_the_server() {
+    let auth = TestAuth::spawn_with(|config| {
+        config.jwt_secret = Some(local_auth::Secret::new(
+            "a-legacy-secret-of-at-least-32-chars",
+        ));
+    })
+    .await;
+    let session = auth.user(&email("hs256")).await;
+    let verifier = JwtVerifier::new(auth.client.clone());
+
+    let verified = verifier.verify(&session.access_token).await.unwrap();
+    let (head, _) = session
+        .access_token
+        .expose_secret()
+        .rsplit_once('.')
+        .unwrap();
+    let forged = verifier
+        .verify(&AccessToken::new(format!("{head}.AAAA")))
+        .await
+        .unwrap_err();
+
+    assert!(verified.checked_by_server);
+    assert_eq!(verified.claims.sub, session.user.id);
+    assert_eq!(auth.hits("/user"), 2);
+    assert_eq!(auth.hits("/.well-known/jwks.json"), 0);
+    assert_eq!(forged.code(), Some(&ErrorCode::BadJwt));
+}

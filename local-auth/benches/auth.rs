@@ -92,7 +92,11 @@ async fn main() {
     let signer_state = server.state().clone();
     tokio::spawn(server.serve(api, mailbox, std::future::pending()));
     let target = std::sync::Arc::new(Target {
-        client: Client::new(),
+        client: {
+            // The workspace builds reqwest with rustls but no default crypto provider.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            Client::new()
+        },
         url,
         key,
     });

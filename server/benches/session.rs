@@ -77,6 +77,7 @@ fn wrk(url: &str, cookie: Option<&str>) -> Option<(f64, String, String)> {
 
 #[tokio::main]
 async fn main() {
+    supabase_auth::install_tls_provider();
     let data_dir = tempfile::tempdir().expect("a temporary directory");
     let api = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mailbox = TcpListener::bind("127.0.0.1:0").await.unwrap();

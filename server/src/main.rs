@@ -8,6 +8,8 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // reqwest is built with rustls but no default provider: install ring before any client.
+    supabase_auth::install_tls_provider();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()

@@ -280,8 +280,7 @@ impl AuthClient {
             project_url.as_str().trim_end_matches('/')
         ))
         .map_err(|_| invalid())?;
-        // reqwest is built without a default TLS provider; ring is already in the tree.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)
@@ -687,6 +686,16 @@ impl AuthClient {
         self.send_json(self.request(Method::GET, ".well-known/jwks.json", None))
             .await
     }
+}
+
+/// Makes rustls' ring provider the process default unless one is installed already.
+///
+/// This workspace builds reqwest with rustls but without a built-in provider (ring is already in
+/// the tree; aws-lc would add a C build), so every reqwest client needs a process default first.
+/// [`AuthClient::new`] calls this; call it at the start of `main` and of tests that build their
+/// own reqwest clients.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn add_challenge(body: &mut Map<String, Value>, challenge: Option<&PkceChallenge>) {

@@ -30,6 +30,7 @@ pub use crate::{
     client::{
         AuthClient, AuthResponse, Challenge, ClientError, Credentials, EmailOptions, OtpType,
         Settings, SignOutScope, Timeouts, TotpDetails, TotpEnrollment, VerifyOtp,
+        install_tls_provider,
     },
     error::{ApiError, Error},
     error_code::ErrorCode,

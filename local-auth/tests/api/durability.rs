@@ -9,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::sqlite::SqliteConnectOptions;
 use tokio::{
@@ -73,7 +73,7 @@ async fn start(data_dir: &std::path::Path) -> Process {
 async fn sigkill_during_concurrent_signups_loses_no_answered_signup() {
     let data_dir = tempfile::tempdir().unwrap();
     let mut process = start(data_dir.path()).await;
-    let client = Client::new();
+    let client = crate::helpers::http_client();
     let answered = Arc::new(AtomicUsize::new(0));
     let enough = Arc::new(Notify::new());
 

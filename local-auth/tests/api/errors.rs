@@ -176,10 +176,15 @@ async fn run_serves_the_api_and_the_mailbox_until_shutdown() {
         let _ = stopped.await;
     }));
 
-    let jwks = reqwest::get(format!("http://{api_addr}/auth/v1/.well-known/jwks.json"))
+    let client = crate::helpers::http_client();
+    let jwks = client
+        .get(format!("http://{api_addr}/auth/v1/.well-known/jwks.json"))
+        .send()
         .await
         .unwrap();
-    let mail = reqwest::get(format!("http://{mailbox_addr}/api/v1/messages"))
+    let mail = client
+        .get(format!("http://{mailbox_addr}/api/v1/messages"))
+        .send()
         .await
         .unwrap();
     stop.send(()).unwrap();

@@ -9,6 +9,13 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
+/// An HTTP client that does not follow redirects. The workspace builds reqwest with rustls but
+/// without a default crypto provider (the server installs ring at start), so tests install it too.
+pub fn http_client() -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder().redirect(Policy::none()).build().unwrap()
+}
+
 /// A running local-auth. Dropping it stops the server and deletes its data.
 pub struct TestAuth {
     pub api: SocketAddr,
@@ -63,7 +70,7 @@ impl TestAuth {
             mailbox: mailbox_addr,
             publishable_key: keys.publishable,
             secret_key: keys.secret,
-            client: Client::builder().redirect(Policy::none()).build().unwrap(),
+            client: http_client(),
             data_dir,
             stop: Some(stop),
             task: Some(task),

@@ -12,7 +12,7 @@ use std::{
 
 use axum::{extract::Request, middleware::Next};
 use local_auth::{Config, LocalAuth};
-use reqwest::{Client, Response, StatusCode, redirect::Policy};
+use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use supabase_auth::{
     Session,
@@ -21,7 +21,7 @@ use supabase_auth::{
 use tempfile::TempDir;
 use tokio::{net::TcpListener, sync::oneshot};
 
-use crate::helpers::state_for;
+use crate::helpers::{http_client, state_for};
 
 /// The app on one port, local-auth on two more.
 pub struct TestApp {
@@ -104,7 +104,7 @@ impl TestApp {
             mailbox,
             publishable_key,
             refresh_calls,
-            client: Client::builder().redirect(Policy::none()).build().unwrap(),
+            client: http_client(),
             stop_auth: Some(stop_auth),
             auth_task: Some(auth_task),
             _data_dir: data_dir,

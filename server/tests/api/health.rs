@@ -3,13 +3,13 @@
 use app::health::Health;
 use http::StatusCode;
 
-use crate::helpers::TestServer;
+use crate::helpers::{TestServer, http_client};
 
 #[tokio::test]
 async fn health_server_function_answers_version_and_uptime_as_json() {
     let server = TestServer::spawn().await;
 
-    let response = reqwest::Client::new()
+    let response = http_client()
         .post(server.url("/api/health"))
         .form(&[("", ""); 0])
         .send()
@@ -26,7 +26,9 @@ async fn health_server_function_answers_version_and_uptime_as_json() {
 async fn health_server_function_refuses_get() {
     let server = TestServer::spawn().await;
 
-    let response = reqwest::get(server.url("/api/health"))
+    let response = http_client()
+        .get(server.url("/api/health"))
+        .send()
         .await
         .expect("the server answers");
 

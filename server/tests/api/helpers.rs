@@ -28,6 +28,16 @@ pub fn state_for(auth: AuthEndpoint) -> AppState {
     AppState::new(leptos, auth, &settings).expect("the auth URL is valid")
 }
 
+/// An HTTP client that does not follow redirects. (reqwest is built with rustls but without a
+/// default crypto provider in this workspace; this installs one first.)
+pub fn http_client() -> reqwest::Client {
+    supabase_auth::install_tls_provider();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a plain HTTP client builds")
+}
+
 /// Sends one request through the router without a socket.
 pub async fn oneshot(request: Request<Body>) -> Response {
     let router: Router = server::router(test_state());

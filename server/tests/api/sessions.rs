@@ -473,7 +473,7 @@ async fn a_stalled_auth_server_does_not_hang_the_page() {
 
     let response = tokio::time::timeout(
         Duration::from_secs(30),
-        reqwest::Client::new()
+        crate::helpers::http_client()
             .get(format!("http://{addr}/"))
             .header("cookie", browser_cookie_header(&[set[0].to_string()]))
             .send(),

@@ -31,6 +31,8 @@ impl TestAuth {
     }
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        // The mailbox is read with plain reqwest, which needs the process's TLS provider.
+        supabase_auth::install_tls_provider();
         let api = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mailbox = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let (api_addr, mailbox_addr) = (api.local_addr().unwrap(), mailbox.local_addr().unwrap());

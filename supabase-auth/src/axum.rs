@@ -47,7 +47,7 @@ pub struct User(Arc<VerifiedSession>);
 
 #[derive(Debug)]
 struct VerifiedSession {
-    claims: Claims,
+    claims: Arc<Claims>,
     session: Arc<Session>,
 }
 

@@ -1,7 +1,8 @@
 //! Verifying access tokens: ES256/RS256 tokens locally against the project's JWKS (cached for ten
 //! minutes, fetched again once when a token names an unknown `kid`), with `exp`, `iss` and `aud`
 //! checked; HS256 tokens and tokens without a `kid` by asking the server (`GET /user`), as the
-//! official client's `getClaims` does.
+//! official client's `getClaims` does. A token verified locally is remembered (by its SHA-256)
+//! until it expires, so the requests of one session pay for the signature check once.
 
 use std::{
     collections::HashMap,
@@ -13,8 +14,9 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::JwkSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
-use crate::{AccessToken, AuthClient, Error};
+use crate::{AccessToken, AuthClient, Error, unix_now};
 
 /// How long a fetched JWKS is trusted.
 pub const JWKS_TTL: Duration = Duration::from_secs(600);
@@ -22,6 +24,9 @@ pub const JWKS_TTL: Duration = Duration::from_secs(600);
 /// ids cannot turn every request into a JWKS fetch. The first unknown `kid` after a quiet spell
 /// is fetched at once, so a key rotation is picked up by its first token.
 const REFETCH_GAP: Duration = Duration::from_secs(30);
+/// How many verified tokens are remembered at most; past that, expired ones are dropped, and if
+/// none has expired the memory starts over.
+const REMEMBERED_TOKENS: usize = 10_000;
 
 /// The authenticator assurance level of a session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,7 +131,7 @@ impl Claims {
 #[derive(Clone, Debug)]
 pub struct Verified {
     /// The token's claims.
-    pub claims: Claims,
+    pub claims: Arc<Claims>,
     /// True when the claims were confirmed by `GET /user` rather than locally.
     pub checked_by_server: bool,
 }
@@ -146,6 +151,8 @@ pub struct JwtVerifier {
     audience: String,
     cache: Arc<RwLock<KeyCache>>,
     fetch: Arc<tokio::sync::Mutex<()>>,
+    /// Tokens verified locally, by SHA-256, until they expire.
+    verified: Arc<RwLock<HashMap<[u8; 32], Arc<Claims>>>>,
 }
 
 impl std::fmt::Debug for JwtVerifier {
@@ -172,11 +179,19 @@ impl JwtVerifier {
                 refetched_at: None,
             })),
             fetch: Arc::new(tokio::sync::Mutex::new(())),
+            verified: Arc::default(),
         }
     }
 
     /// Verifies `token` and returns its claims.
     pub async fn verify(&self, token: &AccessToken) -> Result<Verified, Error> {
+        let digest: [u8; 32] = Sha256::digest(token.expose_secret().as_bytes()).into();
+        if let Some(claims) = self.remembered(&digest) {
+            return Ok(Verified {
+                claims,
+                checked_by_server: false,
+            });
+        }
         let header = jsonwebtoken::decode_header(token.expose_secret())
             .map_err(|error| Error::InvalidJwt(error.to_string()))?;
         let kid = match (header.alg, header.kid) {
@@ -198,16 +213,44 @@ impl JwtVerifier {
         let claims = jsonwebtoken::decode::<Claims>(token.expose_secret(), &key, &validation)
             .map_err(|error| Error::InvalidJwt(error.to_string()))?
             .claims;
+        let claims = Arc::new(claims);
+        self.remember(digest, claims.clone());
         Ok(Verified {
             claims,
             checked_by_server: false,
         })
     }
 
+    fn remembered(&self, digest: &[u8; 32]) -> Option<Arc<Claims>> {
+        let verified = self
+            .verified
+            .read()
+            .expect("the verified-token lock is never poisoned");
+        verified
+            .get(digest)
+            .filter(|claims| claims.exp > unix_now())
+            .cloned()
+    }
+
+    fn remember(&self, digest: [u8; 32], claims: Arc<Claims>) {
+        let mut verified = self
+            .verified
+            .write()
+            .expect("the verified-token lock is never poisoned");
+        if verified.len() >= REMEMBERED_TOKENS {
+            let now = unix_now();
+            verified.retain(|_, claims| claims.exp > now);
+            if verified.len() >= REMEMBERED_TOKENS {
+                verified.clear();
+            }
+        }
+        verified.insert(digest, claims);
+    }
+
     async fn verify_with_server(&self, token: &AccessToken) -> Result<Verified, Error> {
         self.client.get_user(token).await?;
         Ok(Verified {
-            claims: Claims::decode_unverified(token.expose_secret())?,
+            claims: Arc::new(Claims::decode_unverified(token.expose_secret())?),
             checked_by_server: true,
         })
     }
@@ -251,6 +294,11 @@ impl JwtVerifier {
             }
             cache.keys = decoding_keys(&jwks);
             cache.fetched_at = Some(Instant::now());
+            // A key may have been withdrawn: what it verified is no longer trusted.
+            self.verified
+                .write()
+                .expect("the verified-token lock is never poisoned")
+                .clear();
             if let Some(key) = cache.keys.get(kid) {
                 return Ok(key.clone());
             }

@@ -258,6 +258,31 @@ async fn a_confirmation_link_sets_the_session_and_redirects_to_next() {
 }
 
 #[tokio::test]
+async fn a_recovery_link_signs_in_and_goes_to_the_update_password_page() {
+    let app = TestApp::spawn().await;
+    let address = email("recovery");
+    app.signed_in_user(&address).await;
+    let recover = app
+        .auth_request(reqwest::Method::POST, "/recover")
+        .json(&json!({ "email": address }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recover.status(), StatusCode::OK);
+    let link = app.latest_mail_link(&address).await;
+    let path = link.trim_start_matches(&format!("http://{}", app.app));
+    assert!(path.contains("type=recovery"), "{link}");
+
+    let response = app.get(path, "").await;
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/auth/update-password");
+    let cookies = browser_cookie_header(&set_cookies(&response));
+    let session = session_in(&cookies, &app.cookie_key()).expect("a recovery session");
+    assert_eq!(session.user.email.as_deref(), Some(address.as_str()));
+}
+
+#[tokio::test]
 async fn a_used_or_bad_confirmation_link_leads_to_the_error_page_with_its_code() {
     let app = TestApp::spawn().await;
 
@@ -363,6 +388,47 @@ async fn the_callback_with_a_mismatched_verifier_goes_to_the_error_page_and_sets
     let set = set_cookies(&response);
     assert_eq!(set.len(), 1, "only the verifier is deleted: {set:?}");
     assert!(set[0].contains("-code-verifier=; Max-Age=0"));
+}
+
+#[tokio::test]
+async fn a_recovery_flow_through_the_callback_goes_to_the_update_password_page() {
+    let app =
+        TestApp::spawn_with(|config| config.email_links = local_auth::EmailLinks::Verify).await;
+    let address = email("pkce-recovery");
+    app.signed_in_user(&address).await;
+    let verifier = PkceVerifier::generate();
+    let recover = app
+        .auth_request(reqwest::Method::POST, "/recover")
+        .query(&[("redirect_to", app.url("/auth/callback").as_str())])
+        .json(&json!({
+            "email": address,
+            "code_challenge": verifier.challenge().as_str(),
+            "code_challenge_method": "s256",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recover.status(), StatusCode::OK);
+    let set = cookie::write_verifier(
+        &app.cookie_key(),
+        &verifier,
+        true,
+        &cookie::CookieOptions::default(),
+    );
+    let cookies = browser_cookie_header(&[set.to_string()]);
+    let link = app.latest_mail_link(&address).await;
+    let verified = app.client.get(link).send().await.unwrap();
+    let callback = verified.headers()["location"].to_str().unwrap().to_owned();
+    let path = callback.trim_start_matches(&format!("http://{}", app.app));
+
+    let response = app.get(path, &cookies).await;
+
+    assert_eq!(response.headers()["location"], "/auth/update-password");
+    let session = session_in(
+        &browser_cookie_header(&set_cookies(&response)),
+        &app.cookie_key(),
+    );
+    assert!(session.is_some());
 }
 
 #[tokio::test]

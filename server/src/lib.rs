@@ -17,6 +17,7 @@ use axum::{
     Router,
     extract::FromRef,
     middleware::{from_fn, from_fn_with_state},
+    serve::ListenerExt,
 };
 use leptos::{config::LeptosOptions, context::provide_context};
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
@@ -90,6 +91,13 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    // Streamed pages go out in several small writes; without TCP_NODELAY, Nagle's algorithm holds
+    // each one back until the client's delayed ACK (about 40 ms per response).
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {error}");
+        }
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -2,6 +2,7 @@
 //! and with `hydrate` into the WASM bundle, which makes that HTML interactive in the browser.
 
 pub mod auth;
+pub mod components;
 pub mod health;
 pub mod pages;
 
@@ -9,12 +10,15 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     StaticSegment,
-    components::{A, Route, Router, Routes},
+    components::{A, ProtectedRoute, Route, Router, Routes},
 };
 
 use crate::{
-    auth::UserStatus,
-    pages::{AuthErrorPage, HomePage, NotFoundPage},
+    auth::{Auth, UserStatus},
+    pages::{
+        AuthErrorPage, ForgotPasswordPage, HomePage, LoginPage, NotFoundPage, OtpPage,
+        ProtectedPage, SignUpPage, SignUpSuccessPage, UpdatePasswordPage,
+    },
 };
 
 /// The HTML document the server renders around [`App`]: head, hydration scripts and stylesheet.
@@ -40,7 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: layout and routes.
+/// The application: document metadata and the router.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -49,19 +53,51 @@ pub fn App() -> impl IntoView {
     view! {
         <Title text="Leptos + Supabase Auth" />
         <Router>
-            <header class="site-header">
-                <A href="/" attr:class="brand">
-                    "Leptos + Supabase Auth"
-                </A>
-                <UserStatus />
-            </header>
-            <main class="site-main">
-                <Routes fallback=NotFoundPage>
-                    <Route path=StaticSegment("") view=HomePage />
-                    <Route path=(StaticSegment("auth"), StaticSegment("error")) view=AuthErrorPage />
-                </Routes>
-            </main>
+            <Layout />
         </Router>
+    }
+}
+
+/// Header and routes. Inside the router, so the auth actions see the error a form posted without
+/// JavaScript was redirected back with.
+#[component]
+fn Layout() -> impl IntoView {
+    let auth = Auth::provide();
+
+    view! {
+        <header class="site-header">
+            <A href="/" attr:class="brand">
+                "Leptos + Supabase Auth"
+            </A>
+            <UserStatus />
+        </header>
+        <main class="site-main">
+            <Routes fallback=NotFoundPage>
+                <Route path=StaticSegment("") view=HomePage />
+                <Route path=(StaticSegment("auth"), StaticSegment("error")) view=AuthErrorPage />
+                <Route path=(StaticSegment("auth"), StaticSegment("login")) view=LoginPage />
+                <Route path=(StaticSegment("auth"), StaticSegment("sign-up")) view=SignUpPage />
+                <Route
+                    path=(StaticSegment("auth"), StaticSegment("sign-up-success"))
+                    view=SignUpSuccessPage
+                />
+                <Route path=(StaticSegment("auth"), StaticSegment("otp")) view=OtpPage />
+                <Route
+                    path=(StaticSegment("auth"), StaticSegment("forgot-password"))
+                    view=ForgotPasswordPage
+                />
+                <Route
+                    path=(StaticSegment("auth"), StaticSegment("update-password"))
+                    view=UpdatePasswordPage
+                />
+                <ProtectedRoute
+                    path=StaticSegment("protected")
+                    condition=move || auth.signed_in()
+                    redirect_path=|| "/auth/login?next=/protected"
+                    view=ProtectedPage
+                />
+            </Routes>
+        </main>
     }
 }
 

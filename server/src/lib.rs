@@ -12,7 +12,7 @@ pub mod csrf;
 
 use std::{future::Future, io};
 
-use app::{App, health::ssr::StartedAt, shell};
+use app::{App, auth::ssr::SiteUrl, health::ssr::StartedAt, shell};
 use axum::{
     Router,
     extract::FromRef,
@@ -68,17 +68,29 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let started_at = state.started_at;
     let sessions = state.sessions.clone();
-    let context = move || provide_context(started_at);
+    let site_url = SiteUrl(state.site_url.clone());
+    let context = {
+        let sessions = sessions.clone();
+        move || {
+            provide_context(started_at);
+            provide_context(sessions.clone());
+            provide_context(site_url.clone());
+        }
+    };
     let options = state.leptos.clone();
 
     Router::new()
-        .leptos_routes_with_context(&state, generate_route_list(App), context, move || {
-            shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(App),
+            context.clone(),
+            move || shell(options.clone()),
+        )
         .merge(auth::routes::routes())
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
+        .layer(from_fn(auth::guard::require_session))
         .layer(from_fn_with_state(sessions, AuthSessions::middleware))
         .layer(from_fn(csrf::reject_cross_site))
         .layer(TraceLayer::new_for_http())

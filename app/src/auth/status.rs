@@ -1,46 +1,67 @@
-//! The header's account status: who is signed in, or that nobody is.
+//! The header's account status: who is signed in with a sign-out button, or sign-in links.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
-use super::{SessionView, current_session};
+use super::{SessionView, use_auth};
 
-/// "Signed in as …", "Not signed in", or "signed out for now" while the auth server is away.
+/// "Signed in as …" with a sign-out button, or sign-in and sign-up links; "signed out for now"
+/// while the auth server is away.
 #[component]
 pub fn UserStatus() -> impl IntoView {
-    let session = Resource::new(|| (), |()| current_session());
+    let auth = use_auth();
 
     view! {
-        <Suspense fallback=|| ()>
+        <Transition fallback=|| ()>
             {move || {
-                session
+                auth.session
                     .get()
                     .map(|answer| {
                         let view = answer.unwrap_or_default();
                         view! { <SessionLine view /> }
                     })
             }}
-        </Suspense>
+        </Transition>
     }
 }
 
 #[component]
 fn SessionLine(view: SessionView) -> impl IntoView {
-    let text = match (&view.user, view.auth_unavailable) {
-        (Some(user), _) => format!(
-            "Signed in as {}",
-            user.email.as_deref().unwrap_or(user.id.as_str())
-        ),
-        (None, true) => "Signed out for now: the auth server cannot be reached".to_owned(),
-        (None, false) => "Not signed in".to_owned(),
-    };
-    let state = if view.user.is_some() {
-        "signed-in"
-    } else {
-        "signed-out"
-    };
-    view! {
-        <p class="user-status" data-session=state>
-            {text}
-        </p>
+    let auth = use_auth();
+    match view.user {
+        Some(user) => {
+            let name = user.email.unwrap_or(user.id);
+            view! {
+                <div class="user-status" data-session="signed-in">
+                    <span class="signed-in-as">{format!("Signed in as {name}")}</span>
+                    <ActionForm action=auth.sign_out attr:class="inline-form">
+                        <button type="submit" class="button secondary">
+                            "Sign out"
+                        </button>
+                    </ActionForm>
+                </div>
+            }
+            .into_any()
+        }
+        None => {
+            let notice = view.auth_unavailable.then(|| {
+                view! {
+                    <span class="notice">
+                        "Signed out for now: the auth server cannot be reached"
+                    </span>
+                }
+            });
+            view! {
+                <div class="user-status" data-session="signed-out">
+                    {notice}
+                    <span class="visually-hidden">"Not signed in"</span>
+                    <A href="/auth/login">"Sign in"</A>
+                    <A href="/auth/sign-up" attr:class="button">
+                        "Sign up"
+                    </A>
+                </div>
+            }
+            .into_any()
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Supabase Auth in the server: where it is ([`backend`]), the session layer built on the
-//! `supabase-auth` crate ([`sessions`]), and the routes that finish email links and PKCE flows
-//! ([`routes`]).
+//! `supabase-auth` crate ([`sessions`]), the routes that finish email links and PKCE flows
+//! ([`routes`]), and the guard that keeps signed-out visitors off protected pages ([`guard`]).
 
 pub mod backend;
+pub mod guard;
 pub mod routes;
 
 use supabase_auth::{

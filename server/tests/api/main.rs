@@ -1,6 +1,7 @@
 //! Integration tests of the server: the whole router, in-process or on a real socket.
 
 mod auth_app;
+mod auth_pages;
 mod config;
 mod health;
 mod helpers;

@@ -1,0 +1,137 @@
+//! What may go wrong with an auth form, in words a person understands. Only these user-safe
+//! variants ever reach the browser; the server's own messages stay in its log.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// An auth form's failure, shown next to the form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AuthError {
+    /// Wrong email or password.
+    #[error("That email and password do not match an account.")]
+    InvalidCredentials,
+    /// The address has not been confirmed yet.
+    #[error("Confirm your email address first: follow the link we sent you.")]
+    EmailNotConfirmed,
+    /// The password is too weak; `reasons` as the server gave them.
+    #[error("{}", weak_password_message(*min_length, reasons))]
+    WeakPassword {
+        /// The shortest password accepted.
+        min_length: usize,
+        /// `length`, `characters`, `pwned`.
+        reasons: Vec<String>,
+    },
+    /// The two password fields differ.
+    #[error("The passwords do not match.")]
+    PasswordsDiffer,
+    /// The new password equals the old one.
+    #[error("Choose a password different from your current one.")]
+    SamePassword,
+    /// The address is not a valid email address.
+    #[error("Enter a valid email address.")]
+    InvalidEmail,
+    /// The code is wrong or has expired.
+    #[error("That code is wrong or has expired. Ask for a new one.")]
+    InvalidCode,
+    /// Too many attempts or mails.
+    #[error("Too many attempts. Wait a minute and try again.")]
+    RateLimited,
+    /// New accounts are not accepted.
+    #[error("Sign-ups are closed.")]
+    SignUpsDisabled,
+    /// The form needs a signed-in user (or a recovery session) and there is none.
+    #[error("Your session has ended. Sign in again.")]
+    NotSignedIn,
+    /// The auth server cannot be reached.
+    #[error("The sign-in service is not reachable right now. Try again shortly.")]
+    Unavailable,
+    /// Anything else; details are in the server log.
+    #[error("Something went wrong. Try again.")]
+    Unexpected,
+}
+
+fn weak_password_message(min_length: usize, reasons: &[String]) -> String {
+    let mut parts = Vec::new();
+    if reasons.iter().any(|reason| reason == "length") || reasons.is_empty() {
+        parts.push(format!("use at least {min_length} characters"));
+    }
+    if reasons.iter().any(|reason| reason == "characters") {
+        parts.push("mix lower- and upper-case letters, digits and symbols".to_owned());
+    }
+    if reasons.iter().any(|reason| reason == "pwned") {
+        parts.push("pick one that has not appeared in a data breach".to_owned());
+    }
+    format!("Choose a stronger password: {}.", parts.join("; "))
+}
+
+impl FromServerFnError for AuthError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(_: ServerFnErrorErr) -> Self {
+        Self::Unexpected
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<supabase_auth::Error> for AuthError {
+    fn from(error: supabase_auth::Error) -> Self {
+        use supabase_auth::ErrorCode;
+
+        if error.is_retryable() {
+            tracing::warn!("auth server unavailable: {error}");
+            return Self::Unavailable;
+        }
+        let Some(code) = error.code() else {
+            tracing::error!("unexpected auth answer: {error}");
+            return Self::Unexpected;
+        };
+        match code {
+            ErrorCode::InvalidCredentials => Self::InvalidCredentials,
+            ErrorCode::EmailNotConfirmed => Self::EmailNotConfirmed,
+            ErrorCode::WeakPassword => Self::WeakPassword {
+                min_length: super::MIN_PASSWORD_LENGTH,
+                reasons: match &error {
+                    supabase_auth::Error::Api(api) => api.weak_password_reasons.clone(),
+                    _ => Vec::new(),
+                },
+            },
+            ErrorCode::SamePassword => Self::SamePassword,
+            ErrorCode::EmailAddressInvalid | ErrorCode::ValidationFailed => Self::InvalidEmail,
+            ErrorCode::OtpExpired | ErrorCode::OtpDisabled => Self::InvalidCode,
+            ErrorCode::OverRequestRateLimit
+            | ErrorCode::OverEmailSendRateLimit
+            | ErrorCode::OverSmsSendRateLimit => Self::RateLimited,
+            ErrorCode::SignupDisabled | ErrorCode::EmailProviderDisabled => Self::SignUpsDisabled,
+            ErrorCode::NoAuthorization
+            | ErrorCode::BadJwt
+            | ErrorCode::SessionNotFound
+            | ErrorCode::UserNotFound => Self::NotSignedIn,
+            other => {
+                tracing::warn!("auth error shown as unexpected: {other}: {error}");
+                Self::Unexpected
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weak_password_messages_name_every_reason() {
+        let error = AuthError::WeakPassword {
+            min_length: 8,
+            reasons: vec!["length".into(), "pwned".into()],
+        };
+
+        assert_eq!(
+            error.to_string(),
+            "Choose a stronger password: use at least 8 characters; pick one that has not \
+             appeared in a data breach."
+        );
+    }
+}

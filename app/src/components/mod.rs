@@ -1,0 +1,5 @@
+//! Building blocks shared by the pages.
+
+mod form;
+
+pub use form::{FormError, SubmitButton};

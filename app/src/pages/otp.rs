@@ -1,0 +1,47 @@
+//! `/auth/otp?email=`: the 6-digit code from the sign-in mail.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    auth::{PROTECTED_PATH, forms::VerifyCode, use_auth},
+    components::{FormError, SubmitButton},
+};
+
+/// Code entry for the address in `?email=`.
+#[component]
+pub fn OtpPage() -> impl IntoView {
+    let verify_code = ServerAction::<VerifyCode>::new();
+    use_auth().refresh_after(verify_code);
+    let query = use_query_map();
+    let email = move || query.read().get("email").unwrap_or_default();
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            .unwrap_or_else(|| PROTECTED_PATH.to_owned())
+    };
+
+    view! {
+        <section class="card auth-card" aria-labelledby="otp-title">
+            <h1 id="otp-title">"Enter your code"</h1>
+            <p>"We mailed a sign-in link and a 6-digit code to " <strong>{email}</strong> "."</p>
+            <ActionForm action=verify_code attr:class="stack">
+                <input type="hidden" name="email" prop:value=email />
+                <input type="hidden" name="next" prop:value=next />
+                <label for="otp-code">"Code"</label>
+                <input
+                    id="otp-code"
+                    name="code"
+                    inputmode="numeric"
+                    autocomplete="one-time-code"
+                    pattern="[0-9]{6}"
+                    maxlength="6"
+                    required
+                />
+                <FormError action=verify_code />
+                <SubmitButton action=verify_code label="Sign in" pending="Checking…" />
+            </ActionForm>
+        </section>
+    }
+}

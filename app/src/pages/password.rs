@@ -1,0 +1,79 @@
+//! `/auth/forgot-password` and `/auth/update-password`.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    auth::{
+        MIN_PASSWORD_LENGTH,
+        forms::{ForgotPassword, UpdatePassword},
+        use_auth,
+    },
+    components::{FormError, SubmitButton},
+};
+
+/// Asks for the address to send a reset link to; says so once it is sent.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let forgot_password = ServerAction::<ForgotPassword>::new();
+    let query = use_query_map();
+    let sent = move || query.read().get("sent").is_some();
+
+    view! {
+        <section class="card auth-card" aria-labelledby="forgot-title">
+            <h1 id="forgot-title">"Reset your password"</h1>
+            <Show
+                when=sent
+                fallback=move || {
+                    view! {
+                        <ActionForm action=forgot_password attr:class="stack">
+                            <label for="forgot-email">"Email"</label>
+                            <input id="forgot-email" type="email" name="email" autocomplete="email" required />
+                            <FormError action=forgot_password />
+                            <SubmitButton action=forgot_password label="Send a reset link" pending="Sending…" />
+                        </ActionForm>
+                    }
+                }
+            >
+                <p role="status">
+                    "If an account uses that address, a reset link is on its way. Follow it to choose a new password."
+                </p>
+            </Show>
+        </section>
+    }
+}
+
+/// Sets a new password; reached from the reset link with a recovery session.
+#[component]
+pub fn UpdatePasswordPage() -> impl IntoView {
+    let update_password = ServerAction::<UpdatePassword>::new();
+    use_auth().refresh_after(update_password);
+
+    view! {
+        <section class="card auth-card" aria-labelledby="update-title">
+            <h1 id="update-title">"Choose a new password"</h1>
+            <ActionForm action=update_password attr:class="stack">
+                <label for="update-password">"New password"</label>
+                <input
+                    id="update-password"
+                    type="password"
+                    name="password"
+                    autocomplete="new-password"
+                    minlength=MIN_PASSWORD_LENGTH
+                    required
+                />
+                <label for="update-repeat">"Repeat it"</label>
+                <input
+                    id="update-repeat"
+                    type="password"
+                    name="password_repeat"
+                    autocomplete="new-password"
+                    minlength=MIN_PASSWORD_LENGTH
+                    required
+                />
+                <FormError action=update_password />
+                <SubmitButton action=update_password label="Save the password" pending="Saving…" />
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,61 @@
+//! `/auth/sign-up` and `/auth/sign-up-success`.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::{
+    auth::{MIN_PASSWORD_LENGTH, forms::SignUp, use_auth},
+    components::{FormError, SubmitButton},
+};
+
+/// The sign-up form: email, password twice.
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let sign_up = ServerAction::<SignUp>::new();
+    use_auth().refresh_after(sign_up);
+    let hint = format!("At least {MIN_PASSWORD_LENGTH} characters.");
+
+    view! {
+        <section class="card auth-card" aria-labelledby="sign-up-title">
+            <h1 id="sign-up-title">"Create an account"</h1>
+            <ActionForm action=sign_up attr:class="stack">
+                <label for="sign-up-email">"Email"</label>
+                <input id="sign-up-email" type="email" name="email" autocomplete="email" required />
+                <label for="sign-up-password">"Password"</label>
+                <input
+                    id="sign-up-password"
+                    type="password"
+                    name="password"
+                    autocomplete="new-password"
+                    minlength=MIN_PASSWORD_LENGTH
+                    aria-describedby="sign-up-password-hint"
+                    required
+                />
+                <p id="sign-up-password-hint" class="hint">{hint}</p>
+                <label for="sign-up-repeat">"Repeat the password"</label>
+                <input
+                    id="sign-up-repeat"
+                    type="password"
+                    name="password_repeat"
+                    autocomplete="new-password"
+                    minlength=MIN_PASSWORD_LENGTH
+                    required
+                />
+                <FormError action=sign_up />
+                <SubmitButton action=sign_up label="Sign up" pending="Creating your account…" />
+            </ActionForm>
+            <p class="aside">"Have an account? " <A href="/auth/login">"Sign in"</A></p>
+        </section>
+    }
+}
+
+/// "Check your email" after signing up.
+#[component]
+pub fn SignUpSuccessPage() -> impl IntoView {
+    view! {
+        <section class="card auth-card" aria-labelledby="sign-up-success-title">
+            <h1 id="sign-up-success-title">"Check your email"</h1>
+            <p>"We sent you a link to confirm your address. Follow it to finish signing up."</p>
+        </section>
+    }
+}

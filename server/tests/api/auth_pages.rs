@@ -1,0 +1,167 @@
+//! The auth pages' server side: the protected-page guard and the form posts a browser without
+//! JavaScript makes (plain `application/x-www-form-urlencoded`, answered with redirects).
+
+use reqwest::StatusCode;
+
+use crate::auth_app::{TestApp, browser_cookie_header, email, session_in, set_cookies};
+
+/// Posts `fields` to the server function at `path` the way an HTML form does.
+async fn post_form(
+    app: &TestApp,
+    path: &str,
+    referer: &str,
+    cookies: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", app.url(referer))
+        .header("origin", format!("http://{}", app.app))
+        .form(fields);
+    if !cookies.is_empty() {
+        request = request.header("cookie", cookies);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_protected_page_redirects_signed_out_visitors_to_sign_in_with_next() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/protected?tab=1", "").await;
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()["location"],
+        "/auth/login?next=%2Fprotected%3Ftab%3D1"
+    );
+}
+
+#[tokio::test]
+async fn the_protected_page_shows_the_verified_claims() {
+    let app = TestApp::spawn().await;
+    let address = email("claims");
+    let session = app.signed_in_user(&address).await;
+
+    let response = app.get("/protected", &app.cookie_header(&session)).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(&address), "{html}");
+    assert!(html.contains(&session.user.id), "{html}");
+    assert!(html.contains("aal1"), "{html}");
+}
+
+#[tokio::test]
+async fn a_form_sign_in_sets_the_session_and_redirects_to_next() {
+    let app = TestApp::spawn().await;
+    let address = email("form-sign-in");
+    app.signed_in_user(&address).await;
+
+    let response = post_form(
+        &app,
+        "/api/auth/sign-in",
+        "/auth/login?next=/protected",
+        "",
+        &[
+            ("email", &address),
+            ("password", "correct horse"),
+            ("next", "/protected"),
+        ],
+    )
+    .await;
+
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(response.headers()["location"], "/protected");
+    let cookies = browser_cookie_header(&set_cookies(&response));
+    let session = session_in(&cookies, &app.cookie_key()).expect("a session cookie");
+    assert_eq!(session.user.email.as_deref(), Some(address.as_str()));
+    assert_eq!(
+        response.headers()["cache-control"],
+        "private, no-cache, no-store, must-revalidate, max-age=0"
+    );
+}
+
+#[tokio::test]
+async fn a_form_sign_in_with_a_wrong_password_goes_back_with_the_error_and_sets_nothing() {
+    let app = TestApp::spawn().await;
+    let address = email("form-wrong");
+    app.signed_in_user(&address).await;
+
+    let response = post_form(
+        &app,
+        "/api/auth/sign-in",
+        "/auth/login",
+        "",
+        &[("email", &address), ("password", "not it"), ("next", "/")],
+    )
+    .await;
+
+    assert!(response.status().is_redirection());
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.contains("/auth/login?") && location.contains("__err="),
+        "{location}"
+    );
+    assert!(set_cookies(&response).is_empty());
+    let page = app
+        .get(
+            location.trim_start_matches(&format!("http://{}", app.app)),
+            "",
+        )
+        .await;
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("That email and password do not match an account."),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn a_form_sign_in_never_redirects_off_the_site() {
+    let app = TestApp::spawn().await;
+    let address = email("form-next");
+    app.signed_in_user(&address).await;
+
+    let response = post_form(
+        &app,
+        "/api/auth/sign-in",
+        "/auth/login",
+        "",
+        &[
+            ("email", &address),
+            ("password", "correct horse"),
+            ("next", "https://evil.example/"),
+        ],
+    )
+    .await;
+
+    assert_eq!(response.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn a_form_sign_out_deletes_every_auth_cookie() {
+    let app = TestApp::spawn().await;
+    let session = app.signed_in_user(&email("form-sign-out")).await;
+    let cookies = app.cookie_header(&session);
+
+    let response = post_form(&app, "/api/auth/sign-out", "/", &cookies, &[]).await;
+
+    assert_eq!(response.headers()["location"], "/");
+    let set = set_cookies(&response);
+    assert!(!set.is_empty());
+    assert!(set.iter().all(|line| line.contains("Max-Age=0")), "{set:?}");
+    let refresh = app
+        .auth_request(reqwest::Method::POST, "/token?grant_type=refresh_token")
+        .json(&serde_json::json!({ "refresh_token": session.refresh_token.expose_secret() }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refresh.status(),
+        StatusCode::BAD_REQUEST,
+        "the session ended on the server"
+    );
+}

@@ -9,6 +9,19 @@ const systemChromium =
   process.env.CHROMIUM_PATH ??
   ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 
+const launchOptions = {
+  executablePath: systemChromium,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
 export default defineConfig({
   testDir: './tests',
   fullyParallel: true,
@@ -22,21 +35,13 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
-      use: {
-        ...devices['Desktop Chrome'],
-        launchOptions: {
-          executablePath: systemChromium,
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        },
-      },
+      use: { ...devices['Desktop Chrome'], launchOptions },
+    },
+    {
+      // The same auth flows as plain HTML forms: every page must work before the WASM arrives.
+      name: 'chromium-no-js',
+      testMatch: /(^|\/)auth\.spec\.ts$/,
+      use: { ...devices['Desktop Chrome'], launchOptions, javaScriptEnabled: false },
     },
   ],
   webServer: {
@@ -48,5 +53,7 @@ export default defineConfig({
     reuseExistingServer: !process.env.CI,
     timeout: 10 * 60_000,
     stdout: 'pipe',
+    // Tests send several mails to one address within seconds.
+    env: { ...process.env, LOCAL_AUTH_EMAIL_MAX_FREQUENCY: '0' } as Record<string, string>,
   },
 });

@@ -9,7 +9,7 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{A, ProtectedRoute, Route, Router, Routes},
 };
 
@@ -59,7 +59,9 @@ pub fn App() -> impl IntoView {
 }
 
 /// Header and routes. Inside the router, so the auth actions see the error a form posted without
-/// JavaScript was redirected back with.
+/// JavaScript was redirected back with. Every route renders in `SsrMode::Async`: the server sends
+/// the finished page, so the session in the header and every form work before (or without) the
+/// WASM bundle; out-of-order streaming would need JavaScript to put the pieces in place.
 #[component]
 fn Layout() -> impl IntoView {
     let auth = Auth::provide();
@@ -73,28 +75,32 @@ fn Layout() -> impl IntoView {
         </header>
         <main class="site-main">
             <Routes fallback=NotFoundPage>
-                <Route path=StaticSegment("") view=HomePage />
-                <Route path=(StaticSegment("auth"), StaticSegment("error")) view=AuthErrorPage />
-                <Route path=(StaticSegment("auth"), StaticSegment("login")) view=LoginPage />
-                <Route path=(StaticSegment("auth"), StaticSegment("sign-up")) view=SignUpPage />
+                <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                <Route path=(StaticSegment("auth"), StaticSegment("error")) view=AuthErrorPage ssr=SsrMode::Async />
+                <Route path=(StaticSegment("auth"), StaticSegment("login")) view=LoginPage ssr=SsrMode::Async />
+                <Route path=(StaticSegment("auth"), StaticSegment("sign-up")) view=SignUpPage ssr=SsrMode::Async />
                 <Route
                     path=(StaticSegment("auth"), StaticSegment("sign-up-success"))
                     view=SignUpSuccessPage
+                    ssr=SsrMode::Async
                 />
-                <Route path=(StaticSegment("auth"), StaticSegment("otp")) view=OtpPage />
+                <Route path=(StaticSegment("auth"), StaticSegment("otp")) view=OtpPage ssr=SsrMode::Async />
                 <Route
                     path=(StaticSegment("auth"), StaticSegment("forgot-password"))
                     view=ForgotPasswordPage
+                    ssr=SsrMode::Async
                 />
                 <Route
                     path=(StaticSegment("auth"), StaticSegment("update-password"))
                     view=UpdatePasswordPage
+                    ssr=SsrMode::Async
                 />
                 <ProtectedRoute
                     path=StaticSegment("protected")
                     condition=move || auth.signed_in()
                     redirect_path=|| "/auth/login?next=/protected"
                     view=ProtectedPage
+                    ssr=SsrMode::Async
                 />
             </Routes>
         </main>

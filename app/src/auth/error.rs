@@ -76,6 +76,28 @@ impl FromServerFnError for AuthError {
 }
 
 #[cfg(feature = "ssr")]
+impl AuthError {
+    /// The HTTP status of a server function that failed with this error.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+
+        match self {
+            Self::InvalidCredentials | Self::EmailNotConfirmed => StatusCode::BAD_REQUEST,
+            Self::WeakPassword { .. }
+            | Self::PasswordsDiffer
+            | Self::SamePassword
+            | Self::InvalidEmail
+            | Self::SignUpsDisabled => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::InvalidCode => StatusCode::FORBIDDEN,
+            Self::NotSignedIn => StatusCode::UNAUTHORIZED,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<supabase_auth::Error> for AuthError {
     fn from(error: supabase_auth::Error) -> Self {
         use supabase_auth::ErrorCode;

@@ -1,6 +1,7 @@
-//! The server functions behind the auth forms. Each answers with a redirect on success (PRG: a
-//! form posted without JavaScript lands on the next page; with JavaScript the router navigates)
-//! and with an [`AuthError`] shown next to the form otherwise.
+//! The server functions behind the auth forms. On success each names the page to go to next: a
+//! form posted without JavaScript is redirected there (PRG), while the hydrated app first reloads
+//! the session and then navigates (see [`Auth::follow`](super::Auth::follow)). Failures are an
+//! [`AuthError`] shown next to the form.
 //!
 //! Each function's parameters are its form fields, by name.
 #![allow(
@@ -18,21 +19,23 @@ pub async fn sign_in(
     email: String,
     password: String,
     next: Option<String>,
-) -> Result<(), AuthError> {
+) -> Result<String, AuthError> {
     use super::ssr::*;
     use supabase_auth::Credentials;
 
-    let sessions = sessions()?;
-    let session = sessions
-        .client()
-        .sign_in_with_password(Credentials::Email {
-            email: email.trim(),
-            password: &password,
-        })
-        .await?;
-    store_session(&sessions, &session);
-    redirect_next(next.as_deref());
-    Ok(())
+    answer(async move {
+        let sessions = sessions()?;
+        let session = sessions
+            .client()
+            .sign_in_with_password(Credentials::Email {
+                email: email.trim(),
+                password: &password,
+            })
+            .await?;
+        store_session(&sessions, &session);
+        Ok(go_to(&safe_target(next.as_deref())))
+    })
+    .await
 }
 
 /// Creates an account; a confirmation mail follows unless the project confirms automatically.
@@ -41,87 +44,93 @@ pub async fn sign_up(
     email: String,
     password: String,
     password_repeat: String,
-) -> Result<(), AuthError> {
+) -> Result<String, AuthError> {
     use super::ssr::*;
     use supabase_auth::{AuthResponse, Credentials, EmailOptions};
 
-    if password != password_repeat {
-        return Err(AuthError::PasswordsDiffer);
-    }
-    let sessions = sessions()?;
-    let redirect_to = site_link(super::PROTECTED_PATH);
-    let answer = sessions
-        .client()
-        .sign_up(
-            Credentials::Email {
-                email: email.trim(),
-                password: &password,
-            },
-            serde_json::json!({}),
-            EmailOptions {
-                redirect_to: Some(&redirect_to),
-                challenge: None,
-            },
-        )
-        .await?;
-    match answer {
-        AuthResponse::Session(session) => {
-            store_session(&sessions, &session);
-            leptos_axum::redirect(super::PROTECTED_PATH);
+    answer(async move {
+        if password != password_repeat {
+            return Err(AuthError::PasswordsDiffer);
         }
-        AuthResponse::User(_) => leptos_axum::redirect("/auth/sign-up-success"),
-    }
-    Ok(())
+        let sessions = sessions()?;
+        let redirect_to = site_link(super::PROTECTED_PATH);
+        let answer = sessions
+            .client()
+            .sign_up(
+                Credentials::Email {
+                    email: email.trim(),
+                    password: &password,
+                },
+                serde_json::json!({}),
+                EmailOptions {
+                    redirect_to: Some(&redirect_to),
+                    challenge: None,
+                },
+            )
+            .await?;
+        match answer {
+            AuthResponse::Session(session) => {
+                store_session(&sessions, &session);
+                Ok(go_to(super::PROTECTED_PATH))
+            }
+            AuthResponse::User(_) => Ok(go_to("/auth/sign-up-success")),
+        }
+    })
+    .await
 }
 
 /// Ends this device's session and deletes its cookies.
 #[server(endpoint = "auth/sign-out")]
-pub async fn sign_out() -> Result<(), AuthError> {
+pub async fn sign_out() -> Result<String, AuthError> {
     use super::ssr::*;
     use supabase_auth::SignOutScope;
 
-    let sessions = sessions()?;
-    if let Some(user) = current_user()
-        && let Err(error) = sessions
-            .client()
-            .sign_out(user.access_token(), SignOutScope::Local)
-            .await
-    {
-        // The cookies go either way: the browser is signed out even if the server is away.
-        tracing::warn!("sign-out did not reach the auth server: {error}");
-    }
-    clear_session(&sessions);
-    leptos_axum::redirect("/");
-    Ok(())
+    answer(async move {
+        let sessions = sessions()?;
+        if let Some(user) = current_user()
+            && let Err(error) = sessions
+                .client()
+                .sign_out(user.access_token(), SignOutScope::Local)
+                .await
+        {
+            // The cookies go either way: the browser is signed out even if the server is away.
+            tracing::warn!("sign-out did not reach the auth server: {error}");
+        }
+        clear_session(&sessions);
+        Ok(go_to("/"))
+    })
+    .await
 }
 
 /// Mails a sign-in link and code to `email` (an existing account), then shows the code form.
 #[server(endpoint = "auth/email-sign-in")]
-pub async fn email_sign_in(email: String, next: Option<String>) -> Result<(), AuthError> {
+pub async fn email_sign_in(email: String, next: Option<String>) -> Result<String, AuthError> {
     use super::ssr::*;
     use supabase_auth::{EmailOptions, redirect::safe_next};
 
-    let sessions = sessions()?;
-    let email = email.trim().to_owned();
-    let next = safe_next(next.as_deref());
-    let redirect_to = site_link(&next);
-    sessions
-        .client()
-        .sign_in_with_otp(
-            &email,
-            false,
-            EmailOptions {
-                redirect_to: Some(&redirect_to),
-                challenge: None,
-            },
-        )
-        .await?;
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("email", &email)
-        .append_pair("next", &next)
-        .finish();
-    leptos_axum::redirect(&format!("/auth/otp?{query}"));
-    Ok(())
+    answer(async move {
+        let sessions = sessions()?;
+        let email = email.trim().to_owned();
+        let next = safe_next(next.as_deref());
+        let redirect_to = site_link(&next);
+        sessions
+            .client()
+            .sign_in_with_otp(
+                &email,
+                false,
+                EmailOptions {
+                    redirect_to: Some(&redirect_to),
+                    challenge: None,
+                },
+            )
+            .await?;
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("email", &email)
+            .append_pair("next", &next)
+            .finish();
+        Ok(go_to(&format!("/auth/otp?{query}")))
+    })
+    .await
 }
 
 /// Signs in with the 6-digit code from the mail, then goes to `next`.
@@ -130,69 +139,78 @@ pub async fn verify_code(
     email: String,
     code: String,
     next: Option<String>,
-) -> Result<(), AuthError> {
+) -> Result<String, AuthError> {
     use super::ssr::*;
     use supabase_auth::{AuthResponse, OtpType, VerifyOtp};
 
-    let code: String = code.chars().filter(char::is_ascii_digit).collect();
-    let sessions = sessions()?;
-    let answer = sessions
-        .client()
-        .verify_otp(VerifyOtp::Code {
-            email_or_phone: email.trim(),
-            token: &code,
-            kind: OtpType::Email,
-        })
-        .await?;
-    let AuthResponse::Session(session) = answer else {
-        return Err(AuthError::InvalidCode);
-    };
-    store_session(&sessions, &session);
-    redirect_next(next.as_deref());
-    Ok(())
+    answer(async move {
+        let code: String = code.chars().filter(char::is_ascii_digit).collect();
+        let sessions = sessions()?;
+        let answer = sessions
+            .client()
+            .verify_otp(VerifyOtp::Code {
+                email_or_phone: email.trim(),
+                token: &code,
+                kind: OtpType::Email,
+            })
+            .await?;
+        let AuthResponse::Session(session) = answer else {
+            return Err(AuthError::InvalidCode);
+        };
+        store_session(&sessions, &session);
+        Ok(go_to(&safe_target(next.as_deref())))
+    })
+    .await
 }
 
 /// Mails a password-reset link to `email`. Answers the same whether or not the account exists.
 #[server(endpoint = "auth/forgot-password")]
-pub async fn forgot_password(email: String) -> Result<(), AuthError> {
+pub async fn forgot_password(email: String) -> Result<String, AuthError> {
     use super::ssr::*;
     use supabase_auth::EmailOptions;
 
-    let sessions = sessions()?;
-    let redirect_to = site_link("/auth/update-password");
-    sessions
-        .client()
-        .reset_password_for_email(
-            email.trim(),
-            EmailOptions {
-                redirect_to: Some(&redirect_to),
-                challenge: None,
-            },
-        )
-        .await?;
-    leptos_axum::redirect("/auth/forgot-password?sent=1");
-    Ok(())
+    answer(async move {
+        let sessions = sessions()?;
+        let redirect_to = site_link("/auth/update-password");
+        sessions
+            .client()
+            .reset_password_for_email(
+                email.trim(),
+                EmailOptions {
+                    redirect_to: Some(&redirect_to),
+                    challenge: None,
+                },
+            )
+            .await?;
+        Ok(go_to("/auth/forgot-password?sent=1"))
+    })
+    .await
 }
 
 /// Sets a new password for the signed-in user (after a recovery link, or any time).
 #[server(endpoint = "auth/update-password")]
-pub async fn update_password(password: String, password_repeat: String) -> Result<(), AuthError> {
+pub async fn update_password(
+    password: String,
+    password_repeat: String,
+) -> Result<String, AuthError> {
     use super::ssr::*;
     use supabase_auth::EmailOptions;
 
-    if password != password_repeat {
-        return Err(AuthError::PasswordsDiffer);
-    }
-    let sessions = sessions()?;
-    let user = current_user().ok_or(AuthError::NotSignedIn)?;
-    sessions
-        .client()
-        .update_user(
-            user.access_token(),
-            &serde_json::json!({ "password": password }),
-            EmailOptions::default(),
-        )
-        .await?;
-    leptos_axum::redirect(super::PROTECTED_PATH);
-    Ok(())
+    answer(async move {
+        if password != password_repeat {
+            return Err(AuthError::PasswordsDiffer);
+        }
+        let sessions = sessions()?;
+        let user = current_user().ok_or(AuthError::NotSignedIn)?;
+        sessions
+            .client()
+            .update_user(
+                user.access_token(),
+                &serde_json::json!({ "password": password }),
+                EmailOptions::default(),
+            )
+            .await?;
+        Ok(go_to(super::PROTECTED_PATH))
+    })
+    .await
 }

@@ -39,57 +39,82 @@ pub struct SessionView {
     pub auth_unavailable: bool,
 }
 
-/// The session, shared by every page through context, and read again whenever an auth action
-/// completes.
+/// The session, shared by every page through context, and read again after every auth form.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    /// The current session, rendered on the server and serialized into the page.
-    pub session: Resource<Result<SessionView, ServerFnError>>,
+    /// The current session with the number of changes it reflects; rendered on the server and
+    /// serialized into the page, so the hydrated app starts from it without a request.
+    pub session: Resource<(usize, Result<SessionView, ServerFnError>)>,
     /// Sign-out, offered in the header on every page.
     pub sign_out: ServerAction<forms::SignOut>,
+    /// How many auth forms have completed in this page's life.
     changes: RwSignal<usize>,
+    /// Where to go once the session reflects the latest change.
+    pending: RwSignal<Option<String>>,
 }
 
 impl Auth {
     /// Creates the session resource and the sign-out action and provides them to the context.
+    /// Must run inside the router.
     pub fn provide() -> Self {
-        let sign_out = ServerAction::new();
         let changes = RwSignal::new(0);
+        let pending = RwSignal::new(None::<String>);
         let session = Resource::new(
-            move || (changes.get(), sign_out.version().get()),
-            |_| current_session(),
+            move || changes.get(),
+            |change| async move { (change, current_session().await) },
         );
         let auth = Self {
             session,
-            sign_out,
+            sign_out: ServerAction::new(),
             changes,
+            pending,
         };
+        let navigate = leptos_router::hooks::use_navigate();
+        Effect::new(move |_| {
+            let fresh = session
+                .get()
+                .is_some_and(|(change, _)| change == changes.get());
+            if fresh && let Some(target) = pending.get() {
+                pending.set(None);
+                navigate(&target, Default::default());
+            }
+        });
+        auth.follow(auth.sign_out);
         provide_context(auth);
         auth
     }
 
-    /// Reads the session again each time `action` completes. Pages create their form actions
-    /// themselves (inside the router, where a form posted without JavaScript finds its error) and
-    /// register them here.
-    pub fn refresh_after<S>(&self, action: ServerAction<S>)
+    /// After each successful answer of `action` (a page to go to), reloads the session and then
+    /// navigates there, so the next page renders with the new session (a protected page does not
+    /// see the old one and send the user back to sign in).
+    pub fn follow<S>(&self, action: ServerAction<S>)
     where
-        S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
-        S::Output: Send + Sync + 'static,
-        S::Error: Send + Sync + 'static,
+        S: leptos::server_fn::ServerFn<Output = String> + Clone + Send + Sync + 'static,
+        S::Error: Clone + Send + Sync + 'static,
     {
-        let changes = self.changes;
-        Effect::new(move |_| {
-            if action.version().get() > 0 {
+        let Self {
+            changes, pending, ..
+        } = *self;
+        Effect::new(move |seen: Option<usize>| {
+            let version = action.version().get();
+            if seen.is_some_and(|seen| seen != version)
+                && let Some(Ok(target)) = action.value().get_untracked()
+            {
+                pending.set(Some(target));
                 changes.update(|count| *count += 1);
             }
+            version
         });
     }
 
-    /// Whether someone is signed in; `None` while the session is being read.
+    /// Whether someone is signed in; `None` while the session is being read again.
     pub fn signed_in(&self) -> Option<bool> {
-        self.session
-            .get()
-            .map(|view| view.is_ok_and(|view| view.user.is_some()))
+        match self.session.get() {
+            Some((change, view)) if change == self.changes.get() => {
+                Some(view.is_ok_and(|view| view.user.is_some()))
+            }
+            _ => None,
+        }
     }
 }
 

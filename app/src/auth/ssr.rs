@@ -1,7 +1,11 @@
 //! Server-only helpers for the auth server functions: the session layer from context, and
 //! writing or clearing the session cookies on the response.
 
-use http::{HeaderValue, header::SET_COOKIE, request::Parts};
+use http::{
+    HeaderValue,
+    header::{ACCEPT, SET_COOKIE},
+    request::Parts,
+};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use supabase_auth::{
@@ -39,6 +43,21 @@ pub fn current_user() -> Option<User> {
         .and_then(|state| state.user().cloned())
 }
 
+/// Runs a server function's `work`, answering its error with the HTTP status that fits it.
+///
+/// Only for calls from the hydrated app: a plain form post (it accepts `text/html`) is answered
+/// with a redirect back to the form carrying the error, which a status would replace.
+pub async fn answer<T>(work: impl Future<Output = Result<T, AuthError>>) -> Result<T, AuthError> {
+    let result = work.await;
+    if let Err(error) = &result
+        && !is_form_post()
+        && let Some(response) = use_context::<ResponseOptions>()
+    {
+        response.set_status(error.status());
+    }
+    result
+}
+
 /// Sends `changes` as `Set-Cookie` headers with the response.
 fn send_cookies(changes: &[SetCookie]) {
     let response = expect_context::<ResponseOptions>();
@@ -59,13 +78,32 @@ pub fn clear_session(sessions: &AuthSessions) {
     send_cookies(&sessions.clear_cookies(&request_cookies()));
 }
 
-/// Redirects to `next` if it stays on this site, else to `/`.
-pub fn redirect_next(next: Option<&str>) {
-    let target = match use_context::<SiteUrl>() {
+/// `next` if it stays on this site, else `/`.
+pub fn safe_target(next: Option<&str>) -> String {
+    match use_context::<SiteUrl>() {
         Some(SiteUrl(site)) => safe_next_on(&site, next),
         None => supabase_auth::redirect::safe_next(next),
-    };
-    leptos_axum::redirect(&target);
+    }
+}
+
+/// Whether the request is a plain HTML form post (no JavaScript).
+fn is_form_post() -> bool {
+    use_context::<Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    })
+}
+
+/// The answer of a successful form: a plain form post is redirected to `target` (always a local
+/// path); the hydrated app gets `target` back and navigates once it has reloaded the session.
+pub fn go_to(target: &str) -> String {
+    if is_form_post() {
+        leptos_axum::redirect(target);
+    }
+    target.to_owned()
 }
 
 /// The absolute URL of `path` on this site, for links in mails.

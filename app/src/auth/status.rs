@@ -16,7 +16,7 @@ pub fn UserStatus() -> impl IntoView {
             {move || {
                 auth.session
                     .get()
-                    .map(|answer| {
+                    .map(|(_, answer)| {
                         let view = answer.unwrap_or_default();
                         view! { <SessionLine view /> }
                     })

@@ -9,7 +9,7 @@ use crate::auth::AuthError;
 #[component]
 pub fn FormError<S>(action: ServerAction<S>) -> impl IntoView
 where
-    S: ServerFn<Output = (), Error = AuthError> + Clone + Send + Sync + 'static,
+    S: ServerFn<Output = String, Error = AuthError> + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
 {
     let node = NodeRef::<html::P>::new();

@@ -18,7 +18,8 @@ pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
     let sign_in = ServerAction::<SignIn>::new();
     let email_sign_in = ServerAction::<EmailSignIn>::new();
-    auth.refresh_after(sign_in);
+    auth.follow(sign_in);
+    auth.follow(email_sign_in);
     let query = use_query_map();
     let next = move || {
         query
@@ -31,7 +32,7 @@ pub fn LoginPage() -> impl IntoView {
         <section class="card auth-card" aria-labelledby="login-title">
             <h1 id="login-title">"Sign in"</h1>
             <ActionForm action=sign_in attr:class="stack">
-                <input type="hidden" name="next" prop:value=next />
+                <input type="hidden" name="next" value=next />
                 <label for="login-email">"Email"</label>
                 <input id="login-email" type="email" name="email" autocomplete="email" required />
                 <label for="login-password">"Password"</label>
@@ -51,7 +52,7 @@ pub fn LoginPage() -> impl IntoView {
             <h2>"Or sign in by email"</h2>
             <p class="aside">"We mail you a sign-in link and a 6-digit code."</p>
             <ActionForm action=email_sign_in attr:class="stack">
-                <input type="hidden" name="next" prop:value=next />
+                <input type="hidden" name="next" value=next />
                 <label for="login-link-email">"Email"</label>
                 <input id="login-link-email" type="email" name="email" autocomplete="email" required />
                 <FormError action=email_sign_in />

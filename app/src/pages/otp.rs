@@ -12,7 +12,7 @@ use crate::{
 #[component]
 pub fn OtpPage() -> impl IntoView {
     let verify_code = ServerAction::<VerifyCode>::new();
-    use_auth().refresh_after(verify_code);
+    use_auth().follow(verify_code);
     let query = use_query_map();
     let email = move || query.read().get("email").unwrap_or_default();
     let next = move || {
@@ -27,8 +27,8 @@ pub fn OtpPage() -> impl IntoView {
             <h1 id="otp-title">"Enter your code"</h1>
             <p>"We mailed a sign-in link and a 6-digit code to " <strong>{email}</strong> "."</p>
             <ActionForm action=verify_code attr:class="stack">
-                <input type="hidden" name="email" prop:value=email />
-                <input type="hidden" name="next" prop:value=next />
+                <input type="hidden" name="email" value=email />
+                <input type="hidden" name="next" value=next />
                 <label for="otp-code">"Code"</label>
                 <input
                     id="otp-code"

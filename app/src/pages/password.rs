@@ -16,6 +16,7 @@ use crate::{
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let forgot_password = ServerAction::<ForgotPassword>::new();
+    use_auth().follow(forgot_password);
     let query = use_query_map();
     let sent = move || query.read().get("sent").is_some();
 
@@ -47,7 +48,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 #[component]
 pub fn UpdatePasswordPage() -> impl IntoView {
     let update_password = ServerAction::<UpdatePassword>::new();
-    use_auth().refresh_after(update_password);
+    use_auth().follow(update_password);
 
     view! {
         <section class="card auth-card" aria-labelledby="update-title">

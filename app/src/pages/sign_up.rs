@@ -12,7 +12,7 @@ use crate::{
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let sign_up = ServerAction::<SignUp>::new();
-    use_auth().refresh_after(sign_up);
+    use_auth().follow(sign_up);
     let hint = format!("At least {MIN_PASSWORD_LENGTH} characters.");
 
     view! {

@@ -71,6 +71,9 @@ fn Layout() -> impl IntoView {
             <A href="/" attr:class="brand">
                 "Leptos + Supabase Auth"
             </A>
+            <nav class="site-nav" aria-label="Main">
+                <A href="/protected">"Protected page"</A>
+            </nav>
             <UserStatus />
         </header>
         <main class="site-main">

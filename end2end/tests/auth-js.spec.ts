@@ -30,3 +30,30 @@ test('with JavaScript, forms submit without a reload and show their pending stat
   await expectSignedIn(page, email);
   expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
 });
+
+test('the hydrated app reads the session the server rendered without asking again', async ({ page, request }) => {
+  const email = freshEmail('serialized');
+  await signUp(page, email);
+  const sessionCalls: string[] = [];
+  page.on('request', (sent) => {
+    if (sent.url().includes('/api/session')) sessionCalls.push(sent.url());
+  });
+
+  await page.goto((await waitForMail(request, email)).link);
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+
+  await expectSignedIn(page, email);
+  expect(sessionCalls).toEqual([]);
+});
+
+test('client-side navigation to the protected page while signed out goes to sign in', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+
+  await page.getByRole('link', { name: 'Protected page' }).click();
+
+  await expect(page).toHaveURL('/auth/login?next=/protected');
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
+});

@@ -1,0 +1,29 @@
+// Renders every page, light and dark, into test-results/screenshots/ so a person can look at
+// them after a run. Each shot also checks that the page shows its main heading.
+import { expect, test } from './fixtures/test';
+
+const pages: [string, string][] = [
+  ['/', 'Leptos + Supabase Auth'],
+  ['/auth/login', 'Sign in'],
+  ['/auth/sign-up', 'Create an account'],
+  ['/auth/sign-up-success', 'Check your email'],
+  ['/auth/otp?email=ada%40example.com', 'Enter your code'],
+  ['/auth/forgot-password', 'Reset your password'],
+  ['/auth/update-password', 'Choose a new password'],
+  ['/auth/error?code=otp_expired', 'That did not work'],
+];
+
+for (const scheme of ['light', 'dark'] as const) {
+  for (const [path, heading] of pages) {
+    test(`screenshot of ${path} (${scheme})`, async ({ page }) => {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.setViewportSize({ width: 420, height: 900 });
+
+      await page.goto(path);
+
+      await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+      const name = path.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '') || 'home';
+      await page.screenshot({ path: `test-results/screenshots/${name}-${scheme}.png`, fullPage: true });
+    });
+  }
+}

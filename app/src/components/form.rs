@@ -3,7 +3,7 @@
 use leptos::server_fn::ServerFn;
 use leptos::{html, prelude::*};
 
-use crate::auth::AuthError;
+use crate::auth::{AuthError, MIN_PASSWORD_LENGTH};
 
 /// The error of `action`'s last answer, announced to screen readers and focused when it appears.
 #[component]
@@ -25,6 +25,43 @@ where
         <p class="form-error" role="alert" tabindex="-1" node_ref=node hidden=move || error().is_none()>
             {move || error().map(|error| error.to_string())}
         </p>
+    }
+}
+
+/// A new password typed twice (fields `password` and `password_repeat`), with the minimum length
+/// stated under the first. `id` prefixes the element ids.
+#[component]
+pub fn NewPasswordFields(
+    id: &'static str,
+    label: &'static str,
+    repeat_label: &'static str,
+) -> impl IntoView {
+    let (first, repeat, hint) = (
+        format!("{id}-password"),
+        format!("{id}-repeat"),
+        format!("{id}-password-hint"),
+    );
+    view! {
+        <label for=first.clone()>{label}</label>
+        <input
+            id=first
+            type="password"
+            name="password"
+            autocomplete="new-password"
+            minlength=MIN_PASSWORD_LENGTH
+            aria-describedby=hint.clone()
+            required
+        />
+        <p id=hint class="hint">{format!("At least {MIN_PASSWORD_LENGTH} characters.")}</p>
+        <label for=repeat.clone()>{repeat_label}</label>
+        <input
+            id=repeat
+            type="password"
+            name="password_repeat"
+            autocomplete="new-password"
+            minlength=MIN_PASSWORD_LENGTH
+            required
+        />
     }
 }
 

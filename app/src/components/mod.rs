@@ -2,4 +2,4 @@
 
 mod form;
 
-pub use form::{FormError, SubmitButton};
+pub use form::{FormError, NewPasswordFields, SubmitButton};

@@ -5,11 +5,10 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     auth::{
-        MIN_PASSWORD_LENGTH,
         forms::{ForgotPassword, UpdatePassword},
         use_auth,
     },
-    components::{FormError, SubmitButton},
+    components::{FormError, NewPasswordFields, SubmitButton},
 };
 
 /// Asks for the address to send a reset link to; says so once it is sent.
@@ -54,24 +53,7 @@ pub fn UpdatePasswordPage() -> impl IntoView {
         <section class="card auth-card" aria-labelledby="update-title">
             <h1 id="update-title">"Choose a new password"</h1>
             <ActionForm action=update_password attr:class="stack">
-                <label for="update-password">"New password"</label>
-                <input
-                    id="update-password"
-                    type="password"
-                    name="password"
-                    autocomplete="new-password"
-                    minlength=MIN_PASSWORD_LENGTH
-                    required
-                />
-                <label for="update-repeat">"Repeat it"</label>
-                <input
-                    id="update-repeat"
-                    type="password"
-                    name="password_repeat"
-                    autocomplete="new-password"
-                    minlength=MIN_PASSWORD_LENGTH
-                    required
-                />
+                <NewPasswordFields id="update" label="New password" repeat_label="Repeat it" />
                 <FormError action=update_password />
                 <SubmitButton action=update_password label="Save the password" pending="Saving…" />
             </ActionForm>

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::{
-    auth::{MIN_PASSWORD_LENGTH, forms::SignUp, use_auth},
-    components::{FormError, SubmitButton},
+    auth::{forms::SignUp, use_auth},
+    components::{FormError, NewPasswordFields, SubmitButton},
 };
 
 /// The sign-up form: email, password twice.
@@ -13,7 +13,6 @@ use crate::{
 pub fn SignUpPage() -> impl IntoView {
     let sign_up = ServerAction::<SignUp>::new();
     use_auth().follow(sign_up);
-    let hint = format!("At least {MIN_PASSWORD_LENGTH} characters.");
 
     view! {
         <section class="card auth-card" aria-labelledby="sign-up-title">
@@ -21,26 +20,7 @@ pub fn SignUpPage() -> impl IntoView {
             <ActionForm action=sign_up attr:class="stack">
                 <label for="sign-up-email">"Email"</label>
                 <input id="sign-up-email" type="email" name="email" autocomplete="email" required />
-                <label for="sign-up-password">"Password"</label>
-                <input
-                    id="sign-up-password"
-                    type="password"
-                    name="password"
-                    autocomplete="new-password"
-                    minlength=MIN_PASSWORD_LENGTH
-                    aria-describedby="sign-up-password-hint"
-                    required
-                />
-                <p id="sign-up-password-hint" class="hint">{hint}</p>
-                <label for="sign-up-repeat">"Repeat the password"</label>
-                <input
-                    id="sign-up-repeat"
-                    type="password"
-                    name="password_repeat"
-                    autocomplete="new-password"
-                    minlength=MIN_PASSWORD_LENGTH
-                    required
-                />
+                <NewPasswordFields id="sign-up" label="Password" repeat_label="Repeat the password" />
                 <FormError action=sign_up />
                 <SubmitButton action=sign_up label="Sign up" pending="Creating your account…" />
             </ActionForm>

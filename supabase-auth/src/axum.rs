@@ -251,7 +251,7 @@ impl AuthSessions {
         let mut response = next.run(request).await;
         let headers = response.headers_mut();
         for change in &changes {
-            if let Ok(value) = HeaderValue::from_str(&change.to_string()) {
+            if let Some(value) = change.to_header_value() {
                 headers.append(header::SET_COOKIE, value);
             }
         }

@@ -132,6 +132,12 @@ impl SetCookie {
         }
     }
 
+    /// The `Set-Cookie` header value; `None` only if a configured attribute (path, domain) holds
+    /// a character no header may carry.
+    pub fn to_header_value(&self) -> Option<http::HeaderValue> {
+        http::HeaderValue::from_str(&self.to_string()).ok()
+    }
+
     /// Whether this header deletes the cookie.
     pub fn is_removal(&self) -> bool {
         self.options.max_age == 0

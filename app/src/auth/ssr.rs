@@ -2,7 +2,6 @@
 //! writing or clearing the session cookies on the response.
 
 use http::{
-    HeaderValue,
     header::{ACCEPT, SET_COOKIE},
     request::Parts,
 };
@@ -62,7 +61,7 @@ pub async fn answer<T>(work: impl Future<Output = Result<T, AuthError>>) -> Resu
 fn send_cookies(changes: &[SetCookie]) {
     let response = expect_context::<ResponseOptions>();
     for change in changes {
-        if let Ok(value) = HeaderValue::from_str(&change.to_string()) {
+        if let Some(value) = change.to_header_value() {
             response.append_header(SET_COOKIE, value);
         }
     }

@@ -67,7 +67,6 @@ async fn callback(
         return error_redirect(&missing, changes);
     }
     // Several tabs may have started flows; the code belongs to one of their verifiers.
-    let mut last_error = ErrorCode::BadCodeVerifier;
     for candidate in stored {
         match sessions
             .client()
@@ -83,13 +82,11 @@ async fn callback(
                 };
                 return redirect(&next, changes);
             }
-            Err(error) if error.code() == Some(&ErrorCode::BadCodeVerifier) => {
-                last_error = ErrorCode::BadCodeVerifier;
-            }
+            Err(error) if error.code() == Some(&ErrorCode::BadCodeVerifier) => {}
             Err(error) => return failure(&error, changes),
         }
     }
-    error_redirect(&last_error, changes)
+    error_redirect(&ErrorCode::BadCodeVerifier, changes)
 }
 
 /// The query of `/auth/confirm`.
@@ -164,7 +161,7 @@ fn redirect(location: &str, changes: Vec<SetCookie>) -> Response {
         headers.insert(header::LOCATION, location);
     }
     for change in changes {
-        if let Ok(value) = HeaderValue::from_str(&change.to_string()) {
+        if let Some(value) = change.to_header_value() {
             headers.append(header::SET_COOKIE, value);
         }
     }

@@ -26,6 +26,7 @@ pub mod gateway;
 pub mod keys;
 pub mod mail;
 pub mod mailbox;
+pub mod metrics;
 pub mod redirect;
 pub mod sessions;
 pub mod smtp;
@@ -97,7 +98,13 @@ impl LocalAuth {
     /// The API, mounted at `/auth/v1`.
     pub fn api_router(&self) -> Router {
         Router::new()
-            .nest("/auth/v1", api::routes())
+            .nest(
+                "/auth/v1",
+                api::routes().route_layer(middleware::from_fn_with_state(
+                    self.state.clone(),
+                    metrics::count,
+                )),
+            )
             .layer(middleware::from_fn(error::shape_errors))
             .layer(middleware::from_fn_with_state(
                 self.state.clone(),

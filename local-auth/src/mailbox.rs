@@ -1,6 +1,6 @@
 //! The development mailbox: every stored message, as an HTML page for people and as a
 //! Mailpit-compatible JSON subset for tests (`GET /api/v1/messages`, `GET /api/v1/message/{id}`,
-//! `DELETE /api/v1/messages`).
+//! `DELETE /api/v1/messages`), and the API's request counts at `GET /metrics`.
 
 use axum::{
     Json, Router,
@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/view/{id}", get(view))
         .route("/api/v1/messages", get(list).delete(delete_all))
         .route("/api/v1/message/{id}", get(message))
+        .route("/metrics", get(crate::metrics::metrics))
         .with_state(state)
 }
 

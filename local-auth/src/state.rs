@@ -2,7 +2,7 @@
 
 use std::{fmt, ops::Deref, sync::Arc};
 
-use crate::{config::Config, db::Db, keys::Signer, smtp::SmtpOutbox};
+use crate::{config::Config, db::Db, keys::Signer, metrics::RequestCounts, smtp::SmtpOutbox};
 
 /// Configuration, database, signing keys and API keys; cheap to clone.
 #[derive(Clone)]
@@ -20,6 +20,8 @@ pub struct Inner {
     pub api_keys: ApiKeys,
     /// The SMTP sender, when SMTP is configured.
     pub smtp: Option<SmtpOutbox>,
+    /// How many requests each endpoint answered.
+    pub requests: RequestCounts,
 }
 
 /// The publishable (anon) and secret (service-role) keys.
@@ -64,6 +66,7 @@ impl AppState {
             signer,
             api_keys,
             smtp,
+            requests: RequestCounts::default(),
         }))
     }
 }

@@ -4,6 +4,7 @@ mod durability;
 mod errors;
 mod helpers;
 mod links;
+mod metrics;
 mod persistence;
 mod signup;
 mod smtp;

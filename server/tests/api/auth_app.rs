@@ -2,16 +2,9 @@
 //! reach local-auth and helpers that act as a browser would (cookies by hand, no redirects
 //! followed).
 
-use std::{
-    net::SocketAddr,
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
-};
+use std::net::SocketAddr;
 
-use axum::{extract::Request, middleware::Next};
-use local_auth::{Config, LocalAuth};
+use local_auth::{Config, LocalAuth, metrics::RequestCounts};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use supabase_auth::{
@@ -29,8 +22,8 @@ pub struct TestApp {
     pub auth: SocketAddr,
     pub mailbox: SocketAddr,
     pub publishable_key: String,
-    /// `POST /token?grant_type=refresh_token` calls that reached local-auth.
-    pub refresh_calls: Arc<AtomicUsize>,
+    /// The requests that reached local-auth.
+    requests: RequestCounts,
     pub client: Client,
     stop_auth: Option<oneshot::Sender<()>>,
     auth_task: Option<tokio::task::JoinHandle<()>>,
@@ -38,6 +31,15 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// `POST /token?grant_type=refresh_token` calls that reached local-auth.
+    pub fn refresh_calls(&self) -> u64 {
+        self.requests.get(
+            &reqwest::Method::POST,
+            "/auth/v1/token",
+            Some("refresh_token"),
+        )
+    }
+
     /// Starts with local-auth's test settings (fast bcrypt, no mail frequency limit).
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
@@ -66,20 +68,8 @@ impl TestApp {
         let local_auth = LocalAuth::start(config).await.expect("local-auth starts");
         let publishable_key = local_auth.api_keys().publishable.clone();
 
-        let refresh_calls = Arc::new(AtomicUsize::new(0));
-        let counter = refresh_calls.clone();
-        let api = local_auth.api_router().layer(axum::middleware::from_fn(
-            move |request: Request, next: Next| {
-                let refresh = request
-                    .uri()
-                    .query()
-                    .is_some_and(|query| query.contains("grant_type=refresh_token"));
-                if refresh {
-                    counter.fetch_add(1, Ordering::SeqCst);
-                }
-                next.run(request)
-            },
-        ));
+        let requests = local_auth.state().requests.clone();
+        let api = local_auth.api_router();
         let (stop_auth, stopped) = oneshot::channel::<()>();
         let auth_task = tokio::spawn(async move {
             let api = axum::serve(auth_listener, api).with_graceful_shutdown(async {
@@ -103,7 +93,7 @@ impl TestApp {
             auth,
             mailbox,
             publishable_key,
-            refresh_calls,
+            requests,
             client: http_client(),
             stop_auth: Some(stop_auth),
             auth_task: Some(auth_task),

@@ -1,7 +1,7 @@
 //! The session layer end to end against local-auth: cookies in, refresh before render, cookies
 //! out; the auth routes that set them; the cross-site check.
 
-use std::{sync::atomic::Ordering, time::Duration};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -42,7 +42,7 @@ async fn a_valid_session_cookie_renders_the_page_signed_in_without_calling_the_a
     assert!(response.headers().get("cache-control").is_none());
     let html = body(response).await;
     assert!(html.contains(&format!("Signed in as {address}")), "{html}");
-    assert_eq!(app.refresh_calls.load(Ordering::SeqCst), 0);
+    assert_eq!(app.refresh_calls(), 0);
 }
 
 #[tokio::test]
@@ -79,7 +79,7 @@ async fn an_expiring_session_is_refreshed_before_render_with_new_cookies_and_no_
             .await
             .contains(&format!("Signed in as {address}"))
     );
-    assert_eq!(app.refresh_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(app.refresh_calls(), 1);
 }
 
 #[tokio::test]
@@ -105,7 +105,7 @@ async fn fifty_concurrent_requests_with_one_expiring_session_share_one_refresh()
     }
     let answers = requests.join_all().await;
 
-    assert_eq!(app.refresh_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(app.refresh_calls(), 1);
     let signed_in = format!("Signed in as {address}");
     assert!(answers.iter().all(|(_, html)| html.contains(&signed_in)));
     let first = &answers[0].0;
@@ -233,7 +233,7 @@ async fn a_token_signed_by_someone_else_is_not_trusted() {
         fresh.access_token.expose_secret(),
         session.access_token.expose_secret()
     );
-    assert_eq!(app.refresh_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(app.refresh_calls(), 1);
 }
 
 #[tokio::test]

@@ -4,13 +4,14 @@
 //! [`router`] builds the whole application so tests can drive it in-process; [`run`] serves it on
 //! a listener the caller has bound. In front of every handler sit the cross-site check
 //! ([`csrf`]) and the session layer, which refreshes and verifies the Supabase session before
-//! anything renders.
+//! anything renders; [`assets`] sets how responses are compressed and cached.
 
+pub mod assets;
 pub mod auth;
 mod config;
 pub mod csrf;
 
-use std::{future::Future, io};
+use std::{future::Future, io, sync::OnceLock};
 
 use app::{App, auth::ssr::SiteUrl, health::ssr::StartedAt, shell};
 use axum::{
@@ -20,7 +21,9 @@ use axum::{
     serve::ListenerExt,
 };
 use leptos::{config::LeptosOptions, context::provide_context};
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
+};
 use supabase_auth::axum::AuthSessions;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
@@ -63,8 +66,9 @@ impl AppState {
     }
 }
 
-/// The complete application: Leptos pages and server functions and the auth routes, then static
-/// files, then the not-found page; all behind the cross-site check and the session layer.
+/// The complete application: Leptos pages and server functions and the auth routes (compressed
+/// per request), then static files (precompressed at build time, cached by policy), then the
+/// not-found page; all behind the cross-site check and the session layer.
 pub fn router(state: AppState) -> Router {
     let started_at = state.started_at;
     let sessions = state.sessions.clone();
@@ -80,21 +84,31 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos.clone();
 
     Router::new()
-        .leptos_routes_with_context(
-            &state,
-            generate_route_list(App),
-            context.clone(),
-            move || shell(options.clone()),
-        )
+        .leptos_routes_with_context(&state, route_list(), context.clone(), move || {
+            shell(options.clone())
+        })
         .merge(auth::routes::routes())
+        .route_layer(assets::compression())
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
+        ))
+        .layer(from_fn_with_state(
+            state.leptos.clone(),
+            assets::cache_policy,
         ))
         .layer(from_fn(auth::guard::require_session))
         .layer(from_fn_with_state(sessions, AuthSessions::middleware))
         .layer(from_fn(csrf::reject_cross_site))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The app's routes, generated once per process. Generating them suppresses resource loading
+/// process-wide while it runs (leptos#4773), so a page rendering at that moment would wait
+/// forever: generating once, before the first router exists, means nothing renders meanwhile.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Serves [`router`] on `listener` until `shutdown` completes, then finishes the requests in flight.

@@ -246,6 +246,7 @@ impl AuthSessions {
                 headers.insert(header::COOKIE, value);
             }
         }
+        let signed_in = matches!(state, AuthState::SignedIn(_));
         request.extensions_mut().insert(state);
 
         let mut response = next.run(request).await;
@@ -259,7 +260,10 @@ impl AuthSessions {
             .get_all(header::SET_COOKIE)
             .iter()
             .any(|value| sessions.is_auth_cookie(value.as_bytes()));
-        if sets_auth_cookie {
+        // A page rendered for a signed-in user is theirs alone, unless the handler chose a cache
+        // policy itself (hashed assets are the same for everyone).
+        let personal = signed_in && !headers.contains_key(header::CACHE_CONTROL);
+        if sets_auth_cookie || personal {
             set_no_store(headers);
         }
         response

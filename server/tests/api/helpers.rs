@@ -24,6 +24,11 @@ pub fn state_for(auth: AuthEndpoint) -> AppState {
         .output_name("app")
         .site_root("target/site")
         .build();
+    state_with(leptos, auth)
+}
+
+/// The state of a test server for the site `leptos` describes, with `auth` behind it.
+pub fn state_with(leptos: LeptosOptions, auth: AuthEndpoint) -> AppState {
     let settings = SessionSettings::from_lookup(&leptos, |_| None).expect("the defaults are valid");
     AppState::new(leptos, auth, &settings).expect("the auth URL is valid")
 }

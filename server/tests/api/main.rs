@@ -1,5 +1,6 @@
 //! Integration tests of the server: the whole router, in-process or on a real socket.
 
+mod assets;
 mod auth_app;
 mod auth_pages;
 mod config;

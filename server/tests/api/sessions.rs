@@ -39,7 +39,8 @@ async fn a_valid_session_cookie_renders_the_page_signed_in_without_calling_the_a
 
     assert_eq!(response.status(), StatusCode::OK);
     assert!(set_cookies(&response).is_empty());
-    assert!(response.headers().get("cache-control").is_none());
+    // The page names the user: no shared cache may keep it.
+    assert_no_store(&response);
     let html = body(response).await;
     assert!(html.contains(&format!("Signed in as {address}")), "{html}");
     assert_eq!(app.refresh_calls(), 0);
@@ -49,8 +50,10 @@ async fn a_valid_session_cookie_renders_the_page_signed_in_without_calling_the_a
 async fn without_cookies_the_page_renders_signed_out() {
     let app = TestApp::spawn().await;
 
-    let html = body(app.get("/", "").await).await;
+    let response = app.get("/", "").await;
 
+    assert!(response.headers().get("cache-control").is_none());
+    let html = body(response).await;
     assert!(html.contains("Not signed in"), "{html}");
 }
 

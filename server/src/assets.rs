@@ -1,0 +1,57 @@
+//! How the built assets and the rendered pages travel: cache policy for the bundle files under
+//! `/pkg/` and compression for everything the server renders.
+//!
+//! `cargo leptos build --release --precompress` writes `.br` and `.gz` next to each asset and the
+//! static-file handler serves those as they are, so only rendered pages and server-function
+//! answers are compressed per request (at a quality that costs microseconds, not milliseconds).
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::Response,
+};
+use leptos::config::LeptosOptions;
+use tower_http::{
+    CompressionLevel,
+    compression::{CompressionLayer, DefaultPredicate},
+};
+
+/// Hashed file names change with their content, so browsers may keep them for good.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Unhashed bundles (debug builds) keep their names across rebuilds: revalidate every time.
+const REVALIDATE: &str = "no-cache";
+
+/// Brotli 4 / gzip 4: most of the size win of the highest levels at a small fraction of the time.
+const QUALITY: CompressionLevel = CompressionLevel::Precise(4);
+
+/// Compression of rendered responses (brotli or gzip, as the client accepts).
+pub fn compression() -> CompressionLayer<DefaultPredicate> {
+    CompressionLayer::new().quality(QUALITY)
+}
+
+/// Middleware: sets the cache policy of successful answers under `/<site-pkg-dir>/`.
+pub async fn cache_policy(
+    State(options): State<LeptosOptions>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_bundle = request
+        .uri()
+        .path()
+        .strip_prefix('/')
+        .and_then(|path| path.strip_prefix(&*options.site_pkg_dir))
+        .is_some_and(|rest| rest.starts_with('/'));
+    let mut response = next.run(request).await;
+    if is_bundle && matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED) {
+        let policy = if options.hash_files {
+            IMMUTABLE
+        } else {
+            REVALIDATE
+        };
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}

@@ -36,6 +36,13 @@ pub fn cargo() -> Cmd {
     program(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
+/// `PATH` with `dir` in front of cargo's `bin` directory and the rest.
+pub fn search_path_with(dir: &Path) -> OsString {
+    let rest = search_path();
+    let dirs = std::iter::once(dir.to_path_buf()).chain(env::split_paths(&rest));
+    env::join_paths(dirs).unwrap_or(rest)
+}
+
 /// `PATH` with cargo's `bin` directory in front.
 fn search_path() -> OsString {
     let cargo_bin = env::var_os("CARGO_HOME")

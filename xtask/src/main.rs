@@ -3,10 +3,13 @@
 //! - `cargo xtask dev`: installs what is missing, then runs `cargo leptos watch`.
 //! - `cargo xtask test`: installs what is missing, then runs every check and test and prints a
 //!   summary line.
+//! - `cargo xtask bench`: installs what is missing, then measures the release build and writes
+//!   BENCHMARKS.md.
 //! - `cargo xtask setup`: only installs what is missing.
 //!
 //! It has no dependencies so that it compiles in seconds on a fresh machine.
 
+mod bench;
 mod command;
 mod report;
 mod test;
@@ -20,6 +23,7 @@ usage: cargo xtask <command>
 commands:
   dev     install what is missing, then run the app with live reload (cargo leptos watch)
   test    install what is missing, then run formatting, lints, Rust tests and Playwright tests
+  bench   install what is missing, then measure the release build and write BENCHMARKS.md
   setup   install what is missing and stop";
 
 fn main() -> ExitCode {
@@ -30,6 +34,7 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "dev" => dev(),
         "test" => test::run(),
+        "bench" => bench::run(),
         "setup" => tools::ensure_all(tools::Purpose::Test),
         "-h" | "--help" | "help" => {
             eprintln!("{USAGE}");

@@ -18,6 +18,8 @@ pub enum Purpose {
     Dev,
     /// Everything `cargo xtask test` runs, including Playwright and its browser.
     Test,
+    /// `cargo xtask bench`: the release build (wasm-opt), wrk and the browser.
+    Bench,
 }
 
 /// Installs every missing tool `purpose` needs.
@@ -25,9 +27,17 @@ pub fn ensure_all(purpose: Purpose) -> Result<(), String> {
     ensure_wasm_target()?;
     ensure_cargo_leptos()?;
     ensure_wasm_bindgen()?;
-    if purpose == Purpose::Test {
-        ensure_npm_packages()?;
-        ensure_chromium()?;
+    match purpose {
+        Purpose::Dev => {}
+        Purpose::Test => {
+            ensure_npm_packages(&TEST_NODE_PACKAGES)?;
+            ensure_chromium()?;
+        }
+        Purpose::Bench => {
+            ensure_npm_packages(&[BENCH_NODE_PACKAGE])?;
+            ensure_chromium()?;
+            ensure_apt_program("wrk", "wrk")?;
+        }
     }
     Ok(())
 }
@@ -95,11 +105,13 @@ fn locked_version(package: &str) -> Result<String, String> {
         .ok_or_else(|| format!("Cargo.lock has no `{package}` package"))
 }
 
-/// The Node packages with tests: the Playwright suite and the auth-js conformance suite.
-const NODE_PACKAGES: [&str; 3] = ["end2end", "local-auth/conformance", "server/interop"];
+/// The Node packages with tests: Playwright, auth-js conformance and @supabase/ssr interop.
+const TEST_NODE_PACKAGES: [&str; 3] = ["end2end", "local-auth/conformance", "server/interop"];
+/// The benchmark driver, with Playwright and the `binaryen` build of wasm-opt.
+const BENCH_NODE_PACKAGE: &str = "bench";
 
-/// `npm ci` in each Node package whose `node_modules` is missing or older than its lock file.
-fn ensure_npm_packages() -> Result<(), String> {
+/// `npm ci` in each of `packages` whose `node_modules` is missing or older than its lock file.
+fn ensure_npm_packages(packages: &[&str]) -> Result<(), String> {
     if program("npm").args(["--version"]).output().is_none() {
         return Err(
             "Node.js and npm are needed for the browser and client tests \
@@ -107,7 +119,7 @@ fn ensure_npm_packages() -> Result<(), String> {
                 .into(),
         );
     }
-    for package in NODE_PACKAGES {
+    for &package in packages {
         let dir = workspace_root().join(package);
         let installed = modified(&dir.join("node_modules/.package-lock.json"));
         let locked = modified(&dir.join("package-lock.json"));
@@ -139,16 +151,35 @@ fn ensure_chromium() -> Result<(), String> {
             .dir("end2end")
             .run();
     }
+    apt_install("chromium", "Chromium")
+}
+
+/// `program` from the Debian/Ubuntu package `package` unless it is already on `PATH`.
+fn ensure_apt_program(program_name: &str, package: &str) -> Result<(), String> {
+    let found = env::var_os("PATH")
+        .is_some_and(|path| env::split_paths(&path).any(|dir| dir.join(program_name).is_file()));
+    if found {
+        return Ok(());
+    }
+    if program("apt-get").args(["--version"]).output().is_none() {
+        return Err(format!(
+            "`{program_name}` is missing: install it with your package manager, then run this command again"
+        ));
+    }
+    apt_install(package, program_name)
+}
+
+/// Installs `package` with apt as root; otherwise says which command to run.
+fn apt_install(package: &str, what: &str) -> Result<(), String> {
     if program("id").args(["-u"]).output().as_deref() != Some("0") {
-        return Err(
-            "Chromium is missing. Install it, then run this command again:\n    \
-                    sudo apt-get update && sudo apt-get install -y chromium"
-                .into(),
-        );
+        return Err(format!(
+            "{what} is missing. Install it, then run this command again:\n    \
+             sudo apt-get update && sudo apt-get install -y {package}"
+        ));
     }
     program("apt-get").args(["update"]).run()?;
     program("apt-get")
-        .args(["install", "-y", "chromium"])
+        .args(["install", "-y", package])
         .env("DEBIAN_FRONTEND", "noninteractive")
         .run()
 }

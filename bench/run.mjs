@@ -1,0 +1,400 @@
+// The driver of `cargo xtask bench`: starts the release server (embedded local-auth), creates a
+// confirmed user through the app's own forms, loads the pages with wrk at 32 connections, samples
+// the server's memory, loads /auth/login cold in headless Chromium, then prints the figures against
+// the budgets and writes them to BENCHMARKS.md. Reports; never fails on a missed budget.
+//
+// Environment: SERVER_BIN (release server), SITE_ROOT (its site), SESSION_FIGURES (JSON from
+// `cargo bench -p server --bench session`), BENCHMARKS_MD (where to write), CHROMIUM_PATH (optional).
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, freemem, totalmem, tmpdir, release } from 'node:os';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { chromium } from '@playwright/test';
+
+const CONNECTIONS = 32;
+const SECONDS = 10;
+const COLD_LOADS = 5;
+const BROWSER_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+// What a browser sends: the server compresses pages only for clients that accept it.
+const ACCEPT_ENCODING = 'gzip, deflate, br';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (run this through \`cargo xtask bench\`)`);
+  return value;
+};
+
+/** A free TCP port on 127.0.0.1. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts the release server with its own local-auth data; resolves once it answers. */
+async function startServer(dataDir) {
+  const [app, api, mailbox] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(env('SERVER_BIN'), [], {
+    env: {
+      ...process.env,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${app}`,
+      LEPTOS_SITE_ROOT: env('SITE_ROOT'),
+      LEPTOS_SITE_PKG_DIR: 'pkg',
+      LEPTOS_OUTPUT_NAME: 'app',
+      LEPTOS_HASH_FILES: 'true',
+      LEPTOS_ENV: 'PROD',
+      RUST_LOG: 'warn',
+      LOCAL_AUTH_API_ADDR: `127.0.0.1:${api}`,
+      LOCAL_AUTH_MAILBOX_ADDR: `127.0.0.1:${mailbox}`,
+      LOCAL_AUTH_DATA_DIR: dataDir,
+      LOCAL_AUTH_EMAIL_MAX_FREQUENCY: '0',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const server = {
+    child,
+    app: `http://127.0.0.1:${app}`,
+    mailbox: `http://127.0.0.1:${mailbox}`,
+  };
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${server.app}/`)).ok) return server;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(100);
+  }
+  throw new Error('the server did not answer within 30 s');
+}
+
+/** `name=value` pairs of the response's Set-Cookie headers (deletions left out). */
+function setCookies(response) {
+  return response.headers.getSetCookie()
+    .filter((line) => !/max-age=0/i.test(line))
+    .map((line) => line.split(';')[0]);
+}
+
+/** Signs up through the app's form, confirms through the mailed link; returns the Cookie header. */
+async function confirmedUser(server, email, password) {
+  const signUp = await fetch(`${server.app}/api/auth/sign-up`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.app },
+    body: new URLSearchParams({ email, password, password_repeat: password }),
+  });
+  if (signUp.status >= 400) throw new Error(`sign-up answered ${signUp.status}`);
+  let link;
+  for (let attempt = 0; attempt < 100 && !link; attempt++) {
+    const list = await (await fetch(`${server.mailbox}/api/v1/messages`)).json();
+    const mail = list.messages.find((message) => message.To[0].Address === email);
+    if (mail) {
+      const message = await (await fetch(`${server.mailbox}/api/v1/message/${mail.ID}`)).json();
+      link = message.Text.split('\n').find((line) => line.startsWith('http'));
+    } else {
+      await sleep(50);
+    }
+  }
+  if (!link) throw new Error('no confirmation mail arrived');
+  const confirm = await fetch(link, { redirect: 'manual' });
+  const cookies = setCookies(confirm);
+  if (cookies.length === 0) throw new Error(`the confirmation link set no session (${confirm.status})`);
+  return cookies.join('; ');
+}
+
+/**
+ * The same cookies with the session's `expires_at` in the past, as a browser holds them after
+ * the access token expired: the server must refresh before it renders.
+ */
+function expiredSession(cookieHeader) {
+  const pairs = cookieHeader.split('; ').map((pair) => pair.split(/=(.*)/s, 2));
+  const name = pairs[0][0].replace(/\.\d+$/, '');
+  const chunks = pairs.filter(([key]) => key === name || key.startsWith(`${name}.`))
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+  const encoded = chunks.map(([, value]) => decodeURIComponent(value)).join('');
+  const session = JSON.parse(Buffer.from(encoded.replace(/^base64-/, ''), 'base64url').toString());
+  session.expires_at = Math.floor(Date.now() / 1000) - 60;
+  const value = `base64-${Buffer.from(JSON.stringify(session)).toString('base64url')}`;
+  // @supabase/ssr's chunk size; the server reads both one cookie and numbered chunks.
+  const size = 3180;
+  const parts = [];
+  for (let offset = 0; offset < value.length; offset += size) parts.push(value.slice(offset, offset + size));
+  const others = pairs.filter(([key]) => !(key === name || key.startsWith(`${name}.`)));
+  const rewritten = parts.length === 1
+    ? [[name, parts[0]]]
+    : parts.map((part, index) => [`${name}.${index}`, part]);
+  return [...others, ...rewritten].map(([key, value]) => `${key}=${value}`).join('; ');
+}
+
+const WRK_SCRIPT = `
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) expected = args[1]; ok = 0; other = 0 end
+function response(status, headers, body)
+  if status == 200 and (expected == nil or string.find(body, expected, 1, true)) then
+    ok = ok + 1
+  else
+    other = other + 1
+  end
+end
+function done(summary, latency, requests)
+  local ok, other = 0, 0
+  for _, thread in ipairs(threads) do
+    ok = ok + thread:get("ok"); other = other + thread:get("other")
+  end
+  io.write(string.format("answers-as-expected %d other %d\\n", ok, other))
+end
+`;
+
+/** Parses wrk's latency figures (`1.23ms`, `850.00us`, `1.02s`) into milliseconds. */
+function ms(text) {
+  const match = /^([\d.]+)(us|ms|s|m)$/.exec(text);
+  if (!match) return NaN;
+  const factor = { us: 0.001, ms: 1, s: 1000, m: 60000 }[match[2]];
+  return Number(match[1]) * factor;
+}
+
+/**
+ * Loads `url` for SECONDS at CONNECTIONS connections; `expected` is text every answer must contain.
+ * Samples the server's RSS meanwhile.
+ */
+async function load(server, url, { cookie, expected } = {}) {
+  const args = ['-t2', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', '-s', server.wrkScript,
+    '-H', `Accept-Encoding: ${ACCEPT_ENCODING}`];
+  if (cookie) args.push('-H', `Cookie: ${cookie}`);
+  args.push(url);
+  if (expected) args.push('--', expected);
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, rssKiB(server.child.pid));
+  }, 100);
+  const output = await new Promise((resolve, reject) => {
+    const wrk = spawn('wrk', args);
+    let text = '';
+    wrk.stdout.on('data', (chunk) => { text += chunk; });
+    wrk.on('error', reject);
+    wrk.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}`))));
+  });
+  clearInterval(sampler);
+  const field = (prefix) => output.split('\n').map((line) => line.trim())
+    .find((line) => line.startsWith(prefix))?.slice(prefix.length).trim().split(/\s+/)[0];
+  const answers = /answers-as-expected (\d+) other (\d+)/.exec(output);
+  return {
+    rate: Number(field('Requests/sec:')),
+    p50: ms(field('50%')),
+    p99: ms(field('99%')),
+    expected: Number(answers[1]),
+    other: Number(answers[2]),
+    peakRssMiB: peakRss / 1024,
+  };
+}
+
+/** The resident set of `pid` in KiB. */
+function rssKiB(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The refresh calls local-auth has answered so far (its request counters). */
+async function refreshCalls(server) {
+  const metrics = await (await fetch(`${server.mailbox}/metrics`)).text();
+  const line = metrics.split('\n').find((entry) => entry.startsWith('local_auth_requests_total{')
+    && entry.includes('route="/auth/v1/token"') && entry.includes('grant_type="refresh_token"'));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+/** Cold loads of `/auth/login`: bytes on the wire by kind (first load) and time to hydration. */
+async function coldLoads(server) {
+  const executablePath = process.env.CHROMIUM_PATH
+    ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+  const browser = await chromium.launch({ executablePath, args: BROWSER_ARGS });
+  const loads = [];
+  try {
+    for (let run = 0; run < COLD_LOADS; run++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+      const requests = new Map();
+      cdp.on('Network.responseReceived', ({ requestId, type, response }) => {
+        requests.set(requestId, { type, url: response.url, encoding: response.headers['content-encoding'] });
+      });
+      const bytes = { HTML: 0, JS: 0, WASM: 0, CSS: 0, other: 0 };
+      const encodings = {};
+      cdp.on('Network.loadingFinished', ({ requestId, encodedDataLength }) => {
+        const request = requests.get(requestId);
+        if (!request) return;
+        const kind = request.type === 'Document' ? 'HTML'
+          : request.url.endsWith('.wasm') ? 'WASM'
+            : request.url.endsWith('.js') ? 'JS'
+              : request.url.endsWith('.css') ? 'CSS' : 'other';
+        bytes[kind] += encodedDataLength;
+        encodings[kind] = request.encoding ?? 'identity';
+      });
+      // Records when the app marks <html data-hydrated>, relative to navigation start.
+      await page.addInitScript(() => {
+        new MutationObserver((_, observer) => {
+          if (document.documentElement.dataset.hydrated) {
+            window.__hydratedAt = performance.now();
+            observer.disconnect();
+          }
+        }).observe(document.documentElement, { attributes: true });
+      });
+      await page.goto(`${server.app}/auth/login`);
+      await page.waitForFunction(() => window.__hydratedAt !== undefined, null, { timeout: 15000 });
+      const hydratedMs = await page.evaluate(() => window.__hydratedAt);
+      await page.waitForLoadState('networkidle');
+      loads.push({ bytes, encodings, hydratedMs });
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  const times = loads.map((entry) => entry.hydratedMs).sort((a, b) => a - b);
+  return { ...loads[0], hydrationTimes: times, hydratedMedianMs: times[Math.floor(times.length / 2)] };
+}
+
+/** Where the figures come from. */
+function machine() {
+  const version = (command, args) => {
+    try {
+      return execFileSync(command, args, { encoding: 'utf8' }).trim().split('\n')[0];
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    cpu: `${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} GiB free at start)`,
+    kernel: release(),
+    rustc: version('rustc', ['--version']),
+    chromium: version(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version']),
+    wrk: version('wrk', ['--version']).replace(/ \[.*/, ''),
+    node: process.version,
+  };
+}
+
+const fmt = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+const kb = (bytes) => (bytes / 1000).toFixed(1);
+const verdict = (ok) => (ok ? 'met' : '**missed**');
+
+async function main() {
+  const session = JSON.parse(readFileSync(env('SESSION_FIGURES'), 'utf8'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-local-auth-'));
+  const server = await startServer(dataDir);
+  server.wrkScript = join(dataDir, 'count.lua');
+  writeFileSync(server.wrkScript, WRK_SCRIPT);
+  try {
+    const email = `bench-${Date.now()}@example.com`;
+    const cookie = await confirmedUser(server, email, 'benchmark-password');
+    // Warm up the page caches and the JIT-free paths once, then measure.
+    await fetch(`${server.app}/protected`, { headers: { cookie } });
+
+    const home = await load(server, `${server.app}/`);
+    const login = await load(server, `${server.app}/auth/login`);
+    const refreshesBefore = await refreshCalls(server);
+    const signedIn = await load(server, `${server.app}/protected`, { cookie, expected: email });
+    const refreshesSignedIn = (await refreshCalls(server)) - refreshesBefore;
+    const stampedeCookie = expiredSession(cookie);
+    const stampede = await load(server, `${server.app}/protected`, { cookie: stampedeCookie, expected: email });
+    const refreshesStampede = (await refreshCalls(server)) - refreshesBefore - refreshesSignedIn;
+    const cold = await coldLoads(server);
+    report({ session, home, login, signedIn, refreshesSignedIn, stampede, refreshesStampede, cold });
+  } finally {
+    server.child.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function report(figures) {
+  const { session, home, login, signedIn, refreshesSignedIn, stampede, refreshesStampede, cold } = figures;
+  const total = Object.values(cold.bytes).reduce((sum, bytes) => sum + bytes, 0);
+  const ratio = signedIn.rate / home.rate;
+  const row = (name, run, extra = '') => `| ${name} | ${fmt(run.rate)} | ${fmt(run.p50, 2)} | ${fmt(run.p99, 2)} | ${run.expected} / ${run.other} | ${extra} |`;
+  const lines = [
+    `## Load (wrk, ${CONNECTIONS} connections, ${SECONDS} s each, \`Accept-Encoding: ${ACCEPT_ENCODING}\`)`,
+    '',
+    '| page | requests/s | p50 ms | p99 ms | answers as expected / other | auth-server calls |',
+    '| --- | --- | --- | --- | --- | --- |',
+    row('`/` (public)', home),
+    row('`/auth/login`', login),
+    row('`/protected`, valid session', signedIn, `${refreshesSignedIn} refresh calls`),
+    row('`/protected`, expired access token, one shared refresh token', stampede, `${refreshesStampede} refresh calls`),
+    '',
+    `Server memory (RSS, local-auth in-process): peak ${fmt(signedIn.peakRssMiB, 1)} MiB during the signed-in run, `
+      + `${fmt(stampede.peakRssMiB, 1)} MiB during the stampede run.`,
+    '',
+    `## Cold load of \`/auth/login\` in headless Chromium (cache disabled, ${COLD_LOADS} loads)`,
+    '',
+    '| resource | bytes on the wire | encoding |',
+    '| --- | --- | --- |',
+    ...['HTML', 'JS', 'WASM', 'CSS', 'other'].filter((kind) => cold.bytes[kind] > 0)
+      .map((kind) => `| ${kind} | ${kb(cold.bytes[kind])} KB | ${cold.encodings[kind]} |`),
+    `| **total** | **${kb(total)} KB** | |`,
+    '',
+    `Hydrated after ${fmt(cold.hydratedMedianMs)} ms from navigation start (median; all: `
+      + `${cold.hydrationTimes.map((time) => fmt(time)).join(', ')} ms).`,
+    '',
+    '## Session layer (`cargo bench -p server --bench session`)',
+    '',
+    '| step | µs per request |',
+    '| --- | --- |',
+    `| decode the cookie (${session.cookie_bytes} bytes: parse, base64, JSON) | ${fmt(session.decode_us, 1)} |`,
+    `| verify a new ES256 access token | ${fmt(session.first_verify_us, 1)} |`,
+    `| verify a token seen before | ${fmt(session.remembered_verify_us, 1)} |`,
+    `| whole middleware, signed in (minus signed out) | ${fmt(session.middleware_us, 1)} |`,
+    '',
+    '## Budgets',
+    '',
+    '| budget | measured | |',
+    '| --- | --- | --- |',
+    `| \`/protected\` signed in ≥ 4,000 requests/s | ${fmt(signedIn.rate)} | ${verdict(signedIn.rate >= 4000)} |`,
+    `| \`/protected\` signed in p99 ≤ 10 ms | ${fmt(signedIn.p99, 2)} ms | ${verdict(signedIn.p99 <= 10)} |`,
+    `| signed in ≥ half the public home page's throughput | ${fmt(ratio, 2)} | ${verdict(ratio >= 0.5)} |`,
+    `| no auth-server call per signed-in request | ${refreshesSignedIn} | ${verdict(refreshesSignedIn === 0)} |`,
+    `| stampede: one refresh call, every answer signed in | ${refreshesStampede} call, ${stampede.other} not signed in | ${verdict(refreshesStampede === 1 && stampede.other === 0)} |`,
+    `| server RSS ≤ 64 MB under load | ${fmt(signedIn.peakRssMiB, 1)} MiB | ${verdict(signedIn.peakRssMiB * 1.048576 <= 64)} |`,
+    `| \`/auth/login\` ≤ 150 KB on the wire | ${kb(total)} KB | ${verdict(total <= 150000)} |`,
+    `| hydrated ≤ 150 ms after navigation start (median of ${COLD_LOADS}) | ${fmt(cold.hydratedMedianMs)} ms | ${verdict(cold.hydratedMedianMs <= 150)} |`,
+  ];
+  const text = lines.join('\n');
+  console.log(`\n${text}\n`);
+  const host = machine();
+  const markdown = [
+    '# Benchmarks',
+    '',
+    'Written by `cargo xtask bench` (release build, embedded local-auth, wrk and the load on the same',
+    'machine as the server). Repeat with:',
+    '',
+    '```sh',
+    'cargo xtask bench',
+    '```',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on: ${host.cpu}; ${host.memory}; `
+      + `Linux ${host.kernel}; ${host.rustc}; ${host.chromium}; ${host.wrk}; Node ${host.node}.`,
+    '',
+    text,
+    '',
+  ].join('\n');
+  writeFileSync(env('BENCHMARKS_MD'), markdown);
+  console.log(`wrote ${env('BENCHMARKS_MD')}`);
+}
+
+await main();

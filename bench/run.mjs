@@ -248,14 +248,15 @@ async function coldLoads(server) {
         bytes[kind] += encodedDataLength;
         encodings[kind] = request.encoding ?? 'identity';
       });
-      // Records when the app marks <html data-hydrated>, relative to navigation start.
+      // Records when the app marks <html data-hydrated>, relative to navigation start. (Init
+      // scripts run before <html> exists, so the whole document is observed.)
       await page.addInitScript(() => {
         new MutationObserver((_, observer) => {
-          if (document.documentElement.dataset.hydrated) {
+          if (document.documentElement?.dataset.hydrated) {
             window.__hydratedAt = performance.now();
             observer.disconnect();
           }
-        }).observe(document.documentElement, { attributes: true });
+        }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
       });
       await page.goto(`${server.app}/auth/login`);
       await page.waitForFunction(() => window.__hydratedAt !== undefined, null, { timeout: 15000 });
@@ -275,9 +276,11 @@ async function coldLoads(server) {
 function machine() {
   const version = (command, args) => {
     try {
-      return execFileSync(command, args, { encoding: 'utf8' }).trim().split('\n')[0];
-    } catch {
-      return 'unknown';
+      return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .trim().split('\n')[0];
+    } catch (error) {
+      // `wrk -v` prints its version and exits with 1.
+      return error.stdout?.trim().split('\n')[0] || 'unknown';
     }
   };
   return {
@@ -286,7 +289,7 @@ function machine() {
     kernel: release(),
     rustc: version('rustc', ['--version']),
     chromium: version(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version']),
-    wrk: version('wrk', ['--version']).replace(/ \[.*/, ''),
+    wrk: version('wrk', ['-v']).replace(/ \[.*/, ''),
     node: process.version,
   };
 }
@@ -294,6 +297,7 @@ function machine() {
 const fmt = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const kb = (bytes) => (bytes / 1000).toFixed(1);
 const verdict = (ok) => (ok ? 'met' : '**missed**');
+const calls = (count) => `${count} refresh call${count === 1 ? '' : 's'}`;
 
 async function main() {
   const session = JSON.parse(readFileSync(env('SESSION_FIGURES'), 'utf8'));
@@ -335,8 +339,8 @@ function report(figures) {
     '| --- | --- | --- | --- | --- | --- |',
     row('`/` (public)', home),
     row('`/auth/login`', login),
-    row('`/protected`, valid session', signedIn, `${refreshesSignedIn} refresh calls`),
-    row('`/protected`, expired access token, one shared refresh token', stampede, `${refreshesStampede} refresh calls`),
+    row('`/protected`, valid session', signedIn, calls(refreshesSignedIn)),
+    row('`/protected`, expired access token, one shared refresh token', stampede, calls(refreshesStampede)),
     '',
     `Server memory (RSS, local-auth in-process): peak ${fmt(signedIn.peakRssMiB, 1)} MiB during the signed-in run, `
       + `${fmt(stampede.peakRssMiB, 1)} MiB during the stampede run.`,

@@ -4,7 +4,7 @@
 //! [`router`] builds the whole application so tests can drive it in-process; [`run`] serves it on
 //! a listener the caller has bound. In front of every handler sit the cross-site check
 //! ([`csrf`]) and the session layer, which refreshes and verifies the Supabase session before
-//! anything renders; [`assets`] sets how responses are compressed and cached.
+//! anything renders; [`assets`] sets how long browsers keep the bundle files.
 
 pub mod assets;
 pub mod auth;
@@ -66,9 +66,9 @@ impl AppState {
     }
 }
 
-/// The complete application: Leptos pages and server functions and the auth routes (compressed
-/// per request), then static files (precompressed at build time, cached by policy), then the
-/// not-found page; all behind the cross-site check and the session layer.
+/// The complete application: Leptos pages and server functions and the auth routes, then static
+/// files (precompressed at build time, cached by policy), then the not-found page; all behind the
+/// cross-site check and the session layer.
 pub fn router(state: AppState) -> Router {
     let started_at = state.started_at;
     let sessions = state.sessions.clone();
@@ -88,7 +88,6 @@ pub fn router(state: AppState) -> Router {
             shell(options.clone())
         })
         .merge(auth::routes::routes())
-        .route_layer(assets::compression())
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))

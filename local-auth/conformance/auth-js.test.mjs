@@ -230,3 +230,43 @@ describe('@supabase/auth-js against local-auth (legacy HS256 secret)', () => {
     assert.equal(data.claims.email, address);
   });
 });
+
+describe('@supabase/auth-js against local-auth (anonymous sign-ins on)', () => {
+  let auth;
+  before(async () => {
+    auth = await startLocalAuth({ LOCAL_AUTH_ENABLE_ANONYMOUS_SIGN_INS: 'true' });
+  });
+  after(() => auth.stop());
+
+  test('signInAnonymously, then updateUser with email and password keeps the user id', async () => {
+    const client = auth.client();
+    const { data, error } = await client.signInAnonymously({ options: { data: { cart: 3 } } });
+    assert.equal(error, null);
+    assert.equal(data.user.is_anonymous, true);
+    assert.equal(data.user.user_metadata.cart, 3);
+    const guestId = data.user.id;
+    const { data: claims } = await client.getClaims();
+    assert.equal(claims.claims.is_anonymous, true);
+
+    const alone = await client.updateUser({ password: PASSWORD });
+    assert.ok(isAuthApiError(alone.error));
+    assert.equal(alone.error.code, 'validation_failed');
+
+    const address = email('guest');
+    const updated = await client.updateUser({ email: address, password: PASSWORD });
+    assert.equal(updated.error, null);
+    assert.equal(updated.data.user.new_email, address);
+    assert.equal(updated.data.user.is_anonymous, true);
+
+    const { code } = await auth.latestMail(address);
+    const verified = await client.verifyOtp({ email: address, token: code, type: 'email_change' });
+    assert.equal(verified.error, null);
+    assert.equal(verified.data.user.id, guestId);
+    assert.equal(verified.data.user.is_anonymous, false);
+    assert.equal(verified.data.user.email, address);
+
+    const again = await auth.client().signInWithPassword({ email: address, password: PASSWORD });
+    assert.equal(again.error, null);
+    assert.equal(again.data.user.id, guestId);
+  });
+});

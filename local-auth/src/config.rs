@@ -33,6 +33,9 @@ pub struct Config {
     pub refresh_token_reuse_interval: u64,
     /// Whether new users may sign up (`LOCAL_AUTH_ENABLE_SIGNUP`).
     pub enable_signup: bool,
+    /// Whether `POST /signup` without email or phone creates an anonymous user
+    /// (`LOCAL_AUTH_ENABLE_ANONYMOUS_SIGN_INS`, default off as in the Supabase CLI).
+    pub enable_anonymous_sign_ins: bool,
     /// Whether email sign-ups must be confirmed by mail (`LOCAL_AUTH_EMAIL_ENABLE_CONFIRMATIONS`).
     pub enable_confirmations: bool,
     /// Whether an email change must be confirmed from both addresses
@@ -197,6 +200,7 @@ impl Default for Config {
             enable_refresh_token_rotation: true,
             refresh_token_reuse_interval: 10,
             enable_signup: true,
+            enable_anonymous_sign_ins: false,
             enable_confirmations: true,
             double_confirm_changes: true,
             secure_password_change: false,
@@ -227,6 +231,7 @@ struct AuthSection {
     enable_refresh_token_rotation: Option<bool>,
     refresh_token_reuse_interval: Option<u64>,
     enable_signup: Option<bool>,
+    enable_anonymous_sign_ins: Option<bool>,
     minimum_password_length: Option<usize>,
     email: EmailSection,
 }
@@ -308,6 +313,10 @@ impl Config {
             &mut self.minimum_password_length,
             auth.minimum_password_length,
         );
+        replace(
+            &mut self.enable_anonymous_sign_ins,
+            auth.enable_anonymous_sign_ins,
+        );
         // Email sign-up needs both the global and the email switch on.
         replace(
             &mut self.enable_signup,
@@ -374,6 +383,10 @@ impl Config {
             "LOCAL_AUTH_REFRESH_TOKEN_REUSE_INTERVAL",
         )?;
         set(&mut config.enable_signup, "LOCAL_AUTH_ENABLE_SIGNUP")?;
+        set(
+            &mut config.enable_anonymous_sign_ins,
+            "LOCAL_AUTH_ENABLE_ANONYMOUS_SIGN_INS",
+        )?;
         set(
             &mut config.enable_confirmations,
             "LOCAL_AUTH_EMAIL_ENABLE_CONFIRMATIONS",
@@ -520,6 +533,7 @@ jwt_expiry = 1800
 enable_refresh_token_rotation = true
 refresh_token_reuse_interval = 5
 enable_signup = true
+enable_anonymous_sign_ins = true
 minimum_password_length = 8
 
 [auth.email]
@@ -547,6 +561,7 @@ otp_expiry = 600
         assert_eq!(config.jwt_expiry, 1800);
         assert_eq!(config.refresh_token_reuse_interval, 5);
         assert_eq!(config.minimum_password_length, 8);
+        assert!(config.enable_anonymous_sign_ins);
         assert!(!config.double_confirm_changes);
         assert!(!config.enable_confirmations);
         assert!(config.secure_password_change);

@@ -236,18 +236,54 @@ pub async fn insert_email_user(
     .bind(&now)
     .execute(&mut *db)
     .await?;
+    insert_email_identity(&mut *db, &id, email, confirmed).await?;
+    Ok(user_by_id(&mut *db, &id)
+        .await?
+        .expect("the user was just inserted"))
+}
+
+/// Adds the `email` identity of user `user_id` (whose id is also the identity's provider id).
+pub async fn insert_email_identity(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    email: &str,
+    verified: bool,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
     let identity_data = json!({
-        "sub": id, "email": email, "email_verified": confirmed, "phone_verified": false,
+        "sub": user_id, "email": email, "email_verified": verified, "phone_verified": false,
     });
     sqlx::query(
         "INSERT INTO identities (id, provider_id, user_id, identity_data, provider, email, created_at, updated_at) \
          VALUES (?, ?, ?, ?, 'email', ?, ?, ?)",
     )
     .bind(uuid::Uuid::new_v4().to_string())
-    .bind(&id)
-    .bind(&id)
+    .bind(user_id)
+    .bind(user_id)
     .bind(identity_data.to_string())
     .bind(email)
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Creates an anonymous user: no email, no identity, `is_anonymous`, provider `anonymous`.
+pub async fn insert_anonymous_user(
+    db: &mut SqliteConnection,
+    user_metadata: &Value,
+) -> sqlx::Result<User> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_rfc3339();
+    let app_metadata = json!({ "provider": "anonymous", "providers": ["anonymous"] });
+    sqlx::query(
+        "INSERT INTO users (id, is_anonymous, raw_app_meta_data, raw_user_meta_data, created_at, updated_at) \
+         VALUES (?, 1, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(app_metadata.to_string())
+    .bind(user_metadata.to_string())
     .bind(&now)
     .bind(&now)
     .execute(&mut *db)
@@ -255,6 +291,29 @@ pub async fn insert_email_user(
     Ok(user_by_id(&mut *db, &id)
         .await?
         .expect("the user was just inserted"))
+}
+
+/// Makes an anonymous user permanent once `email` is confirmed as theirs: the address, an `email`
+/// identity, provider `email`, and `is_anonymous` off.
+pub async fn make_permanent_with_email(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    email: &str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET email = ?, email_confirmed_at = COALESCE(email_confirmed_at, ?), is_anonymous = 0, \
+         raw_app_meta_data = json_set(raw_app_meta_data, '$.provider', 'email', '$.providers', json('[\"email\"]')), \
+         email_change = NULL, email_change_sent_at = NULL, email_change_confirm_status = 0, updated_at = ? \
+         WHERE id = ?",
+    )
+    .bind(email)
+    .bind(&now)
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    insert_email_identity(db, user_id, email, true).await
 }
 
 /// Marks the user's email confirmed, and its email identity verified.

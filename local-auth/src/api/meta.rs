@@ -24,7 +24,7 @@ pub async fn settings(State(state): State<AppState>) -> Json<Value> {
     let config = &state.config;
     Json(json!({
         "external": {
-            "anonymous_users": false,
+            "anonymous_users": config.enable_anonymous_sign_ins,
             "email": true,
             "phone": false,
         },

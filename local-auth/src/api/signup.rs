@@ -1,4 +1,5 @@
-//! `POST /signup`: email and password sign-up, with email confirmation unless it is turned off.
+//! `POST /signup`: email and password sign-up, with email confirmation unless it is turned off,
+//! and anonymous sign-in when neither email nor phone is given.
 
 use axum::{Json, extract::State};
 use serde::Deserialize;
@@ -50,12 +51,7 @@ pub async fn signup(
                 "Phone signups are disabled",
             ));
         }
-        _ => {
-            return Err(ApiError::unprocessable(
-                ErrorCode::AnonymousProviderDisabled,
-                "Anonymous sign-ins are disabled",
-            ));
-        }
+        _ => return sign_in_anonymously(&state, params.data).await,
     };
     let password = params.password.unwrap_or_default();
     if password.is_empty() {
@@ -122,6 +118,22 @@ pub async fn signup(
     let body = store::user_json(&mut tx, &user).await?;
     tx.commit().await?;
     Ok(Json(body))
+}
+
+/// A new anonymous user and their session (amr `anonymous`, `is_anonymous` in the token).
+async fn sign_in_anonymously(state: &AppState, data: Option<Value>) -> ApiResult<Json<Value>> {
+    if !state.config.enable_anonymous_sign_ins {
+        return Err(ApiError::unprocessable(
+            ErrorCode::AnonymousProviderDisabled,
+            "Anonymous sign-ins are disabled",
+        ));
+    }
+    let metadata = super::user_metadata(data);
+    let mut tx = state.db.write.begin().await?;
+    let user = store::insert_anonymous_user(&mut tx, &metadata).await?;
+    let session = sessions::start(state, &mut tx, &user, "anonymous").await?;
+    tx.commit().await?;
+    Ok(Json(session))
 }
 
 /// What a repeated sign-up of a confirmed address answers: a plausible new user that does not exist.

@@ -38,7 +38,9 @@ pub struct UpdateParams {
     pkce: PkceParams,
 }
 
-/// Updates metadata, password (ending the user's other sessions) and email (by confirmation).
+/// Updates metadata, password (ending the user's other sessions) and email (by confirmation). An
+/// anonymous user becomes permanent when an email address is confirmed (at once when
+/// confirmations are off); a password needs the address in the same request.
 pub async fn update_user(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<RedirectQuery>,
@@ -55,7 +57,14 @@ pub async fn update_user(
         .map(validate_email)
         .transpose()?
         .filter(|email| Some(email) != user.email.as_ref());
-    let new_hash = match params.password.filter(|password| !password.is_empty()) {
+    let password = params.password.filter(|password| !password.is_empty());
+    if user.is_anonymous && password.is_some() && new_email.is_none() {
+        return Err(ApiError::unprocessable(
+            ErrorCode::ValidationFailed,
+            "Updating password of an anonymous user without an email or phone is not allowed",
+        ));
+    }
+    let new_hash = match password {
         Some(password) => Some(new_password_hash(&state, &user, password, params.nonce).await?),
         None => None,
     };
@@ -103,15 +112,19 @@ pub async fn update_user(
                 "A user with this email address has already been registered",
             ));
         }
-        send_email_change(
-            &state,
-            &mut tx,
-            &user,
-            &new_email,
-            pkce.as_ref(),
-            &redirect_to,
-        )
-        .await?;
+        if user.is_anonymous && !state.config.enable_confirmations {
+            store::make_permanent_with_email(&mut tx, &user.id, &new_email).await?;
+        } else {
+            send_email_change(
+                &state,
+                &mut tx,
+                &user,
+                &new_email,
+                pkce.as_ref(),
+                &redirect_to,
+            )
+            .await?;
+        }
     }
     let user = store::user_by_id(&mut *tx, &user.id).await?.unwrap_or(user);
     let body = store::user_json(&mut tx, &user).await?;

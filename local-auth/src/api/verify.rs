@@ -319,28 +319,11 @@ async fn apply(
                 return Ok(Verified::FirstEmailChangeLeg);
             }
             let new_email = user.email_change.clone().ok_or_else(expired)?;
-            let now = now_rfc3339();
-            sqlx::query(
-                "UPDATE users SET email = ?, email_change = NULL, email_change_sent_at = NULL, \
-                 email_change_confirm_status = 0, email_confirmed_at = COALESCE(email_confirmed_at, ?), \
-                 updated_at = ? WHERE id = ?",
-            )
-            .bind(&new_email)
-            .bind(&now)
-            .bind(&now)
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE identities SET email = ?, identity_data = json_set(identity_data, '$.email', ?), \
-                 updated_at = ? WHERE user_id = ? AND provider = 'email'",
-            )
-            .bind(&new_email)
-            .bind(&new_email)
-            .bind(&now)
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await?;
+            if user.is_anonymous {
+                store::make_permanent_with_email(tx, &user.id, &new_email).await?;
+            } else {
+                change_email(tx, &user.id, &new_email).await?;
+            }
             sqlx::query("DELETE FROM one_time_tokens WHERE user_id = ? AND token_type LIKE 'email_change_token_%'")
                 .bind(&user.id)
                 .execute(&mut *tx)
@@ -356,4 +339,35 @@ async fn apply(
         method: "otp",
         flow_method,
     })
+}
+
+/// Moves user `user_id` to the address `new_email`, their email identity with it.
+async fn change_email(
+    db: &mut sqlx::SqliteConnection,
+    user_id: &str,
+    new_email: &str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET email = ?, email_change = NULL, email_change_sent_at = NULL, \
+         email_change_confirm_status = 0, email_confirmed_at = COALESCE(email_confirmed_at, ?), \
+         updated_at = ? WHERE id = ?",
+    )
+    .bind(new_email)
+    .bind(&now)
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query(
+        "UPDATE identities SET email = ?, identity_data = json_set(identity_data, '$.email', ?), \
+         updated_at = ? WHERE user_id = ? AND provider = 'email'",
+    )
+    .bind(new_email)
+    .bind(new_email)
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! Integration tests of local-auth's API against a server on port 0.
 
+mod anonymous;
 mod durability;
 mod errors;
 mod helpers;

@@ -7,6 +7,8 @@ use std::{env, fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 use serde::Deserialize;
 use url::Url;
 
+use crate::claims::CustomClaims;
+
 /// Everything local-auth needs to run.
 #[derive(Clone)]
 pub struct Config {
@@ -59,6 +61,8 @@ pub struct Config {
     /// An SMTP server that also receives every mail (`LOCAL_AUTH_SMTP_HOST` and friends); the
     /// mailbox keeps a copy either way.
     pub smtp: Option<SmtpConfig>,
+    /// Claims added to every access token, read from `LOCAL_AUTH_CUSTOM_CLAIMS_FILE`.
+    pub custom_claims: CustomClaims,
 }
 
 /// Where and how mail is sent by SMTP.
@@ -172,6 +176,7 @@ impl fmt::Debug for Config {
             .field("jwt_secret", &self.jwt_secret)
             .field("data_dir", &self.data_dir)
             .field("smtp", &self.smtp)
+            .field("custom_claims", &self.custom_claims)
             .finish_non_exhaustive()
     }
 }
@@ -211,6 +216,7 @@ impl Default for Config {
             bcrypt_cost: bcrypt::DEFAULT_COST,
             data_dir: PathBuf::from("local-auth-data"),
             smtp: None,
+            custom_claims: CustomClaims::default(),
         }
     }
 }
@@ -411,6 +417,13 @@ impl Config {
         set(&mut config.email_links, "LOCAL_AUTH_EMAIL_LINKS")?;
         set(&mut config.bcrypt_cost, "LOCAL_AUTH_BCRYPT_COST")?;
         set(&mut config.data_dir, "LOCAL_AUTH_DATA_DIR")?;
+        if let Some(path) = var("LOCAL_AUTH_CUSTOM_CLAIMS_FILE") {
+            let problem = |problem: String| ConfigError {
+                setting: format!("LOCAL_AUTH_CUSTOM_CLAIMS_FILE ({path})"),
+                problem,
+            };
+            config.custom_claims = CustomClaims::load(path.as_ref()).map_err(problem)?;
+        }
         if let Some(host) = var("LOCAL_AUTH_SMTP_HOST") {
             let port = parse("LOCAL_AUTH_SMTP_PORT")?.unwrap_or(587);
             config.smtp = Some(SmtpConfig {

@@ -17,6 +17,7 @@
 
 pub mod api;
 pub mod bearer;
+pub mod claims;
 pub mod config;
 pub mod crypto;
 pub mod db;

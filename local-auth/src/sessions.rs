@@ -40,6 +40,9 @@ pub struct AccessClaims {
     pub amr: Vec<AmrEntry>,
     pub session_id: String,
     pub is_anonymous: bool,
+    /// Claims from the custom claims file (see [`crate::claims`]).
+    #[serde(flatten)]
+    pub custom: serde_json::Map<String, Value>,
 }
 
 /// Starts a session for `user` authenticated by `method`; returns the token response.
@@ -184,6 +187,10 @@ pub async fn access_token(
         amr,
         session_id: session_id.to_owned(),
         is_anonymous: user.is_anonymous,
+        custom: state
+            .config
+            .custom_claims
+            .for_user(&user.id, user.email.as_deref()),
     };
     Ok((state.signer.sign(&claims)?, exp))
 }

@@ -7,7 +7,7 @@ import {
   isAuthApiError,
   isAuthSessionMissingError,
 } from '@supabase/auth-js';
-import { email, startLocalAuth } from './harness.mjs';
+import { email, startLocalAuth, totp } from './harness.mjs';
 
 const PASSWORD = 'correct-horse-battery';
 
@@ -179,6 +179,35 @@ describe('@supabase/auth-js against local-auth (ES256)', () => {
 
     const signIn = await auth.client().signInWithPassword({ email: address, password: 'recovered-password' });
     assert.equal(signIn.error, null);
+  });
+
+  test('mfa: enroll, challenge, verify, listFactors, getAuthenticatorAssuranceLevel, unenroll', async () => {
+    const client = await confirmedClient(email('mfa'));
+
+    const enrolled = await client.mfa.enroll({ factorType: 'totp', friendlyName: 'Authenticator' });
+    assert.equal(enrolled.error, null);
+    assert.ok(enrolled.data.totp.qr_code.startsWith('data:image/svg+xml'));
+    assert.ok(enrolled.data.totp.uri.startsWith('otpauth://totp/'));
+    const factorId = enrolled.data.id;
+    const before = await client.mfa.getAuthenticatorAssuranceLevel();
+    assert.deepEqual([before.data.currentLevel, before.data.nextLevel], ['aal1', 'aal1']);
+
+    const challenge = await client.mfa.challenge({ factorId });
+    assert.equal(challenge.error, null);
+    const wrong = await client.mfa.verify({ factorId, challengeId: challenge.data.id, code: '12345x' });
+    assert.equal(wrong.error.code, 'mfa_verification_failed');
+    const verified = await client.mfa.challengeAndVerify({ factorId, code: totp(enrolled.data.totp.secret) });
+    assert.equal(verified.error, null);
+
+    const after = await client.mfa.getAuthenticatorAssuranceLevel();
+    assert.deepEqual([after.data.currentLevel, after.data.nextLevel], ['aal2', 'aal2']);
+    assert.equal(after.data.currentAuthenticationMethods[0].method, 'totp');
+    const { data: factors } = await client.mfa.listFactors();
+    assert.deepEqual(factors.totp.map((factor) => factor.id), [factorId]);
+
+    const removed = await client.mfa.unenroll({ factorId });
+    assert.equal(removed.error, null);
+    assert.deepEqual((await client.mfa.listFactors()).data.all, []);
   });
 
   test('signOut scopes: others, local, global', async () => {

@@ -208,7 +208,12 @@ pub async fn identities_of(
 /// The user as JSON, with identities.
 pub async fn user_json(db: &mut SqliteConnection, user: &User) -> sqlx::Result<Value> {
     let identities = identities_of(&mut *db, &user.id).await?;
-    Ok(user.to_json(&identities))
+    let factors = crate::api::factors::factors_of(&mut *db, &user.id).await?;
+    let mut json = user.to_json(&identities);
+    if !factors.is_empty() {
+        json["factors"] = factors.iter().map(|factor| factor.to_json()).collect();
+    }
+    Ok(json)
 }
 
 /// A new email user with an `email` identity; returns the stored row.

@@ -1,5 +1,6 @@
 //! The REST API under `/auth/v1`, one module per group of endpoints, and the input rules they share.
 
+pub mod factors;
 mod logout;
 mod meta;
 mod otp;
@@ -11,7 +12,7 @@ mod verify;
 
 use axum::{
     Router,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use serde::Deserialize;
 
@@ -39,6 +40,10 @@ pub fn routes() -> Router<AppState> {
         .route("/user", get(user::get_user).put(user::update_user))
         .route("/reauthenticate", get(user::reauthenticate))
         .route("/logout", post(logout::logout))
+        .route("/factors", post(factors::enroll))
+        .route("/factors/{id}", delete(factors::unenroll))
+        .route("/factors/{id}/challenge", post(factors::challenge))
+        .route("/factors/{id}/verify", post(factors::verify))
 }
 
 /// The `redirect_to` query parameter most endpoints accept.

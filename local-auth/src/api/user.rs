@@ -64,6 +64,15 @@ pub async fn update_user(
             "Updating password of an anonymous user without an email or phone is not allowed",
         ));
     }
+    if (new_email.is_some() || password.is_some()) && caller.claims.aal != "aal2" {
+        let mut db = state.db.read.acquire().await?;
+        if super::factors::has_verified_factor(&mut db, &user.id).await? {
+            return Err(ApiError::unauthorized(
+                ErrorCode::InsufficientAal,
+                "AAL2 session is required to update email or password when MFA is enabled.",
+            ));
+        }
+    }
     let new_hash = match password {
         Some(password) => Some(new_password_hash(&state, &user, password, params.nonce).await?),
         None => None,

@@ -7,6 +7,7 @@ mod errors;
 mod helpers;
 mod links;
 mod metrics;
+mod mfa;
 mod persistence;
 mod signup;
 mod smtp;

@@ -1,0 +1,387 @@
+//! `/factors`: TOTP multi-factor authentication. Enrolling gives a secret, its `otpauth://` URI
+//! and a QR code; a verified code on a challenge raises the session to `aal2` (amr `totp`).
+
+use axum::{
+    Json,
+    extract::{Path, State},
+};
+use chrono::{Duration, Utc};
+use qrcode::{QrCode, render::svg};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sqlx::{FromRow, SqliteConnection};
+use totp_rs::{Algorithm, TOTP};
+
+use crate::{
+    bearer::Caller,
+    crypto,
+    error::{ApiError, ApiResult, ErrorCode},
+    extract::ApiJson,
+    sessions,
+    state::AppState,
+    store,
+    time::{now_rfc3339, parse_rfc3339},
+};
+
+/// Upstream's default limit of factors per user.
+const MAX_FACTORS: usize = 10;
+/// How long a challenge can be answered.
+const CHALLENGE_SECONDS: i64 = 300;
+/// TOTP as authenticator apps expect it: SHA-1, 6 digits, 30-second steps.
+const STEP_SECONDS: u64 = 30;
+const DIGITS: usize = 6;
+
+/// A stored factor.
+#[derive(Debug, FromRow)]
+pub struct Factor {
+    id: String,
+    friendly_name: Option<String>,
+    factor_type: String,
+    status: String,
+    secret: String,
+    last_used_step: Option<i64>,
+    last_challenged_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl Factor {
+    fn is_verified(&self) -> bool {
+        self.status == "verified"
+    }
+
+    /// The factor as `GET /user` lists it.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "friendly_name": self.friendly_name.clone().unwrap_or_default(),
+            "factor_type": self.factor_type,
+            "status": self.status,
+            "last_challenged_at": self.last_challenged_at,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        })
+    }
+}
+
+/// Every factor of `user_id`, oldest first.
+pub async fn factors_of(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<Vec<Factor>> {
+    sqlx::query_as("SELECT * FROM mfa_factors WHERE user_id = ? ORDER BY created_at, rowid")
+        .bind(user_id)
+        .fetch_all(db)
+        .await
+}
+
+/// Whether `user_id` has a verified factor (then changing email or password needs `aal2`).
+pub async fn has_verified_factor(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM mfa_factors WHERE user_id = ? AND status = 'verified' LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}
+
+async fn factor_of(db: &mut SqliteConnection, caller: &Caller, id: &str) -> ApiResult<Factor> {
+    sqlx::query_as("SELECT * FROM mfa_factors WHERE id = ? AND user_id = ?")
+        .bind(id)
+        .bind(&caller.user.id)
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(ErrorCode::MfaFactorNotFound, "Factor not found"))
+}
+
+/// Anonymous users cannot use MFA, as upstream.
+fn require_permanent(caller: &Caller) -> ApiResult<()> {
+    if caller.user.is_anonymous {
+        return Err(ApiError::forbidden(
+            ErrorCode::NoAuthorization,
+            "Anonymous user not allowed to perform these actions",
+        ));
+    }
+    Ok(())
+}
+
+fn totp(secret: Vec<u8>, issuer: String, account: String) -> ApiResult<TOTP> {
+    TOTP::new(
+        Algorithm::SHA1,
+        DIGITS,
+        1,
+        STEP_SECONDS,
+        secret,
+        Some(issuer),
+        account,
+    )
+    .map_err(ApiError::internal)
+}
+
+/// The body of `POST /factors`.
+#[derive(Debug, Deserialize)]
+pub struct EnrollParams {
+    factor_type: String,
+    friendly_name: Option<String>,
+    issuer: Option<String>,
+}
+
+/// `POST /factors`: a new unverified TOTP factor with its secret, URI and QR code (SVG).
+pub async fn enroll(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(params): ApiJson<EnrollParams>,
+) -> ApiResult<Json<Value>> {
+    require_permanent(&caller)?;
+    match params.factor_type.as_str() {
+        "totp" => {}
+        "phone" => {
+            return Err(ApiError::unprocessable(
+                ErrorCode::MfaPhoneEnrollNotEnabled,
+                "MFA enroll is disabled for Phone",
+            ));
+        }
+        "webauthn" => {
+            return Err(ApiError::unprocessable(
+                ErrorCode::MfaWebauthnEnrollNotEnabled,
+                "MFA enroll is disabled for WebAuthn",
+            ));
+        }
+        _ => {
+            return Err(ApiError::validation(
+                "factor_type needs to be totp, phone or webauthn",
+            ));
+        }
+    }
+    let friendly_name = params
+        .friendly_name
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty());
+    let user = &caller.user;
+
+    let mut tx = state.db.write.begin().await?;
+    let factors = factors_of(&mut tx, &user.id).await?;
+    if factors.len() >= MAX_FACTORS {
+        return Err(ApiError::unprocessable(
+            ErrorCode::TooManyEnrolledMfaFactors,
+            "Maximum number of verified factors reached, unenroll to continue",
+        ));
+    }
+    if factors.iter().any(Factor::is_verified) && caller.claims.aal != "aal2" {
+        return Err(ApiError::forbidden(
+            ErrorCode::InsufficientAal,
+            "AAL2 required to enroll a new factor",
+        ));
+    }
+    if let Some(name) = &friendly_name
+        && factors
+            .iter()
+            .any(|factor| factor.friendly_name.as_ref() == Some(name))
+    {
+        return Err(ApiError::unprocessable(
+            ErrorCode::MfaFactorNameConflict,
+            format!("A factor with the friendly name \"{name}\" for this user already exists"),
+        ));
+    }
+    let issuer = params
+        .issuer
+        .filter(|issuer| !issuer.is_empty())
+        .or_else(|| state.config.site_url.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "local-auth".to_owned());
+    let account = user
+        .email
+        .clone()
+        .or_else(|| user.phone.clone())
+        .unwrap_or_default();
+    let totp = totp(crypto::random_bytes::<20>().to_vec(), issuer, account)?;
+    let secret = totp.get_secret_base32();
+    let uri = totp.get_url();
+    let qr_code = QrCode::new(uri.as_bytes())
+        .map_err(ApiError::internal)?
+        .render::<svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build();
+
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO mfa_factors (id, user_id, friendly_name, factor_type, status, secret, created_at, updated_at) \
+         VALUES (?, ?, ?, 'totp', 'unverified', ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(&user.id)
+    .bind(&friendly_name)
+    .bind(&secret)
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Json(json!({
+        "id": id,
+        "type": "totp",
+        "friendly_name": friendly_name.unwrap_or_default(),
+        "totp": { "qr_code": qr_code, "secret": secret, "uri": uri },
+    })))
+}
+
+/// `POST /factors/{id}/challenge`: a challenge to answer within five minutes.
+pub async fn challenge(
+    State(state): State<AppState>,
+    Path(factor_id): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
+    require_permanent(&caller)?;
+    let mut tx = state.db.write.begin().await?;
+    let factor = factor_of(&mut tx, &caller, &factor_id).await?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = Utc::now();
+    let created_at = crate::time::format_rfc3339(now);
+    sqlx::query("INSERT INTO mfa_challenges (id, factor_id, created_at) VALUES (?, ?, ?)")
+        .bind(&id)
+        .bind(&factor.id)
+        .bind(&created_at)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE mfa_factors SET last_challenged_at = ?, updated_at = ? WHERE id = ?")
+        .bind(&created_at)
+        .bind(&created_at)
+        .bind(&factor.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({
+        "id": id,
+        "type": factor.factor_type,
+        "expires_at": (now + Duration::seconds(CHALLENGE_SECONDS)).timestamp(),
+    })))
+}
+
+/// The body of `POST /factors/{id}/verify`.
+#[derive(Debug, Deserialize)]
+pub struct VerifyParams {
+    challenge_id: String,
+    code: String,
+}
+
+/// `POST /factors/{id}/verify`: a correct, unused code raises the session to `aal2` and returns
+/// it with a new refresh token. The first verification also ends the user's other `aal1` sessions.
+pub async fn verify(
+    State(state): State<AppState>,
+    Path(factor_id): Path<String>,
+    caller: Caller,
+    ApiJson(params): ApiJson<VerifyParams>,
+) -> ApiResult<Json<Value>> {
+    require_permanent(&caller)?;
+    let mut tx = state.db.write.begin().await?;
+    let factor = factor_of(&mut tx, &caller, &factor_id).await?;
+    let challenge: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT created_at, verified_at FROM mfa_challenges WHERE id = ? AND factor_id = ?",
+    )
+    .bind(&params.challenge_id)
+    .bind(&factor.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((created_at, None)) = challenge else {
+        return Err(ApiError::unprocessable(
+            ErrorCode::MfaFactorNotFound,
+            "MFA factor with the provided challenge ID not found",
+        ));
+    };
+    let expired = parse_rfc3339(Some(&created_at))
+        .is_none_or(|at| at + Duration::seconds(CHALLENGE_SECONDS) < Utc::now());
+    if expired {
+        return Err(ApiError::unprocessable(
+            ErrorCode::MfaChallengeExpired,
+            format!(
+                "MFA challenge {} has expired, verify against another challenge or create a new challenge.",
+                params.challenge_id
+            ),
+        ));
+    }
+    let step = matching_step(&factor, params.code.trim())?.ok_or_else(|| {
+        ApiError::unprocessable(
+            ErrorCode::MfaVerificationFailed,
+            "Invalid TOTP code entered",
+        )
+    })?;
+
+    let now = now_rfc3339();
+    sqlx::query("UPDATE mfa_challenges SET verified_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(&params.challenge_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE mfa_factors SET status = 'verified', last_used_step = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(step)
+    .bind(&now)
+    .bind(&factor.id)
+    .execute(&mut *tx)
+    .await?;
+    let session_id = &caller.claims.session_id;
+    if !factor.is_verified() {
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id != ? AND aal = 'aal1'")
+            .bind(&caller.user.id)
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("UPDATE sessions SET aal = 'aal2', updated_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
+    sessions::add_amr(&mut tx, session_id, "totp").await?;
+    sqlx::query("UPDATE refresh_tokens SET revoked = 1, updated_at = ? WHERE session_id = ?")
+        .bind(&now)
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
+    let refresh_token =
+        sessions::insert_refresh_token(&mut tx, &caller.user.id, session_id, None).await?;
+    let user = store::user_by_id(&mut *tx, &caller.user.id)
+        .await?
+        .unwrap_or(caller.user);
+    let session =
+        sessions::token_response(&state, &mut tx, &user, session_id, &refresh_token).await?;
+    tx.commit().await?;
+    Ok(Json(session))
+}
+
+/// The time step whose code is `code`, among the current one and one either side, unless that
+/// step (or a later one) was already used.
+fn matching_step(factor: &Factor, code: &str) -> ApiResult<Option<i64>> {
+    let secret = totp_rs::Secret::Encoded(factor.secret.clone())
+        .to_bytes()
+        .map_err(|error| ApiError::internal(format!("{error:?}")))?;
+    let totp = totp(secret, String::new(), String::new())?;
+    let current = Utc::now().timestamp() / STEP_SECONDS as i64;
+    let found = (current - 1..=current + 1).find(|step| {
+        let at = u64::try_from(*step).unwrap_or_default() * STEP_SECONDS;
+        crypto::constant_time_eq(&totp.generate(at), code)
+    });
+    Ok(found.filter(|step| factor.last_used_step.is_none_or(|used| *step > used)))
+}
+
+/// `DELETE /factors/{id}`: removes a factor; a verified one only from an `aal2` session.
+pub async fn unenroll(
+    State(state): State<AppState>,
+    Path(factor_id): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
+    require_permanent(&caller)?;
+    let mut tx = state.db.write.begin().await?;
+    let factor = factor_of(&mut tx, &caller, &factor_id).await?;
+    if factor.is_verified() && caller.claims.aal != "aal2" {
+        return Err(ApiError::unprocessable(
+            ErrorCode::InsufficientAal,
+            "AAL2 required to unenroll verified factor",
+        ));
+    }
+    sqlx::query("DELETE FROM mfa_factors WHERE id = ?")
+        .bind(&factor.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "id": factor.id })))
+}

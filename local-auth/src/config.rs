@@ -7,7 +7,10 @@ use std::{env, fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 use serde::Deserialize;
 use url::Url;
 
-use crate::claims::CustomClaims;
+use crate::{
+    captcha::{Captcha, Provider},
+    claims::CustomClaims,
+};
 
 /// Everything local-auth needs to run.
 #[derive(Clone)]
@@ -63,6 +66,9 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     /// Claims added to every access token, read from `LOCAL_AUTH_CUSTOM_CLAIMS_FILE`.
     pub custom_claims: CustomClaims,
+    /// CAPTCHA protection (`[auth.captcha]`, `LOCAL_AUTH_CAPTCHA_PROVIDER` and
+    /// `LOCAL_AUTH_CAPTCHA_SECRET`); off when `None`.
+    pub captcha: Option<Captcha>,
 }
 
 /// Where and how mail is sent by SMTP.
@@ -177,6 +183,7 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("smtp", &self.smtp)
             .field("custom_claims", &self.custom_claims)
+            .field("captcha", &self.captcha)
             .finish_non_exhaustive()
     }
 }
@@ -217,6 +224,7 @@ impl Default for Config {
             data_dir: PathBuf::from("local-auth-data"),
             smtp: None,
             custom_claims: CustomClaims::default(),
+            captcha: None,
         }
     }
 }
@@ -240,6 +248,16 @@ struct AuthSection {
     enable_anonymous_sign_ins: Option<bool>,
     minimum_password_length: Option<usize>,
     email: EmailSection,
+    captcha: Option<CaptchaSection>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CaptchaSection {
+    #[serde(default)]
+    enabled: bool,
+    provider: Option<String>,
+    #[serde(default)]
+    secret: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -323,6 +341,16 @@ impl Config {
             &mut self.enable_anonymous_sign_ins,
             auth.enable_anonymous_sign_ins,
         );
+        if let Some(captcha) = auth.captcha.filter(|captcha| captcha.enabled) {
+            let provider = captcha.provider.as_deref().unwrap_or("hcaptcha");
+            self.captcha = Some(Captcha {
+                provider: provider.parse().map_err(|problem| ConfigError {
+                    setting: format!("{source}: auth.captcha.provider"),
+                    problem,
+                })?,
+                secret: captcha.secret,
+            });
+        }
         // Email sign-up needs both the global and the email switch on.
         replace(
             &mut self.enable_signup,
@@ -417,6 +445,12 @@ impl Config {
         set(&mut config.email_links, "LOCAL_AUTH_EMAIL_LINKS")?;
         set(&mut config.bcrypt_cost, "LOCAL_AUTH_BCRYPT_COST")?;
         set(&mut config.data_dir, "LOCAL_AUTH_DATA_DIR")?;
+        if let Some(provider) = parse::<Provider>("LOCAL_AUTH_CAPTCHA_PROVIDER")? {
+            config.captcha = Some(Captcha {
+                provider,
+                secret: var("LOCAL_AUTH_CAPTCHA_SECRET").unwrap_or_default(),
+            });
+        }
         if let Some(path) = var("LOCAL_AUTH_CUSTOM_CLAIMS_FILE") {
             let problem = |problem: String| ConfigError {
                 setting: format!("LOCAL_AUTH_CUSTOM_CLAIMS_FILE ({path})"),
@@ -580,6 +614,36 @@ otp_expiry = 600
         assert!(config.secure_password_change);
         assert_eq!(config.email_max_frequency, 90);
         assert_eq!(config.email_otp_expiry, 600);
+    }
+
+    #[test]
+    fn captcha_settings_come_from_the_file() {
+        let mut config = Config::default();
+        config
+            .apply_file(
+                "supabase/config.toml",
+                "[auth.captcha]\nenabled = true\nprovider = \"turnstile\"\nsecret = \"1x0000000000000000000000000000000AA\"\n",
+            )
+            .unwrap();
+        let captcha = config.captcha.expect("enabled");
+        assert_eq!(captcha.provider, Provider::Turnstile);
+        assert!(captcha.accepts("any token"));
+
+        let mut off = Config::default();
+        off.apply_file(
+            "f",
+            "[auth.captcha]\nenabled = false\nprovider = \"hcaptcha\"\n",
+        )
+        .unwrap();
+        assert!(off.captcha.is_none());
+
+        let error = Config::default()
+            .apply_file(
+                "f",
+                "[auth.captcha]\nenabled = true\nprovider = \"recaptcha\"\n",
+            )
+            .unwrap_err();
+        assert_eq!(error.setting, "f: auth.captcha.provider");
     }
 
     #[test]

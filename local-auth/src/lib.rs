@@ -17,6 +17,7 @@
 
 pub mod api;
 pub mod bearer;
+pub mod captcha;
 pub mod claims;
 pub mod config;
 pub mod crypto;
@@ -101,7 +102,7 @@ impl LocalAuth {
         Router::new()
             .nest(
                 "/auth/v1",
-                api::routes().route_layer(middleware::from_fn_with_state(
+                api::routes(&self.state).route_layer(middleware::from_fn_with_state(
                     self.state.clone(),
                     metrics::count,
                 )),

@@ -11,31 +11,34 @@ mod user;
 mod verify;
 
 use axum::{
-    Router,
+    Router, middleware,
     routing::{delete, get, post},
 };
 use serde::Deserialize;
 
 use crate::{
+    captcha,
     error::{ApiError, ApiResult, ErrorCode},
     state::AppState,
 };
 
-/// The API routes, relative to `/auth/v1`.
-pub fn routes() -> Router<AppState> {
+/// The API routes, relative to `/auth/v1`. Those that can create users or send mail check the
+/// CAPTCHA token when CAPTCHA protection is on.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let captcha = || middleware::from_fn_with_state(state.clone(), captcha::require_token);
     Router::new()
         .route("/health", get(meta::health))
         .route("/settings", get(meta::settings))
         .route("/.well-known/jwks.json", get(meta::jwks))
-        .route("/signup", post(signup::signup))
-        .route("/token", post(token::token))
+        .route("/signup", post(signup::signup).route_layer(captcha()))
+        .route("/token", post(token::token).route_layer(captcha()))
         .route(
             "/verify",
             get(verify::verify_link).post(verify::verify_code),
         )
-        .route("/otp", post(otp::otp))
-        .route("/magiclink", post(otp::magiclink))
-        .route("/recover", post(otp::recover))
+        .route("/otp", post(otp::otp).route_layer(captcha()))
+        .route("/magiclink", post(otp::magiclink).route_layer(captcha()))
+        .route("/recover", post(otp::recover).route_layer(captcha()))
         .route("/resend", post(otp::resend))
         .route("/user", get(user::get_user).put(user::update_user))
         .route("/reauthenticate", get(user::reauthenticate))

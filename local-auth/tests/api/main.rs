@@ -1,6 +1,7 @@
 //! Integration tests of local-auth's API against a server on port 0.
 
 mod anonymous;
+mod captcha;
 mod claims;
 mod durability;
 mod errors;

@@ -1,0 +1,142 @@
+//! CAPTCHA protection (`[auth.captcha]`): when enabled, sign-up (anonymous too), password sign-in,
+//! OTP and magic-link mails and recovery need `gotrue_meta_security.captcha_token` in the body.
+//!
+//! local-auth cannot reach hCaptcha or Cloudflare, so it answers as their published test keys
+//! do: with hCaptcha's test secret `0x0000000000000000000000000000000000000000`, exactly the
+//! test response `10000000-aaaa-bbbb-cccc-000000000001` passes; with Turnstile's
+//! `1x0000000000000000000000000000000AA` every token passes, with
+//! `2x0000000000000000000000000000000AA` none does. Any other secret fails every token, with a
+//! log line that says why.
+
+use axum::{
+    body::{Body, to_bytes},
+    extract::{Request, State},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use serde_json::Value;
+
+use crate::{
+    error::{ApiError, ErrorCode},
+    extract::BODY_LIMIT,
+    state::AppState,
+};
+
+/// hCaptcha's test secret and the response token its test site key produces.
+pub const HCAPTCHA_TEST_SECRET: &str = "0x0000000000000000000000000000000000000000";
+/// The response token of hCaptcha's test site key.
+pub const HCAPTCHA_TEST_TOKEN: &str = "10000000-aaaa-bbbb-cccc-000000000001";
+/// Turnstile's test secret that accepts every token.
+pub const TURNSTILE_PASSING_SECRET: &str = "1x0000000000000000000000000000000AA";
+/// Turnstile's test secret that refuses every token.
+pub const TURNSTILE_FAILING_SECRET: &str = "2x0000000000000000000000000000000AA";
+
+/// Which CAPTCHA service the project uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provider {
+    /// hCaptcha.
+    Hcaptcha,
+    /// Cloudflare Turnstile.
+    Turnstile,
+}
+
+impl std::str::FromStr for Provider {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        match value {
+            "hcaptcha" => Ok(Self::Hcaptcha),
+            "turnstile" => Ok(Self::Turnstile),
+            other => Err(format!(
+                "`{other}` is not a CAPTCHA provider (hcaptcha or turnstile)"
+            )),
+        }
+    }
+}
+
+/// The CAPTCHA settings: provider and secret.
+#[derive(Clone)]
+pub struct Captcha {
+    /// The service whose test keys are mirrored.
+    pub provider: Provider,
+    /// The project's secret key.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for Captcha {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Captcha")
+            .field("provider", &self.provider)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+impl Captcha {
+    /// Whether `token` passes, as the provider's test keys decide.
+    pub fn accepts(&self, token: &str) -> bool {
+        match (self.provider, self.secret.as_str()) {
+            (Provider::Hcaptcha, HCAPTCHA_TEST_SECRET) => token == HCAPTCHA_TEST_TOKEN,
+            (Provider::Turnstile, TURNSTILE_PASSING_SECRET) => !token.is_empty(),
+            (Provider::Turnstile, TURNSTILE_FAILING_SECRET) => false,
+            (provider, _) => {
+                tracing::warn!(
+                    "CAPTCHA: local-auth cannot reach {provider:?} to check a real secret; \
+                     use the provider's test secret in development"
+                );
+                false
+            }
+        }
+    }
+}
+
+/// Route layer: refuses the request with 400 `captcha_failed` unless its JSON body carries a
+/// token that passes. Only the password grant of `/token` is checked.
+pub async fn require_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(captcha) = &state.config.captcha else {
+        return next.run(request).await;
+    };
+    let is_token_endpoint = request.uri().path().ends_with("/token");
+    let password_grant = request.uri().query().is_some_and(|query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .any(|(name, value)| name == "grant_type" && value == "password")
+    });
+    if is_token_endpoint && !password_grant {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::RequestEntityTooLarge,
+                "Request body too large",
+            )
+            .into_response();
+        }
+    };
+    // A body that is not JSON goes on to the handler, which answers `bad_json` and does nothing.
+    let Ok(body) = serde_json::from_slice::<Value>(&bytes) else {
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    };
+    let token = body
+        .pointer("/gotrue_meta_security/captcha_token")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !captcha.accepts(token) {
+        return ApiError::bad_request(
+            ErrorCode::CaptchaFailed,
+            "captcha protection: request disallowed (invalid-input-response)",
+        )
+        .into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}

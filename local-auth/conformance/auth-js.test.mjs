@@ -299,3 +299,24 @@ describe('@supabase/auth-js against local-auth (anonymous sign-ins on)', () => {
     assert.equal(again.data.user.id, guestId);
   });
 });
+
+describe('@supabase/auth-js against local-auth (tight rate limits)', () => {
+  let auth;
+  before(async () => {
+    auth = await startLocalAuth({ LOCAL_AUTH_RATE_LIMIT_SIGN_IN_SIGN_UPS: '2' });
+  });
+  after(() => auth.stop());
+
+  test('a rate-limited sign-in surfaces 429 with over_request_rate_limit', async () => {
+    const client = auth.client();
+    const attempt = () => client.signInWithPassword({ email: email('limited'), password: PASSWORD });
+
+    for (let allowed = 0; allowed < 2; allowed++) {
+      assert.equal((await attempt()).error.code, 'invalid_credentials');
+    }
+    const { error } = await attempt();
+    assert.ok(isAuthApiError(error));
+    assert.equal(error.status, 429);
+    assert.equal(error.code, 'over_request_rate_limit');
+  });
+});

@@ -10,6 +10,7 @@ use url::Url;
 use crate::{
     captcha::{Captcha, Provider},
     claims::CustomClaims,
+    rate_limit::RateLimits,
 };
 
 /// Everything local-auth needs to run.
@@ -69,6 +70,11 @@ pub struct Config {
     /// CAPTCHA protection (`[auth.captcha]`, `LOCAL_AUTH_CAPTCHA_PROVIDER` and
     /// `LOCAL_AUTH_CAPTCHA_SECRET`); off when `None`.
     pub captcha: Option<Captcha>,
+    /// Rate limits (`[auth.rate_limit]`, `LOCAL_AUTH_RATE_LIMIT_*`); all off by default.
+    pub rate_limits: RateLimits,
+    /// The header carrying the client IP for rate limits (`LOCAL_AUTH_RATE_LIMIT_HEADER`), when a
+    /// proxy sets one; otherwise the peer address counts.
+    pub rate_limit_header: Option<String>,
 }
 
 /// Where and how mail is sent by SMTP.
@@ -184,6 +190,7 @@ impl fmt::Debug for Config {
             .field("smtp", &self.smtp)
             .field("custom_claims", &self.custom_claims)
             .field("captcha", &self.captcha)
+            .field("rate_limits", &self.rate_limits)
             .finish_non_exhaustive()
     }
 }
@@ -225,6 +232,8 @@ impl Default for Config {
             smtp: None,
             custom_claims: CustomClaims::default(),
             captcha: None,
+            rate_limits: RateLimits::default(),
+            rate_limit_header: None,
         }
     }
 }
@@ -249,6 +258,17 @@ struct AuthSection {
     minimum_password_length: Option<usize>,
     email: EmailSection,
     captcha: Option<CaptchaSection>,
+    rate_limit: RateLimitSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RateLimitSection {
+    email_sent: Option<u32>,
+    anonymous_users: Option<u32>,
+    token_refresh: Option<u32>,
+    sign_in_sign_ups: Option<u32>,
+    token_verifications: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -341,6 +361,13 @@ impl Config {
             &mut self.enable_anonymous_sign_ins,
             auth.enable_anonymous_sign_ins,
         );
+        let limits = auth.rate_limit;
+        let ours = &mut self.rate_limits;
+        ours.email_sent = limits.email_sent.or(ours.email_sent);
+        ours.anonymous_users = limits.anonymous_users.or(ours.anonymous_users);
+        ours.token_refresh = limits.token_refresh.or(ours.token_refresh);
+        ours.sign_in_sign_ups = limits.sign_in_sign_ups.or(ours.sign_in_sign_ups);
+        ours.token_verifications = limits.token_verifications.or(ours.token_verifications);
         if let Some(captcha) = auth.captcha.filter(|captcha| captcha.enabled) {
             let provider = captcha.provider.as_deref().unwrap_or("hcaptcha");
             self.captcha = Some(Captcha {
@@ -445,6 +472,33 @@ impl Config {
         set(&mut config.email_links, "LOCAL_AUTH_EMAIL_LINKS")?;
         set(&mut config.bcrypt_cost, "LOCAL_AUTH_BCRYPT_COST")?;
         set(&mut config.data_dir, "LOCAL_AUTH_DATA_DIR")?;
+        let limits = &mut config.rate_limits;
+        for (field, variable) in [
+            (&mut limits.email_sent, "LOCAL_AUTH_RATE_LIMIT_EMAIL_SENT"),
+            (
+                &mut limits.anonymous_users,
+                "LOCAL_AUTH_RATE_LIMIT_ANONYMOUS_USERS",
+            ),
+            (
+                &mut limits.token_refresh,
+                "LOCAL_AUTH_RATE_LIMIT_TOKEN_REFRESH",
+            ),
+            (
+                &mut limits.sign_in_sign_ups,
+                "LOCAL_AUTH_RATE_LIMIT_SIGN_IN_SIGN_UPS",
+            ),
+            (
+                &mut limits.token_verifications,
+                "LOCAL_AUTH_RATE_LIMIT_TOKEN_VERIFICATIONS",
+            ),
+            (&mut limits.mfa, "LOCAL_AUTH_RATE_LIMIT_MFA"),
+        ] {
+            if let Some(limit) = parse(variable)? {
+                *field = Some(limit);
+            }
+        }
+        config.rate_limit_header =
+            var("LOCAL_AUTH_RATE_LIMIT_HEADER").or(config.rate_limit_header.take());
         if let Some(provider) = parse::<Provider>("LOCAL_AUTH_CAPTCHA_PROVIDER")? {
             config.captcha = Some(Captcha {
                 provider,
@@ -614,6 +668,27 @@ otp_expiry = 600
         assert!(config.secure_password_change);
         assert_eq!(config.email_max_frequency, 90);
         assert_eq!(config.email_otp_expiry, 600);
+    }
+
+    #[test]
+    fn rate_limits_come_from_the_file() {
+        let mut config = Config::default();
+        assert!(
+            config.rate_limits.sign_in_sign_ups.is_none(),
+            "off by default"
+        );
+
+        config
+            .apply_file(
+                "supabase/config.toml",
+                "[auth.rate_limit]\nemail_sent = 2\ntoken_refresh = 150\nsign_in_sign_ups = 30\n",
+            )
+            .unwrap();
+
+        assert_eq!(config.rate_limits.email_sent, Some(2));
+        assert_eq!(config.rate_limits.token_refresh, Some(150));
+        assert_eq!(config.rate_limits.sign_in_sign_ups, Some(30));
+        assert_eq!(config.rate_limits.anonymous_users, None);
     }
 
     #[test]

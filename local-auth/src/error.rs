@@ -37,6 +37,7 @@ pub enum ErrorCode {
     OtpDisabled,
     OtpExpired,
     OverEmailSendRateLimit,
+    OverRequestRateLimit,
     ReauthenticationNeeded,
     ReauthenticationNotValid,
     RefreshTokenAlreadyUsed,
@@ -82,6 +83,7 @@ impl ErrorCode {
             Self::OtpDisabled => "otp_disabled",
             Self::OtpExpired => "otp_expired",
             Self::OverEmailSendRateLimit => "over_email_send_rate_limit",
+            Self::OverRequestRateLimit => "over_request_rate_limit",
             Self::ReauthenticationNeeded => "reauthentication_needed",
             Self::ReauthenticationNotValid => "reauthentication_not_valid",
             Self::RefreshTokenAlreadyUsed => "refresh_token_already_used",
@@ -113,6 +115,8 @@ pub struct ApiError {
     pub message: String,
     /// For `weak_password`: which rules the password broke (`length`, `characters`, `pwned`).
     pub weak_password_reasons: Vec<&'static str>,
+    /// For 429s: seconds until the client may try again, sent as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 /// The result of a handler.
@@ -126,7 +130,14 @@ impl ApiError {
             code,
             message: message.into(),
             weak_password_reasons: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// Adds `Retry-After: seconds` to the response (written by [`shape_errors`]).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// 400 with `code`.
@@ -168,6 +179,7 @@ impl ApiError {
                 "For security purposes, you can only request this after {seconds_left} seconds."
             ),
         )
+        .retry_after(seconds_left)
     }
 
     /// 500 `unexpected_failure`; the cause is logged, never sent.
@@ -233,6 +245,9 @@ pub async fn shape_errors(request: Request, next: Next) -> Response {
             API_VERSION_HEADER,
             HeaderValue::from_static(API_VERSION_2024),
         );
+    }
+    if let Some(seconds) = error.retry_after {
+        headers.insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     shaped
 }

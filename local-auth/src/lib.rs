@@ -29,6 +29,7 @@ pub mod keys;
 pub mod mail;
 pub mod mailbox;
 pub mod metrics;
+pub mod rate_limit;
 pub mod redirect;
 pub mod sessions;
 pub mod smtp;
@@ -107,6 +108,10 @@ impl LocalAuth {
                     metrics::count,
                 )),
             )
+            .layer(middleware::from_fn_with_state(
+                self.state.clone(),
+                rate_limit::limit,
+            ))
             .layer(middleware::from_fn(error::shape_errors))
             .layer(middleware::from_fn_with_state(
                 self.state.clone(),
@@ -129,7 +134,10 @@ impl LocalAuth {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
-        let api_server = axum::serve(api, self.api_router()).with_graceful_shutdown({
+        let api_router = self
+            .api_router()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let api_server = axum::serve(api, api_router).with_graceful_shutdown({
             let mut stop = stop_rx.clone();
             async move {
                 let _ = stop.changed().await;

@@ -2,7 +2,10 @@
 
 use std::{fmt, ops::Deref, sync::Arc};
 
-use crate::{config::Config, db::Db, keys::Signer, metrics::RequestCounts, smtp::SmtpOutbox};
+use crate::{
+    config::Config, db::Db, keys::Signer, metrics::RequestCounts, rate_limit::RateLimiter,
+    smtp::SmtpOutbox,
+};
 
 /// Configuration, database, signing keys and API keys; cheap to clone.
 #[derive(Clone)]
@@ -22,6 +25,8 @@ pub struct Inner {
     pub smtp: Option<SmtpOutbox>,
     /// How many requests each endpoint answered.
     pub requests: RequestCounts,
+    /// The rate-limit windows of every client.
+    pub rate_limiter: RateLimiter,
 }
 
 /// The publishable (anon) and secret (service-role) keys.
@@ -67,6 +72,7 @@ impl AppState {
             api_keys,
             smtp,
             requests: RequestCounts::default(),
+            rate_limiter: RateLimiter::default(),
         }))
     }
 }

@@ -1,7 +1,7 @@
 //! `POST /signup`: email and password sign-up, with email confirmation unless it is turned off,
 //! and anonymous sign-in when neither email nor phone is given.
 
-use axum::{Json, extract::State};
+use axum::{Extension, Json, extract::State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -13,6 +13,7 @@ use super::{
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
     extract::{ApiJson, ApiQuery},
+    rate_limit::{self, Bucket, Client},
     redirect, sessions,
     state::AppState,
     store,
@@ -33,6 +34,7 @@ pub struct SignupParams {
 /// Signs a user up: a session when confirmations are off, otherwise the user and a confirmation mail.
 pub async fn signup(
     State(state): State<AppState>,
+    Extension(client): Extension<Client>,
     ApiQuery(query): ApiQuery<RedirectQuery>,
     ApiJson(params): ApiJson<SignupParams>,
 ) -> ApiResult<Json<Value>> {
@@ -51,7 +53,7 @@ pub async fn signup(
                 "Phone signups are disabled",
             ));
         }
-        _ => return sign_in_anonymously(&state, params.data).await,
+        _ => return sign_in_anonymously(&state, &client, params.data).await,
     };
     let password = params.password.unwrap_or_default();
     if password.is_empty() {
@@ -121,13 +123,18 @@ pub async fn signup(
 }
 
 /// A new anonymous user and their session (amr `anonymous`, `is_anonymous` in the token).
-async fn sign_in_anonymously(state: &AppState, data: Option<Value>) -> ApiResult<Json<Value>> {
+async fn sign_in_anonymously(
+    state: &AppState,
+    client: &Client,
+    data: Option<Value>,
+) -> ApiResult<Json<Value>> {
     if !state.config.enable_anonymous_sign_ins {
         return Err(ApiError::unprocessable(
             ErrorCode::AnonymousProviderDisabled,
             "Anonymous sign-ins are disabled",
         ));
     }
+    rate_limit::check(state, Bucket::AnonymousUser, &client.0)?;
     let metadata = super::user_metadata(data);
     let mut tx = state.db.write.begin().await?;
     let user = store::insert_anonymous_user(&mut tx, &metadata).await?;

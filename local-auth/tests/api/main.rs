@@ -10,6 +10,7 @@ mod links;
 mod metrics;
 mod mfa;
 mod persistence;
+mod rate_limits;
 mod signup;
 mod smtp;
 mod token;

@@ -1,0 +1,222 @@
+//! Rate limits (`[auth.rate_limit]`): requests per client IP and window for the endpoint groups
+//! upstream limits, and mails per hour for the whole server. Off unless configured, so local
+//! development is never throttled; set them (tightly, in tests) to see the 429s a project answers.
+//!
+//! Over a limit: 429 `over_request_rate_limit` (or `over_email_send_rate_limit` for mail) with
+//! `Retry-After`. The client IP is the peer address, or the first entry of the header named by
+//! `LOCAL_AUTH_RATE_LIMIT_HEADER` (upstream's `GOTRUE_RATE_LIMIT_HEADER`) when a proxy sets one.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Mutex, PoisonError},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::StatusCode,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use crate::{
+    error::{ApiError, ErrorCode},
+    state::AppState,
+};
+
+/// The endpoint groups that share a limit, with upstream's windows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    /// `POST /token?grant_type=refresh_token`, per 5 minutes.
+    TokenRefresh,
+    /// Sign-up, password and PKCE grants, OTP, magic link, recovery and resend, per 5 minutes.
+    SignInSignUp,
+    /// `GET`/`POST /verify`, per 5 minutes.
+    TokenVerification,
+    /// Anonymous sign-ins, per hour.
+    AnonymousUser,
+    /// MFA challenges and verifications, per minute.
+    Mfa,
+    /// Mails sent by the whole server, per hour.
+    EmailSent,
+}
+
+impl Bucket {
+    fn window(self) -> Duration {
+        match self {
+            Self::TokenRefresh | Self::SignInSignUp | Self::TokenVerification => {
+                Duration::from_secs(300)
+            }
+            Self::AnonymousUser | Self::EmailSent => Duration::from_secs(3600),
+            Self::Mfa => Duration::from_secs(60),
+        }
+    }
+}
+
+/// How many requests each bucket allows per window; `None` is no limit.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RateLimits {
+    /// `token_refresh` (upstream default 150 per 5 min).
+    pub token_refresh: Option<u32>,
+    /// `sign_in_sign_ups` (upstream default 30 per 5 min).
+    pub sign_in_sign_ups: Option<u32>,
+    /// `token_verifications` (upstream default 30 per 5 min).
+    pub token_verifications: Option<u32>,
+    /// `anonymous_users` (upstream default 30 per hour).
+    pub anonymous_users: Option<u32>,
+    /// MFA challenge and verify (upstream default 15 per minute).
+    pub mfa: Option<u32>,
+    /// `email_sent` (upstream default 2 per hour with the built-in mailer).
+    pub email_sent: Option<u32>,
+}
+
+impl RateLimits {
+    fn limit(&self, bucket: Bucket) -> Option<u32> {
+        match bucket {
+            Bucket::TokenRefresh => self.token_refresh,
+            Bucket::SignInSignUp => self.sign_in_sign_ups,
+            Bucket::TokenVerification => self.token_verifications,
+            Bucket::AnonymousUser => self.anonymous_users,
+            Bucket::Mfa => self.mfa,
+            Bucket::EmailSent => self.email_sent,
+        }
+    }
+}
+
+/// A fixed window: when it began and how many requests it has counted.
+#[derive(Debug)]
+struct Window {
+    started: Instant,
+    count: u32,
+}
+
+/// Windows above this many are swept of expired entries before a new one is added.
+const SWEEP_AT: usize = 10_000;
+
+/// The counters of every bucket and client.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    windows: Mutex<HashMap<(Bucket, String), Window>>,
+}
+
+impl RateLimiter {
+    /// Counts one request of `client` in `bucket`; `Err(seconds)` until the window ends when the
+    /// request is over `limit`.
+    pub fn hit(&self, bucket: Bucket, client: &str, limit: u32) -> Result<(), u64> {
+        let now = Instant::now();
+        let window = bucket.window();
+        let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+        if windows.len() >= SWEEP_AT {
+            windows
+                .retain(|(bucket, _), entry| now.duration_since(entry.started) < bucket.window());
+        }
+        let entry = windows
+            .entry((bucket, client.to_owned()))
+            .or_insert(Window {
+                started: now,
+                count: 0,
+            });
+        if now.duration_since(entry.started) >= window {
+            *entry = Window {
+                started: now,
+                count: 0,
+            };
+        }
+        if entry.count >= limit {
+            let left = window.saturating_sub(now.duration_since(entry.started));
+            return Err(left.as_secs().max(1));
+        }
+        entry.count += 1;
+        Ok(())
+    }
+}
+
+/// Counts a request of `client` in `bucket` against the configured limit.
+pub fn check(state: &AppState, bucket: Bucket, client: &str) -> Result<(), ApiError> {
+    let Some(limit) = state.config.rate_limits.limit(bucket) else {
+        return Ok(());
+    };
+    state
+        .rate_limiter
+        .hit(bucket, client, limit)
+        .map_err(|retry_after| {
+            let (code, message) = if bucket == Bucket::EmailSent {
+                (
+                    ErrorCode::OverEmailSendRateLimit,
+                    "Email rate limit exceeded",
+                )
+            } else {
+                (
+                    ErrorCode::OverRequestRateLimit,
+                    "Request rate limit reached",
+                )
+            };
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message).retry_after(retry_after)
+        })
+}
+
+/// The client a request counts for: the configured header's first entry, else the peer address.
+fn client_of(state: &AppState, request: &Request) -> String {
+    let from_header = state
+        .config
+        .rate_limit_header
+        .as_deref()
+        .and_then(|name| request.headers().get(name))
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
+        .map(|first| first.trim().to_owned())
+        .filter(|first| !first.is_empty());
+    from_header
+        .or_else(|| {
+            request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| peer.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The bucket of a request, from its route and (for `/token`) grant type.
+fn bucket_of(request: &Request) -> Option<Bucket> {
+    let path = request.uri().path();
+    let route = path.strip_prefix("/auth/v1").unwrap_or(path);
+    if route == "/token" {
+        let refresh = request.uri().query().is_some_and(|query| {
+            url::form_urlencoded::parse(query.as_bytes())
+                .any(|(name, value)| name == "grant_type" && value == "refresh_token")
+        });
+        return Some(if refresh {
+            Bucket::TokenRefresh
+        } else {
+            Bucket::SignInSignUp
+        });
+    }
+    match route {
+        "/signup" | "/otp" | "/magiclink" | "/recover" | "/resend" => Some(Bucket::SignInSignUp),
+        "/verify" => Some(Bucket::TokenVerification),
+        _ if route.starts_with("/factors/")
+            && (route.ends_with("/challenge") || route.ends_with("/verify")) =>
+        {
+            Some(Bucket::Mfa)
+        }
+        _ => None,
+    }
+}
+
+/// The client a request counts for, as the [`limit`] middleware found it; handlers read it for
+/// limits that depend on the body (anonymous sign-ins).
+#[derive(Clone, Debug)]
+pub struct Client(pub String);
+
+/// Middleware of the API: 429 once the request's bucket is over its limit for this client.
+pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let client = client_of(&state, &request);
+    if let Some(bucket) = bucket_of(&request)
+        && let Err(error) = check(&state, bucket, &client)
+    {
+        return error.into_response();
+    }
+    request.extensions_mut().insert(Client(client));
+    next.run(request).await
+}

@@ -136,3 +136,38 @@ async fn without_limits_nothing_is_throttled() {
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     }
 }
+
+#[tokio::test]
+async fn mfa_challenges_and_verifications_are_limited() {
+    let auth = limited(RateLimits {
+        mfa: Some(1),
+        ..RateLimits::default()
+    })
+    .await;
+    let session = auth
+        .confirmed_user(&email("mfa-limit"), "mfa-password")
+        .await;
+    let token = session["access_token"].as_str().unwrap();
+    let factor: Value = auth
+        .request(reqwest::Method::POST, "/factors")
+        .bearer_auth(token)
+        .json(&json!({ "factor_type": "totp" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let challenge = || {
+        auth.request(
+            reqwest::Method::POST,
+            &format!("/factors/{}/challenge", factor["id"].as_str().unwrap()),
+        )
+        .bearer_auth(token)
+        .json(&json!({}))
+        .send()
+    };
+
+    assert_eq!(challenge().await.unwrap().status(), StatusCode::OK);
+    assert_limited(challenge().await.unwrap(), "over_request_rate_limit", 60).await;
+}

@@ -29,6 +29,17 @@ async fn put_user(auth: &TestAuth, session: &Value, body: Value) -> reqwest::Res
         .unwrap()
 }
 
+/// `GET /settings`.
+async fn settings(auth: &TestAuth) -> Value {
+    auth.request(Method::GET, "/settings")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn guest(auth: &TestAuth) -> Value {
     let response = auth
         .post("/signup", json!({ "data": { "theme": "dark" } }))
@@ -50,14 +61,7 @@ async fn anonymous_sign_ins_are_off_unless_configured() {
             "anonymous_provider_disabled".into()
         )
     );
-    let settings: Value = auth
-        .request(Method::GET, "/settings")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let settings = settings(&auth).await;
     assert_eq!(settings["external"]["anonymous_users"], false);
 }
 
@@ -86,14 +90,7 @@ async fn a_guest_gets_a_session_marked_anonymous() {
         .await
         .unwrap();
     assert_eq!(self::claims(&refreshed)["is_anonymous"], true);
-    let settings: Value = auth
-        .request(Method::GET, "/settings")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let settings = settings(&auth).await;
     assert_eq!(settings["external"]["anonymous_users"], true);
 }
 

@@ -207,13 +207,38 @@ pub async fn identities_of(
 
 /// The user as JSON, with identities.
 pub async fn user_json(db: &mut SqliteConnection, user: &User) -> sqlx::Result<Value> {
-    let identities = identities_of(&mut *db, &user.id).await?;
-    let factors = crate::api::factors::factors_of(&mut *db, &user.id).await?;
+    // One round trip for both lists (every query is a hop to sqlx's SQLite thread, and this runs
+    // on every refresh): the factors come as a JSON array on each identity row. Only anonymous
+    // users have no identity, and they cannot enrol factors.
+    let rows: Vec<IdentityWithFactors> = sqlx::query_as(
+        "SELECT i.*, (SELECT json_group_array(json_object( \
+             'id', f.id, 'friendly_name', COALESCE(f.friendly_name, ''), 'factor_type', f.factor_type, \
+             'status', f.status, 'last_challenged_at', f.last_challenged_at, \
+             'created_at', f.created_at, 'updated_at', f.updated_at)) \
+           FROM (SELECT * FROM mfa_factors WHERE user_id = i.user_id ORDER BY created_at, rowid) f) AS factors \
+         FROM identities i WHERE i.user_id = ? ORDER BY i.created_at",
+    )
+    .bind(&user.id)
+    .fetch_all(&mut *db)
+    .await?;
+    let factors = rows
+        .first()
+        .and_then(|row| serde_json::from_str::<Value>(&row.factors).ok())
+        .filter(|factors| factors.as_array().is_some_and(|list| !list.is_empty()));
+    let identities: Vec<Identity> = rows.into_iter().map(|row| row.identity).collect();
     let mut json = user.to_json(&identities);
-    if !factors.is_empty() {
-        json["factors"] = factors.iter().map(|factor| factor.to_json()).collect();
+    if let Some(factors) = factors {
+        json["factors"] = factors;
     }
     Ok(json)
+}
+
+/// An identity row with its user's factors as a JSON array.
+#[derive(FromRow)]
+struct IdentityWithFactors {
+    #[sqlx(flatten)]
+    identity: Identity,
+    factors: String,
 }
 
 /// A new email user with an `email` identity; returns the stored row.

@@ -31,7 +31,8 @@ const CHALLENGE_SECONDS: i64 = 300;
 const STEP_SECONDS: u64 = 30;
 const DIGITS: usize = 6;
 
-/// A stored factor.
+/// A stored factor (what enrolment and verification need of it; `GET /user` lists factors
+/// through [`crate::store::user_json`]).
 #[derive(Debug, FromRow)]
 pub struct Factor {
     id: String,
@@ -40,27 +41,11 @@ pub struct Factor {
     status: String,
     secret: String,
     last_used_step: Option<i64>,
-    last_challenged_at: Option<String>,
-    created_at: String,
-    updated_at: String,
 }
 
 impl Factor {
     fn is_verified(&self) -> bool {
         self.status == "verified"
-    }
-
-    /// The factor as `GET /user` lists it.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "friendly_name": self.friendly_name.clone().unwrap_or_default(),
-            "factor_type": self.factor_type,
-            "status": self.status,
-            "last_challenged_at": self.last_challenged_at,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        })
     }
 }
 

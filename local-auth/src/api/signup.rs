@@ -34,7 +34,7 @@ pub struct SignupParams {
 /// Signs a user up: a session when confirmations are off, otherwise the user and a confirmation mail.
 pub async fn signup(
     State(state): State<AppState>,
-    Extension(client): Extension<Client>,
+    client: Option<Extension<Client>>,
     ApiQuery(query): ApiQuery<RedirectQuery>,
     ApiJson(params): ApiJson<SignupParams>,
 ) -> ApiResult<Json<Value>> {
@@ -53,7 +53,7 @@ pub async fn signup(
                 "Phone signups are disabled",
             ));
         }
-        _ => return sign_in_anonymously(&state, &client, params.data).await,
+        _ => return sign_in_anonymously(&state, client.as_deref(), params.data).await,
     };
     let password = params.password.unwrap_or_default();
     if password.is_empty() {
@@ -125,7 +125,7 @@ pub async fn signup(
 /// A new anonymous user and their session (amr `anonymous`, `is_anonymous` in the token).
 async fn sign_in_anonymously(
     state: &AppState,
-    client: &Client,
+    client: Option<&Client>,
     data: Option<Value>,
 ) -> ApiResult<Json<Value>> {
     if !state.config.enable_anonymous_sign_ins {
@@ -134,7 +134,9 @@ async fn sign_in_anonymously(
             "Anonymous sign-ins are disabled",
         ));
     }
-    rate_limit::check(state, Bucket::AnonymousUser, &client.0)?;
+    if let Some(Client(client)) = client {
+        rate_limit::check(state, Bucket::AnonymousUser, client)?;
+    }
     let metadata = super::user_metadata(data);
     let mut tx = state.db.write.begin().await?;
     let user = store::insert_anonymous_user(&mut tx, &metadata).await?;

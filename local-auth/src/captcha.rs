@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::{
     error::{ApiError, ErrorCode},
-    extract::BODY_LIMIT,
+    extract::{BODY_LIMIT, query_param},
     state::AppState,
 };
 
@@ -101,10 +101,7 @@ pub async fn require_token(
         return next.run(request).await;
     };
     let is_token_endpoint = request.uri().path().ends_with("/token");
-    let password_grant = request.uri().query().is_some_and(|query| {
-        url::form_urlencoded::parse(query.as_bytes())
-            .any(|(name, value)| name == "grant_type" && value == "password")
-    });
+    let password_grant = query_param(&request, "grant_type").as_deref() == Some("password");
     if is_token_endpoint && !password_grant {
         return next.run(request).await;
     }

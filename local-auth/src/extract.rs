@@ -13,6 +13,15 @@ use crate::error::{ApiError, ErrorCode};
 /// The largest body accepted, as upstream's default.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// The first value of the query parameter `name` of `request`, decoded; for middleware that must
+/// look before a handler parses the query.
+pub fn query_param(request: &Request, name: &str) -> Option<String> {
+    let query = request.uri().query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
 /// A JSON body; an empty body reads as `{}`.
 pub struct ApiJson<T>(pub T);
 

@@ -10,7 +10,7 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::{crypto::constant_time_eq, state::AppState};
+use crate::{crypto::constant_time_eq, extract::query_param, state::AppState};
 
 /// Routes the gateway leaves open: browsers reach them by navigation, without headers.
 const OPEN_ROUTES: [&str; 4] = [
@@ -34,11 +34,7 @@ pub async fn require_api_key(
         .get("apikey")
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    let from_query = request.uri().query().and_then(|query| {
-        url::form_urlencoded::parse(query.as_bytes())
-            .find(|(name, _)| name == "apikey")
-            .map(|(_, value)| value.into_owned())
-    });
+    let from_query = query_param(&request, "apikey");
     match from_header.or(from_query) {
         None => refuse(
             "No API key found in request",

@@ -16,7 +16,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::state::AppState;
+use crate::{extract::query_param, state::AppState};
 
 /// What one counter counts: an endpoint, and for `/token` the grant type.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,17 +90,12 @@ pub async fn count(State(state): State<AppState>, request: Request, next: Next) 
         .get::<MatchedPath>()
         .filter(|_| known_method)
     {
-        let grant_type = request.uri().query().and_then(|query| {
-            url::form_urlencoded::parse(query.as_bytes())
-                .find(|(name, _)| name == "grant_type")
-                // Only the values clients send; anything else would let callers mint labels.
-                .filter(|(_, value)| {
-                    matches!(
-                        value.as_ref(),
-                        "password" | "refresh_token" | "pkce" | "id_token" | "web3"
-                    )
-                })
-                .map(|(_, value)| value.into_owned())
+        // Only the values clients send; anything else would let callers mint labels.
+        let grant_type = query_param(&request, "grant_type").filter(|grant| {
+            matches!(
+                grant.as_str(),
+                "password" | "refresh_token" | "pkce" | "id_token" | "web3"
+            )
         });
         state.requests.add(Endpoint {
             method: request.method().clone(),

@@ -22,6 +22,7 @@ use axum::{
 
 use crate::{
     error::{ApiError, ErrorCode},
+    extract::query_param,
     state::AppState,
 };
 
@@ -196,10 +197,7 @@ fn bucket_of(request: &Request) -> Option<Bucket> {
     let path = request.uri().path();
     let route = path.strip_prefix("/auth/v1").unwrap_or(path);
     if route == "/token" {
-        let refresh = request.uri().query().is_some_and(|query| {
-            url::form_urlencoded::parse(query.as_bytes())
-                .any(|(name, value)| name == "grant_type" && value == "refresh_token")
-        });
+        let refresh = query_param(request, "grant_type").as_deref() == Some("refresh_token");
         return Some(if refresh {
             Bucket::TokenRefresh
         } else {

@@ -42,6 +42,15 @@ pub struct Config {
     /// Whether `POST /signup` without email or phone creates an anonymous user
     /// (`LOCAL_AUTH_ENABLE_ANONYMOUS_SIGN_INS`, default off as in the Supabase CLI).
     pub enable_anonymous_sign_ins: bool,
+    /// Whether a signed-in user may link further identities (`enable_manual_linking`,
+    /// `LOCAL_AUTH_ENABLE_MANUAL_LINKING`, default off as in the Supabase CLI).
+    pub enable_manual_linking: bool,
+    /// The OAuth providers offered (`[auth.external.<name>] enabled = true`, or
+    /// `LOCAL_AUTH_EXTERNAL_PROVIDERS` comma-separated). local-auth cannot reach the real ones, so
+    /// each is served by its development identity provider (see [`crate::dev_idp`]).
+    pub external_providers: Vec<String>,
+    /// Phone sign-in settings (`[auth.sms]`, `LOCAL_AUTH_SMS_*`).
+    pub sms: SmsConfig,
     /// Whether email sign-ups must be confirmed by mail (`LOCAL_AUTH_EMAIL_ENABLE_CONFIRMATIONS`).
     pub enable_confirmations: bool,
     /// Whether an email change must be confirmed from both addresses
@@ -76,6 +85,57 @@ pub struct Config {
     /// proxy sets one; otherwise the peer address counts.
     pub rate_limit_header: Option<String>,
 }
+
+/// Phone sign-in. Text messages are not sent anywhere: they land in the development mailbox,
+/// marked as SMS.
+#[derive(Clone, Debug)]
+pub struct SmsConfig {
+    /// Whether users may sign up with a phone number (`LOCAL_AUTH_SMS_ENABLE_SIGNUP`, default off as
+    /// in the Supabase CLI).
+    pub enable_signup: bool,
+    /// Whether a phone sign-up must be confirmed with a texted code
+    /// (`LOCAL_AUTH_SMS_ENABLE_CONFIRMATIONS`, default off).
+    pub enable_confirmations: bool,
+    /// Lifetime of texted codes in seconds (`LOCAL_AUTH_SMS_OTP_EXPIRY`, default 60 as upstream).
+    pub otp_expiry: u64,
+    /// Seconds between two texts to one number (`LOCAL_AUTH_SMS_MAX_FREQUENCY`, default 60).
+    pub max_frequency: u64,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            enable_signup: false,
+            enable_confirmations: false,
+            otp_expiry: 60,
+            max_frequency: 60,
+        }
+    }
+}
+
+/// The OAuth providers as Supabase names them; `[auth.external.<name>]` accepts these.
+pub const KNOWN_PROVIDERS: [&str; 20] = [
+    "apple",
+    "azure",
+    "bitbucket",
+    "discord",
+    "facebook",
+    "figma",
+    "github",
+    "gitlab",
+    "google",
+    "kakao",
+    "keycloak",
+    "linkedin_oidc",
+    "notion",
+    "slack_oidc",
+    "spotify",
+    "twitch",
+    "twitter",
+    "workos",
+    "x",
+    "zoom",
+];
 
 /// Where and how mail is sent by SMTP.
 #[derive(Clone)]
@@ -220,6 +280,9 @@ impl Default for Config {
             refresh_token_reuse_interval: 10,
             enable_signup: true,
             enable_anonymous_sign_ins: false,
+            enable_manual_linking: false,
+            external_providers: Vec::new(),
+            sms: SmsConfig::default(),
             enable_confirmations: true,
             double_confirm_changes: true,
             secure_password_change: false,
@@ -255,8 +318,11 @@ struct AuthSection {
     refresh_token_reuse_interval: Option<u64>,
     enable_signup: Option<bool>,
     enable_anonymous_sign_ins: Option<bool>,
+    enable_manual_linking: Option<bool>,
     minimum_password_length: Option<usize>,
     email: EmailSection,
+    sms: SmsSection,
+    external: std::collections::BTreeMap<String, ExternalSection>,
     captcha: Option<CaptchaSection>,
     rate_limit: RateLimitSection,
 }
@@ -269,6 +335,21 @@ struct RateLimitSection {
     token_refresh: Option<u32>,
     sign_in_sign_ups: Option<u32>,
     token_verifications: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SmsSection {
+    enable_signup: Option<bool>,
+    enable_confirmations: Option<bool>,
+    max_frequency: Option<String>,
+    otp_expiry: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ExternalSection {
+    enabled: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -361,6 +442,32 @@ impl Config {
             &mut self.enable_anonymous_sign_ins,
             auth.enable_anonymous_sign_ins,
         );
+        replace(&mut self.enable_manual_linking, auth.enable_manual_linking);
+        for (name, provider) in auth.external {
+            if !KNOWN_PROVIDERS.contains(&name.as_str()) {
+                return Err(ConfigError {
+                    setting: format!("{source}: auth.external.{name}"),
+                    problem: format!(
+                        "not a provider Supabase knows: {}",
+                        KNOWN_PROVIDERS.join(", ")
+                    ),
+                });
+            }
+            self.external_providers.retain(|known| *known != name);
+            if provider.enabled {
+                self.external_providers.push(name);
+            }
+        }
+        let sms = auth.sms;
+        replace(&mut self.sms.enable_signup, sms.enable_signup);
+        replace(&mut self.sms.enable_confirmations, sms.enable_confirmations);
+        replace(&mut self.sms.otp_expiry, sms.otp_expiry);
+        if let Some(frequency) = sms.max_frequency {
+            self.sms.max_frequency = parse_duration(&frequency).ok_or_else(|| ConfigError {
+                setting: format!("{source}: auth.sms.max_frequency"),
+                problem: format!("`{frequency}` is not a duration like \"60s\" or \"1m30s\""),
+            })?;
+        }
         let limits = auth.rate_limit;
         let ours = &mut self.rate_limits;
         ours.email_sent = limits.email_sent.or(ours.email_sent);
@@ -447,6 +554,42 @@ impl Config {
         set(
             &mut config.enable_anonymous_sign_ins,
             "LOCAL_AUTH_ENABLE_ANONYMOUS_SIGN_INS",
+        )?;
+        set(
+            &mut config.enable_manual_linking,
+            "LOCAL_AUTH_ENABLE_MANUAL_LINKING",
+        )?;
+        if let Some(providers) = var("LOCAL_AUTH_EXTERNAL_PROVIDERS") {
+            config.external_providers = Vec::new();
+            for name in providers
+                .split(',')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+            {
+                if !KNOWN_PROVIDERS.contains(&name) {
+                    return Err(ConfigError {
+                        setting: "LOCAL_AUTH_EXTERNAL_PROVIDERS".to_owned(),
+                        problem: format!(
+                            "`{name}` is not a provider Supabase knows: {}",
+                            KNOWN_PROVIDERS.join(", ")
+                        ),
+                    });
+                }
+                config.external_providers.push(name.to_owned());
+            }
+        }
+        set(
+            &mut config.sms.enable_signup,
+            "LOCAL_AUTH_SMS_ENABLE_SIGNUP",
+        )?;
+        set(
+            &mut config.sms.enable_confirmations,
+            "LOCAL_AUTH_SMS_ENABLE_CONFIRMATIONS",
+        )?;
+        set(&mut config.sms.otp_expiry, "LOCAL_AUTH_SMS_OTP_EXPIRY")?;
+        set(
+            &mut config.sms.max_frequency,
+            "LOCAL_AUTH_SMS_MAX_FREQUENCY",
         )?;
         set(
             &mut config.enable_confirmations,
@@ -668,6 +811,29 @@ otp_expiry = 600
         assert!(config.secure_password_change);
         assert_eq!(config.email_max_frequency, 90);
         assert_eq!(config.email_otp_expiry, 600);
+    }
+
+    #[test]
+    fn providers_linking_and_sms_come_from_the_file() {
+        let mut config = Config::default();
+        config
+            .apply_file(
+                "f",
+                "[auth]\nenable_manual_linking = true\n[auth.external.github]\nenabled = true\n\
+                 [auth.external.google]\nenabled = false\n[auth.sms]\nenable_signup = true\n\
+                 max_frequency = \"5s\"\n",
+            )
+            .unwrap();
+        assert_eq!(config.external_providers, ["github"]);
+        assert!(config.enable_manual_linking);
+        assert!(config.sms.enable_signup);
+        assert!(!config.sms.enable_confirmations);
+        assert_eq!(config.sms.max_frequency, 5);
+
+        let error = Config::default()
+            .apply_file("f", "[auth.external.myspace]\nenabled = true\n")
+            .unwrap_err();
+        assert_eq!(error.setting, "f: auth.external.myspace");
     }
 
     #[test]

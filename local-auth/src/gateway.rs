@@ -13,8 +13,9 @@ use serde_json::json;
 use crate::{crypto::constant_time_eq, extract::query_param, state::AppState};
 
 /// Routes the gateway leaves open: browsers reach them by navigation, without headers.
-const OPEN_ROUTES: [&str; 4] = [
+const OPEN_ROUTES: [&str; 5] = [
     "/auth/v1/verify",
+    "/auth/v1/dev-idp/authorize",
     "/auth/v1/callback",
     "/auth/v1/authorize",
     "/auth/v1/.well-known/jwks.json",

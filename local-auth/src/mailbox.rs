@@ -6,13 +6,16 @@ use axum::{
     Json, Router,
     extract::{Path, State},
     http::StatusCode,
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use serde_json::{Value, json};
 use sqlx::FromRow;
 
-use crate::state::AppState;
+use crate::{
+    html::{escape, page},
+    state::AppState,
+};
 
 /// The sender shown on every message.
 const SENDER: &str = "admin@email.com";
@@ -116,25 +119,6 @@ async fn delete_all(State(state): State<AppState>) -> Response {
         Ok(_) => StatusCode::OK.into_response(),
         Err(error) => failure(error),
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"color-scheme\" content=\"light dark\"><link rel=\"icon\" href=\"data:,\"><title>{title}</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}}\
-         table{{width:100%;border-collapse:collapse}}td,th{{text-align:left;padding:.4rem;border-bottom:1px solid #8884}}\
-         article{{border:1px solid #8886;border-radius:8px;padding:1rem}}</style></head>\
-         <body>{body}</body></html>"
-    ))
 }
 
 async fn index(State(state): State<AppState>) -> Response {

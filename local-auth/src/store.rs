@@ -31,6 +31,9 @@ pub struct User {
     pub deleted_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    pub phone_change: Option<String>,
+    pub phone_change_sent_at: Option<String>,
+    pub invited_at: Option<String>,
 }
 
 /// A row of `identities`.
@@ -140,6 +143,9 @@ impl User {
             ("recovery_sent_at", &self.recovery_sent_at),
             ("new_email", &self.email_change),
             ("email_change_sent_at", &self.email_change_sent_at),
+            ("new_phone", &self.phone_change),
+            ("phone_change_sent_at", &self.phone_change_sent_at),
+            ("invited_at", &self.invited_at),
             ("reauthentication_sent_at", &self.reauthentication_sent_at),
             ("last_sign_in_at", &self.last_sign_in_at),
             ("banned_until", &self.banned_until),
@@ -297,6 +303,112 @@ pub async fn insert_email_identity(
     .execute(&mut *db)
     .await?;
     Ok(())
+}
+
+/// The user with `phone` (digits only, as stored).
+pub async fn user_by_phone(db: impl SqliteExecutor<'_>, phone: &str) -> sqlx::Result<Option<User>> {
+    sqlx::query_as("SELECT * FROM users WHERE phone = ?")
+        .bind(phone)
+        .fetch_optional(db)
+        .await
+}
+
+/// A new phone user with a `phone` identity; returns the stored row.
+pub async fn insert_phone_user(
+    db: &mut SqliteConnection,
+    phone: &str,
+    password_hash: Option<&str>,
+    user_metadata: &Value,
+    confirmed: bool,
+) -> sqlx::Result<User> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_rfc3339();
+    let app_metadata = json!({ "provider": "phone", "providers": ["phone"] });
+    sqlx::query(
+        "INSERT INTO users (id, phone, encrypted_password, phone_confirmed_at, raw_app_meta_data, \
+         raw_user_meta_data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(phone)
+    .bind(password_hash)
+    .bind(confirmed.then_some(&now))
+    .bind(app_metadata.to_string())
+    .bind(user_metadata.to_string())
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *db)
+    .await?;
+    let identity_data = json!({
+        "sub": id, "phone": phone, "email_verified": false, "phone_verified": confirmed,
+    });
+    insert_identity(&mut *db, &id, "phone", &id, &identity_data, None).await?;
+    Ok(user_by_id(&mut *db, &id)
+        .await?
+        .expect("the user was just inserted"))
+}
+
+/// Adds an identity of `provider` (known there as `provider_id`) to user `user_id`.
+pub async fn insert_identity(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    provider: &str,
+    provider_id: &str,
+    identity_data: &Value,
+    email: Option<&str>,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO identities (id, provider_id, user_id, identity_data, provider, email, \
+         last_sign_in_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(provider_id)
+    .bind(user_id)
+    .bind(identity_data.to_string())
+    .bind(provider)
+    .bind(email)
+    .bind(&now)
+    .bind(&now)
+    .bind(&now)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// The identity `provider_id` of `provider`, whoever it belongs to.
+pub async fn identity_by_provider(
+    db: impl SqliteExecutor<'_>,
+    provider: &str,
+    provider_id: &str,
+) -> sqlx::Result<Option<Identity>> {
+    sqlx::query_as("SELECT * FROM identities WHERE provider = ? AND provider_id = ?")
+        .bind(provider)
+        .bind(provider_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Rewrites `app_metadata.providers` from the user's identities (`provider` is left alone unless
+/// `primary` names a new one).
+pub async fn refresh_providers(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    primary: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET raw_app_meta_data = json_set(raw_app_meta_data, \
+           '$.provider', COALESCE(?, json_extract(raw_app_meta_data, '$.provider')), \
+           '$.providers', (SELECT json_group_array(provider) FROM \
+             (SELECT provider FROM identities WHERE user_id = ? GROUP BY provider ORDER BY MIN(created_at)))), \
+         updated_at = ? WHERE id = ?",
+    )
+    .bind(primary)
+    .bind(user_id)
+    .bind(now_rfc3339())
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(drop)
 }
 
 /// Creates an anonymous user: no email, no identity, `is_anonymous`, provider `anonymous`.

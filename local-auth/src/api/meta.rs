@@ -22,15 +22,19 @@ pub async fn health() -> Json<Value> {
 /// `GET /settings`: which sign-in methods are on.
 pub async fn settings(State(state): State<AppState>) -> Json<Value> {
     let config = &state.config;
+    let mut external = json!({
+        "anonymous_users": config.enable_anonymous_sign_ins,
+        "email": true,
+        "phone": config.sms.enable_signup,
+    });
+    for provider in crate::config::KNOWN_PROVIDERS {
+        external[provider] = json!(config.external_providers.iter().any(|p| p == provider));
+    }
     Json(json!({
-        "external": {
-            "anonymous_users": config.enable_anonymous_sign_ins,
-            "email": true,
-            "phone": false,
-        },
+        "external": external,
         "disable_signup": !config.enable_signup,
         "mailer_autoconfirm": !config.enable_confirmations,
-        "phone_autoconfirm": false,
+        "phone_autoconfirm": !config.sms.enable_confirmations,
         "sms_provider": "",
         "saml_enabled": false,
     }))

@@ -1,6 +1,8 @@
 //! The REST API under `/auth/v1`, one module per group of endpoints, and the input rules they share.
 
+mod external;
 pub mod factors;
+mod identities;
 mod logout;
 mod meta;
 mod otp;
@@ -43,6 +45,17 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/user", get(user::get_user).put(user::update_user))
         .route("/reauthenticate", get(user::reauthenticate))
         .route("/logout", post(logout::logout))
+        .route("/authorize", get(external::authorize))
+        .route(
+            "/callback",
+            get(external::callback_get).post(external::callback_post),
+        )
+        .route(
+            crate::dev_idp::AUTHORIZE_PATH,
+            get(crate::dev_idp::sign_in_page).post(crate::dev_idp::decide),
+        )
+        .route("/user/identities/authorize", get(identities::link))
+        .route("/user/identities/{id}", delete(identities::unlink))
         .route("/factors", post(factors::enroll))
         .route("/factors/{id}", delete(factors::unenroll))
         .route("/factors/{id}/challenge", post(factors::challenge))

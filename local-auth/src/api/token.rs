@@ -286,11 +286,16 @@ async fn pkce_grant(state: &AppState, params: TokenParams) -> ApiResult<Value> {
                 "invalid flow state, no user found",
             )
         })?;
-    sqlx::query("DELETE FROM flow_state WHERE id = ?")
-        .bind(&flow.id)
-        .execute(&mut *tx)
-        .await?;
-    let session = sessions::start(state, &mut tx, &user, &flow.authentication_method).await?;
+    // OAuth flows carry the provider's access token for the app (`provider_token`).
+    let provider_token: Option<String> =
+        sqlx::query_scalar("DELETE FROM flow_state WHERE id = ? RETURNING provider_access_token")
+            .bind(&flow.id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let mut session = sessions::start(state, &mut tx, &user, &flow.authentication_method).await?;
+    if let Some(token) = provider_token {
+        session["provider_token"] = Value::String(token);
+    }
     tx.commit().await?;
     Ok(session)
 }

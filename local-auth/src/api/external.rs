@@ -1,0 +1,473 @@
+//! OAuth sign-in: `GET /authorize` starts a flow and sends the browser to the provider (here the
+//! development identity provider), `GET|POST /callback` finishes it: it exchanges the provider's
+//! code for the identity, signs the user in, up or links the identity, and redirects to the app
+//! with `?code=` (PKCE) or the session in the fragment (implicit flow).
+
+use std::collections::HashMap;
+
+use axum::{
+    Form,
+    extract::{Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sqlx::SqliteConnection;
+
+use super::PkceParams;
+use crate::{
+    dev_idp::{self, Grant, found},
+    error::{ApiError, ApiResult, ErrorCode},
+    extract::ApiQuery,
+    redirect, sessions,
+    state::AppState,
+    store::{self, User},
+    time::{now_rfc3339, parse_rfc3339},
+};
+
+/// How long a started OAuth flow may take, in seconds (upstream's flow-state lifetime).
+const FLOW_LIFETIME: i64 = 300;
+
+/// The query of `/authorize` (and of `/user/identities/authorize`).
+#[derive(Debug, Default, Deserialize)]
+pub struct AuthorizeQuery {
+    /// The provider, as Supabase names it (`github`, `google`, …).
+    pub provider: Option<String>,
+    /// Where the app wants the browser back.
+    pub redirect_to: Option<String>,
+    /// Space-separated scopes to ask the provider for.
+    pub scopes: Option<String>,
+    /// The PKCE challenge, when the app uses the PKCE flow.
+    #[serde(flatten)]
+    pub pkce: PkceParams,
+}
+
+/// Starts an OAuth flow: 302 to the provider's sign-in page.
+pub async fn authorize(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<AuthorizeQuery>,
+) -> ApiResult<Response> {
+    let url = start_flow(&state, &query, None).await?;
+    Ok(found(&url))
+}
+
+/// Records the flow (its id is the `state` the provider hands back) and returns the provider URL.
+/// `linking_target` names the signed-in user an identity is being linked to.
+pub(super) async fn start_flow(
+    state: &AppState,
+    query: &AuthorizeQuery,
+    linking_target: Option<&str>,
+) -> ApiResult<String> {
+    let provider = query.provider.as_deref().unwrap_or_default();
+    if !state
+        .config
+        .external_providers
+        .iter()
+        .any(|p| p == provider)
+    {
+        return Err(ApiError::validation(format!(
+            "Unsupported provider: provider {provider:?} is not enabled"
+        )));
+    }
+    let pkce = query.pkce.validate()?;
+    let referrer = redirect::resolve(&state.config, query.redirect_to.as_deref());
+    let (challenge, method) = pkce
+        .as_ref()
+        .map_or(("", ""), |pkce| (pkce.challenge.as_str(), pkce.method));
+    let flow_id = uuid::Uuid::new_v4().to_string();
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO flow_state (id, auth_code, authentication_method, code_challenge, \
+         code_challenge_method, provider_type, referrer, linking_target_id, created_at, updated_at) \
+         VALUES (?, ?, 'oauth', ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&flow_id)
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(challenge)
+    .bind(method)
+    .bind(provider)
+    .bind(&referrer)
+    .bind(linking_target)
+    .bind(&now)
+    .bind(&now)
+    .execute(&state.db.write)
+    .await?;
+    let issuer = state.config.issuer();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", "local-auth")
+        .append_pair("redirect_uri", &format!("{issuer}/callback"))
+        .append_pair("response_type", "code")
+        .append_pair("scope", query.scopes.as_deref().unwrap_or_default())
+        .append_pair("state", &flow_id)
+        .append_pair("provider", provider)
+        .finish();
+    Ok(format!("{issuer}{}?{query}", dev_idp::AUTHORIZE_PATH))
+}
+
+/// A flow between `/authorize` and `/callback`.
+#[derive(Debug, sqlx::FromRow)]
+struct OAuthFlow {
+    id: String,
+    user_id: Option<String>,
+    auth_code: String,
+    code_challenge: String,
+    provider_type: String,
+    referrer: Option<String>,
+    linking_target_id: Option<String>,
+    created_at: String,
+}
+
+/// `GET /callback`: the provider's redirect.
+pub async fn callback_get(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    callback(&state, &params).await
+}
+
+/// `POST /callback`: providers that answer with a form post (Apple).
+pub async fn callback_post(
+    State(state): State<AppState>,
+    Form(params): Form<HashMap<String, String>>,
+) -> Response {
+    callback(&state, &params).await
+}
+
+async fn callback(state: &AppState, params: &HashMap<String, String>) -> Response {
+    let site = state.config.site_url.to_string();
+    let Some(flow_id) = params.get("state").filter(|state| !state.is_empty()) else {
+        let error =
+            ApiError::bad_request(ErrorCode::BadOauthCallback, "OAuth state parameter missing");
+        return redirect_error(&site, "invalid_request", &error);
+    };
+    let flow = match find_flow(state, flow_id).await {
+        Ok(Some(flow)) => flow,
+        Ok(None) => {
+            let error = ApiError::bad_request(
+                ErrorCode::BadOauthState,
+                "OAuth callback with invalid state",
+            );
+            return redirect_error(&site, "invalid_request", &error);
+        }
+        Err(error) => return redirect_error(&site, "server_error", &error),
+    };
+    let referrer = flow.referrer.clone().unwrap_or(site);
+    if let Some(error) = params.get("error") {
+        let description = params.get("error_description").cloned().unwrap_or_default();
+        // The provider's own error, passed on as upstream does: no Supabase error code.
+        let location = error_location(
+            &referrer,
+            &[("error", error), ("error_description", &description)],
+        );
+        return found(&location);
+    }
+    match finish(state, &flow, params.get("code").map(String::as_str)).await {
+        Ok(location) => found(&location),
+        Err(error) => {
+            let kind = if error.status == StatusCode::INTERNAL_SERVER_ERROR {
+                "server_error"
+            } else {
+                "invalid_request"
+            };
+            redirect_error(&referrer, kind, &error)
+        }
+    }
+}
+
+async fn find_flow(state: &AppState, id: &str) -> ApiResult<Option<OAuthFlow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, auth_code, code_challenge, provider_type, referrer, linking_target_id, created_at \
+         FROM flow_state WHERE id = ? AND authentication_method = 'oauth'",
+    )
+    .bind(id)
+    .fetch_optional(&state.db.read)
+    .await?)
+}
+
+/// Exchanges the provider's code and completes the flow; returns where to send the browser.
+async fn finish(state: &AppState, flow: &OAuthFlow, code: Option<&str>) -> ApiResult<String> {
+    if flow.user_id.is_some() {
+        return Err(ApiError::bad_request(
+            ErrorCode::FlowStateAlreadyUsed,
+            "Flow state already used",
+        ));
+    }
+    let created = parse_rfc3339(Some(&flow.created_at)).unwrap_or_else(Utc::now);
+    if (Utc::now() - created).num_seconds() > FLOW_LIFETIME {
+        return Err(ApiError::unprocessable(
+            ErrorCode::FlowStateExpired,
+            "Flow state has expired",
+        ));
+    }
+    let code = code.filter(|code| !code.is_empty()).ok_or_else(|| {
+        ApiError::bad_request(
+            ErrorCode::BadOauthCallback,
+            "OAuth callback with missing authorization code missing",
+        )
+    })?;
+    let mut tx = state.db.write.begin().await?;
+    let grant = dev_idp::exchange(&mut tx, &flow.provider_type, code)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                ErrorCode::BadOauthCallback,
+                "Unable to exchange external code",
+            )
+        })?;
+    let identity_data = grant.identity_data(&state.config.issuer());
+    let user = match &flow.linking_target_id {
+        Some(target) => link_identity(state, &mut tx, target, &grant, &identity_data).await?,
+        None => sign_in_or_up(state, &mut tx, &grant, &identity_data).await?,
+    };
+    if user.is_banned() {
+        return Err(ApiError::forbidden(ErrorCode::UserBanned, "User is banned"));
+    }
+    let referrer = flow
+        .referrer
+        .clone()
+        .unwrap_or_else(|| state.config.site_url.to_string());
+    let location = if flow.code_challenge.is_empty() {
+        let session = sessions::start(state, &mut tx, &user, "oauth").await?;
+        sqlx::query("DELETE FROM flow_state WHERE id = ?")
+            .bind(&flow.id)
+            .execute(&mut *tx)
+            .await?;
+        implicit_location(&referrer, &session, &grant.access_token)
+    } else {
+        let now = now_rfc3339();
+        sqlx::query(
+            "UPDATE flow_state SET user_id = ?, provider_access_token = ?, auth_code_issued_at = ?, \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(&user.id)
+        .bind(&grant.access_token)
+        .bind(&now)
+        .bind(&now)
+        .bind(&flow.id)
+        .execute(&mut *tx)
+        .await?;
+        let separator = if referrer.contains('?') { '&' } else { '?' };
+        format!("{referrer}{separator}code={}", flow.auth_code)
+    };
+    tx.commit().await?;
+    Ok(location)
+}
+
+/// Signs in the identity's user, links the identity to the user with its (verified) address, or
+/// signs a new user up.
+async fn sign_in_or_up(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    grant: &Grant,
+    identity_data: &Value,
+) -> ApiResult<User> {
+    let now = now_rfc3339();
+    if let Some(identity) =
+        store::identity_by_provider(&mut *tx, &grant.provider, &grant.subject).await?
+    {
+        sqlx::query(
+            "UPDATE identities SET identity_data = ?, email = ?, last_sign_in_at = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(identity_data.to_string())
+        .bind(&grant.email)
+        .bind(&now)
+        .bind(&now)
+        .bind(&identity.id)
+        .execute(&mut *tx)
+        .await?;
+        merge_user_metadata(tx, &identity.user_id, identity_data).await?;
+        return user(tx, &identity.user_id).await;
+    }
+    if let Some(existing) = store::user_by_email(&mut *tx, &grant.email).await? {
+        if !existing.is_confirmed() {
+            // Whoever set a password on this unconfirmed account never proved the address: the
+            // provider did now, so that door is closed (upstream's pre-account-takeover guard).
+            sqlx::query("UPDATE users SET encrypted_password = NULL WHERE id = ?")
+                .bind(&existing.id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "DELETE FROM identities WHERE user_id = ? AND provider IN ('email', 'phone')",
+            )
+            .bind(&existing.id)
+            .execute(&mut *tx)
+            .await?;
+            store::confirm_email(tx, &existing.id).await?;
+        }
+        let email = Some(grant.email.as_str());
+        store::insert_identity(
+            tx,
+            &existing.id,
+            &grant.provider,
+            &grant.subject,
+            identity_data,
+            email,
+        )
+        .await?;
+        merge_user_metadata(tx, &existing.id, identity_data).await?;
+        store::refresh_providers(tx, &existing.id, None).await?;
+        return user(tx, &existing.id).await;
+    }
+    if !state.config.enable_signup {
+        return Err(ApiError::unprocessable(
+            ErrorCode::SignupDisabled,
+            "Signups not allowed for this instance",
+        ));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let app_metadata = json!({ "provider": grant.provider, "providers": [grant.provider] });
+    sqlx::query(
+        "INSERT INTO users (id, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data, \
+         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(&grant.email)
+    .bind(&now)
+    .bind(app_metadata.to_string())
+    .bind(identity_data.to_string())
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    let email = Some(grant.email.as_str());
+    store::insert_identity(
+        tx,
+        &id,
+        &grant.provider,
+        &grant.subject,
+        identity_data,
+        email,
+    )
+    .await?;
+    user(tx, &id).await
+}
+
+/// Links the identity to the signed-in user who started the flow. An anonymous user becomes
+/// permanent, taking the identity's address when it is free.
+async fn link_identity(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    target: &str,
+    grant: &Grant,
+    identity_data: &Value,
+) -> ApiResult<User> {
+    if !state.config.enable_manual_linking {
+        return Err(manual_linking_disabled());
+    }
+    let target = store::user_by_id(&mut *tx, target)
+        .await?
+        .ok_or_else(|| ApiError::not_found(ErrorCode::UserNotFound, "User not found"))?;
+    if let Some(identity) =
+        store::identity_by_provider(&mut *tx, &grant.provider, &grant.subject).await?
+    {
+        let message = if identity.user_id == target.id {
+            "Identity is already linked"
+        } else {
+            "Identity is already linked to another user"
+        };
+        return Err(ApiError::unprocessable(
+            ErrorCode::IdentityAlreadyExists,
+            message,
+        ));
+    }
+    let email = Some(grant.email.as_str());
+    store::insert_identity(
+        tx,
+        &target.id,
+        &grant.provider,
+        &grant.subject,
+        identity_data,
+        email,
+    )
+    .await?;
+    if target.is_anonymous {
+        let address_free = store::user_by_email(&mut *tx, &grant.email)
+            .await?
+            .is_none();
+        let now = now_rfc3339();
+        sqlx::query(
+            "UPDATE users SET is_anonymous = 0, \
+             email = CASE WHEN email IS NULL AND ? THEN ? ELSE email END, \
+             email_confirmed_at = CASE WHEN email IS NULL AND ? THEN ? ELSE email_confirmed_at END, \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(address_free)
+        .bind(&grant.email)
+        .bind(address_free)
+        .bind(&now)
+        .bind(&now)
+        .bind(&target.id)
+        .execute(&mut *tx)
+        .await?;
+        store::refresh_providers(tx, &target.id, Some(&grant.provider)).await?;
+    } else {
+        store::refresh_providers(tx, &target.id, None).await?;
+    }
+    user(tx, &target.id).await
+}
+
+/// 404 `manual_linking_disabled`.
+pub(super) fn manual_linking_disabled() -> ApiError {
+    ApiError::not_found(
+        ErrorCode::ManualLinkingDisabled,
+        "Manual linking is disabled",
+    )
+}
+
+async fn merge_user_metadata(
+    tx: &mut SqliteConnection,
+    user_id: &str,
+    data: &Value,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET raw_user_meta_data = json_patch(raw_user_meta_data, ?), updated_at = ? WHERE id = ?")
+        .bind(data.to_string())
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(tx)
+        .await
+        .map(drop)
+}
+
+async fn user(tx: &mut SqliteConnection, id: &str) -> ApiResult<User> {
+    store::user_by_id(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::internal("a user vanished inside its transaction"))
+}
+
+/// The implicit flow's redirect: the session and the provider token in the fragment.
+fn implicit_location(referrer: &str, session: &Value, provider_token: &str) -> String {
+    let field = |name: &str| match &session[name] {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let fragment = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("access_token", &field("access_token"))
+        .append_pair("expires_at", &field("expires_at"))
+        .append_pair("expires_in", &field("expires_in"))
+        .append_pair("provider_token", provider_token)
+        .append_pair("refresh_token", &field("refresh_token"))
+        .append_pair("token_type", "bearer")
+        .finish();
+    format!("{referrer}#{fragment}")
+}
+
+/// An error redirect: `error`, `error_code` and `error_description` in the query and the fragment.
+fn redirect_error(target: &str, kind: &str, error: &ApiError) -> Response {
+    let pairs = [
+        ("error", kind),
+        ("error_code", error.code.as_str()),
+        ("error_description", error.message.as_str()),
+    ];
+    found(&error_location(target, &pairs))
+}
+
+fn error_location(target: &str, pairs: &[(&str, &str)]) -> String {
+    let params = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(_, value)| !value.is_empty()))
+        .finish();
+    let target = target.split('#').next().unwrap_or(target);
+    let separator = if target.contains('?') { '&' } else { '?' };
+    format!("{target}{separator}{params}#{params}")
+}

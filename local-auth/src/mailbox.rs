@@ -1,6 +1,7 @@
-//! The development mailbox: every stored message, as an HTML page for people and as a
-//! Mailpit-compatible JSON subset for tests (`GET /api/v1/messages`, `GET /api/v1/message/{id}`,
-//! `DELETE /api/v1/messages`), and the API's request counts at `GET /metrics`.
+//! The development mailbox: every stored message (texts to phones too, tagged `sms`), as an HTML
+//! page for people and as a Mailpit-compatible JSON subset for tests (`GET /api/v1/messages`,
+//! `GET /api/v1/message/{id}`, `DELETE /api/v1/messages`), and the API's request counts at
+//! `GET /metrics`.
 
 use axum::{
     Json, Router,
@@ -24,6 +25,8 @@ const SENDER: &str = "admin@email.com";
 #[derive(Debug, FromRow)]
 struct Mail {
     id: String,
+    /// `email`, or `sms` for texts.
+    channel: String,
     recipient: String,
     subject: String,
     html: String,
@@ -42,7 +45,8 @@ impl Mail {
             "Cc": [], "Bcc": [], "ReplyTo": [],
             "Subject": self.subject,
             "Created": self.created_at,
-            "Tags": [],
+            // Texts are tagged, so the mailbox shows (and tests can tell) what came by SMS.
+            "Tags": if self.channel == "sms" { vec!["sms"] } else { Vec::new() },
             "Size": self.html.len() + self.text.len(),
             "Attachments": 0,
             "Snippet": self.text.lines().take(3).collect::<Vec<_>>().join(" "),
@@ -63,7 +67,7 @@ pub fn router(state: AppState) -> Router {
 
 async fn all(state: &AppState) -> sqlx::Result<Vec<Mail>> {
     sqlx::query_as(
-        "SELECT id, recipient, subject, html, text, created_at FROM mail ORDER BY created_at DESC, rowid DESC",
+        "SELECT id, channel, recipient, subject, html, text, created_at FROM mail ORDER BY created_at DESC, rowid DESC",
     )
     .fetch_all(&state.db.read)
     .await
@@ -91,10 +95,12 @@ async fn list(State(state): State<AppState>) -> Response {
 }
 
 async fn find(state: &AppState, id: &str) -> sqlx::Result<Option<Mail>> {
-    sqlx::query_as("SELECT id, recipient, subject, html, text, created_at FROM mail WHERE id = ?")
-        .bind(id)
-        .fetch_optional(&state.db.read)
-        .await
+    sqlx::query_as(
+        "SELECT id, channel, recipient, subject, html, text, created_at FROM mail WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&state.db.read)
+    .await
 }
 
 async fn message(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -130,7 +136,8 @@ async fn index(State(state): State<AppState>) -> Response {
         .iter()
         .map(|mail| {
             format!(
-                "<tr><td>{}</td><td><a href=\"/view/{}\">{}</a></td><td>{}</td></tr>",
+                "<tr><td>{}{}</td><td><a href=\"/view/{}\">{}</a></td><td>{}</td></tr>",
+                if mail.channel == "sms" { "SMS to " } else { "" },
                 escape(&mail.recipient),
                 escape(&mail.id),
                 escape(&mail.subject),

@@ -6,6 +6,7 @@ mod identities;
 mod logout;
 mod meta;
 mod otp;
+mod phone;
 mod signup;
 mod token;
 mod token_mail;

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::{
     PkceParams, RedirectQuery, check_email_frequency,
+    phone::{SmsPurpose, check_sms_frequency, require_phone_provider, send_code, validate_phone},
     token_mail::{self, Purpose},
     validate_email,
 };
@@ -56,10 +57,7 @@ async fn send_otp(
     let email = match (params.email.as_deref(), params.phone.as_deref()) {
         (Some(email), _) if !email.is_empty() => validate_email(email)?,
         (_, Some(phone)) if !phone.is_empty() => {
-            return Err(ApiError::unprocessable(
-                ErrorCode::ValidationFailed,
-                "Phone logins are disabled",
-            ));
+            return send_phone_otp(state, phone, params.create_user, params.data).await;
         }
         _ => {
             return Err(ApiError::validation(
@@ -110,6 +108,42 @@ async fn send_otp(
     Ok(Json(json!({})))
 }
 
+/// Texts a sign-in code (`POST /verify` with type `sms`), creating the user unless told not to;
+/// `{message_id}`.
+async fn send_phone_otp(
+    state: &AppState,
+    phone: &str,
+    create_user: Option<bool>,
+    data: Option<Value>,
+) -> ApiResult<Json<Value>> {
+    require_phone_provider(state)?;
+    let phone = validate_phone(phone)?;
+    let mut tx = state.db.write.begin().await?;
+    let user = match store::user_by_phone(&mut *tx, &phone).await? {
+        Some(user) => user,
+        None if !create_user.unwrap_or(true) => {
+            return Err(ApiError::unprocessable(
+                ErrorCode::OtpDisabled,
+                "Signups not allowed for otp",
+            ));
+        }
+        None if !state.config.enable_signup => {
+            return Err(ApiError::unprocessable(
+                ErrorCode::SignupDisabled,
+                "Signups not allowed for this instance",
+            ));
+        }
+        None => {
+            let metadata = super::user_metadata(data);
+            store::insert_phone_user(&mut tx, &phone, None, &metadata, false).await?
+        }
+    };
+    check_sms_frequency(state, user.confirmation_sent_at.as_deref())?;
+    let message_id = send_code(&mut tx, &user, SmsPurpose::Confirmation, &phone).await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "message_id": message_id })))
+}
+
 /// The body of `/recover`.
 #[derive(Debug, Deserialize)]
 pub struct RecoverParams {
@@ -152,17 +186,22 @@ pub struct ResendParams {
     #[serde(rename = "type")]
     kind: Option<String>,
     email: Option<String>,
+    phone: Option<String>,
     #[serde(flatten)]
     pkce: PkceParams,
 }
 
-/// Sends the sign-up confirmation or the email-change mails again; `{}`.
+/// Sends the sign-up confirmation or the email-change mails again, or texts the phone
+/// confirmation or phone-change code again; `{}` (`{message_id}` for texts).
 pub async fn resend(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<RedirectQuery>,
     ApiJson(params): ApiJson<ResendParams>,
 ) -> ApiResult<Json<Value>> {
     let kind = params.kind.unwrap_or_default();
+    if matches!(kind.as_str(), "sms" | "phone_change") {
+        return resend_text(&state, &kind, params.phone.as_deref().unwrap_or_default()).await;
+    }
     if !matches!(kind.as_str(), "signup" | "email_change") {
         return Err(ApiError::validation(
             "Missing one of these types: signup, email_change, sms, phone_change",
@@ -207,4 +246,36 @@ pub async fn resend(
     }
     tx.commit().await?;
     Ok(Json(json!({})))
+}
+
+/// `/resend` for texts: the sign-up code to an unconfirmed number, or the code to a pending new one.
+async fn resend_text(state: &AppState, kind: &str, phone: &str) -> ApiResult<Json<Value>> {
+    require_phone_provider(state)?;
+    let phone = validate_phone(phone)?;
+    let mut tx = state.db.write.begin().await?;
+    let (user, purpose, last_sent) = if kind == "sms" {
+        let user = store::user_by_phone(&mut *tx, &phone).await?;
+        let user = user.filter(|user| user.phone_confirmed_at.is_none());
+        let last_sent = user
+            .as_ref()
+            .and_then(|user| user.confirmation_sent_at.clone());
+        (user, SmsPurpose::Confirmation, last_sent)
+    } else {
+        let user: Option<store::User> =
+            sqlx::query_as("SELECT * FROM users WHERE phone_change = ?")
+                .bind(&phone)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let last_sent = user
+            .as_ref()
+            .and_then(|user| user.phone_change_sent_at.clone());
+        (user, SmsPurpose::PhoneChange, last_sent)
+    };
+    let Some(user) = user else {
+        return Ok(Json(json!({})));
+    };
+    check_sms_frequency(state, last_sent.as_deref())?;
+    let message_id = send_code(&mut tx, &user, purpose, &phone).await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "message_id": message_id })))
 }

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::{
     PkceParams, RedirectQuery, check_email_frequency, hash_password,
+    phone::{SmsPurpose, check_sms_frequency, require_phone_provider, send_code, validate_phone},
     token_mail::{self, Purpose},
     validate_email, validate_password,
 };
@@ -48,10 +49,7 @@ pub async fn signup(
     let email = match (params.email.as_deref(), params.phone.as_deref()) {
         (Some(email), _) if !email.is_empty() => validate_email(email)?,
         (_, Some(phone)) if !phone.is_empty() => {
-            return Err(ApiError::unprocessable(
-                ErrorCode::ValidationFailed,
-                "Phone signups are disabled",
-            ));
+            return phone_signup(&state, phone, params.password, params.data).await;
         }
         _ => return sign_in_anonymously(&state, client.as_deref(), params.data).await,
     };
@@ -78,7 +76,7 @@ pub async fn signup(
                 ));
             }
             // Answer as for a new sign-up so the response does not reveal who has an account.
-            return Ok(Json(obfuscated_user(&email, &metadata)));
+            return Ok(Json(obfuscated_user(&email, "", &metadata)));
         }
         Some(existing) => {
             check_email_frequency(&state, existing.confirmation_sent_at.as_deref())?;
@@ -122,6 +120,69 @@ pub async fn signup(
     Ok(Json(body))
 }
 
+/// Signs a user up with a phone number and password: a session when SMS confirmations are off,
+/// otherwise the user and a texted code (`POST /verify` with type `sms`).
+async fn phone_signup(
+    state: &AppState,
+    phone: &str,
+    password: Option<String>,
+    data: Option<Value>,
+) -> ApiResult<Json<Value>> {
+    require_phone_provider(state)?;
+    let phone = validate_phone(phone)?;
+    let password = password.unwrap_or_default();
+    if password.is_empty() {
+        return Err(ApiError::unprocessable(
+            ErrorCode::ValidationFailed,
+            "Signup requires a valid password",
+        ));
+    }
+    validate_password(state, &password)?;
+    let metadata = super::user_metadata(data);
+    let hash = hash_password(state, password).await?;
+    let confirmations = state.config.sms.enable_confirmations;
+
+    let mut tx = state.db.write.begin().await?;
+    let user = match store::user_by_phone(&mut *tx, &phone).await? {
+        Some(existing) if existing.phone_confirmed_at.is_some() => {
+            if !confirmations {
+                return Err(ApiError::unprocessable(
+                    ErrorCode::UserAlreadyExists,
+                    "User already registered",
+                ));
+            }
+            return Ok(Json(obfuscated_user("", &phone, &metadata)));
+        }
+        Some(existing) => {
+            check_sms_frequency(state, existing.confirmation_sent_at.as_deref())?;
+            sqlx::query(
+                "UPDATE users SET encrypted_password = ?, raw_user_meta_data = ?, updated_at = ? WHERE id = ?",
+            )
+            .bind(&hash)
+            .bind(metadata.to_string())
+            .bind(now_rfc3339())
+            .bind(&existing.id)
+            .execute(&mut *tx)
+            .await?;
+            existing
+        }
+        None => {
+            store::insert_phone_user(&mut tx, &phone, Some(&hash), &metadata, !confirmations)
+                .await?
+        }
+    };
+    if !confirmations {
+        let session = sessions::start(state, &mut tx, &user, "password").await?;
+        tx.commit().await?;
+        return Ok(Json(session));
+    }
+    send_code(&mut tx, &user, SmsPurpose::Confirmation, &phone).await?;
+    let user = store::user_by_id(&mut *tx, &user.id).await?.unwrap_or(user);
+    let body = store::user_json(&mut tx, &user).await?;
+    tx.commit().await?;
+    Ok(Json(body))
+}
+
 /// A new anonymous user and their session (amr `anonymous`, `is_anonymous` in the token).
 async fn sign_in_anonymously(
     state: &AppState,
@@ -146,16 +207,17 @@ async fn sign_in_anonymously(
 }
 
 /// What a repeated sign-up of a confirmed address answers: a plausible new user that does not exist.
-fn obfuscated_user(email: &str, metadata: &Value) -> Value {
+fn obfuscated_user(email: &str, phone: &str, metadata: &Value) -> Value {
     let now = now_rfc3339();
+    let provider = if phone.is_empty() { "email" } else { "phone" };
     json!({
         "id": uuid::Uuid::new_v4().to_string(),
         "aud": "authenticated",
         "role": "authenticated",
         "email": email,
-        "phone": "",
+        "phone": phone,
         "confirmation_sent_at": now,
-        "app_metadata": { "provider": "email", "providers": ["email"] },
+        "app_metadata": { "provider": provider, "providers": [provider] },
         "user_metadata": metadata,
         "identities": [],
         "created_at": now,

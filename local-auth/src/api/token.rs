@@ -67,14 +67,16 @@ fn invalid_credentials() -> ApiError {
 
 async fn password_grant(state: &AppState, params: TokenParams) -> ApiResult<Value> {
     let password = params.password.unwrap_or_default();
-    let email = match (params.email.as_deref(), params.phone.as_deref()) {
-        (Some(email), _) if !email.is_empty() => validate_email(email).ok(),
-        (_, Some(phone)) if !phone.is_empty() => None,
+    let (user, by_phone) = match (params.email.as_deref(), params.phone.as_deref()) {
+        (Some(email), _) if !email.is_empty() => match validate_email(email) {
+            Ok(email) => (store::user_by_email(&state.db.read, &email).await?, false),
+            Err(_) => (None, false),
+        },
+        (_, Some(phone)) if !phone.is_empty() => match super::phone::validate_phone(phone) {
+            Ok(phone) => (store::user_by_phone(&state.db.read, &phone).await?, true),
+            Err(_) => (None, true),
+        },
         _ => return Err(ApiError::validation("missing email or phone")),
-    };
-    let user = match &email {
-        Some(email) => store::user_by_email(&state.db.read, email).await?,
-        None => None,
     };
     let hash = user
         .as_ref()
@@ -83,7 +85,14 @@ async fn password_grant(state: &AppState, params: TokenParams) -> ApiResult<Valu
         return Err(invalid_credentials());
     }
     let user = user.ok_or_else(invalid_credentials)?;
-    if user.email_confirmed_at.is_none() && state.config.enable_confirmations {
+    if by_phone {
+        if user.phone_confirmed_at.is_none() && state.config.sms.enable_confirmations {
+            return Err(ApiError::bad_request(
+                ErrorCode::PhoneNotConfirmed,
+                "Phone not confirmed",
+            ));
+        }
+    } else if user.email_confirmed_at.is_none() && state.config.enable_confirmations {
         return Err(ApiError::bad_request(
             ErrorCode::EmailNotConfirmed,
             "Email not confirmed",

@@ -7,6 +7,10 @@ use sqlx::SqliteConnection;
 
 use super::{
     Pkce, PkceParams, RedirectQuery, check_email_frequency, hash_password, password_matches,
+    phone::{
+        SmsPurpose, change_phone, check_sms_frequency, require_phone_provider, send_code,
+        validate_phone,
+    },
     token_mail::{self, Purpose},
     validate_email, validate_password,
 };
@@ -31,6 +35,7 @@ pub async fn get_user(State(state): State<AppState>, caller: Caller) -> ApiResul
 #[derive(Debug, Deserialize)]
 pub struct UpdateParams {
     email: Option<String>,
+    phone: Option<String>,
     password: Option<String>,
     nonce: Option<String>,
     data: Option<Map<String, Value>>,
@@ -57,19 +62,30 @@ pub async fn update_user(
         .map(validate_email)
         .transpose()?
         .filter(|email| Some(email) != user.email.as_ref());
+    let new_phone = params
+        .phone
+        .as_deref()
+        .filter(|phone| !phone.is_empty())
+        .map(validate_phone)
+        .transpose()?
+        .filter(|phone| Some(phone) != user.phone.as_ref());
+    if new_phone.is_some() {
+        require_phone_provider(&state)?;
+    }
     let password = params.password.filter(|password| !password.is_empty());
-    if user.is_anonymous && password.is_some() && new_email.is_none() {
+    if user.is_anonymous && password.is_some() && new_email.is_none() && new_phone.is_none() {
         return Err(ApiError::unprocessable(
             ErrorCode::ValidationFailed,
             "Updating password of an anonymous user without an email or phone is not allowed",
         ));
     }
-    if (new_email.is_some() || password.is_some()) && caller.claims.aal != "aal2" {
+    let sensitive = new_email.is_some() || new_phone.is_some() || password.is_some();
+    if sensitive && caller.claims.aal != "aal2" {
         let mut db = state.db.read.acquire().await?;
         if super::factors::has_verified_factor(&mut db, &user.id).await? {
             return Err(ApiError::unauthorized(
                 ErrorCode::InsufficientAal,
-                "AAL2 session is required to update email or password when MFA is enabled.",
+                "AAL2 session is required to update email, phone or password when MFA is enabled.",
             ));
         }
     }
@@ -135,10 +151,45 @@ pub async fn update_user(
             .await?;
         }
     }
+    if let Some(new_phone) = new_phone {
+        update_phone(&state, &mut tx, &user, &new_phone).await?;
+    }
     let user = store::user_by_id(&mut *tx, &user.id).await?.unwrap_or(user);
     let body = store::user_json(&mut tx, &user).await?;
     tx.commit().await?;
     Ok(Json(body))
+}
+
+/// Records the pending number and texts it a code (`POST /verify` with type `phone_change`); with
+/// SMS confirmations off the number changes at once.
+async fn update_phone(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    user: &User,
+    new_phone: &str,
+) -> ApiResult<()> {
+    if store::user_by_phone(&mut *tx, new_phone).await?.is_some() {
+        return Err(ApiError::unprocessable(
+            ErrorCode::PhoneExists,
+            "A user with this phone number has already been registered",
+        ));
+    }
+    check_sms_frequency(state, user.phone_change_sent_at.as_deref())?;
+    sqlx::query("UPDATE users SET phone_change = ?, updated_at = ? WHERE id = ?")
+        .bind(new_phone)
+        .bind(now_rfc3339())
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    let user = store::user_by_id(&mut *tx, &user.id)
+        .await?
+        .ok_or_else(|| ApiError::internal("a user vanished inside its transaction"))?;
+    if state.config.sms.enable_confirmations {
+        send_code(tx, &user, SmsPurpose::PhoneChange, new_phone).await?;
+    } else {
+        change_phone(tx, &user).await?;
+    }
+    Ok(())
 }
 
 /// Checks a new password (strength, difference, reauthentication) and hashes it.

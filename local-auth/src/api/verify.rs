@@ -193,17 +193,17 @@ pub async fn verify_code(
         }
         params.token_hash.unwrap_or_default()
     } else {
-        let email = params
-            .email
-            .as_deref()
-            .filter(|email| !email.is_empty())
-            .ok_or_else(|| {
-                ApiError::validation(
-                    "Only an email address or phone number should be provided on verify",
-                )
-            })?;
         let token = params.token.unwrap_or_default();
-        token_hash(&validate_email(email)?, token.trim())
+        let address = match (params.email.as_deref(), params.phone.as_deref()) {
+            (Some(email), _) if !email.is_empty() => validate_email(email)?,
+            (_, Some(phone)) if !phone.is_empty() => super::phone::validate_phone(phone)?,
+            _ => {
+                return Err(ApiError::validation(
+                    "Only an email address or phone number should be provided on verify",
+                ));
+            }
+        };
+        token_hash(&address, token.trim())
     };
     match verify(&state, &kind, &hash).await? {
         (Verified::SignedIn { user, method, .. }, _) => {
@@ -230,6 +230,8 @@ fn token_types(kind: &str) -> ApiResult<&'static [&'static str]> {
         "magiclink" | "recovery" => &["recovery_token"],
         "email" => &["confirmation_token", "recovery_token"],
         "email_change" => &["email_change_token_new", "email_change_token_current"],
+        "sms" => &["confirmation_token"],
+        "phone_change" => &["phone_change_token"],
         _ => {
             return Err(ApiError::validation(format!(
                 "Unsupported verification type {kind:?}"
@@ -249,7 +251,12 @@ async fn verify(state: &AppState, kind: &str, hash: &str) -> ApiResult<(Verified
         .filter(|token| token.token_hash == hash || token.token_hash == format!("pkce_{hash}"))
         .cloned()
         .ok_or_else(expired)?;
-    let expiry = i64::try_from(state.config.email_otp_expiry).unwrap_or(i64::MAX);
+    let expiry = if matches!(kind, "sms" | "phone_change") {
+        state.config.sms.otp_expiry
+    } else {
+        state.config.email_otp_expiry
+    };
+    let expiry = i64::try_from(expiry).unwrap_or(i64::MAX);
     let created = parse_rfc3339(Some(&token.created_at)).unwrap_or_else(Utc::now);
     if (Utc::now() - created).num_seconds() > expiry {
         return Err(expired());
@@ -283,6 +290,14 @@ async fn apply(
 ) -> ApiResult<Verified> {
     store::delete_one_time_token(tx, &user.id, &token.token_type).await?;
     let flow_method = match token.token_type.as_str() {
+        "confirmation_token" if kind == "sms" => {
+            super::phone::confirm_phone(tx, &user.id).await?;
+            "otp"
+        }
+        "phone_change_token" => {
+            super::phone::change_phone(tx, user).await?;
+            "phone_change"
+        }
         "confirmation_token" => {
             store::confirm_email(tx, &user.id).await?;
             if kind == "invite" {

@@ -200,6 +200,7 @@ impl TestAuth {
         Mail {
             subject: message["Subject"].as_str().unwrap().to_owned(),
             text: message["Text"].as_str().unwrap().to_owned(),
+            is_sms: message["Tags"] == json!(["sms"]),
         }
     }
 }
@@ -217,6 +218,8 @@ impl Drop for TestAuth {
 pub struct Mail {
     pub subject: String,
     pub text: String,
+    /// Whether it is a text to a phone.
+    pub is_sms: bool,
 }
 
 impl Mail {
@@ -225,7 +228,8 @@ impl Mail {
         let (_, after) = self
             .text
             .split_once("enter the code: ")
-            .expect("the mail has a code");
+            .or_else(|| self.text.split_once("Your code is "))
+            .expect("the message has a code");
         after.chars().take_while(char::is_ascii_digit).collect()
     }
 

@@ -12,6 +12,7 @@ mod metrics;
 mod mfa;
 mod oauth;
 mod persistence;
+mod phone;
 mod rate_limits;
 mod signup;
 mod smtp;

@@ -1,0 +1,204 @@
+//! Phone numbers and the texted codes of phone sign-up, sign-in and number changes. There is no
+//! SMS provider here: each text is stored in the development mailbox, marked as SMS.
+
+use sqlx::SqliteConnection;
+
+use crate::{
+    error::{ApiError, ApiResult, ErrorCode},
+    html::escape,
+    state::AppState,
+    store::{self, User},
+    time::now_rfc3339,
+};
+
+/// What a text is for; decides the token type and the sent-at column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum SmsPurpose {
+    /// Confirm a sign-up, or sign in with a code (upstream uses one token for both).
+    Confirmation,
+    /// Confirm a new number.
+    PhoneChange,
+}
+
+impl SmsPurpose {
+    /// The `one_time_tokens.token_type`.
+    pub(super) fn token_type(self) -> &'static str {
+        match self {
+            Self::Confirmation => "confirmation_token",
+            Self::PhoneChange => "phone_change_token",
+        }
+    }
+
+    fn stamp_sql(self) -> &'static str {
+        match self {
+            Self::Confirmation => {
+                "UPDATE users SET confirmation_sent_at = ?, updated_at = ? WHERE id = ?"
+            }
+            Self::PhoneChange => {
+                "UPDATE users SET phone_change_sent_at = ?, updated_at = ? WHERE id = ?"
+            }
+        }
+    }
+}
+
+/// A phone number as stored: E.164 digits without the `+`, spaces, dashes or brackets removed;
+/// `validation_failed` when it is not one.
+pub fn validate_phone(phone: &str) -> ApiResult<String> {
+    let digits: String = phone
+        .trim()
+        .trim_start_matches('+')
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        .collect();
+    let valid = (8..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    if valid {
+        Ok(digits)
+    } else {
+        Err(ApiError::validation(
+            "Invalid phone number format (E.164 required)",
+        ))
+    }
+}
+
+/// 422 `phone_provider_disabled` unless phone sign-in is on.
+pub(super) fn require_phone_provider(state: &AppState) -> ApiResult<()> {
+    if state.config.sms.enable_signup {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(
+            ErrorCode::PhoneProviderDisabled,
+            "Phone signups are disabled",
+        ))
+    }
+}
+
+/// 429 when the last text of this kind went out less than `sms.max_frequency` seconds ago.
+pub(super) fn check_sms_frequency(state: &AppState, last_sent: Option<&str>) -> ApiResult<()> {
+    let frequency = i64::try_from(state.config.sms.max_frequency).unwrap_or(i64::MAX);
+    match crate::time::seconds_since(last_sent) {
+        Some(elapsed) if elapsed < frequency => {
+            let left = u64::try_from(frequency - elapsed).unwrap_or(1);
+            Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::OverSmsSendRateLimit,
+                format!("For security purposes, you can only request this after {left} seconds."),
+            )
+            .retry_after(left))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Issues a code for `purpose`, texts it to `phone` (into the mailbox) and stamps the sent time;
+/// returns the message id.
+pub(super) async fn send_code(
+    tx: &mut SqliteConnection,
+    user: &User,
+    purpose: SmsPurpose,
+    phone: &str,
+) -> ApiResult<String> {
+    let (code, _) =
+        store::issue_one_time_token(tx, &user.id, purpose.token_type(), phone, false).await?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let text = format!("Your code is {code}");
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO mail (id, channel, recipient, subject, html, text, created_at) VALUES (?, 'sms', ?, 'SMS', ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(format!("+{phone}"))
+    .bind(format!("<p>{}</p>", escape(&text)))
+    .bind(&text)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(purpose.stamp_sql())
+        .bind(&now)
+        .bind(&now)
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(id)
+}
+
+/// Marks the user's phone confirmed, and its phone identity verified.
+pub(super) async fn confirm_phone(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET phone_confirmed_at = COALESCE(phone_confirmed_at, ?), updated_at = ? WHERE id = ?",
+    )
+    .bind(&now)
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query(
+        "UPDATE identities SET identity_data = json_set(identity_data, '$.phone_verified', json('true')), \
+         updated_at = ? WHERE user_id = ? AND provider = 'phone'",
+    )
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Moves the user to their confirmed new number: the phone identity follows (or is created), and
+/// an anonymous user becomes permanent.
+pub(super) async fn change_phone(db: &mut SqliteConnection, user: &User) -> ApiResult<()> {
+    let new_phone = user.phone_change.clone().ok_or_else(|| {
+        ApiError::forbidden(ErrorCode::OtpExpired, "Token has expired or is invalid")
+    })?;
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET phone = ?, phone_change = NULL, phone_change_sent_at = NULL, \
+         phone_confirmed_at = ?, is_anonymous = 0, updated_at = ? WHERE id = ?",
+    )
+    .bind(&new_phone)
+    .bind(&now)
+    .bind(&now)
+    .bind(&user.id)
+    .execute(&mut *db)
+    .await?;
+    let moved = sqlx::query(
+        "UPDATE identities SET identity_data = json_set(identity_data, '$.phone', ?, '$.phone_verified', json('true')), \
+         updated_at = ? WHERE user_id = ? AND provider = 'phone'",
+    )
+    .bind(&new_phone)
+    .bind(&now)
+    .bind(&user.id)
+    .execute(&mut *db)
+    .await?;
+    if moved.rows_affected() == 0 {
+        let data = serde_json::json!({
+            "sub": user.id, "phone": new_phone, "email_verified": false, "phone_verified": true,
+        });
+        store::insert_identity(db, &user.id, "phone", &user.id, &data, None).await?;
+    }
+    let primary = user.is_anonymous.then_some("phone");
+    store::refresh_providers(db, &user.id, primary).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_stored_as_e164_digits() {
+        assert_eq!(validate_phone("+1 (555) 010-2030").unwrap(), "15550102030");
+        assert_eq!(validate_phone("4915112345678").unwrap(), "4915112345678");
+        for bad in [
+            "",
+            "+",
+            "12345",
+            "+0 555 0102030",
+            "555-CALL-NOW",
+            "1234567890123456",
+        ] {
+            assert!(validate_phone(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -700,7 +700,7 @@ fn replace<T>(field: &mut T, value: Option<T>) {
 }
 
 /// Seconds in a Go-style duration: `60s`, `1m30s`, `2h`, `500ms` (rounded down), or a bare number.
-fn parse_duration(text: &str) -> Option<u64> {
+pub(crate) fn parse_duration(text: &str) -> Option<u64> {
     let text = text.trim();
     if let Ok(seconds) = text.parse() {
         return Some(seconds);

@@ -150,11 +150,27 @@ impl Signer {
         }
     }
 
+    /// Verifies a token this server signed for any audience (service-role tokens carry none):
+    /// signature and expiry. Fails with 403 `bad_jwt`.
+    pub fn verify_any_audience<C: DeserializeOwned>(&self, token: &str) -> Result<C, ApiError> {
+        let mut validation = Validation::new(self.algorithm);
+        validation.validate_aud = false;
+        self.decode(token, validation)
+    }
+
     /// Verifies a token this server signed: signature, expiry and the `authenticated` audience.
     /// Fails with 403 `bad_jwt`.
     pub fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<C, ApiError> {
         let mut validation = Validation::new(self.algorithm);
         validation.set_audience(&["authenticated"]);
+        self.decode(token, validation)
+    }
+
+    fn decode<C: DeserializeOwned>(
+        &self,
+        token: &str,
+        mut validation: Validation,
+    ) -> Result<C, ApiError> {
         validation.leeway = 0;
         jsonwebtoken::decode::<C>(token, &self.decoding, &validation)
             .map(|data| data.claims)

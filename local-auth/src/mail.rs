@@ -22,6 +22,8 @@ pub enum Template {
     EmailChange,
     /// A code that confirms a sensitive change.
     Reauthentication,
+    /// An invitation from an administrator to create an account.
+    Invite,
 }
 
 impl Template {
@@ -33,6 +35,7 @@ impl Template {
             Self::Recovery => "recovery",
             Self::EmailChange => "email_change",
             Self::Reauthentication => "reauthentication",
+            Self::Invite => "invite",
         }
     }
 
@@ -43,6 +46,7 @@ impl Template {
             Self::Recovery => "Reset Your Password",
             Self::EmailChange => "Confirm Email Change",
             Self::Reauthentication => "Confirm Reauthentication",
+            Self::Invite => "You have been invited",
         }
     }
 
@@ -53,6 +57,9 @@ impl Template {
             Self::Recovery => "Follow this link to reset the password for your user:",
             Self::EmailChange => "Follow this link to confirm the update of your email:",
             Self::Reauthentication => "To confirm the change, enter the code:",
+            Self::Invite => {
+                "You have been invited to create a user. Follow this link to accept the invite:"
+            }
         }
     }
 }

@@ -211,18 +211,40 @@ pub async fn identities_of(
         .await
 }
 
+/// SQL for a factor row `f` as the API shows it (a macro, so that queries stay static strings).
+macro_rules! factor_json {
+    () => {
+        "json_object('id', f.id, 'friendly_name', COALESCE(f.friendly_name, ''), \
+         'factor_type', f.factor_type, 'status', f.status, 'last_challenged_at', f.last_challenged_at, \
+         'created_at', f.created_at, 'updated_at', f.updated_at)"
+    };
+}
+
+/// The user's factors as the API shows them, oldest first.
+pub async fn factors_json(db: impl SqliteExecutor<'_>, user_id: &str) -> sqlx::Result<Value> {
+    let list: String = sqlx::query_scalar(concat!(
+        "SELECT json_group_array(",
+        factor_json!(),
+        ") FROM (SELECT * FROM mfa_factors WHERE user_id = ? ORDER BY created_at, rowid) f"
+    ))
+    .bind(user_id)
+    .fetch_one(db)
+    .await?;
+    Ok(serde_json::from_str(&list).unwrap_or_else(|_| json!([])))
+}
+
 /// The user as JSON, with identities.
 pub async fn user_json(db: &mut SqliteConnection, user: &User) -> sqlx::Result<Value> {
     // One round trip for both lists (every query is a hop to sqlx's SQLite thread, and this runs
     // on every refresh): the factors come as a JSON array on each identity row. Only anonymous
     // users have no identity, and they cannot enrol factors.
     let rows: Vec<IdentityWithFactors> = sqlx::query_as(
-        "SELECT i.*, (SELECT json_group_array(json_object( \
-             'id', f.id, 'friendly_name', COALESCE(f.friendly_name, ''), 'factor_type', f.factor_type, \
-             'status', f.status, 'last_challenged_at', f.last_challenged_at, \
-             'created_at', f.created_at, 'updated_at', f.updated_at)) \
-           FROM (SELECT * FROM mfa_factors WHERE user_id = i.user_id ORDER BY created_at, rowid) f) AS factors \
-         FROM identities i WHERE i.user_id = ? ORDER BY i.created_at",
+        concat!(
+            "SELECT i.*, (SELECT json_group_array(",
+            factor_json!(),
+            ") FROM (SELECT * FROM mfa_factors WHERE user_id = i.user_id ORDER BY created_at, rowid) f) AS factors \
+             FROM identities i WHERE i.user_id = ? ORDER BY i.created_at"
+        ),
     )
     .bind(&user.id)
     .fetch_all(&mut *db)

@@ -1,5 +1,6 @@
 //! The REST API under `/auth/v1`, one module per group of endpoints, and the input rules they share.
 
+mod admin;
 mod external;
 pub mod factors;
 mod identities;
@@ -57,6 +58,23 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/user/identities/authorize", get(identities::link))
         .route("/user/identities/{id}", delete(identities::unlink))
+        .route(
+            "/admin/users",
+            get(admin::list_users).post(admin::create_user),
+        )
+        .route(
+            "/admin/users/{id}",
+            get(admin::get_user)
+                .put(admin::update_user)
+                .delete(admin::delete_user),
+        )
+        .route("/admin/users/{id}/factors", get(admin::list_factors))
+        .route(
+            "/admin/users/{id}/factors/{factor_id}",
+            delete(admin::delete_factor),
+        )
+        .route("/admin/generate_link", post(admin::generate_link))
+        .route("/invite", post(admin::invite))
         .route("/factors", post(factors::enroll))
         .route("/factors/{id}", delete(factors::unenroll))
         .route("/factors/{id}/challenge", post(factors::challenge))

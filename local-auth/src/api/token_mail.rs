@@ -28,6 +28,8 @@ pub(super) enum Purpose {
     EmailChangeCurrent,
     /// A code authorising a password change.
     Reauthentication,
+    /// An administrator's invitation.
+    Invite,
 }
 
 impl Purpose {
@@ -38,13 +40,14 @@ impl Purpose {
             Self::Recovery => Template::Recovery,
             Self::EmailChangeNew | Self::EmailChangeCurrent => Template::EmailChange,
             Self::Reauthentication => Template::Reauthentication,
+            Self::Invite => Template::Invite,
         }
     }
 
     /// The `one_time_tokens.token_type`; magic links and recovery share one, as upstream.
     fn token_type(self) -> &'static str {
         match self {
-            Self::Confirmation => "confirmation_token",
+            Self::Confirmation | Self::Invite => "confirmation_token",
             Self::MagicLink | Self::Recovery => "recovery_token",
             Self::EmailChangeNew => "email_change_token_new",
             Self::EmailChangeCurrent => "email_change_token_current",
@@ -59,6 +62,7 @@ impl Purpose {
             Self::MagicLink | Self::Reauthentication => "magiclink",
             Self::Recovery => "recovery",
             Self::EmailChangeNew | Self::EmailChangeCurrent => "email_change",
+            Self::Invite => "invite",
         }
     }
 
@@ -76,6 +80,9 @@ impl Purpose {
             }
             Self::Reauthentication => {
                 "UPDATE users SET reauthentication_sent_at = ?, updated_at = ? WHERE id = ?"
+            }
+            Self::Invite => {
+                "UPDATE users SET invited_at = ?1, confirmation_sent_at = ?1, updated_at = ?2 WHERE id = ?3"
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Integration tests of local-auth's API against a server on port 0.
 
+mod admin;
 mod anonymous;
 mod captcha;
 mod claims;

@@ -1,0 +1,729 @@
+//! The admin API (service role only): users (`/admin/users`, paged with `X-Total-Count` and
+//! `Link`), their factors, `/admin/generate_link` and `/invite`.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue},
+    response::{IntoResponse, Response},
+};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use sqlx::SqliteConnection;
+
+use super::{
+    RedirectQuery, hash_password,
+    phone::validate_phone,
+    token_mail::{self, Purpose},
+    validate_email, validate_password,
+};
+use crate::{
+    bearer::ServiceRole,
+    config::parse_duration,
+    error::{ApiError, ApiResult, ErrorCode},
+    extract::{ApiJson, ApiQuery},
+    redirect,
+    state::AppState,
+    store::{self, User},
+    time::{format_rfc3339, now_rfc3339},
+};
+
+/// Users per page unless the request says otherwise (upstream's default).
+const DEFAULT_PER_PAGE: u32 = 50;
+
+/// The paging query of `GET /admin/users`.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+/// `GET /admin/users`: `{users, aud}`, newest first, with the total and page links in headers.
+pub async fn list_users(
+    State(state): State<AppState>,
+    _: ServiceRole,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> ApiResult<Response> {
+    let number =
+        |value: Option<&str>, default: u32, name: &str| -> ApiResult<u32> {
+            match value.filter(|value| !value.is_empty()) {
+                None => Ok(default),
+                Some(value) => value.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    ApiError::validation(format!("Bad Pagination Parameters: {name}"))
+                }),
+            }
+        };
+    let page = number(query.page.as_deref(), 1, "page")?;
+    let per_page = number(query.per_page.as_deref(), DEFAULT_PER_PAGE, "per_page")?.min(1000);
+    let mut db = state.db.read.acquire().await?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&mut *db)
+        .await?;
+    let users: Vec<User> =
+        sqlx::query_as("SELECT * FROM users ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?")
+            .bind(per_page)
+            .bind(i64::from(page - 1) * i64::from(per_page))
+            .fetch_all(&mut *db)
+            .await?;
+    let mut listed = Vec::with_capacity(users.len());
+    for user in &users {
+        listed.push(store::user_json(&mut db, user).await?);
+    }
+    let last = u32::try_from((total + i64::from(per_page) - 1) / i64::from(per_page))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let base = format!("{}/admin/users", state.config.issuer());
+    let link = |n: u32, rel: &str| format!("<{base}?page={n}&per_page={per_page}>; rel=\"{rel}\"");
+    let mut links = Vec::new();
+    if page < last {
+        links.push(link(page + 1, "next"));
+    }
+    links.push(link(last, "last"));
+    let mut headers = HeaderMap::new();
+    headers.insert("x-total-count", HeaderValue::from(total));
+    if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
+        headers.insert("link", value);
+    }
+    Ok((
+        headers,
+        Json(json!({ "users": listed, "aud": "authenticated" })),
+    )
+        .into_response())
+}
+
+/// The body of `POST /admin/users` and `PUT /admin/users/{id}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct UserParams {
+    email: Option<String>,
+    phone: Option<String>,
+    password: Option<String>,
+    email_confirm: Option<bool>,
+    phone_confirm: Option<bool>,
+    user_metadata: Option<Map<String, Value>>,
+    app_metadata: Option<Map<String, Value>>,
+    role: Option<String>,
+    /// A Go duration (`24h`, `1h30m`) or `none` to lift a ban.
+    ban_duration: Option<String>,
+}
+
+/// `POST /admin/users`: creates a user, confirmed or not as told; no mail is sent.
+pub async fn create_user(
+    State(state): State<AppState>,
+    _: ServiceRole,
+    ApiJson(params): ApiJson<UserParams>,
+) -> ApiResult<Json<Value>> {
+    let email = present(params.email.as_deref())
+        .map(validate_email)
+        .transpose()?;
+    let phone = present(params.phone.as_deref())
+        .map(validate_phone)
+        .transpose()?;
+    if email.is_none() && phone.is_none() {
+        return Err(ApiError::validation(
+            "Cannot create a user without either an email or phone",
+        ));
+    }
+    let hash = match present(params.password.as_deref()) {
+        Some(password) => {
+            validate_password(&state, password)?;
+            Some(hash_password(&state, password.to_owned()).await?)
+        }
+        None => None,
+    };
+    let banned_until = ban_until(params.ban_duration.as_deref())?;
+    let mut tx = state.db.write.begin().await?;
+    check_free(&mut tx, email.as_deref(), phone.as_deref(), None).await?;
+    let email_confirmed = params.email_confirm.unwrap_or(false);
+    let phone_confirmed = params.phone_confirm.unwrap_or(false);
+    let metadata = Value::Object(params.user_metadata.unwrap_or_default());
+    let user = match (&email, &phone) {
+        (Some(email), _) => {
+            store::insert_email_user(&mut tx, email, hash.as_deref(), &metadata, email_confirmed)
+                .await?
+        }
+        (None, Some(phone)) => {
+            store::insert_phone_user(&mut tx, phone, hash.as_deref(), &metadata, phone_confirmed)
+                .await?
+        }
+        (None, None) => unreachable!("checked above"),
+    };
+    if let (Some(_), Some(phone)) = (&email, &phone) {
+        set_phone(&mut tx, &user, phone, phone_confirmed).await?;
+    }
+    let changes = Changes {
+        app_metadata: params.app_metadata,
+        role: params.role,
+        banned_until,
+        ..Changes::default()
+    };
+    apply(&mut tx, &user.id, changes).await?;
+    let user = reload(&mut tx, &user.id).await?;
+    let body = store::user_json(&mut tx, &user).await?;
+    tx.commit().await?;
+    Ok(Json(body))
+}
+
+/// `GET /admin/users/{id}`.
+pub async fn get_user(
+    State(state): State<AppState>,
+    _: ServiceRole,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let mut db = state.db.read.acquire().await?;
+    let user = find(&mut db, &id).await?;
+    Ok(Json(store::user_json(&mut db, &user).await?))
+}
+
+/// `PUT /admin/users/{id}`: changes take effect at once (no confirmation mails); a ban ends the
+/// user's sessions.
+pub async fn update_user(
+    State(state): State<AppState>,
+    _: ServiceRole,
+    Path(id): Path<String>,
+    ApiJson(params): ApiJson<UserParams>,
+) -> ApiResult<Json<Value>> {
+    let email = present(params.email.as_deref())
+        .map(validate_email)
+        .transpose()?;
+    let phone = present(params.phone.as_deref())
+        .map(validate_phone)
+        .transpose()?;
+    let hash = match present(params.password.as_deref()) {
+        Some(password) => {
+            validate_password(&state, password)?;
+            Some(hash_password(&state, password.to_owned()).await?)
+        }
+        None => None,
+    };
+    let banned_until = ban_until(params.ban_duration.as_deref())?;
+    let mut tx = state.db.write.begin().await?;
+    let user = find(&mut tx, &id).await?;
+    check_free(&mut tx, email.as_deref(), phone.as_deref(), Some(&user.id)).await?;
+    if let Some(email) = &email {
+        let confirmed = params
+            .email_confirm
+            .unwrap_or(user.email_confirmed_at.is_some());
+        set_email(&mut tx, &user, email, confirmed).await?;
+    } else if params.email_confirm == Some(true) {
+        store::confirm_email(&mut tx, &user.id).await?;
+    }
+    if let Some(phone) = &phone {
+        let confirmed = params
+            .phone_confirm
+            .unwrap_or(user.phone_confirmed_at.is_some());
+        set_phone(&mut tx, &user, phone, confirmed).await?;
+    } else if params.phone_confirm == Some(true) {
+        super::phone::confirm_phone(&mut tx, &user.id).await?;
+    }
+    let changes = Changes {
+        password_hash: hash,
+        user_metadata: params.user_metadata,
+        app_metadata: params.app_metadata,
+        role: params.role,
+        banned_until,
+    };
+    apply(&mut tx, &user.id, changes).await?;
+    let user = reload(&mut tx, &user.id).await?;
+    let body = store::user_json(&mut tx, &user).await?;
+    tx.commit().await?;
+    Ok(Json(body))
+}
+
+/// The body of `DELETE /admin/users/{id}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct DeleteParams {
+    should_soft_delete: Option<bool>,
+}
+
+/// `DELETE /admin/users/{id}`: removes the user with everything attached; a soft delete keeps
+/// the row (marked deleted, without address, password, identities or sessions). `{}`.
+pub async fn delete_user(
+    State(state): State<AppState>,
+    _: ServiceRole,
+    Path(id): Path<String>,
+    ApiJson(params): ApiJson<DeleteParams>,
+) -> ApiResult<Json<Value>> {
+    let soft = params.should_soft_delete == Some(true);
+    let mut tx = state.db.write.begin().await?;
+    let user = find(&mut tx, &id).await?;
+    if soft {
+        let now = now_rfc3339();
+        sqlx::query(
+            "UPDATE users SET deleted_at = ?, email = NULL, phone = NULL, encrypted_password = NULL, \
+             email_change = NULL, phone_change = NULL, updated_at = ? WHERE id = ?",
+        )
+        .bind(&now)
+        .bind(&now)
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+        for table in [
+            "DELETE FROM identities WHERE user_id = ?",
+            "DELETE FROM sessions WHERE user_id = ?",
+            "DELETE FROM mfa_factors WHERE user_id = ?",
+            "DELETE FROM one_time_tokens WHERE user_id = ?",
+        ] {
+            sqlx::query(table).bind(&user.id).execute(&mut *tx).await?;
+        }
+    } else {
+        // Identities, sessions (with their refresh tokens), factors and tokens go by cascade.
+        sqlx::query("DELETE FROM users WHERE id = ?")
+            .bind(&user.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM flow_state WHERE user_id = ? OR linking_target_id = ?")
+        .bind(&user.id)
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({})))
+}
+
+/// `GET /admin/users/{id}/factors`.
+pub async fn list_factors(
+    State(state): State<AppState>,
+    _: ServiceRole,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let mut db = state.db.read.acquire().await?;
+    let user = find(&mut db, &id).await?;
+    Ok(Json(store::factors_json(&mut *db, &user.id).await?))
+}
+
+/// `DELETE /admin/users/{id}/factors/{factor_id}`: removes a factor whatever its status; answers
+/// with the factor as it was.
+pub async fn delete_factor(
+    State(state): State<AppState>,
+    _: ServiceRole,
+    Path((id, factor_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = state.db.write.begin().await?;
+    let user = find(&mut tx, &id).await?;
+    let factors = store::factors_json(&mut *tx, &user.id).await?;
+    let factor = factors
+        .as_array()
+        .and_then(|list| list.iter().find(|f| f["id"] == factor_id.as_str()))
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(ErrorCode::MfaFactorNotFound, "Factor not found"))?;
+    sqlx::query("DELETE FROM mfa_factors WHERE id = ? AND user_id = ?")
+        .bind(&factor_id)
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(factor))
+}
+
+/// The body of `POST /admin/generate_link`.
+#[derive(Debug, Deserialize)]
+pub struct GenerateLinkParams {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+    new_email: Option<String>,
+    data: Option<Value>,
+    redirect_to: Option<String>,
+}
+
+/// `POST /admin/generate_link`: the link (and code) a mail of `type` would carry, without sending
+/// it; the user's fields plus `action_link`, `email_otp`, `hashed_token`, `verification_type`
+/// and `redirect_to`.
+pub async fn generate_link(
+    State(state): State<AppState>,
+    _: ServiceRole,
+    ApiQuery(query): ApiQuery<RedirectQuery>,
+    ApiJson(params): ApiJson<GenerateLinkParams>,
+) -> ApiResult<Json<Value>> {
+    let kind = params.kind.unwrap_or_default();
+    let email = validate_email(params.email.as_deref().unwrap_or_default())?;
+    let requested = present(params.redirect_to.as_deref()).or(query.redirect_to.as_deref());
+    let redirect_to = redirect::resolve(&state.config, requested);
+    let metadata = super::user_metadata(params.data);
+    let hash = match (kind.as_str(), present(params.password.as_deref())) {
+        ("signup", Some(password)) => {
+            validate_password(&state, password)?;
+            Some(hash_password(&state, password.to_owned()).await?)
+        }
+        ("signup", None) => {
+            return Err(ApiError::validation(
+                "Password is required for signup links",
+            ));
+        }
+        _ => None,
+    };
+    let new_email = present(params.new_email.as_deref())
+        .map(validate_email)
+        .transpose()?;
+
+    let mut tx = state.db.write.begin().await?;
+    let existing = store::user_by_email(&mut *tx, &email).await?;
+    let email_exists = || {
+        ApiError::unprocessable(
+            ErrorCode::EmailExists,
+            "A user with this email address has already been registered",
+        )
+    };
+    let (user, token_type, verification_type, address) = match kind.as_str() {
+        "signup" | "invite" => {
+            let user = match existing {
+                Some(user) if user.is_confirmed() => return Err(email_exists()),
+                Some(user) => user,
+                None => {
+                    store::insert_email_user(&mut tx, &email, hash.as_deref(), &metadata, false)
+                        .await?
+                }
+            };
+            if let Some(hash) = &hash {
+                sqlx::query("UPDATE users SET encrypted_password = ? WHERE id = ?")
+                    .bind(hash)
+                    .bind(&user.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if kind == "invite" {
+                sqlx::query("UPDATE users SET invited_at = ? WHERE id = ?")
+                    .bind(now_rfc3339())
+                    .bind(&user.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            (user, "confirmation_token", kind.clone(), email.clone())
+        }
+        "magiclink" => match existing {
+            Some(user) if user.is_confirmed() => (
+                user,
+                "recovery_token",
+                "magiclink".to_owned(),
+                email.clone(),
+            ),
+            existing => {
+                let user = match existing {
+                    Some(user) => user,
+                    None => {
+                        store::insert_email_user(&mut tx, &email, None, &metadata, false).await?
+                    }
+                };
+                (
+                    user,
+                    "confirmation_token",
+                    "signup".to_owned(),
+                    email.clone(),
+                )
+            }
+        },
+        "recovery" => {
+            let user = existing.ok_or_else(|| {
+                ApiError::not_found(ErrorCode::UserNotFound, "User with this email not found")
+            })?;
+            (user, "recovery_token", "recovery".to_owned(), email.clone())
+        }
+        "email_change_current" | "email_change_new" => {
+            let user = existing.ok_or_else(|| {
+                ApiError::not_found(ErrorCode::UserNotFound, "User with this email not found")
+            })?;
+            let new_email = new_email.ok_or_else(|| {
+                ApiError::validation("The new_email address is required for email change links")
+            })?;
+            if store::user_by_email(&mut *tx, &new_email).await?.is_some() {
+                return Err(email_exists());
+            }
+            sqlx::query(
+                "UPDATE users SET email_change = ?, email_change_confirm_status = 0, updated_at = ? WHERE id = ?",
+            )
+            .bind(&new_email)
+            .bind(now_rfc3339())
+            .bind(&user.id)
+            .execute(&mut *tx)
+            .await?;
+            let (token_type, address) = if kind == "email_change_current" {
+                ("email_change_token_current", email.clone())
+            } else {
+                ("email_change_token_new", new_email)
+            };
+            (user, token_type, "email_change".to_owned(), address)
+        }
+        _ => {
+            return Err(ApiError::validation(
+                "Invalid email action link type requested: must be one of signup, invite, \
+                 magiclink, recovery, email_change_current or email_change_new",
+            ));
+        }
+    };
+    let (code, hashed_token) =
+        store::issue_one_time_token(&mut tx, &user.id, token_type, &address, false).await?;
+    let user = reload(&mut tx, &user.id).await?;
+    let mut body = store::user_json(&mut tx, &user).await?;
+    tx.commit().await?;
+    let link_query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", &hashed_token)
+        .append_pair("type", &verification_type)
+        .append_pair("redirect_to", &redirect_to)
+        .finish();
+    body["action_link"] = json!(format!("{}/verify?{link_query}", state.config.issuer()));
+    body["email_otp"] = json!(code);
+    body["hashed_token"] = json!(hashed_token);
+    body["verification_type"] = json!(verification_type);
+    body["redirect_to"] = json!(redirect_to);
+    Ok(Json(body))
+}
+
+/// The body of `POST /invite`.
+#[derive(Debug, Deserialize)]
+pub struct InviteParams {
+    email: Option<String>,
+    data: Option<Value>,
+}
+
+/// `POST /invite`: creates the user (unless already invited) and mails the invitation; the user.
+pub async fn invite(
+    State(state): State<AppState>,
+    _: ServiceRole,
+    ApiQuery(query): ApiQuery<RedirectQuery>,
+    ApiJson(params): ApiJson<InviteParams>,
+) -> ApiResult<Json<Value>> {
+    let email = validate_email(params.email.as_deref().unwrap_or_default())?;
+    let redirect_to = redirect::resolve(&state.config, query.redirect_to.as_deref());
+    let mut tx = state.db.write.begin().await?;
+    let user = match store::user_by_email(&mut *tx, &email).await? {
+        Some(user) if user.is_confirmed() => {
+            return Err(ApiError::unprocessable(
+                ErrorCode::EmailExists,
+                "A user with this email address has already been registered",
+            ));
+        }
+        Some(user) => user,
+        None => {
+            let metadata = super::user_metadata(params.data);
+            store::insert_email_user(&mut tx, &email, None, &metadata, false).await?
+        }
+    };
+    token_mail::send(
+        &state,
+        &mut tx,
+        &user,
+        Purpose::Invite,
+        &email,
+        None,
+        &redirect_to,
+    )
+    .await?;
+    let user = reload(&mut tx, &user.id).await?;
+    let body = store::user_json(&mut tx, &user).await?;
+    tx.commit().await?;
+    Ok(Json(body))
+}
+
+fn present(value: Option<&str>) -> Option<&str> {
+    value.filter(|value| !value.is_empty())
+}
+
+/// The user `id`: 404 `validation_failed` for a malformed id, 404 `user_not_found` for an
+/// unknown one (as upstream).
+async fn find(db: &mut SqliteConnection, id: &str) -> ApiResult<User> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ApiError::not_found(
+            ErrorCode::ValidationFailed,
+            "user_id must be an UUID",
+        ));
+    }
+    store::user_by_id(db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(ErrorCode::UserNotFound, "User not found"))
+}
+
+async fn reload(db: &mut SqliteConnection, id: &str) -> ApiResult<User> {
+    store::user_by_id(db, id)
+        .await?
+        .ok_or_else(|| ApiError::internal("a user vanished inside its transaction"))
+}
+
+/// 422 `email_exists` / `phone_exists` when another user has the address or number.
+async fn check_free(
+    db: &mut SqliteConnection,
+    email: Option<&str>,
+    phone: Option<&str>,
+    owner: Option<&str>,
+) -> ApiResult<()> {
+    let someone_else =
+        |user: Option<User>| user.is_some_and(|user| Some(user.id.as_str()) != owner);
+    if let Some(email) = email
+        && someone_else(store::user_by_email(&mut *db, email).await?)
+    {
+        return Err(ApiError::unprocessable(
+            ErrorCode::EmailExists,
+            "A user with this email address has already been registered",
+        ));
+    }
+    if let Some(phone) = phone
+        && someone_else(store::user_by_phone(&mut *db, phone).await?)
+    {
+        return Err(ApiError::unprocessable(
+            ErrorCode::PhoneExists,
+            "A user with this phone number has already been registered",
+        ));
+    }
+    Ok(())
+}
+
+/// `banned_until` for a `ban_duration`: `Some(None)` lifts a ban, `None` leaves it alone.
+#[allow(clippy::option_option)] // Three states: keep, lift, set.
+fn ban_until(duration: Option<&str>) -> ApiResult<Option<Option<String>>> {
+    match present(duration) {
+        None => Ok(None),
+        Some("none") => Ok(Some(None)),
+        Some(duration) => {
+            let seconds = parse_duration(duration)
+                .and_then(|seconds| i64::try_from(seconds).ok())
+                .ok_or_else(|| {
+                    ApiError::validation("invalid format for ban duration: use a duration like 24h")
+                })?;
+            let until = Utc::now() + chrono::Duration::seconds(seconds);
+            Ok(Some(Some(format_rfc3339(until))))
+        }
+    }
+}
+
+/// Field changes an admin request makes besides address and number.
+#[derive(Default)]
+struct Changes {
+    password_hash: Option<String>,
+    user_metadata: Option<Map<String, Value>>,
+    app_metadata: Option<Map<String, Value>>,
+    role: Option<String>,
+    #[allow(clippy::option_option)]
+    banned_until: Option<Option<String>>,
+}
+
+async fn apply(db: &mut SqliteConnection, user_id: &str, changes: Changes) -> ApiResult<()> {
+    let now = now_rfc3339();
+    if let Some(hash) = changes.password_hash {
+        sqlx::query("UPDATE users SET encrypted_password = ?, updated_at = ? WHERE id = ?")
+            .bind(hash)
+            .bind(&now)
+            .bind(user_id)
+            .execute(&mut *db)
+            .await?;
+    }
+    // Metadata is merged key by key; a null value removes its key. `provider` and `providers`
+    // in app_metadata are Supabase's own and stay.
+    for (column, patch) in [
+        ("raw_user_meta_data", changes.user_metadata),
+        ("raw_app_meta_data", changes.app_metadata),
+    ] {
+        let Some(mut patch) = patch else { continue };
+        if column == "raw_app_meta_data" {
+            patch.remove("provider");
+            patch.remove("providers");
+        }
+        let sql = if column == "raw_user_meta_data" {
+            "UPDATE users SET raw_user_meta_data = json_patch(raw_user_meta_data, ?), updated_at = ? WHERE id = ?"
+        } else {
+            "UPDATE users SET raw_app_meta_data = json_patch(raw_app_meta_data, ?), updated_at = ? WHERE id = ?"
+        };
+        sqlx::query(sql)
+            .bind(Value::Object(patch).to_string())
+            .bind(&now)
+            .bind(user_id)
+            .execute(&mut *db)
+            .await?;
+    }
+    if let Some(role) = changes.role.filter(|role| !role.is_empty()) {
+        sqlx::query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?")
+            .bind(role)
+            .bind(&now)
+            .bind(user_id)
+            .execute(&mut *db)
+            .await?;
+    }
+    if let Some(banned_until) = changes.banned_until {
+        sqlx::query("UPDATE users SET banned_until = ?, updated_at = ? WHERE id = ?")
+            .bind(&banned_until)
+            .bind(&now)
+            .bind(user_id)
+            .execute(&mut *db)
+            .await?;
+        if banned_until.is_some() {
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+                .bind(user_id)
+                .execute(&mut *db)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets the user's address (and its email identity), confirmed or not.
+async fn set_email(
+    db: &mut SqliteConnection,
+    user: &User,
+    email: &str,
+    confirmed: bool,
+) -> ApiResult<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET email = ?, email_confirmed_at = CASE WHEN ? THEN COALESCE(email_confirmed_at, ?) END, \
+         email_change = NULL, email_change_sent_at = NULL, updated_at = ? WHERE id = ?",
+    )
+    .bind(email)
+    .bind(confirmed)
+    .bind(&now)
+    .bind(&now)
+    .bind(&user.id)
+    .execute(&mut *db)
+    .await?;
+    let moved = sqlx::query(
+        "UPDATE identities SET email = ?, identity_data = json_set(identity_data, '$.email', ?, \
+         '$.email_verified', json(?)), updated_at = ? WHERE user_id = ? AND provider = 'email'",
+    )
+    .bind(email)
+    .bind(email)
+    .bind(if confirmed { "true" } else { "false" })
+    .bind(&now)
+    .bind(&user.id)
+    .execute(&mut *db)
+    .await?;
+    if moved.rows_affected() == 0 {
+        store::insert_email_identity(db, &user.id, email, confirmed).await?;
+        store::refresh_providers(db, &user.id, None).await?;
+    }
+    Ok(())
+}
+
+/// Sets the user's number (and its phone identity), confirmed or not.
+async fn set_phone(
+    db: &mut SqliteConnection,
+    user: &User,
+    phone: &str,
+    confirmed: bool,
+) -> ApiResult<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET phone = ?, phone_confirmed_at = CASE WHEN ? THEN COALESCE(phone_confirmed_at, ?) END, \
+         phone_change = NULL, updated_at = ? WHERE id = ?",
+    )
+    .bind(phone)
+    .bind(confirmed)
+    .bind(&now)
+    .bind(&now)
+    .bind(&user.id)
+    .execute(&mut *db)
+    .await?;
+    let data = json!({ "sub": user.id, "phone": phone, "email_verified": false, "phone_verified": confirmed });
+    let moved = sqlx::query(
+        "UPDATE identities SET identity_data = ?, updated_at = ? WHERE user_id = ? AND provider = 'phone'",
+    )
+    .bind(data.to_string())
+    .bind(&now)
+    .bind(&user.id)
+    .execute(&mut *db)
+    .await?;
+    if moved.rows_affected() == 0 {
+        store::insert_identity(db, &user.id, "phone", &user.id, &data, None).await?;
+        store::refresh_providers(db, &user.id, None).await?;
+    }
+    Ok(())
+}

@@ -320,3 +320,139 @@ describe('@supabase/auth-js against local-auth (tight rate limits)', () => {
     assert.equal(error.code, 'over_request_rate_limit');
   });
 });
+
+describe('@supabase/auth-js against local-auth (OAuth, linking, phone and admin)', () => {
+  const APP_CALLBACK = 'http://127.0.0.1:3000/auth/callback';
+  let auth;
+  before(async () => {
+    auth = await startLocalAuth({
+      LOCAL_AUTH_EXTERNAL_PROVIDERS: 'github,google',
+      LOCAL_AUTH_ENABLE_MANUAL_LINKING: 'true',
+      LOCAL_AUTH_SMS_ENABLE_SIGNUP: 'true',
+      LOCAL_AUTH_SMS_ENABLE_CONFIRMATIONS: 'true',
+      LOCAL_AUTH_SMS_MAX_FREQUENCY: '0',
+    });
+  });
+  after(() => auth.stop());
+
+  test('signInWithOAuth through the development provider, then exchangeCodeForSession', async () => {
+    const client = auth.client({ flowType: 'pkce' });
+    const address = email('octo');
+    const { data, error } = await client.signInWithOAuth({
+      provider: 'github',
+      options: { redirectTo: APP_CALLBACK, skipBrowserRedirect: true },
+    });
+    assert.equal(error, null);
+    assert.ok(data.url.startsWith(`${auth.url}/authorize?provider=github`), data.url);
+
+    const landed = await auth.throughProvider(data.url, address);
+    assert.equal(`${landed.origin}${landed.pathname}`, APP_CALLBACK);
+    const exchanged = await client.exchangeCodeForSession(landed.searchParams.get('code'));
+    assert.equal(exchanged.error, null);
+    assert.equal(exchanged.data.user.email, address);
+    assert.equal(exchanged.data.user.app_metadata.provider, 'github');
+    assert.equal(exchanged.data.session.provider_token.startsWith('dev-idp-'), true);
+    const { data: identities } = await client.getUserIdentities();
+    assert.deepEqual(identities.identities.map((identity) => identity.provider), ['github']);
+  });
+
+  test('a denied OAuth sign-in comes back with the error and no code', async () => {
+    const client = auth.client({ flowType: 'pkce' });
+    const { data } = await client.signInWithOAuth({
+      provider: 'google',
+      options: { redirectTo: APP_CALLBACK, skipBrowserRedirect: true },
+    });
+
+    const landed = await auth.throughProvider(data.url, '', false);
+
+    assert.equal(landed.searchParams.get('error'), 'access_denied');
+    assert.equal(landed.searchParams.get('code'), null);
+  });
+
+  test('linkIdentity adds a provider identity, unlinkIdentity removes it, never the last', async () => {
+    const client = auth.client({ flowType: 'pkce' });
+    const address = email('linker');
+    assert.equal((await client.signUp({ email: address, password: PASSWORD })).error, null);
+    const { code } = await auth.latestMail(address);
+    assert.equal((await client.verifyOtp({ email: address, token: code, type: 'signup' })).error, null);
+    const userId = (await client.getUser()).data.user.id;
+
+    const { data, error } = await client.linkIdentity({
+      provider: 'github',
+      options: { redirectTo: APP_CALLBACK, skipBrowserRedirect: true },
+    });
+    assert.equal(error, null);
+    const landed = await auth.throughProvider(data.url, email('work'));
+    const linked = await client.exchangeCodeForSession(landed.searchParams.get('code'));
+    assert.equal(linked.error, null);
+    assert.equal(linked.data.user.id, userId);
+
+    const { data: both } = await client.getUserIdentities();
+    assert.deepEqual(both.identities.map((identity) => identity.provider).sort(), ['email', 'github']);
+    const github = both.identities.find((identity) => identity.provider === 'github');
+    assert.equal((await client.unlinkIdentity(github)).error, null);
+
+    const { data: one } = await client.getUserIdentities();
+    assert.deepEqual(one.identities.map((identity) => identity.provider), ['email']);
+    const last = await client.unlinkIdentity(one.identities[0]);
+    assert.ok(isAuthApiError(last.error));
+    assert.equal(last.error.code, 'single_identity_not_deletable');
+  });
+
+  test('signInWithOtp by phone, verifyOtp with the texted code', async () => {
+    const client = auth.client();
+    const phone = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+
+    const sent = await client.signInWithOtp({ phone });
+    assert.equal(sent.error, null);
+    const { code } = await auth.latestMail(phone);
+    const wrong = await client.verifyOtp({ phone, token: '000000', type: 'sms' });
+    assert.equal(wrong.error.code, 'otp_expired');
+    const { data, error } = await client.verifyOtp({ phone, token: code, type: 'sms' });
+
+    assert.equal(error, null);
+    assert.equal(data.user.phone, phone.slice(1));
+    assert.ok(data.user.phone_confirmed_at);
+    assert.equal(data.session.user.app_metadata.provider, 'phone');
+  });
+
+  test('admin createUser, listUsers, generateLink and deleteUser', async () => {
+    const admin = auth.adminClient().admin;
+    const address = email('managed');
+
+    const created = await admin.createUser({
+      email: address,
+      password: PASSWORD,
+      email_confirm: true,
+      app_metadata: { user_role: 'admin' },
+    });
+    assert.equal(created.error, null);
+    assert.equal(created.data.user.app_metadata.user_role, 'admin');
+    const signedIn = await auth.client().signInWithPassword({ email: address, password: PASSWORD });
+    assert.equal(signedIn.error, null);
+
+    const listed = await admin.listUsers({ page: 1, perPage: 1 });
+    assert.equal(listed.error, null);
+    assert.equal(listed.data.users.length, 1);
+    assert.ok(listed.data.total >= 1);
+    assert.ok(listed.data.lastPage >= 1);
+
+    const link = await admin.generateLink({ type: 'magiclink', email: address });
+    assert.equal(link.error, null);
+    assert.equal(link.data.properties.verification_type, 'magiclink');
+    assert.equal(link.data.user.id, created.data.user.id);
+    const viaCode = await auth.client().verifyOtp({
+      email: address,
+      token: link.data.properties.email_otp,
+      type: 'magiclink',
+    });
+    assert.equal(viaCode.error, null);
+
+    assert.equal((await admin.deleteUser(created.data.user.id)).error, null);
+    const gone = await admin.getUserById(created.data.user.id);
+    assert.equal(gone.error.code, 'user_not_found');
+
+    const notAdmin = await auth.client().admin.listUsers();
+    assert.equal(notAdmin.error.code, 'not_admin');
+  });
+});

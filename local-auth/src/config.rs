@@ -814,6 +814,20 @@ otp_expiry = 600
     }
 
     #[test]
+    fn the_shipped_config_file_is_valid() {
+        let mut config = Config::default();
+        config
+            .apply_file(
+                "supabase/config.toml",
+                include_str!("../../supabase/config.toml"),
+            )
+            .unwrap();
+        assert_eq!(config.external_providers, ["github", "google"]);
+        assert!(config.enable_manual_linking);
+        assert!(config.sms.enable_signup && config.sms.enable_confirmations);
+    }
+
+    #[test]
     fn providers_linking_and_sms_come_from_the_file() {
         let mut config = Config::default();
         config

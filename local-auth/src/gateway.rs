@@ -1,14 +1,16 @@
-//! What the hosted API gateway does in front of Supabase Auth: refuse requests without a valid
-//! `apikey` (header or query parameter), except the routes browsers reach by navigation.
+//! What the hosted API gateway does in front of Supabase Auth: answer CORS for browser clients, and
+//! refuse requests without a valid `apikey` (header or query parameter), except the routes
+//! browsers reach by navigation.
 
 use axum::{
     Json,
     extract::{Request, State},
-    http::StatusCode,
+    http::{HeaderName, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use serde_json::json;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::{crypto::constant_time_eq, extract::query_param, state::AppState};
 
@@ -20,6 +22,39 @@ const OPEN_ROUTES: [&str; 5] = [
     "/auth/v1/authorize",
     "/auth/v1/.well-known/jwks.json",
 ];
+
+/// CORS as Supabase answers it: any origin may call the API from a browser with the headers the
+/// official clients send, and read the paging and version headers.
+pub fn cors() -> CorsLayer {
+    let custom = HeaderName::from_static;
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_credentials(true)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::ACCEPT,
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            custom("apikey"),
+            custom("x-client-info"),
+            custom("x-client-ip"),
+            custom("x-jwt-aud"),
+            custom("x-supabase-api-version"),
+        ])
+        .expose_headers([
+            custom("x-total-count"),
+            header::LINK,
+            custom("x-supabase-api-version"),
+            custom("x-sb-error-code"),
+        ])
+        .max_age(std::time::Duration::from_secs(86_400))
+}
 
 /// Middleware: 401 unless the request carries the publishable or the secret key.
 pub async fn require_api_key(

@@ -120,6 +120,7 @@ impl LocalAuth {
                 gateway::require_api_key,
             ))
             .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+            .layer(gateway::cors())
             .with_state(self.state.clone())
     }
 

@@ -193,3 +193,43 @@ async fn run_serves_the_api_and_the_mailbox_until_shutdown() {
     assert_eq!(mail.status(), StatusCode::OK);
     server.await.unwrap().expect("a clean shutdown");
 }
+
+#[tokio::test]
+async fn browsers_may_call_the_api_from_another_origin() {
+    let auth = TestAuth::spawn().await;
+    let origin = "http://127.0.0.1:3000";
+
+    let preflight = auth
+        .client
+        .request(Method::OPTIONS, auth.url("/user"))
+        .header("origin", origin)
+        .header("access-control-request-method", "GET")
+        .header(
+            "access-control-request-headers",
+            "authorization,apikey,x-client-info",
+        )
+        .send()
+        .await
+        .unwrap();
+    let call = auth
+        .request(Method::GET, "/settings")
+        .header("origin", origin)
+        .send()
+        .await
+        .unwrap();
+
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], origin);
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap();
+    assert!(
+        allowed.contains("authorization") && allowed.contains("apikey"),
+        "{allowed}"
+    );
+    assert_eq!(call.headers()["access-control-allow-origin"], origin);
+    let exposed = call.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap();
+    assert!(exposed.contains("x-total-count"), "{exposed}");
+}

@@ -398,3 +398,103 @@ async fn a_service_role_token_signed_by_this_server_is_an_admin() {
         (StatusCode::FORBIDDEN, "bad_jwt".into())
     );
 }
+
+async fn generate(auth: &TestAuth, body: Value) -> Value {
+    let response = admin(auth, Method::POST, "/admin/generate_link")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn verify(auth: &TestAuth, kind: &str, address: &str, code: &Value) -> StatusCode {
+    let body = json!({ "type": kind, "email": address, "token": code });
+    auth.post("/verify", body).await.status()
+}
+
+#[tokio::test]
+async fn every_link_type_verifies_with_its_code() {
+    let auth = TestAuth::spawn().await;
+
+    let invited = email("invited");
+    let link = generate(&auth, json!({ "type": "invite", "email": invited })).await;
+    assert_eq!(link["verification_type"], "invite");
+    assert!(link["invited_at"].is_string());
+    assert_eq!(
+        verify(&auth, "invite", &invited, &link["email_otp"]).await,
+        StatusCode::OK
+    );
+
+    let link = generate(&auth, json!({ "type": "recovery", "email": invited })).await;
+    assert_eq!(link["verification_type"], "recovery");
+    assert_eq!(
+        verify(&auth, "recovery", &invited, &link["email_otp"]).await,
+        StatusCode::OK
+    );
+
+    for (kind, leg) in [
+        ("email_change_current", "current"),
+        ("email_change_new", "new"),
+    ] {
+        let new_email = email(leg);
+        let link = generate(
+            &auth,
+            json!({ "type": kind, "email": invited, "new_email": new_email }),
+        )
+        .await;
+        assert_eq!(link["verification_type"], "email_change");
+        assert_eq!(link["new_email"], new_email.as_str());
+        let address = if leg == "current" {
+            &invited
+        } else {
+            &new_email
+        };
+        assert_eq!(
+            verify(&auth, "email_change", address, &link["email_otp"]).await,
+            StatusCode::OK
+        );
+        let user: Value = admin(
+            &auth,
+            Method::GET,
+            &format!("/admin/users/{}", link["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(
+            user["email"],
+            new_email.as_str(),
+            "{kind} moved the address"
+        );
+        // The next round starts from the first address again.
+        let reset = admin(
+            &auth,
+            Method::PUT,
+            &format!("/admin/users/{}", link["id"].as_str().unwrap()),
+        )
+        .json(&json!({ "email": invited, "email_confirm": true }))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(reset.status(), StatusCode::OK);
+    }
+    let taken = generate(
+        &auth,
+        json!({ "type": "signup", "email": email("fresh"), "password": "password-1" }),
+    )
+    .await;
+    let clash = admin(&auth, Method::POST, "/admin/generate_link")
+        .json(&json!({ "type": "email_change_new", "email": invited, "new_email": taken["email"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(clash).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "email_exists".into())
+    );
+}

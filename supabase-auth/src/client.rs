@@ -465,6 +465,19 @@ impl AuthClient {
         self.send(request).await.map(drop)
     }
 
+    /// `POST /otp` for a phone: texts a sign-in code to `phone` (creating the user when
+    /// `create_user`); `POST /verify` with [`OtpType::Sms`] checks it.
+    pub async fn sign_in_with_phone_otp(
+        &self,
+        phone: &str,
+        create_user: bool,
+    ) -> Result<(), Error> {
+        let request = self
+            .request(Method::POST, "otp", None)
+            .json(&json!({ "phone": phone, "create_user": create_user, "channel": "sms" }));
+        self.send(request).await.map(drop)
+    }
+
     /// `POST /verify`: checks an email link's token hash or a typed code.
     pub async fn verify_otp(&self, verify: VerifyOtp<'_>) -> Result<AuthResponse, Error> {
         let body = match verify {

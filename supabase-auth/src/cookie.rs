@@ -452,6 +452,93 @@ pub fn write_verifier(
     SetCookie::new(verifier_key(key), encode_base64_value(&json), options)
 }
 
+/// The per-flow verifier slot of flow `flow` for `key`.
+pub fn flow_verifier_key(key: &str, flow: &str) -> String {
+    format!("{key}-flow-{flow}-code-verifier")
+}
+
+fn flow_index_key(key: &str) -> String {
+    format!("{key}-flows-code-verifier")
+}
+
+fn flow_index(cookies: &Cookies, key: &str) -> Vec<String> {
+    cookies
+        .get(&flow_index_key(key))
+        .and_then(decode_base64_value)
+        .and_then(|json| serde_json::from_str::<Vec<String>>(&json).ok())
+        .unwrap_or_default()
+}
+
+fn index_cookie(key: &str, ids: &[String], options: &CookieOptions) -> SetCookie {
+    let json = serde_json::to_string(ids).expect("strings always serialize to JSON");
+    SetCookie::new(flow_index_key(key), encode_base64_value(&json), options)
+}
+
+/// The cookies that keep `verifier` for flow `flow` until its code exchange, as newer
+/// @supabase/ssr clients write them: the flow's own slot, the index of slots (the newest
+/// [`MAX_FLOW_SLOTS`]; older slots are expired), and the legacy cookie. Flows started in several
+/// tabs at once therefore each keep their verifier.
+pub fn write_flow_verifier(
+    key: &str,
+    flow: &str,
+    verifier: &PkceVerifier,
+    recovery: bool,
+    existing: &Cookies,
+    options: &CookieOptions,
+) -> Vec<SetCookie> {
+    let legacy = write_verifier(key, verifier, recovery, options);
+    let mut ids = flow_index(existing, key);
+    ids.retain(|id| id != flow);
+    ids.push(flow.to_owned());
+    let dropped = ids.len().saturating_sub(MAX_FLOW_SLOTS);
+    let mut changes: Vec<SetCookie> = ids
+        .drain(..dropped)
+        .map(|old| SetCookie::removal(flow_verifier_key(key, &old), options))
+        .collect();
+    changes.push(SetCookie::new(
+        flow_verifier_key(key, flow),
+        legacy.value.clone(),
+        options,
+    ));
+    changes.push(index_cookie(key, &ids, options));
+    changes.push(legacy);
+    changes
+}
+
+/// The cookie changes once flow `flow` has come back: its slot and index entry go, and the
+/// legacy cookie too when it holds this flow's verifier (`used`, as exposed). Other tabs' flows keep theirs.
+pub fn finish_flow(
+    key: &str,
+    flow: &str,
+    used: Option<&str>,
+    cookies: &Cookies,
+    options: &CookieOptions,
+) -> Vec<SetCookie> {
+    let mut changes = Vec::new();
+    let slot = flow_verifier_key(key, flow);
+    if cookies.get(&slot).is_some() {
+        changes.push(SetCookie::removal(slot, options));
+    }
+    let ids = flow_index(cookies, key);
+    if ids.iter().any(|id| id == flow) {
+        let rest: Vec<String> = ids.into_iter().filter(|id| id != flow).collect();
+        changes.push(if rest.is_empty() {
+            SetCookie::removal(flow_index_key(key), options)
+        } else {
+            index_cookie(key, &rest, options)
+        });
+    }
+    let legacy = read_verifiers(cookies, key, None)
+        .into_iter()
+        .next()
+        .filter(|_| cookies.get(&verifier_key(key)).is_some());
+    if matches!((legacy, used), (Some(legacy), Some(used)) if legacy.verifier.expose_secret() == used)
+    {
+        changes.push(SetCookie::removal(verifier_key(key), options));
+    }
+    changes
+}
+
 /// A PKCE verifier found in the request's cookies.
 #[derive(Debug)]
 pub struct StoredVerifier {

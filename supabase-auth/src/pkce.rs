@@ -13,19 +13,29 @@ pub const CHALLENGE_METHOD: &str = "s256";
 #[derive(PartialEq, Eq)]
 pub struct PkceVerifier(String);
 
+/// `N` random bytes as lowercase hex.
+fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
+    bytes
+        .iter()
+        .fold(String::with_capacity(2 * N), |mut hex, byte| {
+            use fmt::Write;
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+}
+
+/// A new id for a flow's own verifier slot ([`crate::cookie::write_flow_verifier`]): 16 random
+/// bytes as 32 hex characters.
+pub fn flow_id() -> String {
+    random_hex::<16>()
+}
+
 impl PkceVerifier {
     /// A new random verifier: 56 random bytes as 112 lowercase hex characters.
     pub fn generate() -> Self {
-        let mut bytes = [0u8; 56];
-        getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
-        let hex = bytes
-            .iter()
-            .fold(String::with_capacity(112), |mut hex, byte| {
-                use fmt::Write;
-                let _ = write!(hex, "{byte:02x}");
-                hex
-            });
-        Self(hex)
+        Self(random_hex::<56>())
     }
 
     /// A verifier read back from where the flow stored it (a cookie). `None` unless it has the

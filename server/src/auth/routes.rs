@@ -51,29 +51,41 @@ async fn callback(
     let sessions = &state.sessions;
     let cookies = Cookies::from_headers(&headers);
     let config = sessions.config();
-    let mut changes =
-        cookie::remove_verifiers(&config.cookie_name, &cookies, &config.cookie_options);
+    // A named flow clears only its own verifier, so flows other tabs started still complete;
+    // an unnamed one (the legacy cookie) clears them all.
+    let cleanup = |used: Option<&str>| match query.flow.as_deref() {
+        Some(flow) => cookie::finish_flow(
+            &config.cookie_name,
+            flow,
+            used,
+            &cookies,
+            &config.cookie_options,
+        ),
+        None => cookie::remove_verifiers(&config.cookie_name, &cookies, &config.cookie_options),
+    };
 
     if let Some(code) = query.error_code.as_deref().or(query.error.as_deref()) {
-        return error_redirect(&ErrorCode::parse(code), changes);
+        return error_redirect(&ErrorCode::parse(code), cleanup(None));
     }
     let Some(code) = query.code.as_deref().filter(|code| !code.is_empty()) else {
-        return error_redirect(&ErrorCode::ValidationFailed, changes);
+        return error_redirect(&ErrorCode::ValidationFailed, cleanup(None));
     };
     let stored = cookie::read_verifiers(&cookies, &config.cookie_name, query.flow.as_deref());
     if stored.is_empty() {
         // auth-js's name for this case.
         let missing = ErrorCode::Other("pkce_code_verifier_not_found".into());
-        return error_redirect(&missing, changes);
+        return error_redirect(&missing, cleanup(None));
     }
     // Several tabs may have started flows; the code belongs to one of their verifiers.
     for candidate in stored {
+        let used = candidate.verifier.expose_secret().to_owned();
         match sessions
             .client()
             .exchange_code_for_session(code, candidate.verifier)
             .await
         {
             Ok(session) => {
+                let mut changes = cleanup(Some(&used));
                 changes.extend(sessions.session_cookies(&session, &cookies));
                 let next = if candidate.recovery {
                     UPDATE_PASSWORD_PATH.to_owned()
@@ -83,10 +95,10 @@ async fn callback(
                 return redirect(&next, changes);
             }
             Err(error) if error.code() == Some(&ErrorCode::BadCodeVerifier) => {}
-            Err(error) => return failure(&error, changes),
+            Err(error) => return failure(&error, cleanup(None)),
         }
     }
-    error_redirect(&ErrorCode::BadCodeVerifier, changes)
+    error_redirect(&ErrorCode::BadCodeVerifier, cleanup(None))
 }
 
 /// The query of `/auth/confirm`.

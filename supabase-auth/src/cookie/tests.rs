@@ -296,6 +296,77 @@ fn per_flow_verifier_slots_are_read_after_the_named_flow_and_the_legacy_cookie()
 }
 
 #[test]
+fn flows_started_in_two_tabs_each_keep_their_verifier_until_they_finish() {
+    let (first, second) = (PkceVerifier::generate(), PkceVerifier::generate());
+    let options = CookieOptions::default();
+    let mut jar = Cookies::default();
+    jar.apply(&write_flow_verifier(
+        KEY, "tab1", &first, false, &jar, &options,
+    ));
+    jar.apply(&write_flow_verifier(
+        KEY, "tab2", &second, false, &jar, &options,
+    ));
+
+    let for_first = read_verifiers(&jar, KEY, Some("tab1"));
+    assert_eq!(for_first[0].verifier, first, "the named slot comes first");
+    assert!(for_first.iter().any(|found| found.verifier == second));
+
+    // The second tab finishes first: the first tab's slot survives.
+    jar.apply(&finish_flow(
+        KEY,
+        "tab2",
+        Some(second.expose_secret()),
+        &jar,
+        &options,
+    ));
+    let left = read_verifiers(&jar, KEY, Some("tab1"));
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].verifier, first);
+    assert!(
+        jar.get(&verifier_key(KEY)).is_none(),
+        "the legacy cookie held tab 2's verifier"
+    );
+
+    jar.apply(&finish_flow(
+        KEY,
+        "tab1",
+        Some(first.expose_secret()),
+        &jar,
+        &options,
+    ));
+    assert!(read_verifiers(&jar, KEY, None).is_empty());
+    assert_eq!(
+        jar.names().count(),
+        0,
+        "{:?}",
+        jar.names().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn only_the_newest_flow_slots_are_kept() {
+    let options = CookieOptions::default();
+    let mut jar = Cookies::default();
+    for n in 0..7 {
+        let changes = write_flow_verifier(
+            KEY,
+            &format!("f{n}"),
+            &PkceVerifier::generate(),
+            false,
+            &jar,
+            &options,
+        );
+        jar.apply(&changes);
+    }
+
+    let slots = jar.names().filter(|name| name.contains("-flow-")).count();
+
+    assert_eq!(slots, 5);
+    assert!(jar.get(&flow_verifier_key(KEY, "f0")).is_none());
+    assert!(jar.get(&flow_verifier_key(KEY, "f6")).is_some());
+}
+
+#[test]
 fn parsing_follows_the_cookie_package() {
     let cookies = Cookies::parse(r#" a=1; b="quoted"; a=2; c=%E2%82%AC; d=%zz; junk; =x"#);
 

@@ -22,6 +22,14 @@ const launchOptions = {
   ],
 };
 
+// local-auth settings for the tests: several mails and texts to one address within seconds, and
+// admin@example.com made an admin (the `user_role` claim) for the role-gated page.
+const testAuthSettings = {
+  LOCAL_AUTH_EMAIL_MAX_FREQUENCY: '0',
+  LOCAL_AUTH_SMS_MAX_FREQUENCY: '0',
+  LOCAL_AUTH_CUSTOM_CLAIMS_FILE: 'end2end/custom-claims.json',
+};
+
 export default defineConfig({
   testDir: './tests',
   fullyParallel: true,
@@ -40,20 +48,39 @@ export default defineConfig({
     {
       // The same auth flows as plain HTML forms: every page must work before the WASM arrives.
       name: 'chromium-no-js',
-      testMatch: /(^|\/)auth\.spec\.ts$/,
+      testMatch: /(^|\/)(auth|oauth|account|guest|phone|admin)\.spec\.ts$/,
       use: { ...devices['Desktop Chrome'], launchOptions, javaScriptEnabled: false },
     },
   ],
-  webServer: {
-    // `cargo xtask test` builds the site first and names the built binary here; on its own,
-    // `npx playwright test` builds and serves with cargo-leptos (or reuses a running `cargo leptos watch`).
-    command: process.env.E2E_SERVER_COMMAND ?? 'cargo leptos serve',
-    cwd: '..',
-    url: baseURL,
-    reuseExistingServer: !process.env.CI,
-    timeout: 10 * 60_000,
-    stdout: 'pipe',
-    // Tests send several mails to one address within seconds.
-    env: { ...process.env, LOCAL_AUTH_EMAIL_MAX_FREQUENCY: '0' } as Record<string, string>,
-  },
+  webServer: [
+    {
+      // `cargo xtask test` builds the site first and names the built binary here; on its own,
+      // `npx playwright test` builds and serves with cargo-leptos (or reuses a running `cargo leptos watch`).
+      command: process.env.E2E_SERVER_COMMAND ?? 'cargo leptos serve',
+      cwd: '..',
+      url: baseURL,
+      reuseExistingServer: !process.env.CI,
+      timeout: 10 * 60_000,
+      stdout: 'pipe',
+      env: { ...process.env, ...testAuthSettings } as Record<string, string>,
+    },
+    {
+      // The same build with HttpOnly session cookies, its own local-auth and data (http-only.spec.ts).
+      command: process.env.E2E_SERVER_COMMAND ?? 'target/debug/server',
+      cwd: '..',
+      url: 'http://127.0.0.1:3001',
+      reuseExistingServer: !process.env.CI,
+      timeout: 10 * 60_000,
+      stdout: 'pipe',
+      env: {
+        ...process.env,
+        ...testAuthSettings,
+        LEPTOS_SITE_ADDR: '127.0.0.1:3001',
+        AUTH_COOKIE_HTTP_ONLY: 'true',
+        LOCAL_AUTH_API_ADDR: '127.0.0.1:54331',
+        LOCAL_AUTH_MAILBOX_ADDR: '127.0.0.1:54334',
+        LOCAL_AUTH_DATA_DIR: 'target/e2e-http-only-auth',
+      } as Record<string, string>,
+    },
+  ],
 });

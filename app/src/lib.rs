@@ -16,8 +16,9 @@ use leptos_router::{
 use crate::{
     auth::{Auth, UserStatus},
     pages::{
-        AuthErrorPage, ForgotPasswordPage, HomePage, LoginPage, NotFoundPage, OtpPage,
-        ProtectedPage, SignUpPage, SignUpSuccessPage, UpdatePasswordPage,
+        AccountPage, AdminPage, AuthErrorPage, ForgotPasswordPage, HomePage, LoginPage, MfaPage,
+        NotFoundPage, OtpPage, PhonePage, ProtectedPage, SignUpPage, SignUpSuccessPage,
+        UpdatePasswordPage,
     },
 };
 
@@ -72,6 +73,7 @@ fn Layout() -> impl IntoView {
             </A>
             <nav class="site-nav" aria-label="Main">
                 <A href="/protected">"Protected page"</A>
+                <A href="/account">"Account"</A>
             </nav>
             <UserStatus />
         </header>
@@ -97,11 +99,27 @@ fn Layout() -> impl IntoView {
                     view=UpdatePasswordPage
                     ssr=SsrMode::Async
                 />
+                <Route path=(StaticSegment("auth"), StaticSegment("mfa")) view=MfaPage ssr=SsrMode::Async />
+                <Route path=(StaticSegment("auth"), StaticSegment("phone")) view=PhonePage ssr=SsrMode::Async />
                 <ProtectedRoute
                     path=StaticSegment("protected")
-                    condition=move || auth.signed_in()
-                    redirect_path=|| "/auth/login?next=/protected"
+                    condition=move || auth.fully_signed_in()
+                    redirect_path=move || auth.gate("/protected")
                     view=ProtectedPage
+                    ssr=SsrMode::Async
+                />
+                <ProtectedRoute
+                    path=StaticSegment("account")
+                    condition=move || auth.fully_signed_in()
+                    redirect_path=move || auth.gate("/account")
+                    view=AccountPage
+                    ssr=SsrMode::Async
+                />
+                <ProtectedRoute
+                    path=StaticSegment("admin")
+                    condition=move || auth.fully_signed_in()
+                    redirect_path=move || auth.gate("/admin")
+                    view=AdminPage
                     ssr=SsrMode::Async
                 />
             </Routes>

@@ -53,7 +53,7 @@ test('client-side navigation to the protected page while signed out goes to sign
 
   await page.getByRole('link', { name: 'Protected page' }).click();
 
-  await expect(page).toHaveURL('/auth/login?next=/protected');
+  await expect(page).toHaveURL('/auth/login?next=%2Fprotected');
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
   expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
 });

@@ -3,6 +3,7 @@
 import { expect, test } from './fixtures/test';
 import {
   LoginPage,
+  confirmedUser,
   PASSWORD,
   authCookies,
   expectSignedIn,
@@ -12,15 +13,6 @@ import {
 import { freshEmail, waitForMail } from './fixtures/mailbox';
 
 const withJavaScript = () => test.info().project.name === 'chromium';
-
-/** A confirmed account, signed in through its confirmation link. */
-async function confirmedUser(page: import('@playwright/test').Page, request: import('@playwright/test').APIRequestContext, name: string) {
-  const email = freshEmail(name);
-  await signUp(page, email);
-  const mail = await waitForMail(request, email);
-  await page.goto(mail.link);
-  return email;
-}
 
 test('sign up, confirm by mail, and reach the protected page signed in', async ({ page, request }) => {
   const email = freshEmail('sign-up');

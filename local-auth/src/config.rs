@@ -825,6 +825,7 @@ otp_expiry = 600
         assert_eq!(config.external_providers, ["github", "google"]);
         assert!(config.enable_manual_linking);
         assert!(config.sms.enable_signup && config.sms.enable_confirmations);
+        assert!(config.enable_anonymous_sign_ins);
     }
 
     #[test]

@@ -73,12 +73,14 @@ pub fn router(state: AppState) -> Router {
     let started_at = state.started_at;
     let sessions = state.sessions.clone();
     let site_url = SiteUrl(state.site_url.clone());
+    let browser_access = browser_access(&state);
     let context = {
         let sessions = sessions.clone();
         move || {
             provide_context(started_at);
             provide_context(sessions.clone());
             provide_context(site_url.clone());
+            provide_context(browser_access.clone());
         }
     };
     let options = state.leptos.clone();
@@ -100,6 +102,17 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(csrf::reject_cross_site))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// What the browser needs to call Supabase Auth itself: nothing when the session cookies are
+/// `HttpOnly`, since scripts cannot read the token then.
+fn browser_access(state: &AppState) -> Option<app::auth::BrowserAccess> {
+    let config = state.sessions.config();
+    (!config.cookie_options.http_only).then(|| app::auth::BrowserAccess {
+        auth_url: format!("{}/auth/v1", state.auth.url.trim_end_matches('/')),
+        publishable_key: state.auth.publishable_key.clone(),
+        cookie_name: config.cookie_name.clone(),
+    })
 }
 
 /// The app's routes, generated once per process. Generating them suppresses resource loading

@@ -45,6 +45,33 @@ pub enum AuthError {
     /// The form needs a signed-in user (or a recovery session) and there is none.
     #[error("Your session has ended. Sign in again.")]
     NotSignedIn,
+    /// The signed-in user may not see this.
+    #[error("This page is for administrators only.")]
+    Forbidden,
+    /// The account has an authenticator app and this session has not entered its code.
+    #[error("Enter the code from your authenticator app first.")]
+    MfaRequired,
+    /// The last way to sign in cannot be unlinked.
+    #[error("This is your only way to sign in, so it cannot be unlinked.")]
+    LastIdentity,
+    /// That provider account belongs to another user.
+    #[error("That account is already linked to another user.")]
+    IdentityTaken,
+    /// The address belongs to another account.
+    #[error("Another account already uses that email address.")]
+    EmailTaken,
+    /// Changing the password needs the mailed code.
+    #[error("Changing your password needs a code: use “Email me a code” and enter it here.")]
+    ReauthenticationNeeded,
+    /// Guests are not accepted.
+    #[error("Guest sign-in is turned off.")]
+    GuestsDisabled,
+    /// Phone sign-in is not offered, or the number is not one.
+    #[error("Enter a phone number with its country code, like +1 555 010 2030.")]
+    InvalidPhone,
+    /// The sign-in provider is not offered.
+    #[error("That sign-in provider is not available.")]
+    UnknownProvider,
     /// The auth server cannot be reached.
     #[error("The sign-in service is not reachable right now. Try again shortly.")]
     Unavailable,
@@ -87,7 +114,15 @@ impl AuthError {
             | Self::PasswordsDiffer
             | Self::SamePassword
             | Self::InvalidEmail
-            | Self::SignUpsDisabled => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::SignUpsDisabled
+            | Self::UnknownProvider
+            | Self::LastIdentity
+            | Self::IdentityTaken
+            | Self::EmailTaken
+            | Self::GuestsDisabled
+            | Self::InvalidPhone => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MfaRequired | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::ReauthenticationNeeded => StatusCode::BAD_REQUEST,
             Self::InvalidCode => StatusCode::FORBIDDEN,
             Self::NotSignedIn => StatusCode::UNAUTHORIZED,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -121,6 +156,16 @@ impl From<supabase_auth::Error> for AuthError {
                 },
             },
             ErrorCode::SamePassword => Self::SamePassword,
+            ErrorCode::SingleIdentityNotDeletable => Self::LastIdentity,
+            ErrorCode::IdentityAlreadyExists => Self::IdentityTaken,
+            ErrorCode::EmailExists | ErrorCode::UserAlreadyExists => Self::EmailTaken,
+            ErrorCode::ReauthenticationNeeded => Self::ReauthenticationNeeded,
+            ErrorCode::ReauthenticationNotValid | ErrorCode::MfaVerificationFailed => {
+                Self::InvalidCode
+            }
+            ErrorCode::InsufficientAal => Self::MfaRequired,
+            ErrorCode::AnonymousProviderDisabled => Self::GuestsDisabled,
+            ErrorCode::PhoneProviderDisabled => Self::InvalidPhone,
             ErrorCode::EmailAddressInvalid | ErrorCode::ValidationFailed => Self::InvalidEmail,
             ErrorCode::OtpExpired | ErrorCode::OtpDisabled => Self::InvalidCode,
             ErrorCode::OverRequestRateLimit

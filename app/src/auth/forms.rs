@@ -214,3 +214,63 @@ pub async fn update_password(
     })
     .await
 }
+
+/// The ways to sign in the sign-in page offers besides a password.
+#[server(endpoint = "auth/options")]
+pub async fn sign_in_options() -> Result<super::SignInOptions, AuthError> {
+    use super::ssr::sessions;
+
+    Ok(super::ssr::sign_in_options(&sessions()?).await)
+}
+
+/// Starts signing in with `provider`: keeps a PKCE verifier in this flow's own cookie slot (so
+/// flows started in several tabs each complete) and sends the browser to the provider, which
+/// returns it to `/auth/callback` with a code. Always posted as a plain form: the browser leaves
+/// the app.
+#[server(endpoint = "auth/oauth")]
+pub async fn oauth_sign_in(provider: String, next: Option<String>) -> Result<String, AuthError> {
+    use super::ssr::*;
+    use supabase_auth::pkce::PkceVerifier;
+
+    answer(async move {
+        let sessions = sessions()?;
+        if !super::ssr::oauth_providers(&sessions)
+            .await
+            .contains(&provider)
+        {
+            return Err(AuthError::UnknownProvider);
+        }
+        let verifier = PkceVerifier::generate();
+        let flow = supabase_auth::pkce::flow_id();
+        let back = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("next", &safe_target(next.as_deref()))
+            .append_pair("flow", &flow)
+            .finish();
+        let redirect_to = site_link(&format!("/auth/callback?{back}"));
+        let url = sessions.client().authorize_url(
+            &provider,
+            Some(&redirect_to),
+            None,
+            &verifier.challenge(),
+        );
+        store_flow_verifier(&sessions, &flow, &verifier);
+        leptos_axum::redirect(url.as_str());
+        Ok(url.to_string())
+    })
+    .await
+}
+
+/// How the browser may reach Supabase Auth itself; `None` when the session cookies are
+/// `HttpOnly` (then everything goes through server functions).
+#[server(endpoint = "auth/browser-access")]
+pub async fn browser_access() -> Result<Option<super::BrowserAccess>, AuthError> {
+    Ok(use_context::<Option<super::BrowserAccess>>().flatten())
+}
+
+/// Renews the session when its access token is about to expire, and answers whether there is
+/// one. The session layer in front of every request does the renewing and writes the cookies,
+/// so the browser, which only reads them, never competes with the server as a writer.
+#[server(endpoint = "auth/fresh-session")]
+pub async fn fresh_session() -> Result<bool, AuthError> {
+    Ok(super::ssr::current_user().is_some())
+}

@@ -3,6 +3,9 @@
 //! The session is read during server rendering and serialized into the page with it, so the
 //! hydrated app starts from the same answer without asking again.
 
+pub mod account;
+pub mod browser_session;
+mod cross_tab;
 mod error;
 pub mod forms;
 #[cfg(feature = "ssr")]
@@ -28,6 +31,45 @@ pub struct SessionUser {
     pub id: String,
     /// The email address, when the user has one.
     pub email: Option<String>,
+    /// The phone number (E.164 digits), when the user has one.
+    pub phone: Option<String>,
+    /// A guest (anonymous) user.
+    pub is_anonymous: bool,
+}
+
+impl SessionUser {
+    /// How the header names the user: the address, else the number, else "a guest".
+    pub fn label(&self) -> String {
+        match (&self.email, &self.phone) {
+            (Some(email), _) => email.clone(),
+            (None, Some(phone)) => format!("+{phone}"),
+            _ if self.is_anonymous => "a guest".to_owned(),
+            _ => self.id.clone(),
+        }
+    }
+}
+
+/// The ways to sign in besides email and password, as the auth server offers them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInOptions {
+    /// OAuth providers (`github`, `google`, …).
+    pub providers: Vec<String>,
+    /// Guest (anonymous) sign-in.
+    pub guests: bool,
+    /// Phone sign-in with a texted code.
+    pub phone: bool,
+}
+
+/// What the browser needs to call Supabase Auth itself with the session the server set; the
+/// server offers it only when the session cookies are readable by scripts (not `HttpOnly`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrowserAccess {
+    /// The Auth API base (`<project>/auth/v1`).
+    pub auth_url: String,
+    /// The publishable key, sent as `apikey`.
+    pub publishable_key: String,
+    /// The session cookie's name (the @supabase/ssr storage key).
+    pub cookie_name: String,
 }
 
 /// What the page knows about the session.
@@ -37,6 +79,9 @@ pub struct SessionView {
     pub user: Option<SessionUser>,
     /// A session exists but the auth server could not be reached to renew it.
     pub auth_unavailable: bool,
+    /// The user has an authenticator app and this session has not entered its code yet: pages
+    /// for signed-in users send them to `/auth/mfa` first.
+    pub needs_mfa: bool,
 }
 
 /// The session, shared by every page through context, and read again after every auth form.
@@ -80,6 +125,9 @@ impl Auth {
             }
         });
         auth.follow(auth.sign_out);
+        // Another tab changed the session: read it again. A refetch keeps showing the current
+        // answer until the new one arrives, so nothing flickers.
+        cross_tab::listen(move || session.refetch());
         provide_context(auth);
         auth
     }
@@ -102,6 +150,7 @@ impl Auth {
             {
                 pending.set(Some(target));
                 changes.update(|count| *count += 1);
+                cross_tab::announce();
             }
             version
         });
@@ -109,10 +158,33 @@ impl Auth {
 
     /// Whether someone is signed in; `None` while the session is being read again.
     pub fn signed_in(&self) -> Option<bool> {
+        self.current().map(|view| view.user.is_some())
+    }
+
+    /// Whether someone is signed in with a complete session (their authenticator code entered
+    /// when they have an app); `None` while the session is being read again.
+    pub fn fully_signed_in(&self) -> Option<bool> {
+        self.current()
+            .map(|view| view.user.is_some() && !view.needs_mfa)
+    }
+
+    /// Where a page for signed-in users sends a visitor who may not see it: the code form for a
+    /// session that still needs its authenticator code, else the sign-in page.
+    pub fn gate(&self, path: &str) -> String {
+        let needs_mfa = self.current().is_some_and(|view| view.needs_mfa);
+        let page = if needs_mfa {
+            "/auth/mfa"
+        } else {
+            "/auth/login"
+        };
+        let query = url_query(&[("next", path)]);
+        format!("{page}?{query}")
+    }
+
+    /// The session view, once it reflects the latest change.
+    fn current(&self) -> Option<SessionView> {
         match self.session.get() {
-            Some((change, view)) if change == self.changes.get() => {
-                Some(view.is_ok_and(|view| view.user.is_some()))
-            }
+            Some((change, view)) if change == self.changes.get() => Some(view.unwrap_or_default()),
             _ => None,
         }
     }
@@ -131,15 +203,43 @@ pub async fn current_session() -> Result<SessionView, ServerFnError> {
     let state: AuthState = leptos_axum::extract().await?;
     Ok(match state {
         AuthState::SignedIn(user) => SessionView {
+            needs_mfa: ssr::needs_mfa(&user),
             user: Some(SessionUser {
                 id: user.id().to_owned(),
-                email: user.email().map(str::to_owned),
+                email: user
+                    .email()
+                    .filter(|email| !email.is_empty())
+                    .map(str::to_owned),
+                phone: Some(user.claims().phone.clone()).filter(|phone| !phone.is_empty()),
+                is_anonymous: user.claims().is_anonymous,
             }),
             auth_unavailable: false,
         },
         AuthState::SignedOut { auth_unavailable } => SessionView {
             user: None,
             auth_unavailable,
+            needs_mfa: false,
         },
     })
+}
+
+/// A URL query string of `pairs`, percent-encoded as the server's redirects encode it (works in
+/// the server and the browser).
+pub fn url_query(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(byte).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }

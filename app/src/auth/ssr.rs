@@ -11,10 +11,11 @@ use supabase_auth::{
     Session,
     axum::{AuthSessions, AuthState, User},
     cookie::{Cookies, SetCookie},
+    pkce::PkceVerifier,
     redirect::safe_next_on,
 };
 
-use super::AuthError;
+use super::{AuthError, SignInOptions};
 
 /// The public URL of the site; the server provides it to every request's context.
 #[derive(Clone, Debug)]
@@ -40,6 +41,61 @@ pub fn current_user() -> Option<User> {
     use_context::<Parts>()
         .and_then(|parts| parts.extensions.get::<AuthState>().cloned())
         .and_then(|state| state.user().cloned())
+}
+
+/// The signed-in user, when the session is complete: 401-style [`AuthError::NotSignedIn`]
+/// without one, [`AuthError::MfaRequired`] while a user with an authenticator app has not
+/// entered its code yet.
+pub fn require_full_session() -> Result<User, AuthError> {
+    let user = current_user().ok_or(AuthError::NotSignedIn)?;
+    if needs_mfa(&user) {
+        return Err(AuthError::MfaRequired);
+    }
+    Ok(user)
+}
+
+/// Whether `user` has a verified factor but this session has not been raised to `aal2` with it.
+pub fn needs_mfa(user: &User) -> bool {
+    let has_factor = user
+        .session()
+        .user
+        .factors
+        .iter()
+        .flatten()
+        .any(|factor| factor.status == "verified");
+    has_factor && user.claims().aal != Some(supabase_auth::Aal::Aal2)
+}
+
+/// `PUT /user` with `changes` for `user`; confirmation mails lead back to `/account`.
+pub async fn update_user(user: &User, changes: serde_json::Value) -> Result<(), AuthError> {
+    let redirect_to = site_link(super::account::ACCOUNT_PATH);
+    sessions()?
+        .client()
+        .update_user(
+            user.access_token(),
+            &changes,
+            supabase_auth::EmailOptions {
+                redirect_to: Some(&redirect_to),
+                challenge: None,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Challenges `factor_id` and verifies `code`; stores the `aal2` session that answers.
+pub async fn verify_totp(user: &User, factor_id: &str, code: &str) -> Result<(), AuthError> {
+    let code: String = code.chars().filter(char::is_ascii_digit).collect();
+    let sessions = sessions()?;
+    let client = sessions.client();
+    let challenge = client
+        .challenge_factor(user.access_token(), factor_id)
+        .await?;
+    let session = client
+        .verify_factor(user.access_token(), factor_id, &challenge.id, &code)
+        .await?;
+    store_session(&sessions, &session);
+    Ok(())
 }
 
 /// Runs a server function's `work`, answering its error with the HTTP status that fits it.
@@ -70,6 +126,67 @@ fn send_cookies(changes: &[SetCookie]) {
 /// Stores `session` in the cookies, replacing the current one.
 pub fn store_session(sessions: &AuthSessions, session: &Session) {
     send_cookies(&sessions.session_cookies(session, &request_cookies()));
+}
+
+/// Keeps `verifier` in the per-flow slot of `flow` until the browser comes back to
+/// `/auth/callback?flow=<flow>`.
+pub fn store_flow_verifier(sessions: &AuthSessions, flow: &str, verifier: &PkceVerifier) {
+    let config = sessions.config();
+    send_cookies(&supabase_auth::cookie::write_flow_verifier(
+        &config.cookie_name,
+        flow,
+        verifier,
+        false,
+        &request_cookies(),
+        &config.cookie_options,
+    ));
+}
+
+/// The ways to sign in the auth server offers, from its `/settings`, remembered for a minute so
+/// that rendering the sign-in page costs no request.
+pub async fn sign_in_options(sessions: &AuthSessions) -> SignInOptions {
+    use std::{
+        sync::Mutex,
+        time::{Duration, Instant},
+    };
+    static CACHE: Mutex<Option<(Instant, SignInOptions)>> = Mutex::new(None);
+    const FRESH_FOR: Duration = Duration::from_secs(60);
+
+    if let Ok(cache) = CACHE.lock()
+        && let Some((at, options)) = cache.as_ref()
+        && at.elapsed() < FRESH_FOR
+    {
+        return options.clone();
+    }
+    let settings = match sessions.client().settings().await {
+        Ok(settings) => settings,
+        Err(error) => {
+            tracing::warn!("cannot read the auth server's settings: {error}");
+            return SignInOptions::default();
+        }
+    };
+    let on = |name: &str| settings.external.get(name).and_then(|on| on.as_bool()) == Some(true);
+    let options = SignInOptions {
+        providers: settings
+            .external
+            .keys()
+            .filter(|name| {
+                on(name) && !matches!(name.as_str(), "email" | "phone" | "anonymous_users")
+            })
+            .cloned()
+            .collect(),
+        guests: on("anonymous_users"),
+        phone: on("phone"),
+    };
+    if let Ok(mut cache) = CACHE.lock() {
+        *cache = Some((Instant::now(), options.clone()));
+    }
+    options
+}
+
+/// The OAuth providers the auth server offers.
+pub async fn oauth_providers(sessions: &AuthSessions) -> Vec<String> {
+    sign_in_options(sessions).await.providers
 }
 
 /// Deletes the session cookies.

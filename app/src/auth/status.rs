@@ -30,7 +30,7 @@ fn SessionLine(view: SessionView) -> impl IntoView {
     let auth = use_auth();
     match view.user {
         Some(user) => {
-            let name = user.email.unwrap_or(user.id);
+            let name = user.label();
             view! {
                 <div class="user-status" data-session="signed-in">
                     <span class="signed-in-as">{format!("Signed in as {name}")}</span>

@@ -29,6 +29,13 @@ pub fn explain(code: &str) -> &'static str {
              Open it where you started, or start again here."
         }
         "access_denied" => "Sign-in was cancelled.",
+        "bad_oauth_state" | "bad_oauth_callback" | "flow_state_already_used" => {
+            "The sign-in with the provider could not be completed. Start again from the sign-in page."
+        }
+        "identity_already_exists" => {
+            "That account is already linked to another user. Sign in with it instead, or unlink it there first."
+        }
+        "signup_disabled" => "Sign-ups are closed.",
         "validation_failed" => "This link is incomplete. Copy the whole link from the email.",
         "over_request_rate_limit" | "over_email_send_rate_limit" => {
             "Too many attempts. Wait a minute and try again."

@@ -6,8 +6,9 @@ use leptos_router::{components::A, hooks::use_query_map};
 use crate::{
     auth::{
         PROTECTED_PATH,
-        forms::{EmailSignIn, SignIn},
-        use_auth,
+        account::SignInAsGuest,
+        forms::{EmailSignIn, OauthSignIn, SignIn, sign_in_options},
+        url_query, use_auth,
     },
     components::{FormError, SubmitButton},
 };
@@ -63,7 +64,88 @@ pub fn LoginPage() -> impl IntoView {
                     secondary=true
                 />
             </ActionForm>
+            <OtherWays next />
             <p class="aside">"No account yet? " <A href="/auth/sign-up">"Sign up"</A></p>
         </section>
+    }
+}
+
+/// The other ways in the auth server offers: a button per OAuth provider (plain forms, not
+/// actions: the browser leaves for the provider, with or without JavaScript), phone sign-in and
+/// guest sign-in.
+#[component]
+fn OtherWays(next: impl Fn() -> String + Send + Sync + Copy + 'static) -> impl IntoView {
+    let options = Resource::new(|| (), |()| sign_in_options());
+    let oauth = <OauthSignIn as leptos::server_fn::ServerFn>::PATH;
+    let guest = ServerAction::<SignInAsGuest>::new();
+    use_auth().follow(guest);
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                options
+                    .get()
+                    .and_then(Result::ok)
+                    .filter(|options| !options.providers.is_empty() || options.phone || options.guests)
+                    .map(|options| {
+                        let phone = options.phone.then(|| {
+                            view! {
+                                <A href=move || format!("/auth/phone?{}", url_query(&[("next", &next())])) attr:class="button secondary">
+                                    "Sign in with a phone number"
+                                </A>
+                            }
+                        });
+                        let guests = options.guests.then(|| {
+                            view! {
+                                <ActionForm action=guest attr:class="inline-form">
+                                    <button type="submit" class="button secondary">"Continue as guest"</button>
+                                </ActionForm>
+                                <FormError action=guest />
+                            }
+                        });
+                        view! {
+                            <h2>"Or continue with"</h2>
+                            <div class="other-ways">
+                                {options
+                                    .providers
+                                    .into_iter()
+                                    .map(|provider| {
+                                        let label = format!("Continue with {}", provider_name(&provider));
+                                        view! {
+                                            <form method="post" action=oauth class="inline-form">
+                                                <input type="hidden" name="provider" value=provider />
+                                                <input type="hidden" name="next" value=next />
+                                                <button type="submit" class="button secondary">{label}</button>
+                                            </form>
+                                        }
+                                    })
+                                    .collect_view()}
+                                {phone}
+                                {guests}
+                            </div>
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// How a provider is usually written: `github` → GitHub.
+pub fn provider_name(provider: &str) -> String {
+    match provider {
+        "github" => "GitHub".to_owned(),
+        "gitlab" => "GitLab".to_owned(),
+        "linkedin_oidc" => "LinkedIn".to_owned(),
+        "slack_oidc" => "Slack".to_owned(),
+        "workos" => "WorkOS".to_owned(),
+        "x" | "twitter" => "X".to_owned(),
+        "email" => "Email".to_owned(),
+        "phone" => "Phone".to_owned(),
+        other => {
+            let mut chars = other.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
     }
 }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::AuthError;
+use crate::auth::{AuthError, BrowserAccess, forms::browser_access};
 
 /// The verified claims the page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,8 +72,130 @@ pub fn ProtectedPage() -> impl IntoView {
                         })
                 }}
             </Transition>
+            <BrowserCheck />
         </section>
     }
+}
+
+/// "Verify from the browser": the hydrated app calls Supabase Auth's `GET /user` itself with the
+/// access token from the session cookie. Hidden when the cookies are `HttpOnly`.
+#[component]
+fn BrowserCheck() -> impl IntoView {
+    let access = Resource::new(|| (), |()| browser_access());
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let busy = RwSignal::new(false);
+    let check = move |access: BrowserAccess| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            outcome.set(Some(verify_in_browser(&access).await));
+            busy.set(false);
+        });
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                access
+                    .get()
+                    .and_then(Result::ok)
+                    .flatten()
+                    .map(|access| {
+                        let access = StoredValue::new(access);
+                        view! {
+                            <div class="browser-check">
+                                <h2>"Verify from the browser"</h2>
+                                <p>
+                                    "Your browser calls Supabase Auth (GET /auth/v1/user) directly, with the access token from the session cookie the server set."
+                                </p>
+                                <button
+                                    type="button"
+                                    class="button secondary"
+                                    disabled=move || busy.get()
+                                    on:click=move |_| check(access.get_value())
+                                >
+                                    "Verify from the browser"
+                                </button>
+                                {move || {
+                                    outcome
+                                        .get()
+                                        .map(|outcome| match outcome {
+                                            Ok(who) => {
+                                                view! {
+                                                    <p role="status" data-testid="browser-verified">
+                                                        {format!("Supabase Auth confirmed the session from your browser: {who}")}
+                                                    </p>
+                                                }
+                                                    .into_any()
+                                            }
+                                            Err(problem) => {
+                                                view! { <p class="form-error" role="alert">{problem}</p> }.into_any()
+                                            }
+                                        })
+                                }}
+                            </div>
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// Reads the session cookie, lets the server renew it first when the token is about to expire,
+/// and asks Supabase Auth who the token belongs to.
+#[cfg(feature = "hydrate")]
+async fn verify_in_browser(access: &BrowserAccess) -> Result<String, String> {
+    use crate::auth::{browser_session, forms::fresh_session};
+    use wasm_bindgen::JsCast;
+
+    /// Renew this long before expiry, as the server-side client does.
+    const MARGIN_SECS: u64 = 90;
+    let read = || {
+        let cookies = document()
+            .dyn_into::<web_sys::HtmlDocument>()
+            .ok()
+            .and_then(|document| document.cookie().ok())
+            .unwrap_or_default();
+        browser_session::read(&cookies, &access.cookie_name)
+            .ok_or_else(|| "There is no session cookie to read. Sign in again.".to_owned())
+    };
+    let mut session = read()?;
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "milliseconds since 1970 fit"
+    )]
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    if session.expires_within(now, MARGIN_SECS) {
+        fresh_session().await.map_err(|error| error.to_string())?;
+        session = read()?;
+    }
+    let response = gloo_net::http::Request::get(&format!("{}/user", access.auth_url))
+        .header("apikey", &access.publishable_key)
+        .header("Authorization", &format!("Bearer {}", session.access_token))
+        .send()
+        .await
+        .map_err(|error| format!("Supabase Auth cannot be reached: {error}"))?;
+    if !response.ok() {
+        return Err(format!(
+            "Supabase Auth refused the token ({}).",
+            response.status()
+        ));
+    }
+    let user: serde_json::Value = response
+        .json()
+        .await
+        .map_err(|error| format!("Unexpected answer: {error}"))?;
+    Ok(user["email"]
+        .as_str()
+        .filter(|email| !email.is_empty())
+        .or_else(|| user["id"].as_str())
+        .unwrap_or_default()
+        .to_owned())
+}
+
+/// On the server the widget has nothing to do: it acts only in the browser.
+#[cfg(not(feature = "hydrate"))]
+async fn verify_in_browser(_: &BrowserAccess) -> Result<String, String> {
+    Err("This check runs in the browser.".to_owned())
 }
 
 #[component]

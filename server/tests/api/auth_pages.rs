@@ -165,3 +165,22 @@ async fn a_form_sign_out_deletes_every_auth_cookie() {
         "the session ended on the server"
     );
 }
+
+#[tokio::test]
+async fn the_account_page_renders_for_a_signed_in_user() {
+    let app = TestApp::spawn().await;
+    let address = email("account-page");
+    let session = app.signed_in_user(&address).await;
+
+    let response = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        app.get("/account", &app.cookie_header(&session)),
+    )
+    .await
+    .expect("the page renders");
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.text().await.unwrap();
+    assert!(body.contains(&address), "{body}");
+    assert!(body.contains("Save the profile"), "{body}");
+}

@@ -96,3 +96,21 @@ test('signing out of all other devices ends the session in another browser', asy
   await expectSignedIn(page, email);
   await other.close();
 });
+
+test('signing out of all devices ends this session and the one in another browser', async ({ page, request, browser }) => {
+  const email = await confirmedUser(page, request, 'everywhere');
+  const other = await browser.newContext();
+  const elsewhere = await other.newPage();
+  await new LoginPage(elsewhere).goto();
+  await new LoginPage(elsewhere).signIn(email, PASSWORD);
+  await expect(elsewhere).toHaveURL('/protected');
+
+  await page.goto('/account');
+  await page.getByRole('button', { name: 'Sign out of all devices' }).click();
+
+  await expect(page).toHaveURL('/');
+  await expectSignedOut(page);
+  await elsewhere.goto('/account');
+  await expect(elsewhere.getByRole('alert')).toHaveText('Your session has ended. Sign in again.');
+  await other.close();
+});

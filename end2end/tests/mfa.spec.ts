@@ -36,4 +36,13 @@ test('an enrolled authenticator app is asked for at sign-in', async ({ page, req
 
   await expect(page).toHaveURL('/account');
   await expect(page.getByTestId('account-aal')).toHaveText('aal2');
+
+  // From aal2 the app can be removed; the next sign-in asks for no code.
+  await page.getByTestId('factor').getByRole('button', { name: 'Remove' }).click();
+  await expect(page.getByRole('status')).toHaveText('The authenticator app is removed.');
+  await expect(page.getByTestId('factor')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Sign out of this device' }).click();
+  await login.goto();
+  await login.signIn(email, PASSWORD);
+  await expect(page).toHaveURL('/protected');
 });

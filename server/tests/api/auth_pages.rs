@@ -184,3 +184,75 @@ async fn the_account_page_renders_for_a_signed_in_user() {
     assert!(body.contains(&address), "{body}");
     assert!(body.contains("Save the profile"), "{body}");
 }
+
+#[tokio::test]
+async fn a_password_change_needs_the_mailed_code_when_the_project_asks_for_it() {
+    let app = TestApp::spawn_with(|config| config.secure_password_change = true).await;
+    let address = email("secure-change");
+    let session = app.signed_in_user(&address).await;
+    let cookies = app.cookie_header(&session);
+    let new_password = "a new long password";
+    let location = |response: &reqwest::Response| {
+        response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .trim_start_matches(&format!("http://{}", app.app))
+            .to_owned()
+    };
+    let change = |code: &'static str| {
+        [
+            ("password", new_password),
+            ("password_repeat", new_password),
+            ("code", code),
+        ]
+    };
+
+    let without = post_form(
+        &app,
+        "/api/account/password",
+        "/account",
+        &cookies,
+        &change(""),
+    )
+    .await;
+    let back = location(&without);
+    assert!(
+        back.starts_with("/account?") && back.contains("__err="),
+        "{back}"
+    );
+    let page = app.get(&back, &cookies).await.text().await.unwrap();
+    assert!(
+        page.contains("Changing your password needs a code"),
+        "{page}"
+    );
+
+    let sent = post_form(
+        &app,
+        "/api/account/reauthenticate",
+        "/account",
+        &cookies,
+        &[],
+    )
+    .await;
+    assert_eq!(location(&sent), "/account?done=code");
+    let mail = app.latest_mail_text(&address).await;
+    let (_, after) = mail
+        .split_once("enter the code: ")
+        .expect("the mail has a code");
+    let code: String = after.chars().take_while(char::is_ascii_digit).collect();
+    let fields = [
+        ("password", new_password),
+        ("password_repeat", new_password),
+        ("code", code.as_str()),
+    ];
+    let with = post_form(&app, "/api/account/password", "/account", &cookies, &fields).await;
+    assert_eq!(location(&with), "/account?done=password");
+
+    let signed_in = app
+        .auth_request(reqwest::Method::POST, "/token?grant_type=password")
+        .json(&serde_json::json!({ "email": address, "password": new_password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::OK);
+}

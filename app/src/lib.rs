@@ -103,21 +103,21 @@ fn Layout() -> impl IntoView {
                 <Route path=(StaticSegment("auth"), StaticSegment("phone")) view=PhonePage ssr=SsrMode::Async />
                 <ProtectedRoute
                     path=StaticSegment("protected")
-                    condition=move || auth.fully_signed_in()
+                    condition=move || auth.may_show("/protected")
                     redirect_path=move || auth.gate("/protected")
                     view=ProtectedPage
                     ssr=SsrMode::Async
                 />
                 <ProtectedRoute
                     path=StaticSegment("account")
-                    condition=move || auth.fully_signed_in()
+                    condition=move || auth.may_show("/account")
                     redirect_path=move || auth.gate("/account")
                     view=AccountPage
                     ssr=SsrMode::Async
                 />
                 <ProtectedRoute
                     path=StaticSegment("admin")
-                    condition=move || auth.fully_signed_in()
+                    condition=move || auth.may_show("/admin")
                     redirect_path=move || auth.gate("/admin")
                     view=AdminPage
                     ssr=SsrMode::Async

@@ -31,3 +31,20 @@ test('a guest keeps their account by adding an email and password', async ({ pag
   await page.goto('/account');
   await expect(page.getByTestId('account-id')).toHaveText(guestId ?? '');
 });
+
+test('a guest keeps their account by linking a provider', async ({ page }) => {
+  await page.goto('/auth/login');
+  await page.getByRole('button', { name: 'Continue as guest' }).click();
+  await expect(page).toHaveURL('/account');
+  const guestId = await page.getByTestId('account-id').textContent();
+  const email = freshEmail('guest-github');
+
+  await page.getByRole('button', { name: 'Link GitHub' }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Approve' }).click();
+
+  await expect(page).toHaveURL('/account');
+  await expect(page.getByTestId('account-who')).toHaveText(email);
+  await expect(page.getByTestId('account-id')).toHaveText(guestId ?? '');
+  await expectSignedIn(page, email);
+});

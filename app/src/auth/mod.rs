@@ -94,8 +94,12 @@ pub struct Auth {
     pub sign_out: ServerAction<forms::SignOut>,
     /// How many auth forms have completed in this page's life.
     changes: RwSignal<usize>,
-    /// Where to go once the session reflects the latest change.
+    /// Where to go once the session reflects the latest change; kept until the router is there.
     pending: RwSignal<Option<String>>,
+    /// Whether the navigation to `pending` has been started.
+    navigated: RwSignal<bool>,
+    /// The router's current path.
+    path: Memo<String>,
 }
 
 impl Auth {
@@ -104,24 +108,45 @@ impl Auth {
     pub fn provide() -> Self {
         let changes = RwSignal::new(0);
         let pending = RwSignal::new(None::<String>);
+        let navigated = RwSignal::new(false);
         let session = Resource::new(
             move || changes.get(),
             |change| async move { (change, current_session().await) },
         );
+        let location = leptos_router::hooks::use_location();
         let auth = Self {
             session,
             sign_out: ServerAction::new(),
             changes,
             pending,
+            navigated,
+            path: location.pathname,
         };
         let navigate = leptos_router::hooks::use_navigate();
         Effect::new(move |_| {
             let fresh = session
                 .get()
                 .is_some_and(|(change, _)| change == changes.get());
-            if fresh && let Some(target) = pending.get() {
-                pending.set(None);
+            if fresh
+                && !navigated.get()
+                && let Some(target) = pending.get()
+            {
+                navigated.set(true);
                 navigate(&target, Default::default());
+            }
+        });
+        // The navigation is over once the router shows the target's path. Until then pages for
+        // signed-in users wait: the page being left must not redirect on the new session.
+        Effect::new(move |_| {
+            let path = location.pathname.get();
+            let arrived = pending.with(|target| {
+                target
+                    .as_deref()
+                    .is_some_and(|target| target.split(['?', '#']).next() == Some(path.as_str()))
+            });
+            if navigated.get() && arrived {
+                pending.set(None);
+                navigated.set(false);
             }
         });
         auth.follow(auth.sign_out);
@@ -141,7 +166,10 @@ impl Auth {
         S::Error: Clone + Send + Sync + 'static,
     {
         let Self {
-            changes, pending, ..
+            changes,
+            pending,
+            navigated,
+            ..
         } = *self;
         Effect::new(move |seen: Option<usize>| {
             let version = action.version().get();
@@ -149,6 +177,7 @@ impl Auth {
                 && let Some(Ok(target)) = action.value().get_untracked()
             {
                 pending.set(Some(target));
+                navigated.set(false);
                 changes.update(|count| *count += 1);
                 cross_tab::announce();
             }
@@ -156,14 +185,14 @@ impl Auth {
         });
     }
 
-    /// Whether someone is signed in; `None` while the session is being read again.
-    pub fn signed_in(&self) -> Option<bool> {
-        self.current().map(|view| view.user.is_some())
-    }
-
-    /// Whether someone is signed in with a complete session (their authenticator code entered
-    /// when they have an app); `None` while the session is being read again.
-    pub fn fully_signed_in(&self) -> Option<bool> {
+    /// Whether the page for signed-in users at `path` may show: someone is signed in with a
+    /// complete session (their authenticator code entered when they have an app). `None` while
+    /// the session is being read again, and once the router has left `path` (a page being left
+    /// stays on screen while the next one loads, and must not redirect meanwhile).
+    pub fn may_show(&self, path: &str) -> Option<bool> {
+        if self.path.with(|here| here != path) {
+            return None;
+        }
         self.current()
             .map(|view| view.user.is_some() && !view.needs_mfa)
     }
@@ -181,8 +210,13 @@ impl Auth {
         format!("{page}?{query}")
     }
 
-    /// The session view, once it reflects the latest change.
+    /// The session view, once it reflects the latest change and no navigation that follows a
+    /// change is still pending: until then a page for signed-in users neither shows nor sends
+    /// the visitor away (signing out on `/account` goes home, not to sign in again).
     fn current(&self) -> Option<SessionView> {
+        if self.pending.get().is_some() {
+            return None;
+        }
         match self.session.get() {
             Some((change, view)) if change == self.changes.get() => Some(view.unwrap_or_default()),
             _ => None,

@@ -31,7 +31,7 @@ pub const AUTHORIZE_PATH: &str = "/dev-idp/authorize";
 const CODE_LIFETIME: i64 = 600;
 
 /// An identity the developer approved on the provider's page.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Grant {
     /// The provider it was granted for.
     pub provider: String,
@@ -43,6 +43,17 @@ pub struct Grant {
     pub name: String,
     /// The provider access token handed to the app (`provider_token`).
     pub access_token: String,
+}
+
+impl std::fmt::Debug for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grant")
+            .field("provider", &self.provider)
+            .field("subject", &self.subject)
+            .field("email", &self.email)
+            .field("access_token", &"[redacted]")
+            .finish_non_exhaustive()
+    }
 }
 
 impl Grant {
@@ -314,6 +325,18 @@ mod tests {
             subject("google", "a@example.com")
         );
         assert!(subject("github", "a@example.com").parse::<u64>().unwrap() < 1 << 53);
+    }
+
+    #[test]
+    fn the_provider_token_is_never_printed() {
+        let grant = Grant {
+            provider: "github".into(),
+            subject: "1".into(),
+            email: "a@example.com".into(),
+            name: "A".into(),
+            access_token: "dev-idp-secret".into(),
+        };
+        assert!(!format!("{grant:?}").contains("dev-idp-secret"));
     }
 
     #[test]

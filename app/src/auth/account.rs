@@ -64,7 +64,7 @@ pub struct FactorView {
 }
 
 /// A TOTP factor being enrolled: what an authenticator app needs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enrollment {
     /// The new factor's id.
     pub factor_id: String,
@@ -72,6 +72,14 @@ pub struct Enrollment {
     pub qr_code: String,
     /// The shared secret, for typing into the app by hand.
     pub secret: String,
+}
+
+impl std::fmt::Debug for Enrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrollment")
+            .field("factor_id", &self.factor_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The signed-in user's account, as the auth server has it now.

@@ -7,12 +7,21 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Deserialize;
 
 /// What the browser needs of the stored session.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct BrowserSession {
     /// The access token, sent as the bearer.
     pub access_token: String,
     /// When it expires, in seconds since the epoch.
     pub expires_at: u64,
+}
+
+impl std::fmt::Debug for BrowserSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrowserSession")
+            .field("access_token", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 impl BrowserSession {
@@ -145,10 +154,14 @@ mod tests {
     #[test]
     fn expiry_is_judged_with_a_margin() {
         let session = BrowserSession {
-            access_token: String::new(),
+            access_token: "secret.token.value".to_owned(),
             expires_at: 1_000,
         };
         assert!(session.expires_within(950, 90));
         assert!(!session.expires_within(800, 90));
+        assert!(
+            !format!("{session:?}").contains("secret.token"),
+            "never printed"
+        );
     }
 }

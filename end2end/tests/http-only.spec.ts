@@ -21,6 +21,10 @@ test('with HttpOnly cookies the app works through the server alone', async ({ pa
   expect(cookies.length).toBeGreaterThan(0);
   expect(cookies.every((cookie) => cookie.httpOnly)).toBe(true);
   expect(await page.evaluate(() => document.cookie)).not.toContain('sb-');
+  // The page asks the server whether the browser may read the session, and is told no.
+  const asked = page.waitForResponse('**/api/auth/browser-access');
+  await page.reload();
+  expect(await (await asked).json()).toBeNull();
   await expect(page.getByRole('button', { name: 'Verify from the browser' })).toHaveCount(0);
 
   await page.getByRole('button', { name: 'Sign out' }).click();

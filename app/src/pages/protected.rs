@@ -78,64 +78,61 @@ pub fn ProtectedPage() -> impl IntoView {
 }
 
 /// "Verify from the browser": the hydrated app calls Supabase Auth's `GET /user` itself with the
-/// access token from the session cookie. Hidden when the cookies are `HttpOnly`.
+/// access token from the session cookie. Rendered only in the browser, once the server has said
+/// the cookies are readable there (not `HttpOnly`): the server's render of this page costs
+/// nothing for it, and without JavaScript it would have nothing to do.
 #[component]
 fn BrowserCheck() -> impl IntoView {
-    let access = Resource::new(|| (), |()| browser_access());
+    let access = RwSignal::new(None::<BrowserAccess>);
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
-    let check = move |access: BrowserAccess| {
+    // Effects run only in the browser.
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(Some(found)) = browser_access().await {
+                access.set(Some(found));
+            }
+        });
+    });
+    let check = move |_| {
+        let Some(access) = access.get_untracked() else {
+            return;
+        };
         busy.set(true);
         leptos::task::spawn_local(async move {
             outcome.set(Some(verify_in_browser(&access).await));
             busy.set(false);
         });
     };
-    view! {
-        <Transition fallback=|| ()>
-            {move || {
-                access
-                    .get()
-                    .and_then(Result::ok)
-                    .flatten()
-                    .map(|access| {
-                        let access = StoredValue::new(access);
-                        view! {
-                            <div class="browser-check">
-                                <h2>"Verify from the browser"</h2>
-                                <p>
-                                    "Your browser calls Supabase Auth (GET /auth/v1/user) directly, with the access token from the session cookie the server set."
-                                </p>
-                                <button
-                                    type="button"
-                                    class="button secondary"
-                                    disabled=move || busy.get()
-                                    on:click=move |_| check(access.get_value())
-                                >
-                                    "Verify from the browser"
-                                </button>
-                                {move || {
-                                    outcome
-                                        .get()
-                                        .map(|outcome| match outcome {
-                                            Ok(who) => {
-                                                view! {
-                                                    <p role="status" data-testid="browser-verified">
-                                                        {format!("Supabase Auth confirmed the session from your browser: {who}")}
-                                                    </p>
-                                                }
-                                                    .into_any()
-                                            }
-                                            Err(problem) => {
-                                                view! { <p class="form-error" role="alert">{problem}</p> }.into_any()
-                                            }
-                                        })
-                                }}
-                            </div>
-                        }
-                    })
-            }}
-        </Transition>
+    move || {
+        access.get().map(|_| {
+            view! {
+                <div class="browser-check">
+                    <h2>"Verify from the browser"</h2>
+                    <p>
+                        "Your browser calls Supabase Auth (GET /auth/v1/user) directly, with the access token from the session cookie the server set."
+                    </p>
+                    <button type="button" class="button secondary" disabled=move || busy.get() on:click=check>
+                        "Verify from the browser"
+                    </button>
+                    {move || {
+                        outcome
+                            .get()
+                            .map(|outcome| match outcome {
+                                Ok(who) => {
+                                    view! {
+                                        <p role="status" data-testid="browser-verified">
+                                            {format!("Supabase Auth confirmed the session from your browser: {who}")}
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
+                                Err(problem) => view! { <p class="form-error" role="alert">{problem}</p> }.into_any(),
+                            })
+                    }}
+                </div>
+            }
+        })
     }
 }
 

@@ -8,6 +8,8 @@ const pages: [string, string][] = [
   ['/auth/sign-up', 'Create an account'],
   ['/auth/sign-up-success', 'Check your email'],
   ['/auth/otp?email=ada%40example.com', 'Enter your code'],
+  ['/auth/phone', 'Sign in with your phone'],
+  ['/auth/phone?phone=%2B15550102030', 'Sign in with your phone'],
   ['/auth/forgot-password', 'Reset your password'],
   ['/auth/update-password', 'Choose a new password'],
   ['/auth/error?code=otp_expired', 'That did not work'],

@@ -192,6 +192,14 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
+    /// 422 `email_exists`: another user has the address.
+    pub fn email_exists() -> Self {
+        Self::unprocessable(
+            ErrorCode::EmailExists,
+            "A user with this email address has already been registered",
+        )
+    }
+
     /// 429 `over_email_send_rate_limit`, naming the seconds left.
     pub fn email_rate_limited(seconds_left: u64) -> Self {
         Self::new(

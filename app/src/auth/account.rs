@@ -464,23 +464,9 @@ pub async fn verify_phone_code(
     next: Option<String>,
 ) -> Result<String, AuthError> {
     use super::ssr::*;
-    use supabase_auth::{AuthResponse, OtpType, VerifyOtp};
 
     answer(async move {
-        let code: String = code.chars().filter(char::is_ascii_digit).collect();
-        let sessions = sessions()?;
-        let answer = sessions
-            .client()
-            .verify_otp(VerifyOtp::Code {
-                email_or_phone: phone.trim(),
-                token: &code,
-                kind: OtpType::Sms,
-            })
-            .await?;
-        let AuthResponse::Session(session) = answer else {
-            return Err(AuthError::InvalidCode);
-        };
-        store_session(&sessions, &session);
+        sign_in_with_code(&phone, &code, supabase_auth::OtpType::Sms).await?;
         Ok(go_to(&safe_target(next.as_deref())))
     })
     .await

@@ -141,23 +141,9 @@ pub async fn verify_code(
     next: Option<String>,
 ) -> Result<String, AuthError> {
     use super::ssr::*;
-    use supabase_auth::{AuthResponse, OtpType, VerifyOtp};
 
     answer(async move {
-        let code: String = code.chars().filter(char::is_ascii_digit).collect();
-        let sessions = sessions()?;
-        let answer = sessions
-            .client()
-            .verify_otp(VerifyOtp::Code {
-                email_or_phone: email.trim(),
-                token: &code,
-                kind: OtpType::Email,
-            })
-            .await?;
-        let AuthResponse::Session(session) = answer else {
-            return Err(AuthError::InvalidCode);
-        };
-        store_session(&sessions, &session);
+        sign_in_with_code(&email, &code, supabase_auth::OtpType::Email).await?;
         Ok(go_to(&safe_target(next.as_deref())))
     })
     .await

@@ -83,6 +83,32 @@ pub async fn update_user(user: &User, changes: serde_json::Value) -> Result<(), 
     Ok(())
 }
 
+/// Signs in with a typed one-time `code` sent to `address` (an email address or phone number, as
+/// `kind` says) and stores the session.
+pub async fn sign_in_with_code(
+    address: &str,
+    code: &str,
+    kind: supabase_auth::OtpType,
+) -> Result<(), AuthError> {
+    use supabase_auth::{AuthResponse, VerifyOtp};
+
+    let code: String = code.chars().filter(char::is_ascii_digit).collect();
+    let sessions = sessions()?;
+    let answer = sessions
+        .client()
+        .verify_otp(VerifyOtp::Code {
+            email_or_phone: address.trim(),
+            token: &code,
+            kind,
+        })
+        .await?;
+    let AuthResponse::Session(session) = answer else {
+        return Err(AuthError::InvalidCode);
+    };
+    store_session(&sessions, &session);
+    Ok(())
+}
+
 /// Challenges `factor_id` and verifies `code`; stores the `aal2` session that answers.
 pub async fn verify_totp(user: &User, factor_id: &str, code: &str) -> Result<(), AuthError> {
     let code: String = code.chars().filter(char::is_ascii_digit).collect();

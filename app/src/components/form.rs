@@ -1,4 +1,5 @@
-//! Pieces of every auth form: the error line and the submit button with its pending state.
+//! Pieces of every auth form: the error line, the code and new-password fields, and the submit
+//! button with its pending state.
 
 use leptos::server_fn::ServerFn;
 use leptos::{html, prelude::*};
@@ -61,6 +62,27 @@ pub fn NewPasswordFields(
             autocomplete="new-password"
             minlength=MIN_PASSWORD_LENGTH
             required
+        />
+    }
+}
+
+/// A 6-digit one-time code field (`name="code"`) with its label; required unless `optional`.
+#[component]
+pub fn CodeField(
+    id: &'static str,
+    label: &'static str,
+    #[prop(optional)] optional: bool,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input
+            id=id
+            name="code"
+            inputmode="numeric"
+            autocomplete="one-time-code"
+            pattern="[0-9]{6}"
+            maxlength="6"
+            required=!optional
         />
     }
 }

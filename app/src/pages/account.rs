@@ -14,7 +14,7 @@ use crate::{
         },
         use_auth,
     },
-    components::{FormError, NewPasswordFields, SubmitButton},
+    components::{CodeField, FormError, NewPasswordFields, SubmitButton},
     pages::login::provider_name,
 };
 
@@ -159,8 +159,7 @@ fn PasswordChange() -> impl IntoView {
         <h2>"Password"</h2>
         <ActionForm action=change_password attr:class="stack">
             <NewPasswordFields id="change" label="New password" repeat_label="Repeat the new password" />
-            <label for="change-code">"Code from the email (if asked)"</label>
-            <input id="change-code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" />
+            <CodeField id="change-code" label="Code from the email (if asked)" optional=true />
             <FormError action=change_password />
             <SubmitButton action=change_password label="Change the password" pending="Saving…" secondary=true />
         </ActionForm>
@@ -285,8 +284,7 @@ fn Factors(factors: Vec<FactorView>) -> impl IntoView {
                                 <p>"Secret: " <code data-testid="totp-secret">{enrollment.secret}</code></p>
                                 <ActionForm action=verify attr:class="stack">
                                     <input type="hidden" name="factor_id" value=enrollment.factor_id />
-                                    <label for="factor-code">"Code from the app"</label>
-                                    <input id="factor-code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required />
+                                    <CodeField id="factor-code" label="Code from the app" />
                                     <FormError action=verify />
                                     <SubmitButton action=verify label="Confirm the app" pending="Checking…" />
                                 </ActionForm>

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     auth::{PROTECTED_PATH, account::VerifyMfa, use_auth},
-    components::{FormError, SubmitButton},
+    components::{CodeField, FormError, SubmitButton},
 };
 
 /// The code form; `?next=` says where to go once the session is complete.
@@ -28,16 +28,7 @@ pub fn MfaPage() -> impl IntoView {
             <p>"Your account is protected by an authenticator app. Enter the 6-digit code it shows."</p>
             <ActionForm action=verify attr:class="stack">
                 <input type="hidden" name="next" value=next />
-                <label for="mfa-code">"Code"</label>
-                <input
-                    id="mfa-code"
-                    name="code"
-                    inputmode="numeric"
-                    autocomplete="one-time-code"
-                    pattern="[0-9]{6}"
-                    maxlength="6"
-                    required
-                />
+                <CodeField id="mfa-code" label="Code" />
                 <FormError action=verify />
                 <SubmitButton action=verify label="Continue" pending="Checking…" />
             </ActionForm>

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     auth::{PROTECTED_PATH, forms::VerifyCode, use_auth},
-    components::{FormError, SubmitButton},
+    components::{CodeField, FormError, SubmitButton},
 };
 
 /// Code entry for the address in `?email=`.
@@ -29,16 +29,7 @@ pub fn OtpPage() -> impl IntoView {
             <ActionForm action=verify_code attr:class="stack">
                 <input type="hidden" name="email" value=email />
                 <input type="hidden" name="next" value=next />
-                <label for="otp-code">"Code"</label>
-                <input
-                    id="otp-code"
-                    name="code"
-                    inputmode="numeric"
-                    autocomplete="one-time-code"
-                    pattern="[0-9]{6}"
-                    maxlength="6"
-                    required
-                />
+                <CodeField id="otp-code" label="Code" />
                 <FormError action=verify_code />
                 <SubmitButton action=verify_code label="Sign in" pending="Checking…" />
             </ActionForm>

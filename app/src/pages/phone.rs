@@ -9,7 +9,7 @@ use crate::{
         account::{PhoneSignIn, VerifyPhoneCode},
         use_auth,
     },
-    components::{FormError, SubmitButton},
+    components::{CodeField, FormError, SubmitButton},
 };
 
 /// The number form, then (with `?phone=`) the code form.
@@ -50,16 +50,7 @@ pub fn PhonePage() -> impl IntoView {
                 <ActionForm action=verify attr:class="stack">
                     <input type="hidden" name="phone" value=move || phone().unwrap_or_default() />
                     <input type="hidden" name="next" value=next />
-                    <label for="phone-code">"Code"</label>
-                    <input
-                        id="phone-code"
-                        name="code"
-                        inputmode="numeric"
-                        autocomplete="one-time-code"
-                        pattern="[0-9]{6}"
-                        maxlength="6"
-                        required
-                    />
+                    <CodeField id="phone-code" label="Code" />
                     <FormError action=verify />
                     <SubmitButton action=verify label="Sign in" pending="Checking…" />
                 </ActionForm>

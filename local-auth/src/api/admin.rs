@@ -124,13 +124,7 @@ pub async fn create_user(
             "Cannot create a user without either an email or phone",
         ));
     }
-    let hash = match present(params.password.as_deref()) {
-        Some(password) => {
-            validate_password(&state, password)?;
-            Some(hash_password(&state, password.to_owned()).await?)
-        }
-        None => None,
-    };
+    let hash = new_password_hash(&state, params.password.as_deref()).await?;
     let banned_until = ban_until(params.ban_duration.as_deref())?;
     let mut tx = state.db.write.begin().await?;
     check_free(&mut tx, email.as_deref(), phone.as_deref(), None).await?;
@@ -189,13 +183,7 @@ pub async fn update_user(
     let phone = present(params.phone.as_deref())
         .map(validate_phone)
         .transpose()?;
-    let hash = match present(params.password.as_deref()) {
-        Some(password) => {
-            validate_password(&state, password)?;
-            Some(hash_password(&state, password.to_owned()).await?)
-        }
-        None => None,
-    };
+    let hash = new_password_hash(&state, params.password.as_deref()).await?;
     let banned_until = ban_until(params.ban_duration.as_deref())?;
     let mut tx = state.db.write.begin().await?;
     let user = find(&mut tx, &id).await?;
@@ -361,16 +349,10 @@ pub async fn generate_link(
 
     let mut tx = state.db.write.begin().await?;
     let existing = store::user_by_email(&mut *tx, &email).await?;
-    let email_exists = || {
-        ApiError::unprocessable(
-            ErrorCode::EmailExists,
-            "A user with this email address has already been registered",
-        )
-    };
     let (user, token_type, verification_type, address) = match kind.as_str() {
         "signup" | "invite" => {
             let user = match existing {
-                Some(user) if user.is_confirmed() => return Err(email_exists()),
+                Some(user) if user.is_confirmed() => return Err(ApiError::email_exists()),
                 Some(user) => user,
                 None => {
                     store::insert_email_user(&mut tx, &email, hash.as_deref(), &metadata, false)
@@ -429,7 +411,7 @@ pub async fn generate_link(
                 ApiError::validation("The new_email address is required for email change links")
             })?;
             if store::user_by_email(&mut *tx, &new_email).await?.is_some() {
-                return Err(email_exists());
+                return Err(ApiError::email_exists());
             }
             sqlx::query(
                 "UPDATE users SET email_change = ?, email_change_confirm_status = 0, updated_at = ? WHERE id = ?",
@@ -490,10 +472,7 @@ pub async fn invite(
     let mut tx = state.db.write.begin().await?;
     let user = match store::user_by_email(&mut *tx, &email).await? {
         Some(user) if user.is_confirmed() => {
-            return Err(ApiError::unprocessable(
-                ErrorCode::EmailExists,
-                "A user with this email address has already been registered",
-            ));
+            return Err(ApiError::email_exists());
         }
         Some(user) => user,
         None => {
@@ -515,6 +494,17 @@ pub async fn invite(
     let body = store::user_json(&mut tx, &user).await?;
     tx.commit().await?;
     Ok(Json(body))
+}
+
+/// The hash of a new password when one is given (checked against the password rules first).
+async fn new_password_hash(state: &AppState, password: Option<&str>) -> ApiResult<Option<String>> {
+    match present(password) {
+        Some(password) => {
+            validate_password(state, password)?;
+            Ok(Some(hash_password(state, password.to_owned()).await?))
+        }
+        None => Ok(None),
+    }
 }
 
 fn present(value: Option<&str>) -> Option<&str> {
@@ -553,10 +543,7 @@ async fn check_free(
     if let Some(email) = email
         && someone_else(store::user_by_email(&mut *db, email).await?)
     {
-        return Err(ApiError::unprocessable(
-            ErrorCode::EmailExists,
-            "A user with this email address has already been registered",
-        ));
+        return Err(ApiError::email_exists());
     }
     if let Some(phone) = phone
         && someone_else(store::user_by_phone(&mut *db, phone).await?)

@@ -132,10 +132,7 @@ pub async fn update_user(
     }
     if let Some(new_email) = new_email {
         if store::user_by_email(&mut *tx, &new_email).await?.is_some() {
-            return Err(ApiError::unprocessable(
-                ErrorCode::EmailExists,
-                "A user with this email address has already been registered",
-            ));
+            return Err(ApiError::email_exists());
         }
         if user.is_anonymous && !state.config.enable_confirmations {
             store::make_permanent_with_email(&mut tx, &user.id, &new_email).await?;

@@ -482,23 +482,47 @@ pub async fn make_permanent_with_email(
 
 /// Marks the user's email confirmed, and its email identity verified.
 pub async fn confirm_email(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
-    let now = now_rfc3339();
-    sqlx::query(
+    confirm(
+        db,
+        user_id,
         "UPDATE users SET email_confirmed_at = COALESCE(email_confirmed_at, ?), updated_at = ? WHERE id = ?",
-    )
-    .bind(&now)
-    .bind(&now)
-    .bind(user_id)
-    .execute(&mut *db)
-    .await?;
-    sqlx::query(
         "UPDATE identities SET identity_data = json_set(identity_data, '$.email_verified', json('true')), \
          updated_at = ? WHERE user_id = ? AND provider = 'email'",
     )
-    .bind(&now)
-    .bind(user_id)
-    .execute(&mut *db)
-    .await?;
+    .await
+}
+
+/// Marks the user's phone confirmed, and its phone identity verified.
+pub async fn confirm_phone(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
+    confirm(
+        db,
+        user_id,
+        "UPDATE users SET phone_confirmed_at = COALESCE(phone_confirmed_at, ?), updated_at = ? WHERE id = ?",
+        "UPDATE identities SET identity_data = json_set(identity_data, '$.phone_verified', json('true')), \
+         updated_at = ? WHERE user_id = ? AND provider = 'phone'",
+    )
+    .await
+}
+
+/// Runs a confirmation: `user_sql` binds (now, now, id), `identity_sql` (now, id).
+async fn confirm(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    user_sql: &'static str,
+    identity_sql: &'static str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(user_sql)
+        .bind(&now)
+        .bind(&now)
+        .bind(user_id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query(identity_sql)
+        .bind(&now)
+        .bind(user_id)
+        .execute(&mut *db)
+        .await?;
     Ok(())
 }
 

@@ -202,7 +202,7 @@ pub async fn update_user(
             .unwrap_or(user.phone_confirmed_at.is_some());
         set_phone(&mut tx, &user, phone, confirmed).await?;
     } else if params.phone_confirm == Some(true) {
-        super::phone::confirm_phone(&mut tx, &user.id).await?;
+        store::confirm_phone(&mut tx, &user.id).await?;
     }
     let changes = Changes {
         password_hash: hash,

@@ -123,28 +123,6 @@ pub(super) async fn send_code(
     Ok(id)
 }
 
-/// Marks the user's phone confirmed, and its phone identity verified.
-pub(super) async fn confirm_phone(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
-    let now = now_rfc3339();
-    sqlx::query(
-        "UPDATE users SET phone_confirmed_at = COALESCE(phone_confirmed_at, ?), updated_at = ? WHERE id = ?",
-    )
-    .bind(&now)
-    .bind(&now)
-    .bind(user_id)
-    .execute(&mut *db)
-    .await?;
-    sqlx::query(
-        "UPDATE identities SET identity_data = json_set(identity_data, '$.phone_verified', json('true')), \
-         updated_at = ? WHERE user_id = ? AND provider = 'phone'",
-    )
-    .bind(&now)
-    .bind(user_id)
-    .execute(&mut *db)
-    .await?;
-    Ok(())
-}
-
 /// Moves the user to their confirmed new number: the phone identity follows (or is created), and
 /// an anonymous user becomes permanent.
 pub(super) async fn change_phone(db: &mut SqliteConnection, user: &User) -> ApiResult<()> {

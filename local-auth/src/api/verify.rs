@@ -291,7 +291,7 @@ async fn apply(
     store::delete_one_time_token(tx, &user.id, &token.token_type).await?;
     let flow_method = match token.token_type.as_str() {
         "confirmation_token" if kind == "sms" => {
-            super::phone::confirm_phone(tx, &user.id).await?;
+            store::confirm_phone(tx, &user.id).await?;
             "otp"
         }
         "phone_change_token" => {

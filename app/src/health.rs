@@ -1,7 +1,7 @@
 //! Server health: the `/api/health` server function and the widget that shows its answer.
 //!
 //! The widget is rendered on the server with the answer already in the HTML, and in the browser
-//! its button calls the same function again over HTTP.
+//! (an island) its button calls the same function again over HTTP.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -45,40 +45,64 @@ pub async fn server_health() -> Result<Health, ServerFnError> {
     })
 }
 
-/// Shows the server's health, rendered on the server and refreshed by a button in the browser.
+/// Shows the server's health: the first answer is rendered on the server, and the
+/// [`HealthPanel`] island asks again from the browser.
 #[component]
 pub fn HealthCheck() -> impl IntoView {
-    let rendered = Resource::new(|| (), |()| server_health());
-    let check = ServerAction::<ServerHealth>::new();
-    let latest = move || check.value().get().or_else(|| rendered.get());
-
+    let first = Resource::new(|| (), |()| server_health());
     view! {
         <section class="card health" aria-labelledby="health-title">
             <h2 id="health-title">"Server"</h2>
-            <Transition fallback=|| view! { <p class="health-status">"Checking the server…"</p> }>
-                {move || latest().map(|answer| view! { <HealthStatus answer /> })}
-            </Transition>
-            <ActionForm action=check>
-                <button type="submit" disabled=check.pending()>
-                    {move || if check.pending().get() { "Checking…" } else { "Check again" }}
-                </button>
-            </ActionForm>
-            <p class="health-checks" data-checks=move || check.version().get()>
-                {move || match check.version().get() {
-                    0 => "Not checked from this page yet.".to_owned(),
-                    1 => "Checked once from this page.".to_owned(),
-                    n => format!("Checked {n} times from this page."),
-                }}
-            </p>
+            <Suspense fallback=|| view! { <p class="health-status">"Checking the server…"</p> }>
+                {move || first.get().map(|answer| view! { <HealthPanel first=answer.ok() /> })}
+            </Suspense>
         </section>
     }
 }
 
-/// One answer of the health check, good or bad.
+/// The latest answer and "Check again", which calls the server function over HTTP (an island;
+/// the first answer travels in the page, so hydrating it asks nothing). Without JavaScript the
+/// button posts the form and the server sends the browser back to this page, checked again.
+#[island]
+fn HealthPanel(
+    /// The answer the page was rendered with; `None` when the server did not answer.
+    first: Option<Health>,
+) -> impl IntoView {
+    let latest = RwSignal::new(first);
+    let checks = RwSignal::new(0_usize);
+    let busy = RwSignal::new(false);
+    let check_again = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            latest.set(server_health().await.ok());
+            checks.update(|count| *count += 1);
+            busy.set(false);
+        });
+    };
+    let path = <ServerHealth as leptos::server_fn::ServerFn>::PATH;
+    view! {
+        {move || view! { <HealthStatus answer=latest.get() /> }}
+        <form method="post" action=path on:submit=check_again>
+            <button type="submit" disabled=move || busy.get()>
+                {move || if busy.get() { "Checking…" } else { "Check again" }}
+            </button>
+        </form>
+        <p class="health-checks" data-checks=move || checks.get()>
+            {move || match checks.get() {
+                0 => "Not checked from this page yet.".to_owned(),
+                1 => "Checked once from this page.".to_owned(),
+                n => format!("Checked {n} times from this page."),
+            }}
+        </p>
+    }
+}
+
+/// One answer of the health check; `None` when the server did not answer.
 #[component]
-fn HealthStatus(answer: Result<Health, ServerFnError>) -> impl IntoView {
+fn HealthStatus(answer: Option<Health>) -> impl IntoView {
     match answer {
-        Ok(Health {
+        Some(Health {
             version,
             uptime_secs,
         }) => view! {
@@ -87,7 +111,7 @@ fn HealthStatus(answer: Result<Health, ServerFnError>) -> impl IntoView {
             </p>
         }
         .into_any(),
-        Err(_) => view! {
+        None => view! {
             <p class="health-status" data-state="down" role="alert">
                 "The server did not answer. Try again in a moment."
             </p>

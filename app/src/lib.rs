@@ -1,5 +1,7 @@
-//! The Leptos application, compiled twice: with `ssr` into the server, which renders it to HTML,
-//! and with `hydrate` into the WASM bundle, which makes that HTML interactive in the browser.
+//! The Leptos application in islands mode, compiled twice: with `ssr` into the server, which
+//! renders every page to HTML, and with `hydrate` into the WASM bundle, which carries only the
+//! `#[island]` components (the few interactive parts) and hydrates just those. Forms are plain
+//! HTML forms posted to server functions, which answer with a redirect (post/redirect/get).
 
 pub mod auth;
 pub mod components;
@@ -34,7 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -48,7 +50,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    mark_hydrated();
 
     view! {
         <Title text="Leptos + Supabase Auth" />
@@ -58,10 +59,12 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Header and routes. Inside the router, so the auth actions see the error a form posted without
-/// JavaScript was redirected back with. Every route renders in `SsrMode::Async`: the server sends
-/// the finished page, so the session in the header and every form work before (or without) the
-/// WASM bundle; out-of-order streaming would need JavaScript to put the pieces in place.
+/// Header and routes. Inside the router, so each form sees the error its post was redirected back
+/// with. Every route renders in `SsrMode::Async`: the server sends the finished page, so the
+/// session in the header and every form work before (or without) the WASM bundle; out-of-order
+/// streaming would need JavaScript to put the pieces in place. The server's session guard already
+/// sends visitors who may not see a page elsewhere before rendering; the protected routes say the
+/// same for pages added without updating the guard.
 #[component]
 fn Layout() -> impl IntoView {
     let auth = Auth::provide();
@@ -103,21 +106,21 @@ fn Layout() -> impl IntoView {
                 <Route path=(StaticSegment("auth"), StaticSegment("phone")) view=PhonePage ssr=SsrMode::Async />
                 <ProtectedRoute
                     path=StaticSegment("protected")
-                    condition=move || auth.may_show("/protected")
+                    condition=move || auth.may_show()
                     redirect_path=move || auth.gate("/protected")
                     view=ProtectedPage
                     ssr=SsrMode::Async
                 />
                 <ProtectedRoute
                     path=StaticSegment("account")
-                    condition=move || auth.may_show("/account")
+                    condition=move || auth.may_show()
                     redirect_path=move || auth.gate("/account")
                     view=AccountPage
                     ssr=SsrMode::Async
                 />
                 <ProtectedRoute
                     path=StaticSegment("admin")
-                    condition=move || auth.may_show("/admin")
+                    condition=move || auth.may_show()
                     redirect_path=move || auth.gate("/admin")
                     view=AdminPage
                     ssr=SsrMode::Async
@@ -125,17 +128,4 @@ fn Layout() -> impl IntoView {
             </Routes>
         </main>
     }
-}
-
-/// Sets `data-hydrated` on `<html>` once the WASM bundle has taken over the page.
-///
-/// Effects never run on the server, so the attribute tells tests (and curious developers in the
-/// inspector) that hydration finished without errors.
-fn mark_hydrated() {
-    Effect::new(|| {
-        if let Some(root) = document().document_element() {
-            // Setting an attribute on <html> cannot fail for a valid, constant name.
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
 }

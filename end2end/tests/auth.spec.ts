@@ -1,5 +1,5 @@
-// The auth flows in a real browser. Runs in two projects: with JavaScript (hydrated app, forms
-// submitted by the WASM bundle) and without (plain HTML forms, server redirects).
+// The auth flows in a real browser. Runs in two projects, with JavaScript (the islands hydrated)
+// and without: the forms are plain HTML forms either way, answered by server redirects.
 import { expect, test } from './fixtures/test';
 import {
   LoginPage,
@@ -11,8 +11,6 @@ import {
   signUp,
 } from './fixtures/auth';
 import { freshEmail, waitForMail } from './fixtures/mailbox';
-
-const withJavaScript = () => test.info().project.name === 'chromium';
 
 test('sign up, confirm by mail, and reach the protected page signed in', async ({ page, request }) => {
   const email = freshEmail('sign-up');
@@ -39,9 +37,7 @@ test('a wrong password shows the error and sets no cookie', async ({ page, conte
 
   await expect(page.getByRole('alert')).toHaveText('That email and password do not match an account.');
   expect(await authCookies(context)).toEqual([]);
-  if (withJavaScript()) {
-    await expect(page.getByRole('alert')).toBeFocused();
-  }
+  await expect(page.getByRole('alert')).toBeFocused();
 });
 
 test('a session survives a reload and sign-out clears every auth cookie', async ({ page, context, request }) => {

@@ -1,8 +1,12 @@
-//! The browser entry point: the WASM bundle that hydrates the server-rendered page.
+//! The browser entry point: the WASM bundle that hydrates the page's islands.
 
-/// Called by the hydration script the server puts in the page: attaches the app to the existing HTML.
+// The islands are `#[wasm_bindgen]` exports of the app crate; this keeps them in the bundle.
+use app as _;
+
+/// Called by the islands script the server puts in the page, before it hydrates each
+/// `<leptos-island>` of the page with the matching `#[island]` function of this bundle.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

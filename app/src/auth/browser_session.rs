@@ -1,7 +1,8 @@
 //! Reading the session cookie in the browser, in the format of `@supabase/ssr`: the value under
 //! the storage key (or its chunks `<key>.0`, `<key>.1`, … joined), `base64-` + base64url of the
-//! session JSON. The hydrated app reads it from `document.cookie` to call Supabase Auth directly
-//! with the access token the server set; the server stays the only writer of these cookies.
+//! session JSON. The browser-side session check (an island) reads it from `document.cookie` to
+//! call Supabase Auth directly with the access token the server set; the server stays the only
+//! writer of these cookies.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Deserialize;

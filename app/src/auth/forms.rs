@@ -1,7 +1,7 @@
 //! The server functions behind the auth forms. On success each names the page to go to next: a
-//! form posted without JavaScript is redirected there (PRG), while the hydrated app first reloads
-//! the session and then navigates (see [`Auth::follow`](super::Auth::follow)). Failures are an
-//! [`AuthError`] shown next to the form.
+//! form post is redirected there (post/redirect/get), an island's call gets the path back. A
+//! failure is an [`AuthError`]: a form post is redirected back to its page, which shows it next
+//! to the form.
 //!
 //! Each function's parameters are its form fields, by name.
 #![allow(
@@ -244,13 +244,6 @@ pub async fn oauth_sign_in(provider: String, next: Option<String>) -> Result<Str
         Ok(url.to_string())
     })
     .await
-}
-
-/// How the browser may reach Supabase Auth itself; `None` when the session cookies are
-/// `HttpOnly` (then everything goes through server functions).
-#[server(endpoint = "auth/browser-access")]
-pub async fn browser_access() -> Result<Option<super::BrowserAccess>, AuthError> {
-    Ok(use_context::<Option<super::BrowserAccess>>().flatten())
 }
 
 /// Renews the session when its access token is about to expire, and answers whether there is

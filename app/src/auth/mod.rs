@@ -1,18 +1,19 @@
 //! Who is signed in, as the server's session layer verified it, and how the page shows it.
 //!
-//! The session is read during server rendering and serialized into the page with it, so the
-//! hydrated app starts from the same answer without asking again.
+//! The session is read while the server renders the page; the header's [`SessionSync`] island
+//! gets a digest of it, so open tabs notice when another one signs in or out.
 
 pub mod account;
 pub mod browser_session;
-mod cross_tab;
 mod error;
 pub mod forms;
+mod session_sync;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 mod status;
 
 pub use error::AuthError;
+pub use session_sync::SessionSync;
 pub use status::UserStatus;
 
 /// The page only signed-in users see; sign-in and confirmation links lead there by default.
@@ -84,121 +85,43 @@ pub struct SessionView {
     pub needs_mfa: bool,
 }
 
-/// The session, shared by every page through context, and read again after every auth form.
+impl SessionView {
+    /// What open tabs compare to notice that the session changed elsewhere: the user and whether
+    /// the session still needs its authenticator code; empty when signed out.
+    pub fn sync_key(&self) -> String {
+        self.user
+            .as_ref()
+            .map(|user| format!("{}:{}", user.id, if self.needs_mfa { "aal1" } else { "ok" }))
+            .unwrap_or_default()
+    }
+}
+
+/// The session of the request being rendered, shared by every page through context.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    /// The current session with the number of changes it reflects; rendered on the server and
-    /// serialized into the page, so the hydrated app starts from it without a request.
-    pub session: Resource<(usize, Result<SessionView, ServerFnError>)>,
-    /// Sign-out, offered in the header on every page.
-    pub sign_out: ServerAction<forms::SignOut>,
-    /// How many auth forms have completed in this page's life.
-    changes: RwSignal<usize>,
-    /// Where to go once the session reflects the latest change; kept until the router is there.
-    pending: RwSignal<Option<String>>,
-    /// Whether the navigation to `pending` has been started.
-    navigated: RwSignal<bool>,
-    /// The router's current path.
-    path: Memo<String>,
+    /// The session as the server's session layer verified it for this request.
+    pub session: Resource<Result<SessionView, ServerFnError>>,
 }
 
 impl Auth {
-    /// Creates the session resource and the sign-out action and provides them to the context.
-    /// Must run inside the router.
+    /// Creates the session resource and provides it to the context.
     pub fn provide() -> Self {
-        let changes = RwSignal::new(0);
-        let pending = RwSignal::new(None::<String>);
-        let navigated = RwSignal::new(false);
-        let session = Resource::new(
-            move || changes.get(),
-            |change| async move { (change, current_session().await) },
-        );
-        let location = leptos_router::hooks::use_location();
         let auth = Self {
-            session,
-            sign_out: ServerAction::new(),
-            changes,
-            pending,
-            navigated,
-            path: location.pathname,
+            session: Resource::new(|| (), |()| current_session()),
         };
-        let navigate = leptos_router::hooks::use_navigate();
-        Effect::new(move |_| {
-            let fresh = session
-                .get()
-                .is_some_and(|(change, _)| change == changes.get());
-            if fresh
-                && !navigated.get()
-                && let Some(target) = pending.get()
-            {
-                navigated.set(true);
-                navigate(&target, Default::default());
-            }
-        });
-        // The navigation is over once the router shows the target's path. Until then pages for
-        // signed-in users wait: the page being left must not redirect on the new session.
-        Effect::new(move |_| {
-            let path = location.pathname.get();
-            let arrived = pending.with(|target| {
-                target
-                    .as_deref()
-                    .is_some_and(|target| target.split(['?', '#']).next() == Some(path.as_str()))
-            });
-            if navigated.get() && arrived {
-                pending.set(None);
-                navigated.set(false);
-            }
-        });
-        auth.follow(auth.sign_out);
-        // Another tab changed the session: read it again. A refetch keeps showing the current
-        // answer until the new one arrives, so nothing flickers.
-        cross_tab::listen(move || session.refetch());
         provide_context(auth);
         auth
     }
 
-    /// After each successful answer of `action` (a page to go to), reloads the session and then
-    /// navigates there, so the next page renders with the new session (a protected page does not
-    /// see the old one and send the user back to sign in).
-    pub fn follow<S>(&self, action: ServerAction<S>)
-    where
-        S: leptos::server_fn::ServerFn<Output = String> + Clone + Send + Sync + 'static,
-        S::Error: Clone + Send + Sync + 'static,
-    {
-        let Self {
-            changes,
-            pending,
-            navigated,
-            ..
-        } = *self;
-        Effect::new(move |seen: Option<usize>| {
-            let version = action.version().get();
-            if seen.is_some_and(|seen| seen != version)
-                && let Some(Ok(target)) = action.value().get_untracked()
-            {
-                pending.set(Some(target));
-                navigated.set(false);
-                changes.update(|count| *count += 1);
-                cross_tab::announce();
-            }
-            version
-        });
-    }
-
-    /// Whether the page for signed-in users at `path` may show: someone is signed in with a
-    /// complete session (their authenticator code entered when they have an app). `None` while
-    /// the session is being read again, and once the router has left `path` (a page being left
-    /// stays on screen while the next one loads, and must not redirect meanwhile).
-    pub fn may_show(&self, path: &str) -> Option<bool> {
-        if self.path.with(|here| here != path) {
-            return None;
-        }
+    /// Whether a page for signed-in users may show: someone is signed in with a complete session
+    /// (their authenticator code entered when they have an app). `None` until the session is read.
+    pub fn may_show(&self) -> Option<bool> {
         self.current()
             .map(|view| view.user.is_some() && !view.needs_mfa)
     }
 
-    /// Where a page for signed-in users sends a visitor who may not see it: the code form for a
-    /// session that still needs its authenticator code, else the sign-in page.
+    /// Where a page for signed-in users at `path` sends a visitor who may not see it: the code
+    /// form for a session that still needs its authenticator code, else the sign-in page.
     pub fn gate(&self, path: &str) -> String {
         let needs_mfa = self.current().is_some_and(|view| view.needs_mfa);
         let page = if needs_mfa {
@@ -210,17 +133,8 @@ impl Auth {
         format!("{page}?{query}")
     }
 
-    /// The session view, once it reflects the latest change and no navigation that follows a
-    /// change is still pending: until then a page for signed-in users neither shows nor sends
-    /// the visitor away (signing out on `/account` goes home, not to sign in again).
     fn current(&self) -> Option<SessionView> {
-        if self.pending.get().is_some() {
-            return None;
-        }
-        match self.session.get() {
-            Some((change, view)) if change == self.changes.get() => Some(view.unwrap_or_default()),
-            _ => None,
-        }
+        self.session.get().map(Result::unwrap_or_default)
     }
 }
 
@@ -229,7 +143,8 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
-/// The session of this request, as the session layer verified it.
+/// The session of this request, as the session layer verified it. Pages read it while they
+/// render; an island can ask for it at `/api/session`.
 #[server(endpoint = "session")]
 pub async fn current_session() -> Result<SessionView, ServerFnError> {
     use supabase_auth::axum::AuthState;

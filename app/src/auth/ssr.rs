@@ -126,8 +126,8 @@ pub async fn verify_totp(user: &User, factor_id: &str, code: &str) -> Result<(),
 
 /// Runs a server function's `work`, answering its error with the HTTP status that fits it.
 ///
-/// Only for calls from the hydrated app: a plain form post (it accepts `text/html`) is answered
-/// with a redirect back to the form carrying the error, which a status would replace.
+/// Only for calls from an island (`fetch`): a plain form post (it accepts `text/html`) is
+/// answered with a redirect back to the form carrying the error, which a status would replace.
 pub async fn answer<T>(work: impl Future<Output = Result<T, AuthError>>) -> Result<T, AuthError> {
     let result = work.await;
     if let Err(error) = &result
@@ -240,7 +240,7 @@ fn is_form_post() -> bool {
 }
 
 /// The answer of a successful form: a plain form post is redirected to `target` (always a local
-/// path); the hydrated app gets `target` back and navigates once it has reloaded the session.
+/// path); an island that called the function gets `target` back and goes there itself.
 pub fn go_to(target: &str) -> String {
     if is_form_post() {
         leptos_axum::redirect(target);

@@ -1,9 +1,10 @@
-//! The header's account status: who is signed in with a sign-out button, or sign-in links.
+//! The header's account status: who is signed in with a sign-out button, or sign-in links, and
+//! the island that keeps open tabs in step.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{SessionView, use_auth};
+use super::{SessionSync, SessionView, forms::SignOut, use_auth};
 
 /// "Signed in as …" with a sign-out button, or sign-in and sign-up links; "signed out for now"
 /// while the auth server is away.
@@ -16,9 +17,12 @@ pub fn UserStatus() -> impl IntoView {
             {move || {
                 auth.session
                     .get()
-                    .map(|(_, answer)| {
+                    .map(|answer| {
                         let view = answer.unwrap_or_default();
-                        view! { <SessionLine view /> }
+                        view! {
+                            <SessionSync session=view.sync_key() />
+                            <SessionLine view />
+                        }
                     })
             }}
         </Transition>
@@ -27,14 +31,14 @@ pub fn UserStatus() -> impl IntoView {
 
 #[component]
 fn SessionLine(view: SessionView) -> impl IntoView {
-    let auth = use_auth();
     match view.user {
         Some(user) => {
             let name = user.label();
+            let sign_out = ServerAction::<SignOut>::new();
             view! {
                 <div class="user-status" data-session="signed-in">
                     <span class="signed-in-as">{format!("Signed in as {name}")}</span>
-                    <ActionForm action=auth.sign_out attr:class="inline-form">
+                    <ActionForm action=sign_out attr:class="inline-form">
                         <button type="submit" class="button secondary">
                             "Sign out"
                         </button>

@@ -1,30 +1,23 @@
 //! Pieces of every auth form: the error line, the code and new-password fields, and the submit
 //! button with its pending state.
 
+use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos::{html, prelude::*};
 
 use crate::auth::{AuthError, MIN_PASSWORD_LENGTH};
 
-/// The error of `action`'s last answer, announced to screen readers and focused when it appears.
+/// The error a post of `action`'s form was redirected back with, announced to screen readers and
+/// focused when the page loads (`autofocus`), so keyboard and screen-reader users land on it.
 #[component]
 pub fn FormError<S>(action: ServerAction<S>) -> impl IntoView
 where
     S: ServerFn<Output = String, Error = AuthError> + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
 {
-    let node = NodeRef::<html::P>::new();
-    let error = move || action.value().get().and_then(Result::err);
-    Effect::new(move || {
-        if error().is_some()
-            && let Some(node) = node.get()
-        {
-            let _ = node.focus();
-        }
-    });
+    let error = action.value().get_untracked().and_then(Result::err);
+    let shown = error.is_some();
     view! {
-        <p class="form-error" role="alert" tabindex="-1" node_ref=node hidden=move || error().is_none()>
-            {move || error().map(|error| error.to_string())}
+        <p class="form-error" role="alert" tabindex="-1" autofocus=shown hidden=!shown>
+            {error.map(|error| error.to_string())}
         </p>
     }
 }
@@ -67,11 +60,13 @@ pub fn NewPasswordFields(
 }
 
 /// A 6-digit one-time code field (`name="code"`) with its label; required unless `optional`.
+/// `input` gives an island the field to read.
 #[component]
 pub fn CodeField(
     id: &'static str,
     label: &'static str,
     #[prop(optional)] optional: bool,
+    #[prop(optional)] input: NodeRef<leptos::html::Input>,
 ) -> impl IntoView {
     view! {
         <label for=id>{label}</label>
@@ -83,32 +78,63 @@ pub fn CodeField(
             pattern="[0-9]{6}"
             maxlength="6"
             required=!optional
+            node_ref=input
         />
     }
 }
 
-/// A submit button that is disabled and says `pending` while `action` runs.
-#[component]
-pub fn SubmitButton<S>(
-    action: ServerAction<S>,
-    label: &'static str,
-    pending: &'static str,
-    #[prop(optional)] secondary: bool,
-) -> impl IntoView
-where
-    S: ServerFn + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-    S::Error: Send + Sync + 'static,
-{
-    let busy = action.pending();
+/// A submit button that, once its form is submitted, is disabled and says `pending` until the next
+/// page arrives (an island: without JavaScript it is a plain button). Back/forward navigation
+/// that restores the page from the cache shows the button ready again.
+#[island]
+pub fn SubmitButton(
+    /// What the button says.
+    #[prop(into)]
+    label: String,
+    /// What it says while the form posts.
+    #[prop(into)]
+    pending: String,
+    /// A secondary (outlined) button.
+    #[prop(optional)]
+    secondary: Option<bool>,
+) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let button = NodeRef::<leptos::html::Button>::new();
+    #[cfg(feature = "hydrate")]
+    watch_form(button, busy);
     view! {
         <button
             type="submit"
-            class=if secondary { "button secondary" } else { "button" }
+            class=if secondary == Some(true) { "button secondary" } else { "button" }
+            node_ref=button
             disabled=move || busy.get()
             aria-busy=move || busy.get().to_string()
         >
-            {move || if busy.get() { pending } else { label }}
+            {move || if busy.get() { pending.clone() } else { label.clone() }}
         </button>
     }
+}
+
+/// Sets `busy` when the button's form is submitted (`submit` bubbles to the window; it fires only
+/// once the form's fields are valid), and clears it when the page is shown again.
+#[cfg(feature = "hydrate")]
+fn watch_form(button: NodeRef<leptos::html::Button>, busy: RwSignal<bool>) {
+    use std::time::Duration;
+    use wasm_bindgen::JsCast;
+
+    let on_submit = window_event_listener(leptos::ev::submit, move |event| {
+        let ours = button.get_untracked().and_then(|button| button.form());
+        let submitted = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok());
+        if ours.is_some() && ours == submitted {
+            // After the browser has read the form's fields: a disabled button is left out of them.
+            set_timeout(move || busy.set(true), Duration::ZERO);
+        }
+    });
+    let on_show = window_event_listener_untyped("pageshow", move |_| busy.set(false));
+    on_cleanup(move || {
+        on_submit.remove();
+        on_show.remove();
+    });
 }

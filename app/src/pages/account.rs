@@ -1,18 +1,18 @@
 //! `/account`: profile, guest upgrade, email and password changes, linked identities,
-//! authenticator apps and sign-out scopes. Every form but adding an authenticator app works
-//! without JavaScript (it shows the secret once, which a redirect would lose).
+//! authenticator apps and sign-out scopes. Every form but adding an authenticator app (an island)
+//! works without JavaScript.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
     auth::{
+        AuthError,
         account::{
-            AccountView, ChangeEmail, ChangePassword, EnrollTotp, FactorView, IdentityView,
+            AccountView, ChangeEmail, ChangePassword, Enrollment, FactorView, IdentityView,
             LinkIdentity, RemoveFactor, SendReauthenticationCode, SignOutScope, UnlinkIdentity,
-            UpdateProfile, UpgradeGuest, VerifyNewFactor, account,
+            UpdateProfile, UpgradeGuest, account, enroll_totp, verify_new_factor,
         },
-        use_auth,
     },
     components::{CodeField, FormError, NewPasswordFields, SubmitButton},
     pages::login::provider_name,
@@ -21,12 +21,7 @@ use crate::{
 /// The account page.
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let auth = use_auth();
-    // Read again whenever an auth form has changed the session.
-    let view = Resource::new(
-        move || auth.session.get().map(|(change, _)| change),
-        |_| account(),
-    );
+    let view = Resource::new(|| (), |()| account());
     let query = use_query_map();
     let done = move || query.read().get("done").map(|done| done_message(&done));
 
@@ -67,9 +62,7 @@ fn done_message(done: &str) -> &'static str {
 
 #[component]
 fn AccountSections(view: AccountView) -> impl IntoView {
-    let auth = use_auth();
     let update_profile = ServerAction::<UpdateProfile>::new();
-    auth.follow(update_profile);
     let who = view
         .email
         .clone()
@@ -91,7 +84,7 @@ fn AccountSections(view: AccountView) -> impl IntoView {
             <label for="profile-name">"Display name"</label>
             <input id="profile-name" name="display_name" autocomplete="nickname" value=view.display_name.clone() />
             <FormError action=update_profile />
-            <SubmitButton action=update_profile label="Save the profile" pending="Saving…" />
+            <SubmitButton label="Save the profile" pending="Saving…" />
         </ActionForm>
 
         {if view.is_anonymous {
@@ -113,7 +106,6 @@ fn AccountSections(view: AccountView) -> impl IntoView {
 #[component]
 fn GuestUpgrade(linkable: Vec<String>) -> impl IntoView {
     let upgrade = ServerAction::<UpgradeGuest>::new();
-    use_auth().follow(upgrade);
     view! {
         <h2>"Keep your account"</h2>
         <p>"You are signed in as a guest. Add a way to sign in to keep what you did here."</p>
@@ -122,7 +114,7 @@ fn GuestUpgrade(linkable: Vec<String>) -> impl IntoView {
             <input id="upgrade-email" type="email" name="email" autocomplete="email" required />
             <NewPasswordFields id="upgrade" label="Password" repeat_label="Repeat the password" />
             <FormError action=upgrade />
-            <SubmitButton action=upgrade label="Keep my account" pending="Saving…" />
+            <SubmitButton label="Keep my account" pending="Saving…" />
         </ActionForm>
         <LinkButtons linkable />
     }
@@ -131,7 +123,6 @@ fn GuestUpgrade(linkable: Vec<String>) -> impl IntoView {
 #[component]
 fn EmailChange(current: Option<String>, pending: Option<String>) -> impl IntoView {
     let change_email = ServerAction::<ChangeEmail>::new();
-    use_auth().follow(change_email);
     let pending = pending.map(|address| {
         view! { <p class="hint" data-testid="pending-email">{format!("Waiting for confirmation: {address}")}</p> }
     });
@@ -143,7 +134,7 @@ fn EmailChange(current: Option<String>, pending: Option<String>) -> impl IntoVie
             <label for="change-email">"New email address"</label>
             <input id="change-email" type="email" name="email" autocomplete="email" required />
             <FormError action=change_email />
-            <SubmitButton action=change_email label="Change the email address" pending="Sending…" secondary=true />
+            <SubmitButton label="Change the email address" pending="Sending…" secondary=true />
         </ActionForm>
     }
 }
@@ -152,19 +143,16 @@ fn EmailChange(current: Option<String>, pending: Option<String>) -> impl IntoVie
 fn PasswordChange() -> impl IntoView {
     let change_password = ServerAction::<ChangePassword>::new();
     let send_code = ServerAction::<SendReauthenticationCode>::new();
-    let auth = use_auth();
-    auth.follow(change_password);
-    auth.follow(send_code);
     view! {
         <h2>"Password"</h2>
         <ActionForm action=change_password attr:class="stack">
             <NewPasswordFields id="change" label="New password" repeat_label="Repeat the new password" />
             <CodeField id="change-code" label="Code from the email (if asked)" optional=true />
             <FormError action=change_password />
-            <SubmitButton action=change_password label="Change the password" pending="Saving…" secondary=true />
+            <SubmitButton label="Change the password" pending="Saving…" secondary=true />
         </ActionForm>
         <ActionForm action=send_code attr:class="inline-form">
-            <SubmitButton action=send_code label="Email me a code" pending="Sending…" secondary=true />
+            <SubmitButton label="Email me a code" pending="Sending…" secondary=true />
         </ActionForm>
         <FormError action=send_code />
     }
@@ -173,7 +161,6 @@ fn PasswordChange() -> impl IntoView {
 #[component]
 fn Identities(identities: Vec<IdentityView>, linkable: Vec<String>) -> impl IntoView {
     let unlink = ServerAction::<UnlinkIdentity>::new();
-    use_auth().follow(unlink);
     view! {
         <h2>"Ways to sign in"</h2>
         <ul class="identities">
@@ -227,20 +214,6 @@ fn LinkButtons(linkable: Vec<String>) -> impl IntoView {
 #[component]
 fn Factors(factors: Vec<FactorView>) -> impl IntoView {
     let remove = ServerAction::<RemoveFactor>::new();
-    let enroll = ServerAction::<EnrollTotp>::new();
-    let verify = ServerAction::<VerifyNewFactor>::new();
-    let auth = use_auth();
-    auth.follow(remove);
-    auth.follow(verify);
-    let enrolled = move || enroll.value().get().and_then(Result::ok);
-    let enroll_error = move || {
-        enroll
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })
-    };
-
     view! {
         <h2>"Authenticator apps"</h2>
         <ul class="factors">
@@ -261,45 +234,112 @@ fn Factors(factors: Vec<FactorView>) -> impl IntoView {
                 .collect_view()}
         </ul>
         <FormError action=remove />
-        <Show
-            when=move || enrolled().is_some()
-            fallback=move || {
-                view! {
-                    <ActionForm action=enroll attr:class="stack">
-                        <label for="factor-name">"Name for the app"</label>
-                        <input id="factor-name" name="friendly_name" placeholder="My phone" />
-                        <SubmitButton action=enroll label="Add an authenticator app" pending="Preparing…" secondary=true />
-                    </ActionForm>
-                    {enroll_error}
+        <AddAuthenticator />
+    }
+}
+
+/// Adds an authenticator app: asks the server for a new factor, shows its QR code and secret,
+/// and confirms it with a first code. An island: the secret is shown only in the answer to the
+/// enrolment, which a redirect would lose, so this step needs JavaScript. Its forms call the
+/// server functions from the browser and stay on the page.
+#[island]
+fn AddAuthenticator() -> impl IntoView {
+    let enrollment = RwSignal::new(None::<Enrollment>);
+    let error = RwSignal::new(None::<AuthError>);
+    let busy = RwSignal::new(false);
+    let name = NodeRef::<leptos::html::Input>::new();
+    let code = NodeRef::<leptos::html::Input>::new();
+    let start = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let friendly_name = name.get_untracked().map(|input| input.value());
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match enroll_totp(friendly_name).await {
+                Ok(started) => {
+                    error.set(None);
+                    enrollment.set(Some(started));
+                }
+                Err(failed) => error.set(Some(failed)),
+            }
+            busy.set(false);
+        });
+    };
+    let confirm = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(factor_id) = enrollment
+            .with_untracked(|started| started.as_ref().map(|started| started.factor_id.clone()))
+        else {
+            return;
+        };
+        let typed = code
+            .get_untracked()
+            .map(|input| input.value())
+            .unwrap_or_default();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match verify_new_factor(factor_id, typed).await {
+                // The account page shows the new factor, at the session's new level.
+                Ok(target) => {
+                    let _ = window().location().assign(&target);
+                }
+                Err(failed) => {
+                    error.set(Some(failed));
+                    busy.set(false);
                 }
             }
-        >
-            {move || {
-                enrolled()
-                    .map(|enrollment| {
-                        view! {
-                            <div class="enrollment">
-                                <p>"Scan the QR code with your authenticator app, or type the secret into it. Then enter the code it shows."</p>
-                                <img src=enrollment.qr_code alt="QR code for your authenticator app" width="200" height="200" />
-                                <p>"Secret: " <code data-testid="totp-secret">{enrollment.secret}</code></p>
-                                <ActionForm action=verify attr:class="stack">
-                                    <input type="hidden" name="factor_id" value=enrollment.factor_id />
-                                    <CodeField id="factor-code" label="Code from the app" />
-                                    <FormError action=verify />
-                                    <SubmitButton action=verify label="Confirm the app" pending="Checking…" />
-                                </ActionForm>
-                            </div>
-                        }
-                    })
-            }}
-        </Show>
+        });
+    };
+    let failure = move || {
+        error
+            .get()
+            .map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })
+    };
+
+    move || {
+        match enrollment.get() {
+        Some(Enrollment { qr_code, secret, .. }) => view! {
+            <div class="enrollment">
+                <p>"Scan the QR code with your authenticator app, or type the secret into it. Then enter the code it shows."</p>
+                <img src=qr_code alt="QR code for your authenticator app" width="200" height="200" />
+                <p>"Secret: " <code data-testid="totp-secret">{secret}</code></p>
+                <form class="stack" on:submit=confirm>
+                    <CodeField id="factor-code" label="Code from the app" input=code />
+                    {failure}
+                    <PendingButton busy label="Confirm the app" busy_label="Checking…" />
+                </form>
+            </div>
+        }
+        .into_any(),
+        None => view! {
+            <form class="stack" on:submit=start>
+                <label for="factor-name">"Name for the app"</label>
+                <input id="factor-name" name="friendly_name" placeholder="My phone" node_ref=name />
+                <PendingButton busy label="Add an authenticator app" busy_label="Preparing…" />
+            </form>
+            {failure}
+        }
+        .into_any(),
+    }
+    }
+}
+
+/// A submit button for a form inside an island, which posts without leaving the page.
+#[component]
+fn PendingButton(
+    busy: RwSignal<bool>,
+    label: &'static str,
+    busy_label: &'static str,
+) -> impl IntoView {
+    view! {
+        <button type="submit" class="button secondary" disabled=busy aria-busy=move || busy.get().to_string()>
+            {move || if busy.get() { busy_label } else { label }}
+        </button>
     }
 }
 
 #[component]
 fn SignOutEverywhere() -> impl IntoView {
     let sign_out = ServerAction::<SignOutScope>::new();
-    use_auth().follow(sign_out);
     let button = move |scope: &'static str, label: &'static str| {
         view! {
             <ActionForm action=sign_out attr:class="inline-form">

@@ -11,7 +11,7 @@ pub fn HomePage() -> impl IntoView {
         <section class="hero">
             <h1>"Leptos + Supabase Auth"</h1>
             <p class="lede">
-                "A full-stack Rust starter: server-rendered Leptos pages on axum, hydrated in the browser."
+                "A full-stack Rust starter: Leptos pages rendered on the server by axum, with islands of interactivity hydrated in the browser."
             </p>
         </section>
         <HealthCheck />

@@ -8,7 +8,7 @@ use crate::{
         PROTECTED_PATH,
         account::SignInAsGuest,
         forms::{EmailSignIn, OauthSignIn, SignIn, sign_in_options},
-        url_query, use_auth,
+        url_query,
     },
     components::{FormError, SubmitButton},
 };
@@ -16,11 +16,8 @@ use crate::{
 /// The sign-in page. `?next=` says where to go afterwards.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = use_auth();
     let sign_in = ServerAction::<SignIn>::new();
     let email_sign_in = ServerAction::<EmailSignIn>::new();
-    auth.follow(sign_in);
-    auth.follow(email_sign_in);
     let query = use_query_map();
     let next = move || {
         query
@@ -45,7 +42,7 @@ pub fn LoginPage() -> impl IntoView {
                     required
                 />
                 <FormError action=sign_in />
-                <SubmitButton action=sign_in label="Sign in" pending="Signing in…" />
+                <SubmitButton label="Sign in" pending="Signing in…" />
             </ActionForm>
             <p class="aside">
                 <A href="/auth/forgot-password">"Forgot your password?"</A>
@@ -58,7 +55,6 @@ pub fn LoginPage() -> impl IntoView {
                 <input id="login-link-email" type="email" name="email" autocomplete="email" required />
                 <FormError action=email_sign_in />
                 <SubmitButton
-                    action=email_sign_in
                     label="Email me a link and code"
                     pending="Sending…"
                     secondary=true
@@ -78,7 +74,6 @@ fn OtherWays(next: impl Fn() -> String + Send + Sync + Copy + 'static) -> impl I
     let options = Resource::new(|| (), |()| sign_in_options());
     let oauth = <OauthSignIn as leptos::server_fn::ServerFn>::PATH;
     let guest = ServerAction::<SignInAsGuest>::new();
-    use_auth().follow(guest);
     view! {
         <Transition fallback=|| ()>
             {move || {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    auth::{PROTECTED_PATH, account::VerifyMfa, use_auth},
+    auth::{PROTECTED_PATH, account::VerifyMfa},
     components::{CodeField, FormError, SubmitButton},
 };
 
@@ -13,7 +13,6 @@ use crate::{
 #[component]
 pub fn MfaPage() -> impl IntoView {
     let verify = ServerAction::<VerifyMfa>::new();
-    use_auth().follow(verify);
     let query = use_query_map();
     let next = move || {
         query
@@ -30,7 +29,7 @@ pub fn MfaPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next />
                 <CodeField id="mfa-code" label="Code" />
                 <FormError action=verify />
-                <SubmitButton action=verify label="Continue" pending="Checking…" />
+                <SubmitButton label="Continue" pending="Checking…" />
             </ActionForm>
         </section>
     }

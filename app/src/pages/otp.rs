@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    auth::{PROTECTED_PATH, forms::VerifyCode, use_auth},
+    auth::{PROTECTED_PATH, forms::VerifyCode},
     components::{CodeField, FormError, SubmitButton},
 };
 
@@ -12,7 +12,6 @@ use crate::{
 #[component]
 pub fn OtpPage() -> impl IntoView {
     let verify_code = ServerAction::<VerifyCode>::new();
-    use_auth().follow(verify_code);
     let query = use_query_map();
     let email = move || query.read().get("email").unwrap_or_default();
     let next = move || {
@@ -31,7 +30,7 @@ pub fn OtpPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next />
                 <CodeField id="otp-code" label="Code" />
                 <FormError action=verify_code />
-                <SubmitButton action=verify_code label="Sign in" pending="Checking…" />
+                <SubmitButton label="Sign in" pending="Checking…" />
             </ActionForm>
         </section>
     }

@@ -4,10 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    auth::{
-        forms::{ForgotPassword, UpdatePassword},
-        use_auth,
-    },
+    auth::forms::{ForgotPassword, UpdatePassword},
     components::{FormError, NewPasswordFields, SubmitButton},
 };
 
@@ -15,7 +12,6 @@ use crate::{
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let forgot_password = ServerAction::<ForgotPassword>::new();
-    use_auth().follow(forgot_password);
     let query = use_query_map();
     let sent = move || query.read().get("sent").is_some();
 
@@ -30,7 +26,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                             <label for="forgot-email">"Email"</label>
                             <input id="forgot-email" type="email" name="email" autocomplete="email" required />
                             <FormError action=forgot_password />
-                            <SubmitButton action=forgot_password label="Send a reset link" pending="Sending…" />
+                            <SubmitButton label="Send a reset link" pending="Sending…" />
                         </ActionForm>
                     }
                 }
@@ -47,7 +43,6 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 #[component]
 pub fn UpdatePasswordPage() -> impl IntoView {
     let update_password = ServerAction::<UpdatePassword>::new();
-    use_auth().follow(update_password);
 
     view! {
         <section class="card auth-card" aria-labelledby="update-title">
@@ -55,7 +50,7 @@ pub fn UpdatePasswordPage() -> impl IntoView {
             <ActionForm action=update_password attr:class="stack">
                 <NewPasswordFields id="update" label="New password" repeat_label="Repeat it" />
                 <FormError action=update_password />
-                <SubmitButton action=update_password label="Save the password" pending="Saving…" />
+                <SubmitButton label="Save the password" pending="Saving…" />
             </ActionForm>
         </section>
     }

@@ -7,7 +7,6 @@ use crate::{
     auth::{
         PROTECTED_PATH,
         account::{PhoneSignIn, VerifyPhoneCode},
-        use_auth,
     },
     components::{CodeField, FormError, SubmitButton},
 };
@@ -17,9 +16,6 @@ use crate::{
 pub fn PhonePage() -> impl IntoView {
     let send = ServerAction::<PhoneSignIn>::new();
     let verify = ServerAction::<VerifyPhoneCode>::new();
-    let auth = use_auth();
-    auth.follow(send);
-    auth.follow(verify);
     let query = use_query_map();
     let phone = move || query.read().get("phone");
     let next = move || {
@@ -41,7 +37,7 @@ pub fn PhonePage() -> impl IntoView {
                             <label for="phone-number">"Phone number"</label>
                             <input id="phone-number" type="tel" name="phone" autocomplete="tel" placeholder="+1 555 010 2030" required />
                             <FormError action=send />
-                            <SubmitButton action=send label="Text me a code" pending="Sending…" />
+                            <SubmitButton label="Text me a code" pending="Sending…" />
                         </ActionForm>
                     }
                 }
@@ -52,7 +48,7 @@ pub fn PhonePage() -> impl IntoView {
                     <input type="hidden" name="next" value=next />
                     <CodeField id="phone-code" label="Code" />
                     <FormError action=verify />
-                    <SubmitButton action=verify label="Sign in" pending="Checking…" />
+                    <SubmitButton label="Sign in" pending="Checking…" />
                 </ActionForm>
             </Show>
         </section>

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{AuthError, BrowserAccess, forms::browser_access};
+use crate::auth::{AuthError, BrowserAccess};
 
 /// The verified claims the page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,40 +72,32 @@ pub fn ProtectedPage() -> impl IntoView {
                         })
                 }}
             </Transition>
-            <BrowserCheck />
+            {use_context::<Option<BrowserAccess>>().flatten().map(|access| view! { <BrowserCheck access /> })}
         </section>
     }
 }
 
-/// "Verify from the browser": the hydrated app calls Supabase Auth's `GET /user` itself with the
-/// access token from the session cookie. Rendered only in the browser, once the server has said
-/// the cookies are readable there (not `HttpOnly`): the server's render of this page costs
-/// nothing for it, and without JavaScript it would have nothing to do.
-#[component]
-fn BrowserCheck() -> impl IntoView {
-    let access = RwSignal::new(None::<BrowserAccess>);
+/// "Verify from the browser": the browser calls Supabase Auth's `GET /user` itself with the
+/// access token from the session cookie. The server renders this island only when the session
+/// cookies are readable by scripts (not `HttpOnly`), handing it where Supabase Auth is; the widget
+/// appears once the island is hydrated, since without JavaScript it would have nothing to do.
+#[island]
+fn BrowserCheck(access: BrowserAccess) -> impl IntoView {
+    let live = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
     // Effects run only in the browser.
-    Effect::new(move |_| {
-        leptos::task::spawn_local(async move {
-            if let Ok(Some(found)) = browser_access().await {
-                access.set(Some(found));
-            }
-        });
-    });
+    Effect::new(move || live.set(true));
+    let access = StoredValue::new(access);
     let check = move |_| {
-        let Some(access) = access.get_untracked() else {
-            return;
-        };
         busy.set(true);
         leptos::task::spawn_local(async move {
-            outcome.set(Some(verify_in_browser(&access).await));
+            outcome.set(Some(verify_in_browser(&access.get_value()).await));
             busy.set(false);
         });
     };
     move || {
-        access.get().map(|_| {
+        live.get().then(|| {
             view! {
                 <div class="browser-check">
                     <h2>"Verify from the browser"</h2>
@@ -177,16 +169,22 @@ async fn verify_in_browser(access: &BrowserAccess) -> Result<String, String> {
             response.status()
         ));
     }
-    let user: serde_json::Value = response
+    let user: CheckedUser = response
         .json()
         .await
         .map_err(|error| format!("Unexpected answer: {error}"))?;
-    Ok(user["email"]
-        .as_str()
+    Ok(user
+        .email
         .filter(|email| !email.is_empty())
-        .or_else(|| user["id"].as_str())
-        .unwrap_or_default()
-        .to_owned())
+        .unwrap_or(user.id))
+}
+
+/// The fields of Supabase Auth's user object the browser-side check shows.
+#[cfg(feature = "hydrate")]
+#[derive(serde::Deserialize)]
+struct CheckedUser {
+    id: String,
+    email: Option<String>,
 }
 
 /// On the server the widget has nothing to do: it acts only in the browser.

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::{
-    auth::{forms::SignUp, use_auth},
+    auth::forms::SignUp,
     components::{FormError, NewPasswordFields, SubmitButton},
 };
 
@@ -12,7 +12,6 @@ use crate::{
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let sign_up = ServerAction::<SignUp>::new();
-    use_auth().follow(sign_up);
 
     view! {
         <section class="card auth-card" aria-labelledby="sign-up-title">
@@ -22,7 +21,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <input id="sign-up-email" type="email" name="email" autocomplete="email" required />
                 <NewPasswordFields id="sign-up" label="Password" repeat_label="Repeat the password" />
                 <FormError action=sign_up />
-                <SubmitButton action=sign_up label="Sign up" pending="Creating your account…" />
+                <SubmitButton label="Sign up" pending="Creating your account…" />
             </ActionForm>
             <p class="aside">"Have an account? " <A href="/auth/login">"Sign in"</A></p>
         </section>

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod components;
 pub mod health;
+pub mod islands;
 pub mod pages;
 
 use leptos::prelude::*;
@@ -17,6 +18,7 @@ use leptos_router::{
 
 use crate::{
     auth::{Auth, UserStatus},
+    islands::IslandScripts,
     pages::{
         AccountPage, AdminPage, AuthErrorPage, ForgotPasswordPage, HomePage, LoginPage, MfaPage,
         NotFoundPage, OtpPage, PhonePage, ProtectedPage, SignUpPage, SignUpSuccessPage,
@@ -24,7 +26,7 @@ use crate::{
     },
 };
 
-/// The HTML document the server renders around [`App`]: head, hydration scripts and stylesheet.
+/// The HTML document the server renders around [`App`]: head, islands script and stylesheet.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -36,7 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options islands=true />
+                <IslandScripts options />
                 <MetaTags />
             </head>
             <body>

@@ -1,0 +1,34 @@
+// Brings the page's islands to life: starts loading the WASM bundle as soon as the browser reads
+// this script, and hydrates the islands once both the bundle and the document are ready. (Leptos's
+// own islands script first waits for the browser to be idle, which leaves the page inert for a
+// hundred milliseconds or more after it appears.)
+(async (jsUrl, wasmUrl) => {
+  const parsed =
+    document.readyState === 'loading'
+      ? new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve, { once: true }))
+      : Promise.resolve();
+  const bundle = await import(jsUrl);
+  await bundle.default({ module_or_path: wasmUrl });
+  await parsed;
+  bundle.hydrate();
+  // As Leptos's script does it: islands in document order; an island inside <leptos-children>
+  // (the server-rendered children of another island) first calls the hook its parent left there.
+  const childrenHooks = [];
+  const visit = (node) => {
+    const tag = node.tagName.toLowerCase();
+    if (tag === 'leptos-island') {
+      const hydrateIsland = bundle[node.dataset.component];
+      if (hydrateIsland) {
+        childrenHooks.at(-1)?.();
+        hydrateIsland(node);
+      } else {
+        console.warn(`The WASM bundle has no island ${node.dataset.component}.`);
+      }
+    }
+    const children = tag === 'leptos-children';
+    if (children) childrenHooks.push(node.$$on_hydrate);
+    for (const child of node.children) visit(child);
+    if (children) childrenHooks.pop();
+  };
+  visit(document.body);
+})

@@ -34,10 +34,11 @@ impl Bundle {
     fn of(options: &LeptosOptions) -> &'static Self {
         static BUNDLE: OnceLock<Bundle> = OnceLock::new();
         BUNDLE.get_or_init(|| {
-            let hashes = options
-                .hash_files
-                .then(|| read_hashes(&options.hash_file))
-                .unwrap_or_default();
+            let hashes = if options.hash_files {
+                read_hashes(&options.hash_file)
+            } else {
+                Vec::new()
+            };
             let url = |kind: &str| {
                 let hash = hashes
                     .iter()

@@ -1,14 +1,17 @@
-// Brings the page's islands to life: starts loading the WASM bundle as soon as the browser reads
-// this script, and hydrates the islands once both the bundle and the document are ready. (Leptos's
-// own islands script first waits for the browser to be idle, which leaves the page inert for a
-// hundred milliseconds or more after it appears.)
+// Brings the page's islands to life. A classic script at the top of <head>, so it runs as soon as
+// the browser reads it: it starts fetching the WASM bundle and importing its JS glue (which a
+// `modulepreload` link already asked for) at once, and hydrates the islands when both the bundle
+// and the document are ready. (Leptos's own islands script is a module script, which runs only
+// after the stylesheets and the document, and then waits for the browser to be idle: the page
+// stays inert for a hundred milliseconds or more after it appears.)
 (async (jsUrl, wasmUrl) => {
+  const wasm = fetch(wasmUrl);
   const parsed =
     document.readyState === 'loading'
       ? new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve, { once: true }))
       : Promise.resolve();
   const bundle = await import(jsUrl);
-  await bundle.default({ module_or_path: wasmUrl });
+  await bundle.default({ module_or_path: wasm });
   await parsed;
   bundle.hydrate();
   // As Leptos's script does it: islands in document order; an island inside <leptos-children>

@@ -1,7 +1,7 @@
 //! The script that hydrates the page's islands, in place of Leptos's `<HydrationScripts islands>`:
-//! it starts loading the WASM bundle at once instead of when the browser is next idle (see
-//! `islands.js`), and it reads the bundle's hashed file names once per process rather than on
-//! every render.
+//! it starts loading the WASM bundle while the browser is still reading the `<head>` instead of
+//! when the browser is next idle after the page (see `islands.js`), and it reads the bundle's
+//! hashed file names once per process rather than on every render.
 
 use std::sync::OnceLock;
 
@@ -10,7 +10,8 @@ use leptos::{nonce::use_nonce, prelude::*};
 /// The loader, called with the bundle's JS and WASM URLs.
 const LOADER: &str = include_str!("islands.js");
 
-/// Loads the WASM bundle and hydrates the islands of the page. Goes in the document's `<head>`.
+/// Loads the WASM bundle and hydrates the islands of the page. Goes first in the document's
+/// `<head>`, before the stylesheet (a classic script after a stylesheet waits for it).
 #[component]
 pub fn IslandScripts(
     /// The site's options: the bundle's directory and name, and whether names carry a hash.
@@ -18,7 +19,10 @@ pub fn IslandScripts(
 ) -> impl IntoView {
     let Bundle { js, wasm } = Bundle::of(&options);
     let call = format!("({})({js:?}, {wasm:?});", LOADER.trim_end());
-    view! { <script type="module" async nonce=use_nonce()>{call}</script> }
+    view! {
+        <link rel="modulepreload" href=js.clone() />
+        <script nonce=use_nonce()>{call}</script>
+    }
 }
 
 /// Where the browser finds the bundle.

@@ -33,12 +33,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <html lang="en">
             <head>
                 <meta charset="utf-8" />
+                <IslandScripts options=options.clone() />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <AutoReload options=options.clone() />
-                <IslandScripts options />
+                <AutoReload options />
                 <MetaTags />
             </head>
             <body>

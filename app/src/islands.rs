@@ -43,20 +43,26 @@ impl Bundle {
             } else {
                 Vec::new()
             };
-            let url = |kind: &str| {
+            let url = |kind: &str, suffix: &str| {
                 let hash = hashes
                     .iter()
                     .find(|(file, _)| file == kind)
                     .map(|(_, hash)| format!(".{hash}"))
                     .unwrap_or_default();
                 format!(
-                    "/{}/{}{hash}.{kind}",
+                    "/{}/{}{suffix}{hash}.{kind}",
                     options.site_pkg_dir, options.output_name
                 )
             };
+            // Built without cargo-leptos, the WASM keeps wasm-bindgen's own name (as Leptos reads it).
+            let wasm_suffix = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
+                ""
+            } else {
+                "_bg"
+            };
             Bundle {
-                js: url("js"),
-                wasm: url("wasm"),
+                js: url("js", ""),
+                wasm: url("wasm", wasm_suffix),
             }
         })
     }

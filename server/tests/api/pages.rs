@@ -23,13 +23,19 @@ async fn home_page_is_rendered_on_the_server_with_the_health_answer() {
 }
 
 #[tokio::test]
-async fn home_page_links_the_hydration_bundle_and_stylesheet() {
+async fn home_page_loads_the_islands_bundle_before_the_stylesheet() {
     let response = oneshot(Request::get("/").body(Body::empty()).unwrap()).await;
 
     let html = body_text(response).await;
-    assert!(html.contains("/pkg/app.js"), "{html}");
-    assert!(html.contains("/pkg/app_bg.wasm"), "{html}");
-    assert!(html.contains(r#"href="/pkg/app.css""#), "{html}");
+    let loader = html.find(r#"("/pkg/app.js", "/pkg/app_bg.wasm");</script>"#);
+    let preload = html.find(r#"<link rel="modulepreload" href="/pkg/app.js">"#);
+    let stylesheet = html.find(r#"href="/pkg/app.css""#);
+    assert!(loader.is_some() && preload.is_some(), "{html}");
+    assert!(preload < loader && loader < stylesheet, "{html}");
+    assert!(
+        html.contains("<leptos-island"),
+        "the page has islands: {html}"
+    );
 }
 
 #[tokio::test]

@@ -161,14 +161,20 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for User {
     }
 }
 
-/// Everything the session layer needs; cheap to clone. Also the place to write session cookies
-/// from handlers (sign-in, code exchange, sign-out).
+/// Everything the session layer needs; cloning it (once or more per request) is one reference
+/// count. Also the place to write session cookies from handlers (sign-in, code exchange,
+/// sign-out).
 #[derive(Clone, Debug)]
 pub struct AuthSessions {
+    inner: Arc<SessionsInner>,
+}
+
+#[derive(Debug)]
+struct SessionsInner {
     client: AuthClient,
     verifier: JwtVerifier,
     refresher: Refresher,
-    config: Arc<SessionConfig>,
+    config: SessionConfig,
 }
 
 /// The outcome of reading a request's session: who it is, and which cookies to change.
@@ -181,31 +187,33 @@ impl AuthSessions {
     /// Sessions of the project `client` talks to, with `config`.
     pub fn new(client: AuthClient, config: SessionConfig) -> Self {
         Self {
-            verifier: JwtVerifier::new(client.clone()),
-            refresher: Refresher::new(client.clone()),
-            client,
-            config: Arc::new(config),
+            inner: Arc::new(SessionsInner {
+                verifier: JwtVerifier::new(client.clone()),
+                refresher: Refresher::new(client.clone()),
+                client,
+                config,
+            }),
         }
     }
 
     /// The API client.
     pub fn client(&self) -> &AuthClient {
-        &self.client
+        &self.inner.client
     }
 
     /// The token verifier.
     pub fn verifier(&self) -> &JwtVerifier {
-        &self.verifier
+        &self.inner.verifier
     }
 
     /// The cookie configuration.
     pub fn config(&self) -> &SessionConfig {
-        &self.config
+        &self.inner.config
     }
 
     /// The `Set-Cookie` headers that store `session`, replacing whatever `existing` holds.
     pub fn session_cookies(&self, session: &Session, existing: &Cookies) -> Vec<SetCookie> {
-        let config = &self.config;
+        let config = &self.inner.config;
         cookie::write_session(
             &config.cookie_name,
             session,
@@ -216,13 +224,13 @@ impl AuthSessions {
 
     /// The `Set-Cookie` headers that remove the session in `existing`.
     pub fn clear_cookies(&self, existing: &Cookies) -> Vec<SetCookie> {
-        let config = &self.config;
+        let config = &self.inner.config;
         cookie::remove_chunked(&config.cookie_name, existing, &config.cookie_options)
     }
 
     /// Whether a `Set-Cookie` header value names one of this layer's cookies.
     fn is_auth_cookie(&self, set_cookie: &[u8]) -> bool {
-        set_cookie.starts_with(self.config.cookie_name.as_bytes())
+        set_cookie.starts_with(self.inner.config.cookie_name.as_bytes())
     }
 
     /// The axum middleware: `axum::middleware::from_fn_with_state(sessions, AuthSessions::middleware)`.
@@ -271,7 +279,7 @@ impl AuthSessions {
 
     async fn resolve(&self, cookies: &Cookies) -> Resolved {
         let signed_out = |auth_unavailable| AuthState::SignedOut { auth_unavailable };
-        let session = match cookie::read_session(cookies, &self.config.cookie_name) {
+        let session = match cookie::read_session(cookies, &self.inner.config.cookie_name) {
             StoredSession::Absent => {
                 return Resolved {
                     state: signed_out(false),
@@ -288,7 +296,7 @@ impl AuthSessions {
         };
 
         let now = unix_now();
-        let margin = self.config.refresh_margin.as_secs();
+        let margin = self.inner.config.refresh_margin.as_secs();
         if !session.expires_within(now, margin) {
             match self.verify(session.clone()).await {
                 Ok(user) => {
@@ -310,7 +318,7 @@ impl AuthSessions {
             }
         }
 
-        match self.refresher.refresh(&session.refresh_token).await {
+        match self.inner.refresher.refresh(&session.refresh_token).await {
             Ok(fresh) => match self.verify(fresh.clone()).await {
                 Ok(user) => Resolved {
                     state: AuthState::SignedIn(user),
@@ -350,7 +358,7 @@ impl AuthSessions {
     }
 
     async fn verify(&self, session: Arc<Session>) -> Result<User, Error> {
-        let verified = self.verifier.verify(&session.access_token).await?;
+        let verified = self.inner.verifier.verify(&session.access_token).await?;
         Ok(User(Arc::new(VerifiedSession {
             claims: verified.claims,
             session,

@@ -102,10 +102,32 @@ pub fn SubmitButton(
     let button = NodeRef::<leptos::html::Button>::new();
     #[cfg(feature = "hydrate")]
     watch_form(button, busy);
+    view! { <BusyButton busy label pending secondary=secondary == Some(true) button /> }
+}
+
+/// A submit button that is disabled, `aria-busy` and says `pending` while `busy`: the look of
+/// [`SubmitButton`], for islands whose forms call their server function without leaving the page.
+#[component]
+pub fn BusyButton(
+    /// Whether the form is on its way.
+    busy: RwSignal<bool>,
+    /// What the button says.
+    #[prop(into)]
+    label: String,
+    /// What it says while `busy`.
+    #[prop(into)]
+    pending: String,
+    /// A secondary (outlined) button.
+    #[prop(optional)]
+    secondary: bool,
+    /// The button element, for whoever watches its form.
+    #[prop(optional)]
+    button: NodeRef<leptos::html::Button>,
+) -> impl IntoView {
     view! {
         <button
             type="submit"
-            class=if secondary == Some(true) { "button secondary" } else { "button" }
+            class=if secondary { "button secondary" } else { "button" }
             node_ref=button
             disabled=move || busy.get()
             aria-busy=move || busy.get().to_string()

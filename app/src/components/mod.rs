@@ -2,4 +2,4 @@
 
 mod form;
 
-pub use form::{CodeField, FormError, NewPasswordFields, SubmitButton};
+pub use form::{BusyButton, CodeField, FormError, NewPasswordFields, SubmitButton};

@@ -14,7 +14,7 @@ use crate::{
             UpdateProfile, UpgradeGuest, account, enroll_totp, verify_new_factor,
         },
     },
-    components::{CodeField, FormError, NewPasswordFields, SubmitButton},
+    components::{BusyButton, CodeField, FormError, NewPasswordFields, SubmitButton},
     pages::login::provider_name,
 };
 
@@ -297,43 +297,29 @@ fn AddAuthenticator() -> impl IntoView {
 
     move || {
         match enrollment.get() {
-        Some(Enrollment { qr_code, secret, .. }) => view! {
-            <div class="enrollment">
-                <p>"Scan the QR code with your authenticator app, or type the secret into it. Then enter the code it shows."</p>
-                <img src=qr_code alt="QR code for your authenticator app" width="200" height="200" />
-                <p>"Secret: " <code data-testid="totp-secret">{secret}</code></p>
-                <form class="stack" on:submit=confirm>
-                    <CodeField id="factor-code" label="Code from the app" input=code />
-                    {failure}
-                    <PendingButton busy label="Confirm the app" busy_label="Checking…" />
+            Some(Enrollment { qr_code, secret, .. }) => view! {
+                <div class="enrollment">
+                    <p>"Scan the QR code with your authenticator app, or type the secret into it. Then enter the code it shows."</p>
+                    <img src=qr_code alt="QR code for your authenticator app" width="200" height="200" />
+                    <p>"Secret: " <code data-testid="totp-secret">{secret}</code></p>
+                    <form class="stack" on:submit=confirm>
+                        <CodeField id="factor-code" label="Code from the app" input=code />
+                        {failure}
+                        <BusyButton busy label="Confirm the app" pending="Checking…" />
+                    </form>
+                </div>
+            }
+            .into_any(),
+            None => view! {
+                <form class="stack" on:submit=start>
+                    <label for="factor-name">"Name for the app"</label>
+                    <input id="factor-name" name="friendly_name" placeholder="My phone" node_ref=name />
+                    <BusyButton busy label="Add an authenticator app" pending="Preparing…" secondary=true />
                 </form>
-            </div>
+                {failure}
+            }
+            .into_any(),
         }
-        .into_any(),
-        None => view! {
-            <form class="stack" on:submit=start>
-                <label for="factor-name">"Name for the app"</label>
-                <input id="factor-name" name="friendly_name" placeholder="My phone" node_ref=name />
-                <PendingButton busy label="Add an authenticator app" busy_label="Preparing…" />
-            </form>
-            {failure}
-        }
-        .into_any(),
-    }
-    }
-}
-
-/// A submit button for a form inside an island, which posts without leaving the page.
-#[component]
-fn PendingButton(
-    busy: RwSignal<bool>,
-    label: &'static str,
-    busy_label: &'static str,
-) -> impl IntoView {
-    view! {
-        <button type="submit" class="button secondary" disabled=busy aria-busy=move || busy.get().to_string()>
-            {move || if busy.get() { busy_label } else { label }}
-        </button>
     }
 }
 

@@ -1,7 +1,7 @@
 //! Who is signed in, as the server's session layer verified it, and how the page shows it.
 //!
 //! The session is read while the server renders the page; the header's [`SessionSync`] island
-//! gets a digest of it, so open tabs notice when another one signs in or out.
+//! gets a key of it, so open tabs notice when another one signs in or out.
 
 pub mod account;
 pub mod browser_session;

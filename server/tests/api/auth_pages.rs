@@ -125,20 +125,29 @@ async fn a_form_sign_in_never_redirects_off_the_site() {
     let address = email("form-next");
     app.signed_in_user(&address).await;
 
-    let response = post_form(
-        &app,
-        "/api/auth/sign-in",
-        "/auth/login",
-        "",
-        &[
-            ("email", &address),
-            ("password", "correct horse"),
-            ("next", "https://evil.example/"),
-        ],
-    )
-    .await;
+    for next in [
+        "https://evil.example/",
+        "/.//evil.example",
+        "/..//evil.example",
+        "/%2e//evil.example",
+        "/a/..//evil.example",
+        "/\\evil.example",
+    ] {
+        let response = post_form(
+            &app,
+            "/api/auth/sign-in",
+            "/auth/login",
+            "",
+            &[
+                ("email", &address),
+                ("password", "correct horse"),
+                ("next", next),
+            ],
+        )
+        .await;
 
-    assert_eq!(response.headers()["location"], "/");
+        assert_eq!(response.headers()["location"], "/", "{next}");
+    }
 }
 
 #[tokio::test]

@@ -456,14 +456,16 @@ async fn the_callback_without_a_verifier_cookie_goes_to_the_error_page() {
 async fn the_callback_never_redirects_off_the_site() {
     let app =
         TestApp::spawn_with(|config| config.email_links = local_auth::EmailLinks::Verify).await;
-    let verifier = PkceVerifier::generate();
-    let cookies = verifier_cookie(&app, &verifier);
-    let callback = pkce_code(&app, &email("offsite"), &verifier, "//evil.example").await;
-    let path = callback.trim_start_matches(&format!("http://{}", app.app));
+    for next in ["//evil.example", "/.//evil.example", "/a/..//evil.example"] {
+        let verifier = PkceVerifier::generate();
+        let cookies = verifier_cookie(&app, &verifier);
+        let callback = pkce_code(&app, &email("offsite"), &verifier, next).await;
+        let path = callback.trim_start_matches(&format!("http://{}", app.app));
 
-    let response = app.get(path, &cookies).await;
+        let response = app.get(path, &cookies).await;
 
-    assert_eq!(response.headers()["location"], "/");
+        assert_eq!(response.headers()["location"], "/", "{next}");
+    }
 }
 
 #[tokio::test]

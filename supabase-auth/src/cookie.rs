@@ -183,9 +183,20 @@ impl fmt::Display for SetCookie {
     }
 }
 
+/// The most cookies read from one request. Browsers keep about 180 per site; a request with more
+/// was not sent by one, and the rest are ignored so parsing stays cheap.
+pub const MAX_COOKIES: usize = 200;
+/// The most bytes of `Cookie` headers read from one request (180 cookies of a typical size fit;
+/// hyper lets about 400 KB of headers through, which must not all be scanned).
+pub const MAX_COOKIE_BYTES: usize = 96 * 1024;
+/// The most chunks a stored value may have: 16 chunks hold 50 KB, far more than any session
+/// (one with provider tokens is under 10 KB). A value in more pieces is treated as malformed.
+pub const MAX_CHUNKS: usize = 16;
+
 /// The cookies of a request, parsed like the `cookie` npm package: `;`-separated pairs, values
 /// percent-decoded when they can be, surrounding quotes dropped, the first of duplicate names
-/// wins. Any input parses; what is not a pair is skipped.
+/// wins. Any input parses in time linear in its length; what is not a pair is skipped, and only
+/// the first [`MAX_COOKIES`] cookies within [`MAX_COOKIE_BYTES`] are read.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Cookies {
     pairs: Vec<(String, String)>,
@@ -202,42 +213,57 @@ impl fmt::Debug for Cookies {
 impl Cookies {
     /// Parses one `Cookie` header value.
     pub fn parse(header: &str) -> Self {
-        let mut cookies = Self::default();
-        cookies.extend_from_header(header);
-        cookies
+        Self::parse_all([header])
     }
 
     /// Parses every `Cookie` header of a request.
     pub fn from_headers(headers: &http::HeaderMap) -> Self {
-        let mut cookies = Self::default();
-        for header in headers.get_all(http::header::COOKIE) {
-            if let Ok(header) = header.to_str() {
-                cookies.extend_from_header(header);
-            }
-        }
-        cookies
+        Self::parse_all(
+            headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .filter_map(|header| header.to_str().ok()),
+        )
     }
 
-    fn extend_from_header(&mut self, header: &str) {
-        for pair in header.split(';') {
-            let Some((name, value)) = pair.split_once('=') else {
-                continue;
-            };
-            let name = name.trim();
-            if name.is_empty() || self.get(name).is_some() {
-                continue;
+    fn parse_all<'a>(headers: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut seen = std::collections::HashSet::new();
+        let mut pairs = Vec::new();
+        let mut budget = MAX_COOKIE_BYTES;
+        for header in headers {
+            let mut end = header.len().min(budget);
+            while !header.is_char_boundary(end) {
+                end -= 1;
             }
-            let value = value.trim();
-            let value = value
-                .strip_prefix('"')
-                .and_then(|inner| inner.strip_suffix('"'))
-                .unwrap_or(value);
-            let value = match percent_decode_str(value).decode_utf8() {
-                Ok(decoded) => decoded.into_owned(),
-                Err(_) => value.to_owned(),
-            };
-            self.pairs.push((name.to_owned(), value));
+            let header = &header[..end];
+            budget -= header.len();
+            for pair in header.split(';') {
+                if pairs.len() == MAX_COOKIES {
+                    return Self { pairs };
+                }
+                let Some((name, value)) = pair.split_once('=') else {
+                    continue;
+                };
+                let name = name.trim();
+                if name.is_empty() || !seen.insert(name) {
+                    continue;
+                }
+                let value = value.trim();
+                let value = value
+                    .strip_prefix('"')
+                    .and_then(|inner| inner.strip_suffix('"'))
+                    .unwrap_or(value);
+                let value = match percent_decode_str(value).decode_utf8() {
+                    Ok(decoded) => decoded.into_owned(),
+                    Err(_) => value.to_owned(),
+                };
+                pairs.push((name.to_owned(), value));
+            }
+            if budget == 0 {
+                break;
+            }
         }
+        Self { pairs }
     }
 
     /// The value of `name`, if the request has it.
@@ -280,31 +306,44 @@ impl Cookies {
 
 /// Whether `name` is `key` itself or one of its chunks (`<key>.<n>`).
 fn is_chunk_of(name: &str, key: &str) -> bool {
-    match name.strip_prefix(key) {
-        Some("") => true,
-        Some(rest) => rest.strip_prefix('.').is_some_and(|index| {
-            !index.is_empty()
-                && index.bytes().all(|b| b.is_ascii_digit())
-                && (index == "0" || !index.starts_with('0'))
-        }),
-        None => false,
-    }
+    name == key || chunk_index(name, key).is_some()
 }
 
 /// The stored value of `key`: the unsuffixed cookie, else its chunks joined up to the first gap.
+/// One pass over the cookies; a value in more than [`MAX_CHUNKS`] pieces reads as empty, which
+/// decodes to nothing (malformed).
 pub fn read_chunked<'a>(cookies: &'a Cookies, key: &str) -> Option<Cow<'a, str>> {
     if let Some(value) = cookies.get(key) {
         return Some(Cow::Borrowed(value));
     }
-    let mut joined = String::new();
-    for index in 0.. {
-        match cookies.get(&format!("{key}.{index}")) {
-            Some(chunk) => joined.push_str(chunk),
-            None if index == 0 => return None,
-            None => break,
+    let mut chunks: [Option<&str>; MAX_CHUNKS] = [None; MAX_CHUNKS];
+    let mut too_many = false;
+    for (name, value) in &cookies.pairs {
+        if let Some(index) = chunk_index(name, key) {
+            match chunks.get_mut(index) {
+                Some(slot) => *slot = Some(value),
+                None => too_many = true,
+            }
         }
     }
-    Some(Cow::Owned(joined))
+    chunks[0]?;
+    let present = chunks.iter().take_while(|chunk| chunk.is_some()).count();
+    if too_many && present == MAX_CHUNKS {
+        return Some(Cow::Borrowed(""));
+    }
+    Some(Cow::Owned(
+        chunks.iter().map_while(|chunk| *chunk).collect(),
+    ))
+}
+
+/// The index `n` when `name` is chunk `<key>.<n>` of `key` (no leading zeros).
+fn chunk_index(name: &str, key: &str) -> Option<usize> {
+    let index = name.strip_prefix(key)?.strip_prefix('.')?;
+    let canonical = !index.is_empty()
+        && index.len() <= 4
+        && index.bytes().all(|b| b.is_ascii_digit())
+        && (index == "0" || !index.starts_with('0'));
+    canonical.then(|| index.parse().ok()).flatten()
 }
 
 /// Splits `value` into the cookie values @supabase/ssr would write: one value when its URI

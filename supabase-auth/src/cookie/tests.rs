@@ -377,6 +377,73 @@ fn parsing_follows_the_cookie_package() {
     assert_eq!(cookies.names().count(), 4);
 }
 
+/// A hostile header: `count` cookies, every one named like a chunk of the session.
+fn chunk_flood(count: usize) -> String {
+    (0..count)
+        .map(|index| format!("{KEY}.{index}=x"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[test]
+fn a_flood_of_cookies_is_read_only_up_to_the_limits() {
+    let many: String = (0..40_000)
+        .map(|index| format!("c{index}=value"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    assert!(many.len() > 390_000);
+
+    let cookies = Cookies::parse(&many);
+
+    assert_eq!(cookies.names().count(), MAX_COOKIES);
+    assert_eq!(cookies.get("c0"), Some("value"));
+    assert_eq!(cookies.get("c39999"), None);
+}
+
+#[test]
+fn only_the_first_bytes_of_huge_headers_are_read() {
+    let huge = format!("a=1; b={}; c=3", "é".repeat(MAX_COOKIE_BYTES));
+
+    let cookies = Cookies::parse(&huge);
+
+    assert_eq!(cookies.get("a"), Some("1"));
+    assert_eq!(cookies.get("c"), None);
+    assert!(cookies.get("b").unwrap().len() <= MAX_COOKIE_BYTES);
+}
+
+#[test]
+fn a_session_in_more_chunks_than_allowed_is_malformed_and_removal_is_bounded() {
+    let cookies = Cookies::parse(&chunk_flood(14_000));
+
+    assert!(matches!(
+        read_session(&cookies, KEY),
+        StoredSession::Malformed
+    ));
+    let removals = remove_chunked(KEY, &cookies, &CookieOptions::default());
+    assert!(removals.len() <= MAX_COOKIES, "{}", removals.len());
+    let rewrite = write_session(
+        KEY,
+        &session_with_metadata("x"),
+        &cookies,
+        &CookieOptions::default(),
+    );
+    assert!(rewrite.len() <= MAX_COOKIES + 1, "{}", rewrite.len());
+}
+
+#[test]
+fn the_largest_allowed_chunked_value_is_still_read() {
+    let header: String = (0..MAX_CHUNKS)
+        .map(|index| format!("{KEY}.{index}=p{index}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let cookies = Cookies::parse(&header);
+
+    let value = read_chunked(&cookies, KEY).unwrap();
+
+    assert!(value.starts_with("p0p1p2"), "{value}");
+    assert!(value.ends_with(&format!("p{}", MAX_CHUNKS - 1)), "{value}");
+}
+
 #[test]
 fn applying_set_cookies_rewrites_the_request_view() {
     let mut cookies =

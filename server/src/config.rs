@@ -33,6 +33,10 @@ pub struct SessionSettings {
     /// Marks the cookies `HttpOnly` (`AUTH_COOKIE_HTTP_ONLY=true`). Scripts in the page then cannot
     /// read the session, so browser-side Supabase calls need a server function in between.
     pub http_only: bool,
+    /// The header a reverse proxy in front of the app puts the client's address in
+    /// (`TRUSTED_PROXY_IP_HEADER`, such as `X-Forwarded-For`; its last address counts). Unset, the
+    /// peer address is the client. Rate limits and the auth server's limits count clients by it.
+    pub client_ip_header: Option<axum::http::HeaderName>,
 }
 
 impl SessionSettings {
@@ -74,10 +78,19 @@ impl SessionSettings {
                 });
             }
         };
+        let client_ip_header = lookup("TRUSTED_PROXY_IP_HEADER")
+            .map(|name| {
+                axum::http::HeaderName::try_from(name.trim()).map_err(|_| ConfigError::Invalid {
+                    variable: "TRUSTED_PROXY_IP_HEADER",
+                    problem: format!("`{name}` is not a header name"),
+                })
+            })
+            .transpose()?;
         Ok(Self {
             site_url,
             cookie_name,
             http_only,
+            client_ip_header,
         })
     }
 }

@@ -97,7 +97,10 @@ pub fn router(state: AppState) -> Router {
             state.leptos.clone(),
             assets::cache_policy,
         ))
-        .layer(from_fn(auth::guard::require_session))
+        .layer(from_fn_with_state(
+            sessions.clone(),
+            auth::guard::require_session,
+        ))
         .layer(from_fn_with_state(sessions, AuthSessions::middleware))
         .layer(from_fn(csrf::reject_cross_site))
         .layer(TraceLayer::new_for_http())
@@ -136,7 +139,10 @@ pub async fn run(
             tracing::debug!("cannot set TCP_NODELAY: {error}");
         }
     });
-    axum::serve(listener, router(state))
+    // The peer address is the client's unless a trusted proxy's header says otherwise
+    // (`TRUSTED_PROXY_IP_HEADER`); the session layer resolves it.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

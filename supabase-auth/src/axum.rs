@@ -3,15 +3,26 @@
 //!
 //! Install [`AuthSessions::middleware`] in front of everything that renders or answers as the
 //! user. Handlers take [`User`] (401 when signed out), `Option<User>`, or [`AuthState`].
+//!
+//! Every decision here reads verified data only: the access token's claims once its signature
+//! checks out, or the auth server's own answer. The `user` object inside the cookie is written by
+//! the browser as far as the server knows; nothing is decided from it. A session is refreshed only
+//! when its access token is one this project signed (merely expired), so made-up cookies cost no
+//! call to the auth server, and only a definitive answer from the auth server ends a session.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
 
 use axum::{
-    extract::{FromRequestParts, OptionalFromRequestParts, Request, State},
+    extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts, Request, State},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use http::{HeaderValue, StatusCode, header, request::Parts};
+use http::{HeaderName, HeaderValue, StatusCode, header, request::Parts};
 
 use crate::{
     AccessToken, AuthClient, Claims, Error, JwtVerifier, RefreshFailure, Refresher, Session,
@@ -28,6 +39,11 @@ pub struct SessionConfig {
     pub cookie_options: CookieOptions,
     /// Refresh when the access token expires within this margin (upstream: 90 s).
     pub refresh_margin: Duration,
+    /// The header a trusted reverse proxy puts the client's address in (`X-Forwarded-For`,
+    /// `X-Real-IP`, `CF-Connecting-IP`…); its last address is taken. `None` when clients connect
+    /// directly: the peer address is the client. Never set it without such a proxy in front, or
+    /// clients choose their own address.
+    pub client_ip_header: Option<HeaderName>,
 }
 
 impl SessionConfig {
@@ -37,6 +53,7 @@ impl SessionConfig {
             cookie_name: cookie::storage_key(client.project_url()),
             cookie_options: CookieOptions::default(),
             refresh_margin: Duration::from_secs(90),
+            client_ip_header: None,
         }
     }
 }
@@ -102,6 +119,11 @@ impl AuthState {
     }
 }
 
+/// The address of the client a request came from, as the session layer resolved it (the peer,
+/// or the trusted proxy's header); `None` when it could not be told (in-process tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientIp(pub Option<IpAddr>);
+
 /// Why a handler could not get a [`User`].
 #[derive(Debug, thiserror::Error)]
 pub enum AuthRejection {
@@ -161,20 +183,69 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for User {
     }
 }
 
-/// Everything the session layer needs; cloning it (once or more per request) is one reference
-/// count. Also the place to write session cookies from handlers (sign-in, code exchange,
+/// Everything the session layer needs; cloning it (once or more per request) is two reference
+/// counts. Also the place to write session cookies from handlers (sign-in, code exchange,
 /// sign-out).
 #[derive(Clone, Debug)]
 pub struct AuthSessions {
     inner: Arc<SessionsInner>,
+    /// The API client, forwarding the address of the client this request came from.
+    client: AuthClient,
 }
 
 #[derive(Debug)]
 struct SessionsInner {
-    client: AuthClient,
     verifier: JwtVerifier,
     refresher: Refresher,
     config: SessionConfig,
+    factors: FactorCache,
+}
+
+/// How long the auth server's answer to "does this user have a verified factor" is reused for a
+/// session. Enrolling or removing a factor through [`AuthSessions::forget_factors`] takes effect
+/// at once; through another client, within this time.
+pub const FACTORS_TTL: Duration = Duration::from_secs(60);
+/// The most sessions whose factor answer is remembered; past that, old answers are dropped.
+const REMEMBERED_FACTOR_ANSWERS: usize = 10_000;
+
+/// Whether a session's user has a verified MFA factor, as `GET /user` last said, by session id.
+#[derive(Debug, Default)]
+struct FactorCache {
+    answers: RwLock<HashMap<String, (Instant, bool)>>,
+}
+
+impl FactorCache {
+    fn fresh(&self, session: &str) -> Option<bool> {
+        let answers = self
+            .answers
+            .read()
+            .expect("the factor cache lock is never poisoned");
+        answers
+            .get(session)
+            .filter(|(at, _)| at.elapsed() < FACTORS_TTL)
+            .map(|(_, has_factor)| *has_factor)
+    }
+
+    fn store(&self, session: &str, has_factor: bool) {
+        let mut answers = self
+            .answers
+            .write()
+            .expect("the factor cache lock is never poisoned");
+        if answers.len() >= REMEMBERED_FACTOR_ANSWERS {
+            answers.retain(|_, (at, _)| at.elapsed() < FACTORS_TTL);
+            if answers.len() >= REMEMBERED_FACTOR_ANSWERS {
+                answers.clear();
+            }
+        }
+        answers.insert(session.to_owned(), (Instant::now(), has_factor));
+    }
+
+    fn forget(&self, session: &str) {
+        self.answers
+            .write()
+            .expect("the factor cache lock is never poisoned")
+            .remove(session);
+    }
 }
 
 /// The outcome of reading a request's session: who it is, and which cookies to change.
@@ -190,15 +261,59 @@ impl AuthSessions {
             inner: Arc::new(SessionsInner {
                 verifier: JwtVerifier::new(client.clone()),
                 refresher: Refresher::new(client.clone()),
-                client,
                 config,
+                factors: FactorCache::default(),
             }),
+            client,
+        }
+    }
+
+    /// These sessions, calling the auth server on behalf of the client at `ip` (forwarded so its
+    /// per-client rate limits count that client).
+    pub fn for_client_ip(&self, ip: Option<IpAddr>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            client: self.client.for_client_ip(ip),
         }
     }
 
     /// The API client.
     pub fn client(&self) -> &AuthClient {
-        &self.inner.client
+        &self.client
+    }
+
+    /// Whether `user` must still enter a second factor: their session is below `aal2` and the
+    /// auth server says they have a verified factor. The answer comes from `GET /user` (never
+    /// from the cookie's `user`, which the browser could have edited) and is reused for
+    /// [`FACTORS_TTL`] per session, so most requests make no call. An `aal2` session needs
+    /// nothing. Fails (retryable) when the auth server cannot be asked: callers must not let the
+    /// user through then.
+    pub async fn needs_mfa(&self, user: &User) -> Result<bool, Error> {
+        let claims = user.claims();
+        if claims.aal == Some(crate::Aal::Aal2) {
+            return Ok(false);
+        }
+        let session = claims.session_id.as_deref().unwrap_or(&claims.sub);
+        if let Some(has_factor) = self.inner.factors.fresh(session) {
+            return Ok(has_factor);
+        }
+        let found = self.client.get_user(user.access_token()).await?;
+        let has_factor = found
+            .factors
+            .iter()
+            .flatten()
+            .any(|factor| factor.status == "verified");
+        self.inner.factors.store(session, has_factor);
+        Ok(has_factor)
+    }
+
+    /// Drops what [`AuthSessions::needs_mfa`] remembers of `user`'s session; call it after the
+    /// user's factors change.
+    pub fn forget_factors(&self, user: &User) {
+        let claims = user.claims();
+        self.inner
+            .factors
+            .forget(claims.session_id.as_deref().unwrap_or(&claims.sub));
     }
 
     /// The token verifier.
@@ -239,8 +354,9 @@ impl AuthSessions {
         mut request: Request,
         next: Next,
     ) -> Response {
+        let client_ip = ClientIp(sessions.client_ip(&request));
         let cookies = Cookies::from_headers(request.headers());
-        let Resolved { state, changes } = sessions.resolve(&cookies).await;
+        let Resolved { state, changes } = sessions.resolve(&cookies, client_ip.0).await;
         if !changes.is_empty() {
             // Downstream code reads the cookies the browser will send from now on.
             let mut rewritten = cookies;
@@ -256,6 +372,7 @@ impl AuthSessions {
         }
         let signed_in = matches!(state, AuthState::SignedIn(_));
         request.extensions_mut().insert(state);
+        request.extensions_mut().insert(client_ip);
 
         let mut response = next.run(request).await;
         let headers = response.headers_mut();
@@ -277,15 +394,33 @@ impl AuthSessions {
         response
     }
 
-    async fn resolve(&self, cookies: &Cookies) -> Resolved {
+    /// The client's address: the last one in the trusted proxy's header when one is configured,
+    /// else the peer's.
+    fn client_ip(&self, request: &Request) -> Option<IpAddr> {
+        match &self.inner.config.client_ip_header {
+            Some(name) => request
+                .headers()
+                .get_all(name)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .next_back()
+                .and_then(|entry| entry.trim().parse().ok()),
+            None => request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| peer.ip()),
+        }
+    }
+
+    async fn resolve(&self, cookies: &Cookies, client_ip: Option<IpAddr>) -> Resolved {
         let signed_out = |auth_unavailable| AuthState::SignedOut { auth_unavailable };
+        let keep = |state| Resolved {
+            state,
+            changes: Vec::new(),
+        };
         let session = match cookie::read_session(cookies, &self.inner.config.cookie_name) {
-            StoredSession::Absent => {
-                return Resolved {
-                    state: signed_out(false),
-                    changes: Vec::new(),
-                };
-            }
+            StoredSession::Absent => return keep(signed_out(false)),
             StoredSession::Malformed => {
                 return Resolved {
                     state: signed_out(false),
@@ -299,26 +434,36 @@ impl AuthSessions {
         let margin = self.inner.config.refresh_margin.as_secs();
         if !session.expires_within(now, margin) {
             match self.verify(session.clone()).await {
-                Ok(user) => {
-                    return Resolved {
-                        state: AuthState::SignedIn(user),
-                        changes: Vec::new(),
-                    };
-                }
-                Err(error) if error.is_retryable() => {
-                    // HS256 tokens are checked by the server; it cannot be asked now.
-                    return Resolved {
-                        state: signed_out(true),
-                        changes: Vec::new(),
-                    };
-                }
-                // A token that fails verification may still come with a good refresh token
-                // (rotated signing keys): try that before giving up on the session.
+                Ok(user) => return keep(AuthState::SignedIn(user)),
+                // The token cannot be checked now (the auth server is down and no keys are
+                // cached): keep the cookies and try again on the next request.
+                Err(error) if error.is_retryable() => return keep(signed_out(true)),
+                // Expired early, or not ours: the check below tells which.
                 Err(_) => {}
             }
         }
 
-        match self.inner.refresher.refresh(&session.refresh_token).await {
+        // Only a token this project signed earns a refresh call: a made-up cookie costs nothing
+        // but a signature check, and cannot spend the client's refresh rate limit.
+        match self.inner.verifier.is_ours(&session.access_token).await {
+            // `false`: a shared-secret (HS256) token, which only the auth server can check.
+            Ok(_) => {}
+            Err(error) if error.is_retryable() => return keep(signed_out(true)),
+            Err(error) => {
+                tracing::debug!("a session cookie with a token not issued here: {error}");
+                return Resolved {
+                    state: signed_out(false),
+                    changes: self.clear_cookies(cookies),
+                };
+            }
+        }
+
+        match self
+            .inner
+            .refresher
+            .refresh(&session.refresh_token, client_ip)
+            .await
+        {
             Ok(fresh) => match self.verify(fresh.clone()).await {
                 Ok(user) => Resolved {
                     state: AuthState::SignedIn(user),
@@ -340,20 +485,14 @@ impl AuthSessions {
                 state: signed_out(false),
                 changes: self.clear_cookies(cookies),
             },
-            Err(RefreshFailure::Unavailable) => {
-                // Keep the cookies; while the current token is still valid, so is the user.
-                let state = if session.expires_within(now, 0) {
-                    signed_out(true)
-                } else {
-                    self.verify(session)
-                        .await
-                        .map_or(signed_out(true), AuthState::SignedIn)
-                };
-                Resolved {
-                    state,
-                    changes: Vec::new(),
-                }
-            }
+            // Keep the cookies; while the current token is still valid, so is the user.
+            Err(RefreshFailure::Unavailable) => keep(if session.expires_within(now, 0) {
+                signed_out(true)
+            } else {
+                self.verify(session)
+                    .await
+                    .map_or(signed_out(true), AuthState::SignedIn)
+            }),
         }
     }
 

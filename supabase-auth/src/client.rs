@@ -53,18 +53,27 @@ struct Inner {
     project_url: Url,
     auth_url: Url,
     api_key: ApiKey,
+    /// Sent with every call, like supabase-js's `global.headers`.
+    headers: http::HeaderMap,
 }
+
+/// The header that carries the end user's address to the auth server, which counts its rate
+/// limits per client when configured to trust it (`GOTRUE_RATE_LIMIT_HEADER`).
+pub const CLIENT_IP_HEADER: &str = "x-forwarded-for";
 
 /// A Supabase Auth client for one project. Cheap to clone: clones share one connection pool.
 #[derive(Clone)]
 pub struct AuthClient {
     inner: Arc<Inner>,
+    /// The end user this client calls on behalf of, forwarded in [`CLIENT_IP_HEADER`].
+    client_ip: Option<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for AuthClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthClient")
             .field("auth_url", &self.inner.auth_url.as_str())
+            .field("client_ip", &self.client_ip)
             .finish_non_exhaustive()
     }
 }
@@ -292,8 +301,41 @@ impl AuthClient {
                 project_url,
                 auth_url,
                 api_key,
+                headers: http::HeaderMap::new(),
             }),
+            client_ip: None,
         })
+    }
+
+    /// This client, sending `headers` with every call as well (supabase-js's `global.headers`):
+    /// for a gateway in front of the auth server that wants a header of its own.
+    pub fn with_headers(self, headers: http::HeaderMap) -> Self {
+        let inner = &self.inner;
+        Self {
+            inner: Arc::new(Inner {
+                http: inner.http.clone(),
+                project_url: inner.project_url.clone(),
+                auth_url: inner.auth_url.clone(),
+                api_key: inner.api_key.clone(),
+                headers,
+            }),
+            client_ip: self.client_ip,
+        }
+    }
+
+    /// A clone that calls on behalf of the end user at `ip`, forwarding it in
+    /// [`CLIENT_IP_HEADER`] so the auth server's per-client limits count that user, not this
+    /// server. Cheap: one reference count.
+    pub fn for_client_ip(&self, ip: Option<std::net::IpAddr>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            client_ip: ip,
+        }
+    }
+
+    /// The end user's address this client forwards, if any.
+    pub fn client_ip(&self) -> Option<std::net::IpAddr> {
+        self.client_ip
     }
 
     /// The project URL.
@@ -319,13 +361,19 @@ impl AuthClient {
             self.inner.api_key.expose_secret(),
             AccessToken::expose_secret,
         );
-        self.inner
+        let request = self
+            .inner
             .http
             .request(method, self.endpoint(path))
+            .headers(self.inner.headers.clone())
             .header("apikey", self.inner.api_key.expose_secret())
             .bearer_auth(bearer)
             .header("x-client-info", CLIENT_INFO)
-            .header("x-supabase-api-version", API_VERSION)
+            .header("x-supabase-api-version", API_VERSION);
+        match self.client_ip {
+            Some(ip) => request.header(CLIENT_IP_HEADER, ip.to_string()),
+            None => request,
+        }
     }
 
     async fn send(&self, request: RequestBuilder) -> Result<(StatusCode, bytes::Bytes), Error> {

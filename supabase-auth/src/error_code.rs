@@ -140,7 +140,8 @@ error_codes! {
 
 impl ErrorCode {
     /// Whether a failed refresh with this code means the session is gone for good, so its cookies
-    /// must be cleared (the refresh token is unknown, reused, or its session ended).
+    /// must be cleared (the refresh token is unknown, reused, or its session or user ended). No
+    /// other answer does: a 429, a 5xx or an unreadable answer says nothing about the session.
     pub fn ends_session(&self) -> bool {
         matches!(
             self,
@@ -150,7 +151,6 @@ impl ErrorCode {
                 | Self::SessionExpired
                 | Self::UserNotFound
                 | Self::UserBanned
-                | Self::BadJwt
         )
     }
 }

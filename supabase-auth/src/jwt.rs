@@ -3,6 +3,10 @@
 //! checked; HS256 tokens and tokens without a `kid` by asking the server (`GET /user`), as the
 //! official client's `getClaims` does. A token verified locally is remembered (by its SHA-256)
 //! until it expires, so the requests of one session pay for the signature check once.
+//!
+//! When the auth server cannot be reached, the keys fetched last stay in use for up to
+//! [`JWKS_MAX_STALE`], and requests that queued behind a failed fetch share its failure instead
+//! of each waiting for their own: an outage of the auth server does not sign anyone out.
 
 use std::{
     collections::HashMap,
@@ -20,6 +24,11 @@ use crate::{AccessToken, AuthClient, Error, unix_now};
 
 /// How long a fetched JWKS is trusted.
 pub const JWKS_TTL: Duration = Duration::from_secs(600);
+/// How long the last fetched JWKS stays in use while fetching a fresh one fails. Supabase keeps
+/// a rotated-out key in the JWKS for far longer than this, so no valid token is refused for it.
+pub const JWKS_MAX_STALE: Duration = Duration::from_secs(24 * 60 * 60);
+/// After a failed JWKS fetch, how long requests use the stale keys without trying again.
+const FAILED_FETCH_BACKOFF: Duration = Duration::from_secs(5);
 /// The shortest time between two fetches caused by unknown `kid`s, so tokens with made-up key
 /// ids cannot turn every request into a JWKS fetch. The first unknown `kid` after a quiet spell
 /// is fetched at once, so a key rotation is picked up by its first token.
@@ -141,6 +150,8 @@ struct KeyCache {
     fetched_at: Option<Instant>,
     /// When an unknown `kid` last caused a fetch.
     refetched_at: Option<Instant>,
+    /// When a fetch last failed.
+    failed_at: Option<Instant>,
 }
 
 /// Verifies access tokens of one project. Cheap to clone; clones share the key cache.
@@ -151,6 +162,8 @@ pub struct JwtVerifier {
     audience: String,
     cache: Arc<RwLock<KeyCache>>,
     fetch: Arc<tokio::sync::Mutex<()>>,
+    /// How long a fetched JWKS is trusted ([`JWKS_TTL`] unless changed).
+    jwks_ttl: Duration,
     /// Tokens verified locally, by SHA-256, until they expire.
     verified: Arc<RwLock<HashMap<[u8; 32], Arc<Claims>>>>,
 }
@@ -177,10 +190,18 @@ impl JwtVerifier {
                 keys: HashMap::new(),
                 fetched_at: None,
                 refetched_at: None,
+                failed_at: None,
             })),
             fetch: Arc::new(tokio::sync::Mutex::new(())),
+            jwks_ttl: JWKS_TTL,
             verified: Arc::default(),
         }
+    }
+
+    /// This verifier, trusting a fetched JWKS for `ttl` instead of [`JWKS_TTL`].
+    pub fn with_jwks_ttl(mut self, ttl: Duration) -> Self {
+        self.jwks_ttl = ttl;
+        self
     }
 
     /// Verifies `token` and returns its claims.
@@ -192,11 +213,37 @@ impl JwtVerifier {
                 checked_by_server: false,
             });
         }
+        let Some(claims) = self.decode(token, true).await? else {
+            return self.verify_with_server(token).await;
+        };
+        let claims = Arc::new(claims);
+        self.remember(digest, claims.clone());
+        Ok(Verified {
+            claims,
+            checked_by_server: false,
+        })
+    }
+
+    /// Whether `token` was issued by this project, expired or not: its signature verifies
+    /// against the project's keys and its `iss` and `aud` are right. Only such a token's session
+    /// is worth a refresh call; a made-up one is not. `Ok(false)` for a token signed with a
+    /// shared secret (HS256), which only the server can check.
+    pub async fn is_ours(&self, token: &AccessToken) -> Result<bool, Error> {
+        Ok(self.decode(token, false).await?.is_some())
+    }
+
+    /// The claims of an ES256/RS256 `token` checked against the project's keys (`exp` too when
+    /// `check_expiry`); `None` for a token only the server can check.
+    async fn decode(
+        &self,
+        token: &AccessToken,
+        check_expiry: bool,
+    ) -> Result<Option<Claims>, Error> {
         let header = jsonwebtoken::decode_header(token.expose_secret())
             .map_err(|error| Error::InvalidJwt(error.to_string()))?;
         let kid = match (header.alg, header.kid) {
             (Algorithm::ES256 | Algorithm::RS256, Some(kid)) => kid,
-            _ => return self.verify_with_server(token).await,
+            _ => return Ok(None),
         };
         let (algorithm, key) = self.key(&kid).await?;
         if algorithm != header.alg {
@@ -207,18 +254,13 @@ impl JwtVerifier {
         }
         let mut validation = Validation::new(algorithm);
         validation.leeway = 0;
+        validation.validate_exp = check_expiry;
         validation.set_issuer(&[&self.validation_issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let claims = jsonwebtoken::decode::<Claims>(token.expose_secret(), &key, &validation)
-            .map_err(|error| Error::InvalidJwt(error.to_string()))?
-            .claims;
-        let claims = Arc::new(claims);
-        self.remember(digest, claims.clone());
-        Ok(Verified {
-            claims,
-            checked_by_server: false,
-        })
+        jsonwebtoken::decode::<Claims>(token.expose_secret(), &key, &validation)
+            .map(|data| Some(data.claims))
+            .map_err(|error| Error::InvalidJwt(error.to_string()))
     }
 
     fn remembered(&self, digest: &[u8; 32]) -> Option<Arc<Claims>> {
@@ -262,7 +304,9 @@ impl JwtVerifier {
             .cache
             .read()
             .expect("the key cache lock is never poisoned");
-        let fresh = cache.fetched_at.is_some_and(|at| at.elapsed() < JWKS_TTL);
+        let fresh = cache
+            .fetched_at
+            .is_some_and(|at| at.elapsed() < self.jwks_ttl);
         match cache.keys.get(kid) {
             Some(key) if fresh => Ok(key.clone()),
             _ if !fresh => Err(true),
@@ -272,28 +316,68 @@ impl JwtVerifier {
         }
     }
 
+    /// The key for `kid` from the last fetched JWKS, however old, while that is within
+    /// [`JWKS_MAX_STALE`].
+    fn stale_key(&self, kid: &str) -> Option<(Algorithm, Arc<DecodingKey>)> {
+        let cache = self
+            .cache
+            .read()
+            .expect("the key cache lock is never poisoned");
+        let usable = cache
+            .fetched_at
+            .is_some_and(|at| at.elapsed() < JWKS_MAX_STALE);
+        usable.then(|| cache.keys.get(kid).cloned()).flatten()
+    }
+
     async fn key(&self, kid: &str) -> Result<(Algorithm, Arc<DecodingKey>), Error> {
         if let Ok(key) = self.cached_key(kid) {
             return Ok(key);
         }
-        // One fetch at a time; whoever waited finds the keys the first one fetched.
+        let arrived = Instant::now();
+        // One fetch at a time; whoever waited finds the keys the first one fetched, or shares
+        // its failure.
         let _fetching = self.fetch.lock().await;
         let may_fetch = match self.cached_key(kid) {
             Ok(key) => return Ok(key),
             Err(may_fetch) => may_fetch,
         };
+        let failed_lately = self
+            .cache
+            .read()
+            .expect("the key cache lock is never poisoned")
+            .failed_at
+            .is_some_and(|at| at >= arrived || at.elapsed() < FAILED_FETCH_BACKOFF);
+        if failed_lately {
+            return self.stale_key(kid).ok_or(Error::Server {
+                status: http::StatusCode::SERVICE_UNAVAILABLE,
+                code: None,
+            });
+        }
         if may_fetch {
-            let jwks = self.client.jwks().await?;
+            let jwks = match self.client.jwks().await {
+                Ok(jwks) => jwks,
+                Err(error) => {
+                    tracing::warn!("cannot fetch the JWKS, using the keys fetched before: {error}");
+                    self.cache
+                        .write()
+                        .expect("the key cache lock is never poisoned")
+                        .failed_at = Some(Instant::now());
+                    return self.stale_key(kid).ok_or(error);
+                }
+            };
             let mut cache = self
                 .cache
                 .write()
                 .expect("the key cache lock is never poisoned");
-            let stale = cache.fetched_at.is_none_or(|at| at.elapsed() >= JWKS_TTL);
+            let stale = cache
+                .fetched_at
+                .is_none_or(|at| at.elapsed() >= self.jwks_ttl);
             if !stale {
                 cache.refetched_at = Some(Instant::now());
             }
             cache.keys = decoding_keys(&jwks);
             cache.fetched_at = Some(Instant::now());
+            cache.failed_at = None;
             // A key may have been withdrawn: what it verified is no longer trusted.
             self.verified
                 .write()

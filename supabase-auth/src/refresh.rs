@@ -4,6 +4,10 @@
 //! not cancel it); every request holding the same refresh token waits for that one answer. A
 //! successful answer is kept for [`REMEMBER`], so requests the browser sent before it received the
 //! new cookies get the same new session instead of spending the token again.
+//!
+//! Only a definitive answer ends a session ([`ErrorCode::ends_session`]); a 429, a 5xx, a timeout
+//! or an answer that cannot be read is [`RefreshFailure::Unavailable`], shared by the requests of
+//! the next [`RETRY_AFTER`] so an outage is not hammered once per request.
 
 use std::{
     collections::HashMap,
@@ -14,17 +18,20 @@ use std::{
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
-use crate::{AuthClient, ErrorCode, RefreshToken, Session, unix_now};
+use crate::{AuthClient, Error, ErrorCode, RefreshToken, Session, unix_now};
 
 /// How long the outcome of a refresh is handed to late requests with the same old token.
 pub const REMEMBER: Duration = Duration::from_secs(30);
+/// How long a failed attempt (auth server unavailable) is shared before the next one is made.
+pub const RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// Why a refresh gave no session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RefreshFailure {
     /// The server said the session is over (the token is unknown, reused, revoked…): clear it.
     Ended(ErrorCode),
-    /// The server could not be reached or failed; the session may still be good later.
+    /// The server could not be reached, failed, limited the call or answered something
+    /// unreadable; the session may still be good later.
     Unavailable,
 }
 
@@ -36,6 +43,17 @@ type Flights = HashMap<[u8; 32], Flight>;
 struct Flight {
     outcome: watch::Receiver<Option<RefreshOutcome>>,
     started: Instant,
+}
+
+impl Flight {
+    /// Whether late callers still get this flight's outcome rather than a new attempt.
+    fn is_current(&self) -> bool {
+        let age = self.started.elapsed();
+        match &*self.outcome.borrow() {
+            Some(Err(RefreshFailure::Unavailable)) => age < RETRY_AFTER,
+            _ => age < REMEMBER,
+        }
+    }
 }
 
 /// Refreshes sessions, one call to the auth server per refresh token. Cheap to clone.
@@ -60,10 +78,15 @@ impl Refresher {
         }
     }
 
-    /// The next session for `token`, from the one refresh all concurrent callers share.
-    pub async fn refresh(&self, token: &RefreshToken) -> RefreshOutcome {
+    /// The next session for `token`, from the one refresh all concurrent callers share; the
+    /// call forwards `client_ip`, the end user's address (see [`AuthClient::for_client_ip`]).
+    pub async fn refresh(
+        &self,
+        token: &RefreshToken,
+        client_ip: Option<std::net::IpAddr>,
+    ) -> RefreshOutcome {
         let key: [u8; 32] = Sha256::digest(token.expose_secret().as_bytes()).into();
-        let mut outcome = self.join_or_start(key, token);
+        let mut outcome = self.join_or_start(key, token, client_ip);
         match outcome.wait_for(Option::is_some).await {
             Ok(done) => done.clone().unwrap_or(Err(RefreshFailure::Unavailable)),
             // The refreshing task ended without an answer (the runtime is shutting down).
@@ -75,12 +98,13 @@ impl Refresher {
         &self,
         key: [u8; 32],
         token: &RefreshToken,
+        client_ip: Option<std::net::IpAddr>,
     ) -> watch::Receiver<Option<RefreshOutcome>> {
         let mut flights = self
             .flights
             .lock()
             .expect("the flights lock is never poisoned");
-        flights.retain(|_, flight| flight.started.elapsed() < REMEMBER);
+        flights.retain(|_, flight| flight.is_current());
         if let Some(flight) = flights.get(&key) {
             return flight.outcome.clone();
         }
@@ -94,27 +118,19 @@ impl Refresher {
         );
         drop(flights);
 
-        let (client, flights, token) = (self.client.clone(), self.flights.clone(), token.clone());
+        let (client, token) = (self.client.for_client_ip(client_ip), token.clone());
         tokio::spawn(async move {
             let outcome = match client.refresh_session(&token).await {
                 Ok(session) => Ok(Arc::new(session.with_expiry_from(unix_now()))),
-                Err(error) if error.is_retryable() => {
+                Err(Error::Api(refused)) if refused.code.ends_session() => {
+                    tracing::debug!("session refresh refused: {refused}");
+                    Err(RefreshFailure::Ended(refused.code))
+                }
+                Err(error) => {
                     tracing::warn!("session refresh failed, keeping the session: {error}");
                     Err(RefreshFailure::Unavailable)
                 }
-                Err(error) => {
-                    let code = error.code().cloned().unwrap_or(ErrorCode::Unknown);
-                    tracing::debug!("session refresh refused: {error}");
-                    Err(RefreshFailure::Ended(code))
-                }
             };
-            if matches!(outcome, Err(RefreshFailure::Unavailable)) {
-                // Let the next request try again rather than remember an outage.
-                flights
-                    .lock()
-                    .expect("the flights lock is never poisoned")
-                    .remove(&key);
-            }
             let _ = sender.send(Some(outcome));
         });
         receiver

@@ -87,69 +87,72 @@ impl std::fmt::Debug for Enrollment {
 pub async fn account() -> Result<AccountView, AuthError> {
     use super::ssr::*;
 
-    let sessions = sessions()?;
-    let user = require_full_session()?;
-    let found = match sessions.client().get_user(user.access_token()).await {
-        Ok(found) => found,
-        Err(error) => {
-            let error = AuthError::from(error);
-            if error == AuthError::NotSignedIn {
-                // The session was ended elsewhere (signed out of all devices, say): the token
-                // still verifies until it expires, but the auth server has forgotten it.
-                clear_session(&sessions);
+    answer(async move {
+        let sessions = sessions()?;
+        let user = require_full_session().await?;
+        let found = match sessions.client().get_user(user.access_token()).await {
+            Ok(found) => found,
+            Err(error) => {
+                let error = AuthError::from(error);
+                if error == AuthError::NotSignedIn {
+                    // The session was ended elsewhere (signed out of all devices, say): the token
+                    // still verifies until it expires, but the auth server has forgotten it.
+                    clear_session(&sessions);
+                }
+                return Err(error);
             }
-            return Err(error);
-        }
-    };
-    let identities: Vec<IdentityView> = found
-        .identities
-        .unwrap_or_default()
-        .into_iter()
-        .map(|identity| IdentityView {
-            email: identity.identity_data["email"].as_str().map(str::to_owned),
-            id: identity.identity_id,
-            provider: identity.provider,
-        })
-        .collect();
-    let linkable = oauth_providers(&sessions)
-        .await
-        .into_iter()
-        .filter(|provider| !identities.iter().any(|i| &i.provider == provider))
-        .collect();
-    let factors = found
-        .factors
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|factor| factor.factor_type == "totp")
-        .map(|factor| FactorView {
-            name: factor
-                .friendly_name
-                .filter(|name| !name.is_empty())
-                .unwrap_or_else(|| "Authenticator app".to_owned()),
-            verified: factor.status == "verified",
-            id: factor.id,
-        })
-        .collect();
-    Ok(AccountView {
-        id: found.id,
-        email: found.email.filter(|email| !email.is_empty()),
-        new_email: found
-            .extra
-            .get("new_email")
-            .and_then(|email| email.as_str())
-            .filter(|email| !email.is_empty())
-            .map(str::to_owned),
-        phone: found.phone.filter(|phone| !phone.is_empty()),
-        display_name: found.user_metadata["display_name"]
-            .as_str()
+        };
+        let identities: Vec<IdentityView> = found
+            .identities
             .unwrap_or_default()
-            .to_owned(),
-        is_anonymous: user.claims().is_anonymous,
-        identities,
-        linkable,
-        factors,
-        aal: aal_name(user.claims()),
+            .into_iter()
+            .map(|identity| IdentityView {
+                email: identity.identity_data["email"].as_str().map(str::to_owned),
+                id: identity.identity_id,
+                provider: identity.provider,
+            })
+            .collect();
+        let linkable = oauth_providers(&sessions)
+            .await
+            .into_iter()
+            .filter(|provider| !identities.iter().any(|i| &i.provider == provider))
+            .collect();
+        let factors = found
+            .factors
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|factor| factor.factor_type == "totp")
+            .map(|factor| FactorView {
+                name: factor
+                    .friendly_name
+                    .filter(|name| !name.is_empty())
+                    .unwrap_or_else(|| "Authenticator app".to_owned()),
+                verified: factor.status == "verified",
+                id: factor.id,
+            })
+            .collect();
+        Ok(AccountView {
+            id: found.id,
+            email: found.email.filter(|email| !email.is_empty()),
+            new_email: found
+                .extra
+                .get("new_email")
+                .and_then(|email| email.as_str())
+                .filter(|email| !email.is_empty())
+                .map(str::to_owned),
+            phone: found.phone.filter(|phone| !phone.is_empty()),
+            display_name: found.user_metadata["display_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            is_anonymous: user.claims().is_anonymous,
+            identities,
+            linkable,
+            factors,
+            aal: aal_name(user.claims()),
+        })
     })
+    .await
 }
 
 /// Signs in as a new guest (an anonymous user), who can become permanent on `/account`.
@@ -183,7 +186,7 @@ pub async fn upgrade_guest(
         if password != password_repeat {
             return Err(AuthError::PasswordsDiffer);
         }
-        let user = require_full_session()?;
+        let user = require_full_session().await?;
         update_user(
             &user,
             serde_json::json!({ "email": email.trim(), "password": password }),
@@ -200,7 +203,7 @@ pub async fn update_profile(display_name: String) -> Result<String, AuthError> {
     use super::ssr::*;
 
     answer(async move {
-        let user = require_full_session()?;
+        let user = require_full_session().await?;
         let name = display_name.trim();
         let name = (!name.is_empty()).then_some(name);
         update_user(
@@ -219,7 +222,7 @@ pub async fn change_email(email: String) -> Result<String, AuthError> {
     use super::ssr::*;
 
     answer(async move {
-        let user = require_full_session()?;
+        let user = require_full_session().await?;
         update_user(&user, serde_json::json!({ "email": email.trim() })).await?;
         Ok(go_to("/account?done=email"))
     })
@@ -239,7 +242,7 @@ pub async fn change_password(
         if password != password_repeat {
             return Err(AuthError::PasswordsDiffer);
         }
-        let user = require_full_session()?;
+        let user = require_full_session().await?;
         let mut body = serde_json::json!({ "password": password });
         if let Some(code) = code
             .map(|code| code.trim().to_owned())
@@ -259,7 +262,7 @@ pub async fn send_reauthentication_code() -> Result<String, AuthError> {
     use super::ssr::*;
 
     answer(async move {
-        let user = require_full_session()?;
+        let user = require_full_session().await?;
         sessions()?
             .client()
             .reauthenticate(user.access_token())
@@ -278,7 +281,7 @@ pub async fn link_identity(provider: String) -> Result<String, AuthError> {
 
     answer(async move {
         let sessions = sessions()?;
-        let user = require_full_session()?;
+        let user = require_full_session().await?;
         let verifier = PkceVerifier::generate();
         let flow = flow_id();
         let back = url::form_urlencoded::Serializer::new(String::new())
@@ -308,7 +311,7 @@ pub async fn unlink_identity(identity_id: String) -> Result<String, AuthError> {
     use super::ssr::*;
 
     answer(async move {
-        let user = require_full_session()?;
+        let user = require_full_session().await?;
         sessions()?
             .client()
             .unlink_identity(user.access_token(), &identity_id)
@@ -326,7 +329,7 @@ pub async fn enroll_totp(friendly_name: Option<String>) -> Result<Enrollment, Au
     use base64::Engine;
 
     answer(async move {
-        let user = require_full_session()?;
+        let user = require_full_session().await?;
         let name = friendly_name
             .map(|name| name.trim().to_owned())
             .filter(|name| !name.is_empty());
@@ -356,7 +359,7 @@ pub async fn verify_new_factor(factor_id: String, code: String) -> Result<String
     use super::ssr::*;
 
     answer(async move {
-        let user = require_full_session()?;
+        let user = require_full_session().await?;
         verify_totp(&user, &factor_id, &code).await?;
         Ok(go_to("/account?done=mfa"))
     })
@@ -369,11 +372,13 @@ pub async fn remove_factor(factor_id: String) -> Result<String, AuthError> {
     use super::ssr::*;
 
     answer(async move {
-        let user = require_full_session()?;
-        sessions()?
+        let user = require_full_session().await?;
+        let sessions = sessions()?;
+        sessions
             .client()
             .unenroll_factor(user.access_token(), &factor_id)
             .await?;
+        sessions.forget_factors(&user);
         Ok(go_to("/account?done=mfa-removed"))
     })
     .await
@@ -387,9 +392,8 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<String, Au
 
     answer(async move {
         let user = current_user().ok_or(AuthError::NotSignedIn)?;
-        let factor = user
-            .session()
-            .user
+        let found = sessions()?.client().get_user(user.access_token()).await?;
+        let factor = found
             .factors
             .iter()
             .flatten()

@@ -152,7 +152,8 @@ pub async fn current_session() -> Result<SessionView, ServerFnError> {
     let state: AuthState = leptos_axum::extract().await?;
     Ok(match state {
         AuthState::SignedIn(user) => SessionView {
-            needs_mfa: ssr::needs_mfa(&user),
+            // When the auth server cannot say, the page shows the session as incomplete.
+            needs_mfa: ssr::needs_mfa(&user).await.unwrap_or(true),
             user: Some(SessionUser {
                 id: user.id().to_owned(),
                 email: user

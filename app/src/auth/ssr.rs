@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use supabase_auth::{
     Session,
-    axum::{AuthSessions, AuthState, User},
+    axum::{AuthSessions, AuthState, ClientIp, User},
     cookie::{Cookies, SetCookie},
     pkce::PkceVerifier,
     redirect::safe_next_on,
@@ -21,12 +21,21 @@ use super::{AuthError, SignInOptions};
 #[derive(Clone, Debug)]
 pub struct SiteUrl(pub url::Url);
 
-/// The session layer the server provided.
+/// The session layer the server provided, calling the auth server on behalf of this request's
+/// client (its address forwarded, so the auth server's per-client limits count them).
 pub fn sessions() -> Result<AuthSessions, AuthError> {
-    use_context::<AuthSessions>().ok_or_else(|| {
+    let sessions = use_context::<AuthSessions>().ok_or_else(|| {
         tracing::error!("the server did not provide AuthSessions to the context");
         AuthError::Unexpected
-    })
+    })?;
+    Ok(sessions.for_client_ip(client_ip()))
+}
+
+/// The address of this request's client, as the session layer resolved it.
+pub fn client_ip() -> Option<std::net::IpAddr> {
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientIp>().copied())
+        .and_then(|ClientIp(ip)| ip)
 }
 
 /// The cookies of the current request, as the session layer left them.
@@ -46,24 +55,18 @@ pub fn current_user() -> Option<User> {
 /// The signed-in user, when the session is complete: 401-style [`AuthError::NotSignedIn`]
 /// without one, [`AuthError::MfaRequired`] while a user with an authenticator app has not
 /// entered its code yet.
-pub fn require_full_session() -> Result<User, AuthError> {
+pub async fn require_full_session() -> Result<User, AuthError> {
     let user = current_user().ok_or(AuthError::NotSignedIn)?;
-    if needs_mfa(&user) {
+    if needs_mfa(&user).await? {
         return Err(AuthError::MfaRequired);
     }
     Ok(user)
 }
 
-/// Whether `user` has a verified factor but this session has not been raised to `aal2` with it.
-pub fn needs_mfa(user: &User) -> bool {
-    let has_factor = user
-        .session()
-        .user
-        .factors
-        .iter()
-        .flatten()
-        .any(|factor| factor.status == "verified");
-    has_factor && user.claims().aal != Some(supabase_auth::Aal::Aal2)
+/// Whether `user` has a verified factor but this session has not been raised to `aal2` with it,
+/// as the auth server says ([`AuthSessions::needs_mfa`]; never the cookie's copy of the user).
+pub async fn needs_mfa(user: &User) -> Result<bool, AuthError> {
+    Ok(sessions()?.needs_mfa(user).await?)
 }
 
 /// `PUT /user` with `changes` for `user`; confirmation mails lead back to `/account`.
@@ -120,6 +123,7 @@ pub async fn verify_totp(user: &User, factor_id: &str, code: &str) -> Result<(),
     let session = client
         .verify_factor(user.access_token(), factor_id, &challenge.id, &code)
         .await?;
+    sessions.forget_factors(user);
     store_session(&sessions, &session);
     Ok(())
 }

@@ -28,7 +28,7 @@ pub async fn admin_view() -> Result<AdminOverview, AuthError> {
     use crate::auth::ssr::{answer, require_full_session};
 
     answer(async move {
-        let user = require_full_session()?;
+        let user = require_full_session().await?;
         let claims = user.claims();
         let role = claims.extra.get(ROLE_CLAIM).and_then(|role| role.as_str());
         if role != Some(ADMIN_ROLE) {

@@ -24,6 +24,9 @@ pub fn sessions(
     if let Some(name) = &settings.cookie_name {
         config.cookie_name.clone_from(name);
     }
+    config
+        .client_ip_header
+        .clone_from(&settings.client_ip_header);
     config.cookie_options = CookieOptions {
         http_only: settings.http_only,
         ..CookieOptions::for_site(&settings.site_url)

@@ -3,6 +3,7 @@
 use axum::{
     Router,
     body::Body,
+    extract::State,
     http::{Request, StatusCode},
     middleware::from_fn_with_state,
     routing::get,
@@ -113,4 +114,150 @@ async fn a_handler_without_the_layer_is_a_wiring_error() {
     let (status, _) = get_text(&router, "/", None).await;
 
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+/// A request through the middleware with `cookie`: the answer's status, body and `Set-Cookie`s.
+async fn through(router: &Router, cookie: &str) -> (String, Vec<String>) {
+    let request = Request::get("/state")
+        .header("cookie", cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let set: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (String::from_utf8(body.to_vec()).unwrap(), set)
+}
+
+/// The cookie header for `session` as the layer writes it.
+fn cookie_for(sessions: &AuthSessions, session: &supabase_auth::Session) -> String {
+    sessions
+        .session_cookies(session, &Cookies::default())
+        .iter()
+        .map(|set| set.to_string().split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An auth server that limits (429) or hides behind a proxy's HTML page during a refresh does
+/// not end the session: the cookies stay and the still-valid token keeps the user signed in.
+#[tokio::test]
+async fn refresh_trouble_that_is_not_a_definitive_answer_keeps_the_session() {
+    use crate::helpers::Fault;
+
+    // Tokens live 60 s, inside the 90 s refresh margin: every request tries a refresh.
+    let auth = TestAuth::spawn_with(|config| {
+        config.jwt_expiry = 60;
+        config.rate_limits.token_refresh = Some(0);
+    })
+    .await;
+    let sessions = AuthSessions::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
+    let router = app(sessions.clone());
+
+    let limited = auth.user(&email("limited")).await;
+    let proxied = auth.user(&email("proxied")).await;
+    let (state, set) = through(&router, &cookie_for(&sessions, &limited)).await;
+    assert_eq!(state, "true", "a 429 signed the user out");
+    assert!(set.is_empty(), "{set:?}");
+    assert!(auth.hits("/token") >= 2);
+
+    *auth.fault.lock().unwrap() = Fault::Html { path: "/token" };
+    let (state, set) = through(&router, &cookie_for(&sessions, &proxied)).await;
+    assert_eq!(state, "true", "an HTML answer signed the user out");
+    assert!(set.is_empty(), "{set:?}");
+}
+
+/// Only a definitive answer ends a session: a refresh token the server no longer knows.
+#[tokio::test]
+async fn a_revoked_refresh_token_ends_the_session() {
+    let auth = TestAuth::spawn_with(|config| config.jwt_expiry = 60).await;
+    let sessions = AuthSessions::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
+    let router = app(sessions.clone());
+    let session = auth.user(&email("revoked")).await;
+    auth.client
+        .sign_out(&session.access_token, supabase_auth::SignOutScope::Global)
+        .await
+        .unwrap();
+
+    let (state, set) = through(&router, &cookie_for(&sessions, &session)).await;
+
+    assert_eq!(state, "false");
+    assert!(set.iter().all(|line| line.contains("Max-Age=0")), "{set:?}");
+    assert!(!set.is_empty());
+}
+
+/// Made-up cookies (a token not signed by the project, expired or not) never reach the refresh
+/// endpoint, so they cannot spend the refresh limit other users share.
+#[tokio::test]
+async fn forged_session_cookies_cost_no_refresh_call() {
+    let auth = TestAuth::spawn().await;
+    let sessions = AuthSessions::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
+    let router = app(sessions.clone());
+    let real = auth.user(&email("real")).await;
+
+    for index in 0..12 {
+        let mut forged = real.clone();
+        let (head, _) = real.access_token.expose_secret().split_once('.').unwrap();
+        forged.access_token = supabase_auth::AccessToken::new(format!(
+            "{head}.eyJzdWIiOiJ4IiwiZXhwIjoxfQ.c2ln{index}"
+        ));
+        forged.expires_at = Some(1);
+        forged.refresh_token = supabase_auth::RefreshToken::new(format!("made-up-{index}"));
+
+        let (state, set) = through(&router, &cookie_for(&sessions, &forged)).await;
+
+        assert_eq!(state, "false");
+        assert!(set.iter().all(|line| line.contains("Max-Age=0")), "{set:?}");
+    }
+    assert_eq!(auth.hits("/token"), 1, "only the real user's sign-in");
+}
+
+/// Whether a second factor is due is the auth server's answer, remembered per session.
+#[tokio::test]
+async fn the_factor_check_asks_the_server_once_per_session() {
+    let auth = TestAuth::spawn().await;
+    let sessions = AuthSessions::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
+    let router = Router::new()
+        .route(
+            "/mfa",
+            get(
+                |State(sessions): State<AuthSessions>, user: User| async move {
+                    format!("{}", sessions.needs_mfa(&user).await.unwrap())
+                },
+            ),
+        )
+        .layer(from_fn_with_state(
+            sessions.clone(),
+            AuthSessions::middleware,
+        ))
+        .with_state(sessions.clone());
+    let mut session = auth.user(&email("factors")).await;
+    // Whatever the cookie's copy of the user says about factors is not read.
+    session.user.factors = Some(vec![supabase_auth::Factor {
+        id: "f".into(),
+        factor_type: "totp".into(),
+        status: "verified".into(),
+        ..Default::default()
+    }]);
+    let cookie = cookie_for(&sessions, &session);
+    let before = auth.hits("/user");
+
+    for _ in 0..3 {
+        let request = Request::get("/mfa")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(body, "false");
+    }
+    assert_eq!(auth.hits("/user") - before, 1);
 }

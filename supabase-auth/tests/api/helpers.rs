@@ -15,13 +15,38 @@ use tokio::net::TcpListener;
 
 pub const PASSWORD: &str = "correct horse";
 
+/// A fault the server shows on the paths that contain [`Fault::path`].
+#[derive(Clone, Debug, Default)]
+pub enum Fault {
+    /// Everything answers normally.
+    #[default]
+    None,
+    /// Requests to `path` never get an answer.
+    Hang { path: &'static str },
+    /// Requests to `path` get a proxy's HTML error page with status 200.
+    Html { path: &'static str },
+}
+
+impl Fault {
+    fn path(&self) -> Option<&'static str> {
+        match self {
+            Self::None => None,
+            Self::Hang { path } | Self::Html { path } => Some(path),
+        }
+    }
+}
+
 /// A running local-auth; stops with the test's runtime.
 pub struct TestAuth {
     pub url: String,
     pub mailbox: SocketAddr,
     pub client: AuthClient,
+    /// The publishable key.
+    pub key: String,
     /// Requests per path (`/auth/v1/token`, `/auth/v1/.well-known/jwks.json`, …).
     pub hits: Arc<Mutex<HashMap<String, usize>>>,
+    /// What goes wrong, switchable while the server runs.
+    pub fault: Arc<Mutex<Fault>>,
     _data_dir: TempDir,
 }
 
@@ -50,7 +75,8 @@ impl TestAuth {
         let server = LocalAuth::start(config).await.expect("local-auth starts");
         let key = server.api_keys().publishable.clone();
         let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-        let counted = hits.clone();
+        let fault: Arc<Mutex<Fault>> = Arc::default();
+        let (counted, faulty) = (hits.clone(), fault.clone());
         let router = server.api_router().layer(axum::middleware::from_fn(
             move |request: Request, next: Next| {
                 *counted
@@ -58,16 +84,30 @@ impl TestAuth {
                     .unwrap()
                     .entry(request.uri().path().to_owned())
                     .or_default() += 1;
-                next.run(request)
+                let fault = faulty.lock().unwrap().clone();
+                let hit = fault
+                    .path()
+                    .is_some_and(|path| request.uri().path().contains(path));
+                async move {
+                    match fault {
+                        Fault::Hang { .. } if hit => std::future::pending().await,
+                        Fault::Html { .. } if hit => axum::response::IntoResponse::into_response(
+                            axum::response::Html("<html><body>502 Bad Gateway</body></html>"),
+                        ),
+                        _ => next.run(request).await,
+                    }
+                }
             },
         ));
         tokio::spawn(async move { axum::serve(api, router).await });
         tokio::spawn(async move { axum::serve(mailbox, server.mailbox_router()).await });
         Self {
-            client: AuthClient::new(&url, ApiKey::new(key)).unwrap(),
+            client: AuthClient::new(&url, ApiKey::new(key.clone())).unwrap(),
+            key,
             url,
             mailbox: mailbox_addr,
             hits,
+            fault,
             _data_dir: data_dir,
         }
     }

@@ -139,3 +139,84 @@ async fn hs256_tokens_are_checked_by_the_server() {
     assert_eq!(auth.hits("/.well-known/jwks.json"), 0);
     assert_eq!(forged.code(), Some(&ErrorCode::BadJwt));
 }
+
+/// The JWKS is past its life and the auth server hangs: every waiting request uses the keys
+/// fetched before, and they share one failed attempt rather than queueing one each.
+#[tokio::test]
+async fn a_hanging_auth_server_leaves_the_cached_keys_in_use() {
+    use crate::helpers::Fault;
+
+    let auth = TestAuth::spawn().await;
+    let quick = supabase_auth::Timeouts {
+        connect: Duration::from_millis(500),
+        total: Duration::from_secs(1),
+    };
+    let client =
+        AuthClient::with_timeouts(&auth.url, ApiKey::new(auth.key.clone()), quick).unwrap();
+    let verifier = JwtVerifier::new(client).with_jwks_ttl(Duration::from_millis(50));
+    let first = auth.user(&email("stale-1")).await;
+    verifier.verify(&first.access_token).await.unwrap();
+    let mut others = Vec::new();
+    for index in 0..6 {
+        others.push(auth.user(&email(&format!("stale-{index}"))).await);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    *auth.fault.lock().unwrap() = Fault::Hang {
+        path: "/.well-known/jwks.json",
+    };
+
+    let waiting: Vec<_> = others
+        .into_iter()
+        .map(|session| {
+            let verifier = verifier.clone();
+            tokio::spawn(async move { verifier.verify(&session.access_token).await })
+        })
+        .collect();
+
+    for answer in waiting {
+        let result = answer.await.unwrap();
+        assert!(result.is_ok(), "{result:?}");
+    }
+    // The first fetch, then one attempt that every waiting request shared.
+    assert_eq!(auth.hits("/.well-known/jwks.json"), 2);
+}
+
+/// A proxy's HTML page instead of the JWKS does not throw the cached keys away either.
+#[tokio::test]
+async fn an_unreadable_jwks_answer_leaves_the_cached_keys_in_use() {
+    use crate::helpers::Fault;
+
+    let auth = TestAuth::spawn().await;
+    let verifier = JwtVerifier::new(auth.client.clone()).with_jwks_ttl(Duration::from_millis(50));
+    let first = auth.user(&email("html-1")).await;
+    verifier.verify(&first.access_token).await.unwrap();
+    let second = auth.user(&email("html-2")).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    *auth.fault.lock().unwrap() = Fault::Html {
+        path: "/.well-known/jwks.json",
+    };
+
+    let verified = verifier.verify(&second.access_token).await;
+
+    assert!(verified.is_ok(), "{verified:?}");
+}
+
+/// `is_ours` tells a token this project signed (expired or not) from a made-up one, without
+/// asking the server.
+#[tokio::test]
+async fn only_tokens_signed_here_are_ours() {
+    let auth = TestAuth::spawn().await;
+    let session = auth.user(&email("ours")).await;
+    let verifier = JwtVerifier::new(auth.client.clone());
+    let forged = with_header(&session.access_token, r#"{"alg":"ES256","kid":"made-up"}"#);
+
+    assert!(verifier.is_ours(&session.access_token).await.unwrap());
+    assert!(verifier.is_ours(&forged).await.is_err());
+    assert!(
+        verifier
+            .is_ours(&AccessToken::new("not.a.token"))
+            .await
+            .is_err()
+    );
+    assert_eq!(auth.hits("/user"), 0);
+}

@@ -23,8 +23,10 @@ const launchOptions = {
 };
 
 // local-auth settings for the tests: several mails and texts to one address within seconds, and
-// admin@example.com made an admin (the `user_role` claim) for the role-gated page.
+// admin@example.com made an admin (the `user_role` claim) for the role-gated page. Every test
+// browser is 127.0.0.1, so the app's per-client attempt limit is raised (the Rust tests cover it).
 const testAuthSettings = {
+  AUTH_ATTEMPTS_PER_CLIENT: '100000',
   LOCAL_AUTH_EMAIL_MAX_FREQUENCY: '0',
   LOCAL_AUTH_SMS_MAX_FREQUENCY: '0',
   LOCAL_AUTH_CUSTOM_CLAIMS_FILE: 'end2end/custom-claims.json',

@@ -84,7 +84,19 @@ pub struct Config {
     /// The header carrying the client IP for rate limits (`LOCAL_AUTH_RATE_LIMIT_HEADER`), when a
     /// proxy sets one; otherwise the peer address counts.
     pub rate_limit_header: Option<String>,
+    /// When set, [`Config::rate_limit_header`] is believed only on requests that carry this
+    /// secret in [`PROXY_SECRET_HEADER`] (`LOCAL_AUTH_RATE_LIMIT_HEADER_SECRET`): browsers reach
+    /// the API directly too, and must not choose the address they are counted as. The app sets
+    /// it when it embeds local-auth.
+    pub rate_limit_header_secret: Option<Secret>,
+    /// Whether the API and mailbox may listen on addresses other than loopback
+    /// (`LOCAL_AUTH_ALLOW_REMOTE=true`). Off: local-auth is a development server, with a mailbox
+    /// and an identity provider that anyone who reaches them can use.
+    pub allow_remote: bool,
 }
+
+/// The header that carries [`Config::rate_limit_header_secret`].
+pub const PROXY_SECRET_HEADER: &str = "x-local-auth-proxy-secret";
 
 /// Phone sign-in. Text messages are not sent anywhere: they land in the development mailbox,
 /// marked as SMS.
@@ -290,13 +302,15 @@ impl Default for Config {
             email_max_frequency: 60,
             email_otp_expiry: 3600,
             email_links: EmailLinks::App,
-            bcrypt_cost: bcrypt::DEFAULT_COST,
+            bcrypt_cost: 10,
             data_dir: PathBuf::from("local-auth-data"),
             smtp: None,
             custom_claims: CustomClaims::default(),
             captcha: None,
             rate_limits: RateLimits::default(),
             rate_limit_header: None,
+            rate_limit_header_secret: None,
+            allow_remote: false,
         }
     }
 }
@@ -642,6 +656,10 @@ impl Config {
         }
         config.rate_limit_header =
             var("LOCAL_AUTH_RATE_LIMIT_HEADER").or(config.rate_limit_header.take());
+        if let Some(secret) = var("LOCAL_AUTH_RATE_LIMIT_HEADER_SECRET") {
+            config.rate_limit_header_secret = Some(Secret::new(secret));
+        }
+        set(&mut config.allow_remote, "LOCAL_AUTH_ALLOW_REMOTE")?;
         if let Some(provider) = parse::<Provider>("LOCAL_AUTH_CAPTCHA_PROVIDER")? {
             config.captcha = Some(Captcha {
                 provider,

@@ -85,8 +85,15 @@ impl LocalAuth {
             .map(smtp::SmtpOutbox::start)
             .transpose()
             .map_err(StartError::Smtp)?;
+        let cost = config.bcrypt_cost;
+        let decoy_hash = tokio::task::spawn_blocking(move || {
+            bcrypt::hash(crypto::hex(&crypto::random_bytes::<16>()), cost)
+        })
+        .await
+        .map_err(|error| StartError::Io(io::Error::other(error)))?
+        .map_err(|error| StartError::Io(io::Error::other(error)))?;
         Ok(Self {
-            state: AppState::new(config, db, signer, api_keys, smtp),
+            state: AppState::new(config, db, signer, api_keys, smtp, decoy_hash),
         })
     }
 
@@ -136,6 +143,19 @@ impl LocalAuth {
         mailbox: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
+        for listener in [&api, &mailbox] {
+            let address = listener.local_addr()?;
+            if !address.ip().is_loopback() && !self.state.config.allow_remote {
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!(
+                        "local-auth is a development server and listens on loopback only, not \
+                         {address}: set LOCAL_AUTH_ALLOW_REMOTE=true to expose its mailbox and \
+                         development identity provider to the network"
+                    ),
+                ));
+            }
+        }
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
         let api_router = self
             .api_router()

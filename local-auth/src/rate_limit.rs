@@ -21,6 +21,8 @@ use axum::{
 };
 
 use crate::{
+    config::PROXY_SECRET_HEADER,
+    crypto::constant_time_eq,
     error::{ApiError, ErrorCode},
     extract::query_param,
     state::AppState,
@@ -172,11 +174,24 @@ pub fn check(state: &AppState, bucket: Bucket, client: &str) -> Result<(), ApiEr
 }
 
 /// The client a request counts for: the configured header's first entry, else the peer address.
+/// With a header secret configured, the header counts only on requests that carry the secret.
 fn client_of(state: &AppState, request: &Request) -> String {
-    let from_header = state
-        .config
+    let config = &state.config;
+    let trusted = config
+        .rate_limit_header_secret
+        .as_ref()
+        .is_none_or(|secret| {
+            request
+                .headers()
+                .get(PROXY_SECRET_HEADER)
+                .and_then(|value| value.to_str().ok())
+                .zip(std::str::from_utf8(secret.expose()).ok())
+                .is_some_and(|(sent, secret)| constant_time_eq(sent, secret))
+        });
+    let from_header = config
         .rate_limit_header
         .as_deref()
+        .filter(|_| trusted)
         .and_then(|name| request.headers().get(name))
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(',').next())

@@ -27,6 +27,9 @@ pub struct Inner {
     pub requests: RequestCounts,
     /// The rate-limit windows of every client.
     pub rate_limiter: RateLimiter,
+    /// A bcrypt hash of a random password at the configured cost, checked when there is no
+    /// user's hash to check, so unknown addresses take as long as known ones.
+    pub decoy_hash: String,
 }
 
 /// The publishable (anon) and secret (service-role) keys.
@@ -64,6 +67,7 @@ impl AppState {
         signer: Signer,
         api_keys: ApiKeys,
         smtp: Option<SmtpOutbox>,
+        decoy_hash: String,
     ) -> Self {
         Self(Arc::new(Inner {
             config,
@@ -73,6 +77,7 @@ impl AppState {
             smtp,
             requests: RequestCounts::default(),
             rate_limiter: RateLimiter::default(),
+            decoy_hash,
         }))
     }
 }

@@ -545,7 +545,8 @@ pub async fn issue_one_time_token(
         "INSERT INTO one_time_tokens (id, user_id, token_type, token_hash, relates_to, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (user_id, token_type) DO UPDATE SET token_hash = excluded.token_hash, \
-         relates_to = excluded.relates_to, created_at = excluded.created_at, updated_at = excluded.updated_at",
+         relates_to = excluded.relates_to, created_at = excluded.created_at, updated_at = excluded.updated_at, \
+         failed_attempts = 0",
     )
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(user_id)
@@ -573,6 +574,28 @@ pub async fn one_time_tokens_by_hash(
     .bind(format!("pkce_{bare}"))
     .fetch_all(db)
     .await
+}
+
+/// Wrong codes tolerated per outstanding code before every code sent to the address is withdrawn:
+/// five guesses at a million values, whatever addresses the guesses come from.
+pub const MAX_CODE_ATTEMPTS: i64 = 5;
+
+/// Counts a wrong code entered for `address`, and withdraws the codes sent there once they have
+/// had [`MAX_CODE_ATTEMPTS`] wrong tries. Nothing happens for an address with no codes out, so
+/// known and unknown addresses answer alike.
+pub async fn count_wrong_code(db: &mut SqliteConnection, address: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE one_time_tokens SET failed_attempts = failed_attempts + 1 WHERE relates_to = ?",
+    )
+    .bind(address)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("DELETE FROM one_time_tokens WHERE relates_to = ? AND failed_attempts >= ?")
+        .bind(address)
+        .bind(MAX_CODE_ATTEMPTS)
+        .execute(db)
+        .await
+        .map(drop)
 }
 
 /// Deletes one of the user's one-time tokens.

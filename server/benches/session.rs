@@ -78,10 +78,7 @@ async fn main() {
     let settings = SessionSettings::from_lookup(&leptos, |_| None).expect("default settings");
     let state = AppState::new(
         leptos,
-        AuthEndpoint {
-            url: auth_url.clone(),
-            publishable_key,
-        },
+        AuthEndpoint::new(auth_url.clone(), publishable_key),
         &settings,
     )
     .expect("a valid auth URL");

@@ -37,6 +37,10 @@ pub struct SessionSettings {
     /// (`TRUSTED_PROXY_IP_HEADER`, such as `X-Forwarded-For`; its last address counts). Unset, the
     /// peer address is the client. Rate limits and the auth server's limits count clients by it.
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// How many attempts of each kind (sign-in, sign-up, code request, code entry, MFA code) one
+    /// client address gets per window (`AUTH_ATTEMPTS_PER_CLIENT`, default 100 per 10 minutes).
+    /// Each account address gets 10 per 15 minutes whatever this says.
+    pub attempts_per_client: app::auth::limits::Limit,
 }
 
 impl SessionSettings {
@@ -86,11 +90,20 @@ impl SessionSettings {
                 })
             })
             .transpose()?;
+        let mut attempts_per_client = app::auth::limits::Limit::PER_CLIENT;
+        if let Some(attempts) = lookup("AUTH_ATTEMPTS_PER_CLIENT") {
+            attempts_per_client.attempts =
+                attempts.trim().parse().map_err(|_| ConfigError::Invalid {
+                    variable: "AUTH_ATTEMPTS_PER_CLIENT",
+                    problem: format!("`{attempts}` is not a count"),
+                })?;
+        }
         Ok(Self {
             site_url,
             cookie_name,
             http_only,
             client_ip_header,
+            attempts_per_client,
         })
     }
 }

@@ -13,7 +13,15 @@ pub mod csrf;
 
 use std::{future::Future, io, sync::OnceLock};
 
-use app::{App, auth::ssr::SiteUrl, health::ssr::StartedAt, shell};
+use app::{
+    App,
+    auth::{
+        limits::{AttemptLimits, Limit},
+        ssr::SiteUrl,
+    },
+    health::ssr::StartedAt,
+    shell,
+};
 use axum::{
     Router,
     extract::FromRef,
@@ -46,6 +54,8 @@ pub struct AppState {
     pub sessions: AuthSessions,
     /// The public URL of the site; redirects may only stay on it.
     pub site_url: url::Url,
+    /// How many sign-in, sign-up and code attempts clients and accounts get.
+    pub attempt_limits: AttemptLimits,
 }
 
 impl AppState {
@@ -61,6 +71,7 @@ impl AppState {
             started_at: StartedAt::now(),
             sessions: auth::sessions(&auth, settings)?,
             site_url: settings.site_url.clone(),
+            attempt_limits: AttemptLimits::new(settings.attempts_per_client, Limit::PER_ADDRESS),
             auth,
         })
     }
@@ -74,6 +85,7 @@ pub fn router(state: AppState) -> Router {
     let sessions = state.sessions.clone();
     let site_url = SiteUrl(state.site_url.clone());
     let browser_access = browser_access(&state);
+    let attempt_limits = state.attempt_limits.clone();
     let context = {
         let sessions = sessions.clone();
         move || {
@@ -81,6 +93,7 @@ pub fn router(state: AppState) -> Router {
             provide_context(sessions.clone());
             provide_context(site_url.clone());
             provide_context(browser_access.clone());
+            provide_context(attempt_limits.clone());
         }
     };
     let options = state.leptos.clone();

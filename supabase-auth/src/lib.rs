@@ -28,9 +28,9 @@ pub mod axum;
 
 pub use crate::{
     client::{
-        AuthClient, AuthResponse, Challenge, ClientError, Credentials, EmailOptions, OtpType,
-        Settings, SignOutScope, Timeouts, TotpDetails, TotpEnrollment, VerifyOtp,
-        install_tls_provider,
+        AuthClient, AuthResponse, CLIENT_IP_HEADER, Challenge, ClientError, Credentials,
+        EmailOptions, OtpType, Settings, SignOutScope, Timeouts, TotpDetails, TotpEnrollment,
+        VerifyOtp, install_tls_provider,
     },
     error::{ApiError, Error},
     error_code::ErrorCode,

@@ -248,6 +248,7 @@ pub async fn change_password(
             .map(|code| code.trim().to_owned())
             .filter(|c| !c.is_empty())
         {
+            check_attempt(Attempt::CodeEntry, Some(user.id()))?;
             body["nonce"] = code.into();
         }
         update_user(&user, body).await?;
@@ -263,6 +264,7 @@ pub async fn send_reauthentication_code() -> Result<String, AuthError> {
 
     answer(async move {
         let user = require_full_session().await?;
+        check_attempt(Attempt::CodeRequest, Some(user.id()))?;
         sessions()?
             .client()
             .reauthenticate(user.access_token())
@@ -360,6 +362,7 @@ pub async fn verify_new_factor(factor_id: String, code: String) -> Result<String
 
     answer(async move {
         let user = require_full_session().await?;
+        check_attempt(Attempt::Mfa, Some(user.id()))?;
         verify_totp(&user, &factor_id, &code).await?;
         Ok(go_to("/account?done=mfa"))
     })
@@ -392,6 +395,7 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<String, Au
 
     answer(async move {
         let user = current_user().ok_or(AuthError::NotSignedIn)?;
+        check_attempt(Attempt::Mfa, Some(user.id()))?;
         let found = sessions()?.client().get_user(user.access_token()).await?;
         let factor = found
             .factors
@@ -447,6 +451,7 @@ pub async fn phone_sign_in(phone: String, next: Option<String>) -> Result<String
         if phone.trim_start_matches('+').len() < 8 {
             return Err(AuthError::InvalidPhone);
         }
+        check_attempt(Attempt::CodeRequest, Some(&phone))?;
         sessions()?
             .client()
             .sign_in_with_phone_otp(&phone, true)
@@ -470,6 +475,7 @@ pub async fn verify_phone_code(
     use super::ssr::*;
 
     answer(async move {
+        check_attempt(Attempt::CodeEntry, Some(&phone))?;
         sign_in_with_code(&phone, &code, supabase_auth::OtpType::Sms).await?;
         Ok(go_to(&safe_target(next.as_deref())))
     })

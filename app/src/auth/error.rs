@@ -36,9 +36,12 @@ pub enum AuthError {
     /// The code is wrong or has expired.
     #[error("That code is wrong or has expired. Ask for a new one.")]
     InvalidCode,
-    /// Too many attempts or mails.
-    #[error("Too many attempts. Wait a minute and try again.")]
-    RateLimited,
+    /// Too many attempts or mails; try again after `retry_after` seconds.
+    #[error("Too many attempts. Try again in {}.", wait_message(*retry_after))]
+    RateLimited {
+        /// Seconds until the next attempt may succeed.
+        retry_after: u64,
+    },
     /// New accounts are not accepted.
     #[error("Sign-ups are closed.")]
     SignUpsDisabled,
@@ -78,6 +81,14 @@ pub enum AuthError {
     /// Anything else; details are in the server log.
     #[error("Something went wrong. Try again.")]
     Unexpected,
+}
+
+fn wait_message(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "a second".to_owned(),
+        2..=90 => format!("{seconds} s"),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
+    }
 }
 
 fn weak_password_message(min_length: usize, reasons: &[String]) -> String {
@@ -125,7 +136,7 @@ impl AuthError {
             Self::ReauthenticationNeeded => StatusCode::BAD_REQUEST,
             Self::InvalidCode => StatusCode::FORBIDDEN,
             Self::NotSignedIn => StatusCode::UNAUTHORIZED,
-            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -170,7 +181,9 @@ impl From<supabase_auth::Error> for AuthError {
             ErrorCode::OtpExpired | ErrorCode::OtpDisabled => Self::InvalidCode,
             ErrorCode::OverRequestRateLimit
             | ErrorCode::OverEmailSendRateLimit
-            | ErrorCode::OverSmsSendRateLimit => Self::RateLimited,
+            // The auth server's limits run in windows of a minute to an hour; its answer does
+            // not say how much is left.
+            | ErrorCode::OverSmsSendRateLimit => Self::RateLimited { retry_after: 60 },
             ErrorCode::SignupDisabled | ErrorCode::EmailProviderDisabled => Self::SignUpsDisabled,
             ErrorCode::NoAuthorization
             | ErrorCode::BadJwt

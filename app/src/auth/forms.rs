@@ -24,6 +24,7 @@ pub async fn sign_in(
     use supabase_auth::Credentials;
 
     answer(async move {
+        check_attempt(Attempt::SignIn, Some(&email))?;
         let sessions = sessions()?;
         let session = sessions
             .client()
@@ -52,6 +53,7 @@ pub async fn sign_up(
         if password != password_repeat {
             return Err(AuthError::PasswordsDiffer);
         }
+        check_attempt(Attempt::SignUp, Some(&email))?;
         let sessions = sessions()?;
         let redirect_to = site_link(super::PROTECTED_PATH);
         let answer = sessions
@@ -109,11 +111,12 @@ pub async fn email_sign_in(email: String, next: Option<String>) -> Result<String
     use supabase_auth::{EmailOptions, redirect::safe_next};
 
     answer(async move {
+        check_attempt(Attempt::CodeRequest, Some(&email))?;
         let sessions = sessions()?;
         let email = email.trim().to_owned();
         let next = safe_next(next.as_deref());
         let redirect_to = site_link(&next);
-        sessions
+        let sent = sessions
             .client()
             .sign_in_with_otp(
                 &email,
@@ -123,7 +126,8 @@ pub async fn email_sign_in(email: String, next: Option<String>) -> Result<String
                     challenge: None,
                 },
             )
-            .await?;
+            .await;
+        sent_or_withheld(sent)?;
         let query = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("email", &email)
             .append_pair("next", &next)
@@ -143,6 +147,7 @@ pub async fn verify_code(
     use super::ssr::*;
 
     answer(async move {
+        check_attempt(Attempt::CodeEntry, Some(&email))?;
         sign_in_with_code(&email, &code, supabase_auth::OtpType::Email).await?;
         Ok(go_to(&safe_target(next.as_deref())))
     })
@@ -156,9 +161,10 @@ pub async fn forgot_password(email: String) -> Result<String, AuthError> {
     use supabase_auth::EmailOptions;
 
     answer(async move {
+        check_attempt(Attempt::CodeRequest, Some(&email))?;
         let sessions = sessions()?;
         let redirect_to = site_link("/auth/update-password");
-        sessions
+        let sent = sessions
             .client()
             .reset_password_for_email(
                 email.trim(),
@@ -167,7 +173,8 @@ pub async fn forgot_password(email: String) -> Result<String, AuthError> {
                     challenge: None,
                 },
             )
-            .await?;
+            .await;
+        sent_or_withheld(sent)?;
         Ok(go_to("/auth/forgot-password?sent=1"))
     })
     .await

@@ -7,6 +7,8 @@ pub mod account;
 pub mod browser_session;
 mod error;
 pub mod forms;
+#[cfg(feature = "ssr")]
+pub mod limits;
 mod session_sync;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -15,6 +15,7 @@ use supabase_auth::{
     redirect::safe_next_on,
 };
 
+pub use super::limits::{Attempt, AttemptLimits};
 use super::{AuthError, SignInOptions};
 
 /// The public URL of the site; the server provides it to every request's context.
@@ -43,6 +44,45 @@ pub fn request_cookies() -> Cookies {
     use_context::<Parts>()
         .map(|parts| Cookies::from_headers(&parts.headers))
         .unwrap_or_default()
+}
+
+/// Counts one `attempt` on `address` (an email address or phone number, when the form names one)
+/// from this request's client: [`AuthError::RateLimited`] once either is over its limit. Known
+/// and unknown accounts are counted and answered alike.
+pub fn check_attempt(attempt: Attempt, address: Option<&str>) -> Result<(), AuthError> {
+    let Some(limits) = use_context::<AttemptLimits>() else {
+        tracing::error!("the server did not provide AttemptLimits to the context");
+        return Err(AuthError::Unexpected);
+    };
+    limits
+        .check(attempt, client_ip(), address)
+        .map_err(|retry_after| AuthError::RateLimited { retry_after })
+}
+
+/// The outcome of asking the auth server to mail an existing account, as the page may tell it:
+/// "no such account" (`otp_disabled`, `user_not_found`) and "mailed this address a moment ago"
+/// (`over_email_send_rate_limit`) only happen for addresses that exist, or only for those that do
+/// not, so they answer like a mail that went out. Anything else is an error to show.
+pub fn sent_or_withheld<T>(sent: Result<T, supabase_auth::Error>) -> Result<(), AuthError> {
+    use supabase_auth::ErrorCode;
+
+    match sent {
+        Ok(_) => Ok(()),
+        Err(error)
+            if matches!(
+                error.code(),
+                Some(
+                    ErrorCode::OtpDisabled
+                        | ErrorCode::UserNotFound
+                        | ErrorCode::OverEmailSendRateLimit
+                )
+            ) =>
+        {
+            tracing::debug!("mail withheld, answered as sent: {error}");
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The verified user of this request, if any.
@@ -135,10 +175,17 @@ pub async fn verify_totp(user: &User, factor_id: &str, code: &str) -> Result<(),
 pub async fn answer<T>(work: impl Future<Output = Result<T, AuthError>>) -> Result<T, AuthError> {
     let result = work.await;
     if let Err(error) = &result
-        && !is_form_post()
         && let Some(response) = use_context::<ResponseOptions>()
     {
-        response.set_status(error.status());
+        if let AuthError::RateLimited { retry_after } = error {
+            response.insert_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from(*retry_after),
+            );
+        }
+        if !is_form_post() {
+            response.set_status(error.status());
+        }
     }
     result
 }

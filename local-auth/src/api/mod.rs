@@ -202,12 +202,15 @@ pub async fn hash_password(state: &AppState, password: String) -> ApiResult<Stri
 }
 
 /// Checks a password against a stored hash off the async threads. With no hash (unknown user or a
-/// user without a password) it still spends the time of one check, so timing reveals nothing.
-pub async fn password_matches(password: String, hash: Option<String>) -> ApiResult<bool> {
-    // A valid cost-10 hash of a random string: the stand-in when there is nothing to compare.
-    const DECOY: &str = "$2b$10$wK5r6v8o1Q2bQ7a9m3cT4uQm8F5cX0rZ1pJ6s7dL2kH3gN4fV5eWa";
+/// user without a password) it checks the decoy hash made at start with the configured cost, so
+/// timing reveals nothing.
+pub async fn password_matches(
+    state: &AppState,
+    password: String,
+    hash: Option<String>,
+) -> ApiResult<bool> {
     let known = hash.is_some();
-    let hash = hash.unwrap_or_else(|| DECOY.to_owned());
+    let hash = hash.unwrap_or_else(|| state.decoy_hash.clone());
     let matches =
         tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
             .await

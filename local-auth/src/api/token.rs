@@ -81,7 +81,7 @@ async fn password_grant(state: &AppState, params: TokenParams) -> ApiResult<Valu
     let hash = user
         .as_ref()
         .and_then(|user| user.encrypted_password.clone());
-    if !password_matches(password, hash).await? {
+    if !password_matches(state, password, hash).await? {
         return Err(invalid_credentials());
     }
     let user = user.ok_or_else(invalid_credentials)?;

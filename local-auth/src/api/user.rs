@@ -197,7 +197,7 @@ async fn new_password_hash(
     nonce: Option<String>,
 ) -> ApiResult<String> {
     validate_password(state, &password)?;
-    if password_matches(password.clone(), user.encrypted_password.clone()).await? {
+    if password_matches(state, password.clone(), user.encrypted_password.clone()).await? {
         return Err(ApiError::unprocessable(
             ErrorCode::SamePassword,
             "New password should be different from the old password.",

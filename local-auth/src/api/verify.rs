@@ -185,6 +185,7 @@ pub async fn verify_code(
         .filter(|kind| !kind.is_empty())
         .ok_or_else(|| ApiError::validation("Verify requires a verification type"))?;
     let present = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.is_empty());
+    let mut typed_for = None;
     let hash = if present(&params.token_hash) {
         if present(&params.email) || present(&params.phone) {
             return Err(ApiError::validation(
@@ -203,9 +204,23 @@ pub async fn verify_code(
                 ));
             }
         };
-        token_hash(&address, token.trim())
+        let hash = token_hash(&address, token.trim());
+        typed_for = Some(address);
+        hash
     };
-    match verify(&state, &kind, &hash).await? {
+    let verified = match verify(&state, &kind, &hash).await {
+        Err(error) if error.code == ErrorCode::OtpExpired => {
+            // A typed code that matched nothing: a wrong guess at the codes sent to the address.
+            if let Some(address) = typed_for {
+                let mut tx = state.db.write.begin().await?;
+                store::count_wrong_code(&mut tx, &address).await?;
+                tx.commit().await?;
+            }
+            return Err(error);
+        }
+        other => other?,
+    };
+    match verified {
         (Verified::SignedIn { user, method, .. }, _) => {
             let mut tx = state.db.write.begin().await?;
             let session = sessions::start(&state, &mut tx, &user, method).await?;

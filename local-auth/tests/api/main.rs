@@ -15,6 +15,7 @@ mod oauth;
 mod persistence;
 mod phone;
 mod rate_limits;
+mod security;
 mod signup;
 mod smtp;
 mod token;

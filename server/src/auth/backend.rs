@@ -11,6 +11,20 @@ pub struct AuthEndpoint {
     pub url: String,
     /// The publishable (anon) key sent as `apikey`.
     pub publishable_key: String,
+    /// Headers sent with every call: the embedded local-auth's proxy secret, which makes it
+    /// believe the client addresses the app forwards.
+    pub headers: axum::http::HeaderMap,
+}
+
+impl AuthEndpoint {
+    /// The project at `url`, called with `publishable_key` and no extra headers.
+    pub fn new(url: impl Into<String>, publishable_key: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            publishable_key: publishable_key.into(),
+            headers: axum::http::HeaderMap::new(),
+        }
+    }
 }
 
 impl fmt::Debug for AuthEndpoint {
@@ -39,10 +53,7 @@ pub async fn connect(backend: AuthBackend) -> Result<AuthEndpoint, AuthBackendEr
             publishable_key,
         } => {
             tracing::info!("auth:    Supabase project at {url}");
-            Ok(AuthEndpoint {
-                url,
-                publishable_key,
-            })
+            Ok(AuthEndpoint::new(url, publishable_key))
         }
         #[cfg(feature = "local-auth")]
         AuthBackend::Embedded(config) => start_local_auth(*config).await,
@@ -50,8 +61,23 @@ pub async fn connect(backend: AuthBackend) -> Result<AuthEndpoint, AuthBackendEr
 }
 
 #[cfg(feature = "local-auth")]
-async fn start_local_auth(config: local_auth::Config) -> Result<AuthEndpoint, AuthBackendError> {
+async fn start_local_auth(
+    mut config: local_auth::Config,
+) -> Result<AuthEndpoint, AuthBackendError> {
     use tokio::net::TcpListener;
+
+    // The app forwards each end user's address; local-auth believes it only from the app, which
+    // proves itself with a secret made for this process (browsers call local-auth directly too).
+    let secret = local_auth::crypto::hex(&local_auth::crypto::random_bytes::<32>());
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(
+        local_auth::config::PROXY_SECRET_HEADER,
+        axum::http::HeaderValue::from_str(&secret).expect("hex is a valid header value"),
+    );
+    if config.rate_limit_header.is_none() {
+        config.rate_limit_header = Some(supabase_auth::CLIENT_IP_HEADER.to_owned());
+        config.rate_limit_header_secret = Some(local_auth::Secret::new(secret));
+    }
 
     let api = TcpListener::bind(config.api_addr)
         .await
@@ -77,5 +103,6 @@ async fn start_local_auth(config: local_auth::Config) -> Result<AuthEndpoint, Au
     Ok(AuthEndpoint {
         url,
         publishable_key,
+        headers,
     })
 }

@@ -19,7 +19,8 @@ pub fn sessions(
     auth: &AuthEndpoint,
     settings: &SessionSettings,
 ) -> Result<AuthSessions, ClientError> {
-    let client = AuthClient::new(&auth.url, ApiKey::new(auth.publishable_key.clone()))?;
+    let client = AuthClient::new(&auth.url, ApiKey::new(auth.publishable_key.clone()))?
+        .with_headers(auth.headers.clone());
     let mut config = SessionConfig::for_client(&client);
     if let Some(name) = &settings.cookie_name {
         config.cookie_name.clone_from(name);

@@ -57,10 +57,7 @@ fn built_site(hash_files: bool) -> (TempDir, Router) {
         .build();
     let state = state_with(
         leptos,
-        AuthEndpoint {
-            url: "http://127.0.0.1:9".into(),
-            publishable_key: "sb_publishable_test".into(),
-        },
+        AuthEndpoint::new("http://127.0.0.1:9", "sb_publishable_test"),
     );
     (root, server::router(state))
 }

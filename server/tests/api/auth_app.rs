@@ -82,10 +82,10 @@ impl TestApp {
             }
         });
 
-        let state = state_for(server::AuthEndpoint {
-            url: format!("http://{auth}"),
-            publishable_key: publishable_key.clone(),
-        });
+        let state = state_for(server::AuthEndpoint::new(
+            format!("http://{auth}"),
+            publishable_key.clone(),
+        ));
         tokio::spawn(server::run(app_listener, state, std::future::pending()));
 
         Self {

@@ -12,10 +12,10 @@ use tower::ServiceExt;
 /// server functions are exercised here; Playwright covers the built site.
 pub fn test_state() -> AppState {
     // Requests without session cookies never reach the auth server, so nothing listens here.
-    state_for(AuthEndpoint {
-        url: "http://127.0.0.1:9".into(),
-        publishable_key: "sb_publishable_test".into(),
-    })
+    state_for(AuthEndpoint::new(
+        "http://127.0.0.1:9",
+        "sb_publishable_test",
+    ))
 }
 
 /// The state of a test server whose auth server is `auth`.

@@ -103,3 +103,117 @@ async fn a_cookie_that_hides_the_users_factors_does_not_skip_the_second_factor()
         .unwrap();
     assert!(user["user_metadata"]["display_name"].is_null(), "{user}");
 }
+
+/// Posts `fields` to the server function at `path` as an island's `fetch` does (no HTML wanted).
+async fn call(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Finding 3: wrong codes through the code sign-in form are stopped after ten per address, with
+/// `429`, `Retry-After` and a sentence that says how long to wait.
+#[tokio::test]
+async fn guessing_a_mailed_code_through_the_app_is_stopped() {
+    let app = TestApp::spawn().await;
+    let address = email("guess");
+    app.signed_in_user(&address).await;
+
+    for guess in 0..10 {
+        let code = format!("{guess:06}");
+        let answer = call(
+            &app,
+            "/api/auth/verify-code",
+            &[("email", &address), ("code", &code)],
+        )
+        .await;
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN, "guess {guess}");
+    }
+    let limited = call(
+        &app,
+        "/api/auth/verify-code",
+        &[("email", &address), ("code", "999999")],
+    )
+    .await;
+
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    let body = limited.text().await.unwrap();
+    assert!(body.contains("RateLimited"), "{body}");
+}
+
+/// Finding 3: the limit holds per address, whichever client the guesses come from, and the form
+/// post without JavaScript is sent back with the message and `Retry-After`.
+#[tokio::test]
+async fn the_code_limit_holds_for_form_posts_too() {
+    let app = TestApp::spawn().await;
+    let address = email("guess-form");
+
+    let mut last = None;
+    for _ in 0..11 {
+        last = Some(
+            app.client
+                .post(app.url("/api/auth/verify-code"))
+                .header("accept", "text/html")
+                .header("referer", app.url("/auth/otp"))
+                .form(&[("email", address.as_str()), ("code", "123456")])
+                .send()
+                .await
+                .unwrap(),
+        );
+    }
+    let last = last.unwrap();
+
+    assert!(last.status().is_redirection(), "{}", last.status());
+    assert!(last.headers().contains_key("retry-after"));
+    let location = last.headers()["location"].to_str().unwrap().to_owned();
+    let page = app
+        .get(
+            location.trim_start_matches(&format!("http://{}", app.app)),
+            "",
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Too many attempts. Try again in"), "{page}");
+}
+
+/// Finding 6: "email me a link" and "forgot password" answer a known and an unknown address
+/// alike, also when asked twice within the mail frequency limit.
+#[tokio::test]
+async fn mail_forms_answer_known_and_unknown_addresses_alike() {
+    let app = TestApp::spawn_with(|config| config.email_max_frequency = 60).await;
+    let known = email("known");
+    app.signed_in_user(&known).await;
+    let unknown = email("unknown");
+
+    for path in ["/api/auth/forgot-password", "/api/auth/email-sign-in"] {
+        let mut answers = Vec::new();
+        for address in [&known, &unknown] {
+            for _ in 0..2 {
+                let answer = call(&app, path, &[("email", address.as_str())]).await;
+                let status = answer.status();
+                let body = answer
+                    .text()
+                    .await
+                    .unwrap()
+                    .replace(&address.replace('@', "%40"), "ADDRESS");
+                answers.push((status, body));
+            }
+        }
+        assert!(
+            answers.iter().all(|answer| answer == &answers[0]),
+            "{path}: {answers:?}"
+        );
+        assert_eq!(answers[0].0, StatusCode::OK, "{path}");
+    }
+}

@@ -526,10 +526,10 @@ async fn a_stalled_auth_server_does_not_hang_the_page() {
             held.push(socket);
         }
     });
-    let state = crate::helpers::state_for(server::AuthEndpoint {
-        url: format!("http://{stalled_addr}"),
-        publishable_key: "sb_publishable_test".into(),
-    });
+    let state = crate::helpers::state_for(server::AuthEndpoint::new(
+        format!("http://{stalled_addr}"),
+        "sb_publishable_test",
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(server::run(listener, state, std::future::pending()));

@@ -1,0 +1,192 @@
+//! Regression tests of the attacker's review (issue 14) that local-auth answers for: codes that
+//! cannot be guessed, equal answers for known and unknown addresses, the proxy header believed
+//! only from the app, and a development server that stays on loopback.
+
+use local_auth::{Config, LocalAuth, config::PROXY_SECRET_HEADER, rate_limit::RateLimits};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestAuth, email, error_code};
+
+/// Finding 3: after five wrong codes the codes sent to the address are withdrawn, so the right
+/// one no longer signs in; the answer is the same `otp_expired` throughout.
+#[tokio::test]
+async fn a_code_is_withdrawn_after_five_wrong_tries() {
+    let auth = TestAuth::spawn().await;
+    let address = email("guessed");
+    auth.confirmed_user(&address, "secret-pass").await;
+    auth.post("/otp", json!({ "email": address })).await;
+    let code = auth.latest_mail(&address).await.code();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+
+    for _ in 0..5 {
+        let guess = auth
+            .post(
+                "/verify",
+                json!({ "type": "email", "email": address, "token": wrong }),
+            )
+            .await;
+        assert_eq!(
+            error_code(guess).await,
+            (StatusCode::FORBIDDEN, "otp_expired".into())
+        );
+    }
+    let right = auth
+        .post(
+            "/verify",
+            json!({ "type": "email", "email": address, "token": code }),
+        )
+        .await;
+
+    assert_eq!(
+        error_code(right).await,
+        (StatusCode::FORBIDDEN, "otp_expired".into())
+    );
+}
+
+/// Four wrong tries leave the code usable: a typo does not cost the user their mail.
+#[tokio::test]
+async fn a_code_survives_a_few_typos() {
+    let auth = TestAuth::spawn().await;
+    let address = email("typo");
+    auth.confirmed_user(&address, "secret-pass").await;
+    auth.post("/otp", json!({ "email": address })).await;
+    let code = auth.latest_mail(&address).await.code();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+
+    for _ in 0..4 {
+        auth.post(
+            "/verify",
+            json!({ "type": "email", "email": address, "token": wrong }),
+        )
+        .await;
+    }
+    let right = auth
+        .post(
+            "/verify",
+            json!({ "type": "email", "email": address, "token": code }),
+        )
+        .await;
+
+    assert_eq!(right.status(), StatusCode::OK);
+}
+
+/// Finding 6: the decoy hash for unknown addresses has the configured cost, and the default cost
+/// is upstream's 10.
+#[tokio::test]
+async fn the_decoy_hash_has_the_configured_cost() {
+    assert_eq!(Config::default().bcrypt_cost, 10);
+    let data_dir = tempfile::tempdir().unwrap();
+    let server = LocalAuth::start(Config {
+        bcrypt_cost: 7,
+        data_dir: data_dir.path().to_path_buf(),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+
+    assert!(
+        server.state().decoy_hash.starts_with("$2b$07$"),
+        "{}",
+        server.state().decoy_hash
+    );
+}
+
+async fn sign_in_from(auth: &TestAuth, client: &str, secret: Option<&str>) -> StatusCode {
+    let mut request = auth
+        .request(Method::POST, "/token?grant_type=password")
+        .header("x-forwarded-for", client);
+    if let Some(secret) = secret {
+        request = request.header(PROXY_SECRET_HEADER, secret);
+    }
+    request
+        .json(&json!({ "email": "nobody@example.com", "password": "wrong-password" }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Finding 3: with a proxy secret configured, the forwarded address counts only when the secret
+/// comes with it; a browser calling the API directly is counted by its own address.
+#[tokio::test]
+async fn the_forwarded_address_is_believed_only_with_the_proxy_secret() {
+    let auth = TestAuth::spawn_with(|config| {
+        config.rate_limits = RateLimits {
+            sign_in_sign_ups: Some(2),
+            ..RateLimits::default()
+        };
+        config.rate_limit_header = Some("x-forwarded-for".into());
+        config.rate_limit_header_secret = Some(local_auth::Secret::new("proxy-secret"));
+    })
+    .await;
+
+    // Spoofed addresses without the secret all count as the peer (127.0.0.1).
+    assert_eq!(
+        sign_in_from(&auth, "198.51.100.1", None).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        sign_in_from(&auth, "198.51.100.2", None).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        sign_in_from(&auth, "198.51.100.3", None).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The app, with the secret, is counted per end user.
+    for client in ["203.0.113.1", "203.0.113.2", "203.0.113.1"] {
+        assert_eq!(
+            sign_in_from(&auth, client, Some("proxy-secret")).await,
+            StatusCode::BAD_REQUEST,
+            "{client}"
+        );
+    }
+    assert_eq!(
+        sign_in_from(&auth, "203.0.113.1", Some("wrong-secret")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+/// Finding 7: local-auth refuses to listen beyond loopback unless told it may.
+#[tokio::test]
+async fn local_auth_stays_on_loopback_unless_allowed() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: data_dir.path().to_path_buf(),
+        ..Config::default()
+    };
+    let server = LocalAuth::start(config).await.unwrap();
+    let api = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let mailbox = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+
+    let refused = server.serve(api, mailbox, async {}).await.unwrap_err();
+
+    assert_eq!(refused.kind(), std::io::ErrorKind::PermissionDenied);
+    assert!(
+        refused.to_string().contains("LOCAL_AUTH_ALLOW_REMOTE"),
+        "{refused}"
+    );
+}
+
+/// Unknown addresses and known ones get the same answer to a code that matches nothing.
+#[tokio::test]
+async fn wrong_codes_answer_alike_for_known_and_unknown_addresses() {
+    let auth = TestAuth::spawn().await;
+    let known = email("known");
+    auth.confirmed_user(&known, "secret-pass").await;
+    auth.post("/otp", json!({ "email": known })).await;
+
+    let mut answers = Vec::new();
+    for address in [known, email("unknown")] {
+        let response = auth
+            .post(
+                "/verify",
+                json!({ "type": "email", "email": address, "token": "123456" }),
+            )
+            .await;
+        answers.push((response.status(), response.json::<Value>().await.unwrap()));
+    }
+
+    assert_eq!(answers[0], answers[1]);
+}

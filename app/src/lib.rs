@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod components;
+pub mod csp;
 pub mod health;
 pub mod islands;
 pub mod pages;
@@ -18,6 +19,7 @@ use leptos_router::{
 
 use crate::{
     auth::{Auth, UserStatus},
+    csp::ContentSecurityPolicy,
     islands::IslandScripts,
     pages::{
         AccountPage, AdminPage, AuthErrorPage, ForgotPasswordPage, HomePage, LoginPage, MfaPage,
@@ -40,6 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options />
                 <MetaTags />
+                <ContentSecurityPolicy />
             </head>
             <body>
                 <App />

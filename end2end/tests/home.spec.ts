@@ -32,3 +32,20 @@ test('checking the server again makes a round trip to the server function', asyn
   await expect(homePage.checks).toHaveAttribute('data-checks', '1');
   await expect(homePage.page).toHaveURL('/');
 });
+
+test('a script injected into the page does not run', async ({ homePage, page, cspViolations }) => {
+  test.info().annotations.push({ type: 'csp-violation-expected', description: 'the injection' });
+  await homePage.goto();
+  await homePage.expectHydrated();
+
+  const ran = await page.evaluate(async () => {
+    const script = document.createElement('script');
+    script.textContent = 'window.__injected = true;';
+    document.head.append(script);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return (window as unknown as { __injected?: boolean }).__injected === true;
+  });
+
+  expect(ran).toBe(false);
+  await expect.poll(() => cspViolations.join('\n')).toContain('script-src');
+});

@@ -1,7 +1,81 @@
 //! The small HTML pages local-auth serves to people: the mailbox and the development identity
-//! provider.
+//! provider, with the security headers every answer of local-auth carries.
 
-use axum::response::Html;
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{Html, IntoResponse, Response},
+};
+
+use crate::state::AppState;
+
+/// What local-auth's pages may do: show their own inline styles and data images, run no script,
+/// and sit in no frame.
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+                           base-uri 'none'; frame-ancestors 'none'";
+
+/// Middleware: no MIME sniffing, no framing, no referrer (links in mails carry tokens), and the
+/// page policy on HTML answers.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|kind| kind.as_bytes().starts_with(b"text/html"));
+    if is_html {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_POLICY),
+        );
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+/// Middleware for the mailbox: refuses requests whose `Host` is not a loopback name, so a web page
+/// on another site cannot read the mail through DNS rebinding (its name resolved to 127.0.0.1).
+/// Skipped when local-auth may listen beyond loopback.
+pub async fn loopback_host_only(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .unwrap_or_default();
+    if state.config.allow_remote || is_loopback_host(host) {
+        next.run(request).await
+    } else {
+        (
+            StatusCode::FORBIDDEN,
+            "the mailbox answers loopback host names only",
+        )
+            .into_response()
+    }
+}
+
+/// Whether `host` (a `Host` header: name or address, maybe a port) names this machine.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
 
 /// Escapes text for HTML content and double-quoted attributes.
 pub fn escape(text: &str) -> String {
@@ -24,4 +98,32 @@ pub fn page(title: &str, body: &str) -> Html<String> {
          input,button{{font:inherit;padding:.4rem}}.error{{color:#c33}}</style></head>\
          <body>{body}</body></html>"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_host_names_pass() {
+        for host in [
+            "localhost",
+            "localhost:54324",
+            "127.0.0.1:54324",
+            "127.1.2.3",
+            "[::1]:54324",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "evil.example:54324",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "10.0.0.1:54324",
+            "[::2]:54324",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
 }

@@ -128,12 +128,18 @@ impl LocalAuth {
             ))
             .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
             .layer(gateway::cors())
+            .layer(middleware::from_fn(html::security_headers))
             .with_state(self.state.clone())
     }
 
     /// The mailbox.
     pub fn mailbox_router(&self) -> Router {
         mailbox::router(self.state.clone())
+            .layer(middleware::from_fn_with_state(
+                self.state.clone(),
+                html::loopback_host_only,
+            ))
+            .layer(middleware::from_fn(html::security_headers))
     }
 
     /// Serves the API and the mailbox until `shutdown` completes.

@@ -4,12 +4,14 @@
 //! [`router`] builds the whole application so tests can drive it in-process; [`run`] serves it on
 //! a listener the caller has bound. In front of every handler sit the cross-site check
 //! ([`csrf`]) and the session layer, which refreshes and verifies the Supabase session before
-//! anything renders; [`assets`] sets how long browsers keep the bundle files.
+//! anything renders; [`assets`] sets how long browsers keep the bundle files, and [`headers`]
+//! adds the security headers to every answer.
 
 pub mod assets;
 pub mod auth;
 mod config;
 pub mod csrf;
+pub mod headers;
 
 use std::{future::Future, io, sync::OnceLock};
 
@@ -116,6 +118,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(from_fn_with_state(sessions, AuthSessions::middleware))
         .layer(from_fn(csrf::reject_cross_site))
+        .layer(from_fn_with_state(
+            headers::Https(state.site_url.scheme() == "https"),
+            headers::secure,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -190,3 +190,28 @@ async fn wrong_codes_answer_alike_for_known_and_unknown_addresses() {
 
     assert_eq!(answers[0], answers[1]);
 }
+
+/// Finding 11 and 9: the mailbox answers loopback host names only (a rebound DNS name gets 403)
+/// and its pages run no script and sit in no frame.
+#[tokio::test]
+async fn the_mailbox_refuses_foreign_host_names_and_sends_a_strict_policy() {
+    let auth = TestAuth::spawn().await;
+    let url = format!("http://{}/", auth.mailbox);
+
+    let rebound = auth
+        .client
+        .get(&url)
+        .header("host", format!("evil.example:{}", auth.mailbox.port()))
+        .send()
+        .await
+        .unwrap();
+    let local = auth.client.get(&url).send().await.unwrap();
+
+    assert_eq!(rebound.status(), StatusCode::FORBIDDEN);
+    assert_eq!(local.status(), StatusCode::OK);
+    let policy = local.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(local.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(local.headers()["x-content-type-options"], "nosniff");
+}

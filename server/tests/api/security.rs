@@ -217,3 +217,82 @@ async fn mail_forms_answer_known_and_unknown_addresses_alike() {
         assert_eq!(answers[0].0, StatusCode::OK, "{path}");
     }
 }
+
+/// Finding 9: a page's inline script runs only by the nonce its policy names, nothing may frame
+/// it, and no referrer leaves the site.
+#[tokio::test]
+async fn pages_carry_a_nonce_policy_and_the_security_headers() {
+    use crate::helpers::{body_text, oneshot};
+
+    let response = oneshot(
+        axum::http::Request::get("/auth/login")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+
+    let headers = response.headers().clone();
+    let policy = headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html = body_text(response).await;
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(
+        html.contains(&format!("<script nonce=\"{nonce}\">")),
+        "{html}"
+    );
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    assert!(!headers.contains_key("strict-transport-security"));
+
+    let again = oneshot(
+        axum::http::Request::get("/auth/login")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_ne!(again.headers()["content-security-policy"], policy.as_str());
+}
+
+/// Finding 9: an https site tells browsers to stay on https.
+#[tokio::test]
+async fn an_https_site_sends_hsts() {
+    use tower::ServiceExt;
+
+    let leptos = leptos::config::LeptosOptions::builder()
+        .output_name("app")
+        .site_root("target/site")
+        .build();
+    let settings = server::SessionSettings::from_lookup(&leptos, |name| {
+        (name == "SITE_URL").then(|| "https://app.example".to_owned())
+    })
+    .unwrap();
+    let state = server::AppState::new(
+        leptos,
+        server::AuthEndpoint::new("http://127.0.0.1:9", "sb_publishable_test"),
+        &settings,
+    )
+    .unwrap();
+
+    let response = server::router(state)
+        .oneshot(
+            axum::http::Request::get("/")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=63072000; includeSubDomains"
+    );
+}

@@ -7,6 +7,7 @@
 //! anything renders; [`assets`] sets how long browsers keep the bundle files, and [`headers`]
 //! adds the security headers to every answer.
 
+pub mod api;
 pub mod assets;
 pub mod auth;
 mod config;
@@ -112,6 +113,7 @@ pub fn router(state: AppState) -> Router {
             state.leptos.clone(),
             assets::cache_policy,
         ))
+        .layer(from_fn(api::bound_and_answer))
         .layer(from_fn_with_state(
             sessions.clone(),
             auth::guard::require_session,

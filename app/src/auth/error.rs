@@ -75,6 +75,9 @@ pub enum AuthError {
     /// The sign-in provider is not offered.
     #[error("That sign-in provider is not available.")]
     UnknownProvider,
+    /// The request did not carry the form's fields (a tampered or truncated post).
+    #[error("The form arrived incomplete. Reload the page and try again.")]
+    InvalidInput,
     /// The auth server cannot be reached.
     #[error("The sign-in service is not reachable right now. Try again shortly.")]
     Unavailable,
@@ -108,8 +111,12 @@ fn weak_password_message(min_length: usize, reasons: &[String]) -> String {
 impl FromServerFnError for AuthError {
     type Encoder = JsonEncoding;
 
-    fn from_server_fn_error(_: ServerFnErrorErr) -> Self {
-        Self::Unexpected
+    fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
+        match error {
+            // The client sent fields that do not make the function's arguments.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Self::InvalidInput,
+            _ => Self::Unexpected,
+        }
     }
 }
 
@@ -133,7 +140,7 @@ impl AuthError {
             | Self::GuestsDisabled
             | Self::InvalidPhone => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MfaRequired | Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::ReauthenticationNeeded => StatusCode::BAD_REQUEST,
+            Self::ReauthenticationNeeded | Self::InvalidInput => StatusCode::BAD_REQUEST,
             Self::InvalidCode => StatusCode::FORBIDDEN,
             Self::NotSignedIn => StatusCode::UNAUTHORIZED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

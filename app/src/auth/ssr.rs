@@ -168,24 +168,18 @@ pub async fn verify_totp(user: &User, factor_id: &str, code: &str) -> Result<(),
     Ok(())
 }
 
-/// Runs a server function's `work`, answering its error with the HTTP status that fits it.
-///
-/// Only for calls from an island (`fetch`): a plain form post (it accepts `text/html`) is
-/// answered with a redirect back to the form carrying the error, which a status would replace.
+/// Runs a server function's `work`; a rate-limited failure says when to try again
+/// (`Retry-After`). The server answers every failed call with its error's status
+/// ([`AuthError::status`]); a plain form post is redirected back to its form instead.
 pub async fn answer<T>(work: impl Future<Output = Result<T, AuthError>>) -> Result<T, AuthError> {
     let result = work.await;
-    if let Err(error) = &result
+    if let Err(AuthError::RateLimited { retry_after }) = &result
         && let Some(response) = use_context::<ResponseOptions>()
     {
-        if let AuthError::RateLimited { retry_after } = error {
-            response.insert_header(
-                http::header::RETRY_AFTER,
-                http::HeaderValue::from(*retry_after),
-            );
-        }
-        if !is_form_post() {
-            response.set_status(error.status());
-        }
+        response.insert_header(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from(*retry_after),
+        );
     }
     result
 }

@@ -296,3 +296,45 @@ async fn an_https_site_sends_hsts() {
         "max-age=63072000; includeSubDomains"
     );
 }
+
+/// Finding 10: no server function answers 5xx for what a client sent: an oversized body is 413,
+/// and malformed or missing fields are 4xx, for every registered function.
+#[tokio::test]
+async fn no_server_function_answers_5xx_for_a_client_error() {
+    let app = TestApp::spawn().await;
+    let paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .collect();
+    assert!(paths.len() >= 20, "{paths:?}");
+    let oversized = "a=".to_owned() + &"x".repeat(3 * 1024 * 1024);
+
+    for path in paths {
+        let post = |body: String, content_type: &'static str| {
+            app.client
+                .post(app.url(path))
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+        };
+        let large = post(oversized.clone(), "application/x-www-form-urlencoded")
+            .await
+            .unwrap();
+        assert_eq!(large.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        for (body, content_type) in [
+            (String::new(), "application/x-www-form-urlencoded"),
+            (
+                "%%%=&&==%ff".to_owned(),
+                "application/x-www-form-urlencoded",
+            ),
+            ("{not json".to_owned(), "application/json"),
+            ("\u{0}\u{1}binary".to_owned(), "application/octet-stream"),
+        ] {
+            let answer = post(body.clone(), content_type).await.unwrap();
+            assert!(
+                answer.status().as_u16() < 500,
+                "{path} with {body:?} ({content_type}): {}",
+                answer.status()
+            );
+        }
+    }
+}

@@ -119,7 +119,10 @@ pub fn router(state: AppState) -> Router {
             auth::guard::require_session,
         ))
         .layer(from_fn_with_state(sessions, AuthSessions::middleware))
-        .layer(from_fn(csrf::reject_cross_site))
+        .layer(from_fn_with_state(
+            csrf::SiteScheme::of(&state.site_url),
+            csrf::reject_cross_site,
+        ))
         .layer(from_fn_with_state(
             headers::Https(state.site_url.scheme() == "https"),
             headers::secure,

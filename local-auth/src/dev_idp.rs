@@ -65,7 +65,8 @@ impl Grant {
             "sub": self.subject,
             "provider_id": self.subject,
             "email": self.email,
-            "email_verified": true,
+            // Anyone can type any address on the development provider's page.
+            "email_verified": false,
             "phone_verified": false,
             "name": self.name,
             "full_name": self.name,

@@ -34,6 +34,10 @@ impl FromRequestParts<AppState> for Caller {
                     "User from sub claim in JWT does not exist",
                 )
             })?;
+        // A ban ends what the user's still-valid access tokens may do, as upstream does.
+        if user.is_banned() {
+            return Err(ApiError::forbidden(ErrorCode::UserBanned, "User is banned"));
+        }
         let session_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM sessions WHERE id = ?")
             .bind(&claims.session_id)
             .fetch_optional(&state.db.read)

@@ -21,10 +21,22 @@ pub fn is_allowed(config: &Config, target: &str) -> bool {
         return true;
     }
     let without_fragment = target.split('#').next().unwrap_or(target);
+    // An IP-address host passes only an entry that names it: a wildcard host such as
+    // `https://*.example.com` or `http://*:3000` must not let `http://10.0.0.1:3000` through
+    // (upstream's fix against redirects to internal addresses).
+    let ip_host = matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)));
     config
         .additional_redirect_urls
         .iter()
+        .filter(|pattern| !ip_host || !host_has_wildcard(pattern))
         .any(|pattern| glob_matches(pattern, without_fragment))
+}
+
+/// Whether the host part of an allow-list `pattern` holds a glob character.
+fn host_has_wildcard(pattern: &str) -> bool {
+    let after_scheme = pattern.split_once("://").map_or(pattern, |(_, rest)| rest);
+    let authority = after_scheme.split('/').next().unwrap_or_default();
+    authority.contains(['*', '?', '[', '{'])
 }
 
 /// Same scheme and host, and same port unless the host is a loopback name.
@@ -123,6 +135,24 @@ mod tests {
             additional_redirect_urls: allow.iter().map(|s| (*s).to_owned()).collect(),
             ..Config::default()
         }
+    }
+
+    #[test]
+    fn ip_address_hosts_pass_only_entries_that_name_them() {
+        let wide = config(&["http://*:3000/**", "https://**", "http://10.0.0.*/**"]);
+        let exact = config(&["http://10.0.0.7:3000/**"]);
+
+        for target in [
+            "http://10.0.0.7:3000/callback",
+            "https://192.168.1.1/",
+            "https://[fd00::1]/x",
+            "http://10.0.0.9/x",
+        ] {
+            assert!(!is_allowed(&wide, target), "{target}");
+        }
+        assert!(is_allowed(&wide, "https://preview.example.org/x"));
+        assert!(is_allowed(&exact, "http://10.0.0.7:3000/callback"));
+        assert!(!is_allowed(&exact, "http://10.0.0.8:3000/callback"));
     }
 
     #[test]

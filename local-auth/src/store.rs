@@ -598,6 +598,22 @@ pub async fn count_wrong_code(db: &mut SqliteConnection, address: &str) -> sqlx:
         .map(drop)
 }
 
+/// Withdraws every mailed token of the user when their address changes: links and codes sent to
+/// the old address (sign-up confirmation, magic link, recovery, reauthentication, a pending email
+/// change) stop working, as upstream revokes them.
+pub async fn revoke_mail_tokens(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM one_time_tokens WHERE user_id = ? AND token_type IN \
+         ('confirmation_token', 'recovery_token', 'reauthentication_token', \
+          'email_change_token_new', 'email_change_token_current') \
+         AND relates_to LIKE '%@%'",
+    )
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
 /// Deletes one of the user's one-time tokens.
 pub async fn delete_one_time_token(
     db: &mut SqliteConnection,

@@ -677,6 +677,9 @@ async fn set_email(
         store::insert_email_identity(db, &user.id, email, confirmed).await?;
         store::refresh_providers(db, &user.id, None).await?;
     }
+    if user.email.as_deref() != Some(email) {
+        store::revoke_mail_tokens(db, &user.id).await?;
+    }
     Ok(())
 }
 

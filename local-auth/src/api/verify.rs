@@ -354,10 +354,7 @@ async fn apply(
             } else {
                 change_email(tx, &user.id, &new_email).await?;
             }
-            sqlx::query("DELETE FROM one_time_tokens WHERE user_id = ? AND token_type LIKE 'email_change_token_%'")
-                .bind(&user.id)
-                .execute(&mut *tx)
-                .await?;
+            store::revoke_mail_tokens(tx, &user.id).await?;
             "email_change"
         }
     };

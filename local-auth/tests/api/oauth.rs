@@ -39,6 +39,15 @@ pub async fn through_provider(
     who: &str,
     approve: bool,
 ) -> Url {
+    let to_callback = to_callback(auth, provider_url, who, approve).await;
+    let callback = auth.client.get(&to_callback).send().await.unwrap();
+    assert_eq!(callback.status(), StatusCode::FOUND);
+    Url::parse(&location(&callback)).unwrap()
+}
+
+/// The provider's sign-in page and the developer's decision; returns the `/callback` URL the
+/// provider sends the browser to.
+pub async fn to_callback(auth: &TestAuth, provider_url: &str, who: &str, approve: bool) -> String {
     let page = auth.client.get(provider_url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
@@ -68,9 +77,7 @@ pub async fn through_provider(
         to_callback.starts_with(&auth.url("/callback?")),
         "{to_callback}"
     );
-    let callback = auth.client.get(&to_callback).send().await.unwrap();
-    assert_eq!(callback.status(), StatusCode::FOUND);
-    Url::parse(&location(&callback)).unwrap()
+    to_callback
 }
 
 /// `GET /authorize` for `provider` in the PKCE flow; returns the provider URL it redirects to.

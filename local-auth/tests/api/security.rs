@@ -215,3 +215,137 @@ async fn the_mailbox_refuses_foreign_host_names_and_sends_a_strict_policy() {
     assert_eq!(local.headers()["referrer-policy"], "no-referrer");
     assert_eq!(local.headers()["x-content-type-options"], "nosniff");
 }
+
+/// Upstream fix: links in mails are built from the configuration, never from the request's
+/// `Host` or `X-Forwarded-Host`.
+#[tokio::test]
+async fn mail_links_ignore_the_requests_host_headers() {
+    let auth = TestAuth::spawn().await;
+    let address = email("host");
+    auth.confirmed_user(&address, "secret-pass").await;
+
+    let response = auth
+        .request(Method::POST, "/recover")
+        .header("host", "evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .header("x-forwarded-proto", "https")
+        .json(&json!({ "email": address }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let mail = auth.latest_mail(&address).await;
+    assert!(!mail.text.contains("evil.example"), "{}", mail.text);
+    assert!(
+        mail.link().starts_with(&format!("http://{}/", auth.api)),
+        "{}",
+        mail.link()
+    );
+}
+
+/// Upstream fix: when a user's address changes, the links and codes mailed before stop working.
+#[tokio::test]
+async fn a_changed_address_revokes_the_mail_sent_before() {
+    let auth = TestAuth::spawn().await;
+    let old = email("old");
+    let session = auth.confirmed_user(&old, "secret-pass").await;
+    auth.post("/recover", json!({ "email": old })).await;
+    let code = auth.latest_mail(&old).await.code();
+
+    let changed = auth
+        .request(
+            Method::PUT,
+            &format!("/admin/users/{}", session["user"]["id"].as_str().unwrap()),
+        )
+        .header("apikey", &auth.secret_key)
+        .bearer_auth(&auth.secret_key)
+        .json(&json!({ "email": email("new"), "email_confirm": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    let recovered = auth
+        .post(
+            "/verify",
+            json!({ "type": "recovery", "email": old, "token": code }),
+        )
+        .await;
+
+    assert_eq!(
+        error_code(recovered).await,
+        (StatusCode::FORBIDDEN, "otp_expired".into())
+    );
+}
+
+/// Upstream fix: a banned user's still-valid access token is refused at `/user`.
+#[tokio::test]
+async fn a_banned_users_token_is_refused() {
+    let auth = TestAuth::spawn().await;
+    let session = auth.confirmed_user(&email("banned"), "secret-pass").await;
+    let token = session["access_token"].as_str().unwrap();
+
+    let banned = auth
+        .request(
+            Method::PUT,
+            &format!("/admin/users/{}", session["user"]["id"].as_str().unwrap()),
+        )
+        .header("apikey", &auth.secret_key)
+        .bearer_auth(&auth.secret_key)
+        .json(&json!({ "ban_duration": "24h" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(banned.status(), StatusCode::OK);
+
+    assert_eq!(
+        error_code(auth.get_as("/user", token).await).await,
+        (StatusCode::FORBIDDEN, "user_banned".into())
+    );
+}
+
+/// Upstream fix: a PKCE auth code is exchanged once, even by two exchanges racing.
+#[tokio::test]
+async fn racing_pkce_exchanges_get_one_session() {
+    use crate::oauth::{VERIFIER, authorize, query, through_provider, with_providers};
+
+    let auth = with_providers().await;
+    let provider_url = authorize(&auth, "github").await;
+    let back = through_provider(&auth, &provider_url, &email("race"), true).await;
+    let code = query(&back, "code").unwrap();
+
+    let exchange = || {
+        auth.post(
+            "/token?grant_type=pkce",
+            json!({ "auth_code": code, "code_verifier": VERIFIER }),
+        )
+    };
+    let (first, second) = tokio::join!(exchange(), exchange());
+
+    let mut statuses = [first.status(), second.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::NOT_FOUND]);
+}
+
+/// Upstream fix: the provider's callback code signs in once, even when replayed in a race.
+#[tokio::test]
+async fn a_racing_callback_replay_gets_no_second_code() {
+    use crate::oauth::{authorize, location, query, to_callback, with_providers};
+
+    let auth = with_providers().await;
+    let provider_url = authorize(&auth, "github").await;
+    let callback = to_callback(&auth, &provider_url, &email("replay"), true).await;
+
+    let get = || auth.client.get(&callback).send();
+    let (first, second) = tokio::join!(get(), get());
+
+    let codes: Vec<Option<String>> = [first.unwrap(), second.unwrap()]
+        .iter()
+        .map(|answer| query(&url::Url::parse(&location(answer)).unwrap(), "code"))
+        .collect();
+    assert_eq!(
+        codes.iter().filter(|code| code.is_some()).count(),
+        1,
+        "{codes:?}"
+    );
+}

@@ -27,7 +27,8 @@ pub fn ContentSecurityPolicy() -> impl IntoView {
             leptos::logging::error!("no nonce for this render: the page goes out without a CSP");
             return;
         };
-        let auth = use_context::<crate::auth::BrowserAccess>()
+        let auth = use_context::<Option<crate::auth::BrowserAccess>>()
+            .flatten()
             .and_then(|access| url::Url::parse(&access.auth_url).ok())
             .map(|url| url.origin().ascii_serialization());
         // `cargo leptos watch` reloads the page over a WebSocket on its own port.

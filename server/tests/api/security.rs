@@ -248,6 +248,11 @@ async fn pages_carry_a_nonce_policy_and_the_security_headers() {
     );
     assert!(!policy.contains("unsafe-inline"), "{policy}");
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    // The browser-side session check calls the auth server itself.
+    assert!(
+        policy.contains("connect-src 'self' http://127.0.0.1:9;"),
+        "{policy}"
+    );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["x-frame-options"], "DENY");
     assert_eq!(headers["referrer-policy"], "same-origin");

@@ -43,7 +43,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!("app:     http://{}", config.leptos.site_addr);
+    // The bound address, not the configured one: with port 0 the system picks the port.
+    let bound = listener.local_addr().unwrap_or(config.leptos.site_addr);
+    tracing::info!("app:     http://{bound}");
 
     let state = match AppState::new(config.leptos, auth, &config.session) {
         Ok(state) => state,

@@ -6,6 +6,7 @@ mod auth_pages;
 mod config;
 mod health;
 mod helpers;
+mod instances;
 mod pages;
 mod security;
 mod sessions;

@@ -1,0 +1,91 @@
+//! Several app processes behind one load balancer, against one auth server: the way users scale
+//! out. Each process refreshes an expiring session on its own; the auth server's refresh-token
+//! reuse interval (10 s by default) hands the same new session to the others, so none of them
+//! sees `refresh_token_already_used` and nobody is signed out.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+};
+
+use reqwest::StatusCode;
+
+use crate::auth_app::{TestApp, email};
+
+/// A `server` process, killed when dropped.
+struct Instance {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the server binary on a port the system picks, talking to `app`'s local-auth as a
+/// Supabase project; returns once it listens.
+fn start_instance(app: &TestApp, site_root: &std::path::Path) -> Instance {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("LEPTOS_OUTPUT_NAME", "app")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("LEPTOS_SITE_ROOT", site_root)
+        .env("SUPABASE_URL", format!("http://{}", app.auth))
+        .env("SUPABASE_PUBLISHABLE_KEY", &app.publishable_key)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| line.split("app:").nth(1).map(|rest| rest.trim().to_owned()))
+        .expect("the server logs where it listens");
+    // Keep draining the log so the process never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Instance { child, url }
+}
+
+#[tokio::test]
+async fn three_instances_share_one_expiring_session_without_signing_anyone_out() {
+    // Tokens live 60 s, inside the 90 s refresh margin: every instance refreshes at once.
+    let app = TestApp::spawn_with(|config| config.jwt_expiry = 60).await;
+    let site_root = tempfile::tempdir().unwrap();
+    let instances: Vec<Instance> = (0..3)
+        .map(|_| start_instance(&app, site_root.path()))
+        .collect();
+    let address = email("scaled");
+    let session = app.signed_in_user(&address).await;
+    let cookie = app.cookie_header(&session);
+    let before = app.refresh_calls();
+
+    let requests = (0..30).map(|index| {
+        let url = format!("{}/protected", instances[index % 3].url);
+        let request = app.client.get(url).header("cookie", &cookie).send();
+        async move {
+            let response = request.await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    });
+    let in_flight: Vec<_> = requests.map(tokio::spawn).collect();
+    let mut answers = Vec::new();
+    for answer in in_flight {
+        answers.push(answer.await.unwrap());
+    }
+
+    for (status, page) in &answers {
+        assert_eq!(*status, StatusCode::OK, "{page}");
+        assert!(
+            page.contains(&address),
+            "an answer was not signed in: {page}"
+        );
+    }
+    let refreshes = app.refresh_calls() - before;
+    assert!((1..=3).contains(&refreshes), "{refreshes} refresh calls");
+}

@@ -5,6 +5,8 @@
 //!   summary line.
 //! - `cargo xtask bench`: installs what is missing, then measures the release build and writes
 //!   BENCHMARKS.md.
+//! - `cargo xtask soak`: keeps 200 sessions refreshing across three app instances for a minute and
+//!   prints how many were lost.
 //! - `cargo xtask setup`: only installs what is missing.
 //!
 //! It has no dependencies so that it compiles in seconds on a fresh machine.
@@ -24,6 +26,7 @@ commands:
   dev     install what is missing, then run the app with live reload (cargo leptos watch)
   test    install what is missing, then run formatting, lints, Rust tests and Playwright tests
   bench   install what is missing, then measure the release build and write BENCHMARKS.md
+  soak    keep 200 sessions refreshing across three app instances for a minute; print the losses
   setup   install what is missing and stop";
 
 fn main() -> ExitCode {
@@ -35,6 +38,9 @@ fn main() -> ExitCode {
         "dev" => dev(),
         "test" => test::run(),
         "bench" => bench::run(),
+        "soak" => command::cargo()
+            .args(["bench", "--package", "server", "--bench", "soak"])
+            .run(),
         "setup" => tools::ensure_all(tools::Purpose::Test),
         "-h" | "--help" | "help" => {
             eprintln!("{USAGE}");

@@ -3,6 +3,16 @@ import { defineConfig, devices } from '@playwright/test';
 
 const baseURL = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3000';
 
+// The test servers' local-auth listens below Linux's ephemeral port range (32768-60999), where a
+// client socket of any test could already hold the port; the fixtures read these too. Against a
+// server you started yourself (`cargo leptos watch`: 54321 and 54324), set them to its addresses.
+process.env.E2E_AUTH_URL ??= 'http://127.0.0.1:24321/auth/v1';
+process.env.E2E_MAILBOX_URL ??= 'http://127.0.0.1:24324';
+const authAddr = new URL(process.env.E2E_AUTH_URL).host;
+const mailboxAddr = new URL(process.env.E2E_MAILBOX_URL).host;
+/** The second server (HttpOnly cookies): off cargo-leptos's live-reload port 3001. */
+export const HTTP_ONLY_URL = 'http://127.0.0.1:3002';
+
 // The distribution's Chromium where there is one (`cargo xtask test` installs it on Debian and
 // Ubuntu, where Playwright cannot always download its own); elsewhere Playwright's bundled browser.
 const systemChromium =
@@ -64,23 +74,28 @@ export default defineConfig({
       reuseExistingServer: !process.env.CI,
       timeout: 10 * 60_000,
       stdout: 'pipe',
-      env: { ...process.env, ...testAuthSettings } as Record<string, string>,
+      env: {
+        ...process.env,
+        ...testAuthSettings,
+        LOCAL_AUTH_API_ADDR: authAddr,
+        LOCAL_AUTH_MAILBOX_ADDR: mailboxAddr,
+      } as Record<string, string>,
     },
     {
       // The same build with HttpOnly session cookies, its own local-auth and data (http-only.spec.ts).
       command: process.env.E2E_SERVER_COMMAND ?? 'target/debug/server',
       cwd: '..',
-      url: 'http://127.0.0.1:3001',
+      url: HTTP_ONLY_URL,
       reuseExistingServer: !process.env.CI,
       timeout: 10 * 60_000,
       stdout: 'pipe',
       env: {
         ...process.env,
         ...testAuthSettings,
-        LEPTOS_SITE_ADDR: '127.0.0.1:3001',
+        LEPTOS_SITE_ADDR: new URL(HTTP_ONLY_URL).host,
         AUTH_COOKIE_HTTP_ONLY: 'true',
-        LOCAL_AUTH_API_ADDR: '127.0.0.1:54331',
-        LOCAL_AUTH_MAILBOX_ADDR: '127.0.0.1:54334',
+        LOCAL_AUTH_API_ADDR: '127.0.0.1:24331',
+        LOCAL_AUTH_MAILBOX_ADDR: '127.0.0.1:24334',
         LOCAL_AUTH_DATA_DIR: 'target/e2e-http-only-auth',
       } as Record<string, string>,
     },

@@ -1,16 +1,16 @@
 // The same app with HttpOnly session cookies (AUTH_COOKIE_HTTP_ONLY=true, a second server on port
-// 3001): scripts cannot read the token, so the browser widget is hidden, and everything works
+// 3002): scripts cannot read the token, so the browser widget is hidden, and everything works
 // through server functions.
 import { expect, test } from './fixtures/test';
 import { authCookies, expectSignedIn, expectSignedOut, signUp } from './fixtures/auth';
 import { freshEmail, waitForMail } from './fixtures/mailbox';
 
-test.use({ baseURL: 'http://127.0.0.1:3001' });
+test.use({ baseURL: 'http://127.0.0.1:3002' });
 
 test('with HttpOnly cookies the app works through the server alone', async ({ page, context, request }) => {
   const email = freshEmail('http-only');
   await signUp(page, email);
-  const mail = await waitForMail(request, email, 1, 'http://127.0.0.1:54334');
+  const mail = await waitForMail(request, email, 1, 'http://127.0.0.1:24334');
   await page.goto(mail.link);
 
   await expect(page).toHaveURL('/protected');

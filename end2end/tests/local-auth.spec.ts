@@ -1,8 +1,8 @@
 import { expect, test } from './fixtures/test';
 
 // The server starts local-auth in-process when no Supabase project is configured.
-const authUrl = process.env.E2E_AUTH_URL ?? 'http://127.0.0.1:54321/auth/v1';
-const mailboxUrl = process.env.E2E_MAILBOX_URL ?? 'http://127.0.0.1:54324';
+const authUrl = process.env.E2E_AUTH_URL ?? 'http://127.0.0.1:24321/auth/v1';
+const mailboxUrl = process.env.E2E_MAILBOX_URL ?? 'http://127.0.0.1:24324';
 
 test('the embedded local-auth publishes its ES256 signing key', async ({ request }) => {
   const response = await request.get(`${authUrl}/.well-known/jwks.json`);

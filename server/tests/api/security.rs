@@ -343,3 +343,51 @@ async fn no_server_function_answers_5xx_for_a_client_error() {
         }
     }
 }
+
+/// Finding 1: a confirmation link and a code sign-in, crafted with a `next` that normalizes to
+/// `//evil.example`, land on the site.
+#[tokio::test]
+async fn crafted_links_never_redirect_off_the_site() {
+    let app = TestApp::spawn().await;
+    let address = email("crafted");
+    app.sign_up(&address, "correct horse").await;
+    let mut link = url::Url::parse(&app.latest_mail_link(&address).await).unwrap();
+    let pairs: Vec<(String, String)> = link
+        .query_pairs()
+        .filter(|(key, _)| key != "next")
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    link.query_pairs_mut()
+        .clear()
+        .extend_pairs(pairs)
+        .append_pair("next", "/.//evil.example");
+    let confirm = app.get(&link[url::Position::BeforePath..], "").await;
+    assert_eq!(confirm.headers()["location"], "/");
+
+    app.auth_request(Method::POST, "/otp")
+        .json(&json!({ "email": address }))
+        .send()
+        .await
+        .unwrap();
+    let text = app.latest_mail_text(&address).await;
+    let code: String = text
+        .split("enter the code: ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let signed_in = app
+        .client
+        .post(app.url("/api/auth/verify-code"))
+        .header("accept", "text/html")
+        .form(&[
+            ("email", address.as_str()),
+            ("code", code.as_str()),
+            ("next", "/a/..//evil.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.headers()["location"], "/");
+}

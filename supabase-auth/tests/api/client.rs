@@ -363,3 +363,40 @@ async fn a_stalled_server_times_out() {
     assert!(source.is_timeout(), "{source:?}");
     assert!(error.is_retryable());
 }
+
+/// A client calling on behalf of an end user forwards their address, so an auth server that
+/// trusts the header counts its limits per end user, not per app server.
+#[tokio::test]
+async fn calls_for_an_end_user_forward_their_address() {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    let auth = TestAuth::spawn_with(|config| {
+        config.rate_limit_header = Some(supabase_auth::CLIENT_IP_HEADER.into());
+        config.rate_limits.sign_in_sign_ups = Some(1);
+    })
+    .await;
+    let wrong = Credentials::Email {
+        email: "nobody@example.com",
+        password: "wrong-password",
+    };
+    let first = auth
+        .client
+        .for_client_ip(Some(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 1))));
+    let second = auth
+        .client
+        .for_client_ip(Some(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 2))));
+
+    let code = |result: Result<supabase_auth::Session, Error>| result.unwrap_err().code().cloned();
+    assert_eq!(
+        code(first.sign_in_with_password(wrong).await),
+        Some(ErrorCode::InvalidCredentials)
+    );
+    assert_eq!(
+        code(first.sign_in_with_password(wrong).await),
+        Some(ErrorCode::OverRequestRateLimit)
+    );
+    assert_eq!(
+        code(second.sign_in_with_password(wrong).await),
+        Some(ErrorCode::InvalidCredentials)
+    );
+}

@@ -9,23 +9,17 @@ pub mod csp;
 pub mod health;
 pub mod islands;
 pub mod pages;
+pub mod routes;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
-use leptos_router::{
-    SsrMode, StaticSegment,
-    components::{A, ProtectedRoute, Route, Router, Routes},
-};
+use leptos_router::components::{A, Router};
 
 use crate::{
     auth::{Auth, UserStatus},
     csp::ContentSecurityPolicy,
     islands::IslandScripts,
-    pages::{
-        AccountPage, AdminPage, AuthErrorPage, ForgotPasswordPage, HomePage, LoginPage, MfaPage,
-        NotFoundPage, OtpPage, PhonePage, ProtectedPage, SignUpPage, SignUpSuccessPage,
-        UpdatePasswordPage,
-    },
+    routes::{AppRoutes, path},
 };
 
 /// The HTML document the server renders around [`App`]: head, islands script and stylesheet.
@@ -64,73 +58,27 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Header and routes. Inside the router, so each form sees the error its post was redirected back
-/// with. Every route renders in `SsrMode::Async`: the server sends the finished page, so the
-/// session in the header and every form work before (or without) the WASM bundle; out-of-order
-/// streaming would need JavaScript to put the pieces in place. The server's session guard already
-/// sends visitors who may not see a page elsewhere before rendering; the protected routes say the
-/// same for pages added without updating the guard.
+/// Header and routes ([`routes`]). Inside the router, so each form sees the error its post was
+/// redirected back with. Every route renders in `SsrMode::Async`: the server sends the finished
+/// page, so the session in the header and every form work before (or without) the WASM bundle;
+/// out-of-order streaming would need JavaScript to put the pieces in place.
 #[component]
 fn Layout() -> impl IntoView {
-    let auth = Auth::provide();
+    Auth::provide();
 
     view! {
         <header class="site-header">
-            <A href="/" attr:class="brand">
+            <A href=path::HOME attr:class="brand">
                 "Leptos + Supabase Auth"
             </A>
             <nav class="site-nav" aria-label="Main">
-                <A href="/protected">"Protected page"</A>
-                <A href="/account">"Account"</A>
+                <A href=path::PROTECTED>"Protected page"</A>
+                <A href=path::ACCOUNT>"Account"</A>
             </nav>
             <UserStatus />
         </header>
         <main class="site-main">
-            <Routes fallback=NotFoundPage>
-                <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
-                <Route path=(StaticSegment("auth"), StaticSegment("error")) view=AuthErrorPage ssr=SsrMode::Async />
-                <Route path=(StaticSegment("auth"), StaticSegment("login")) view=LoginPage ssr=SsrMode::Async />
-                <Route path=(StaticSegment("auth"), StaticSegment("sign-up")) view=SignUpPage ssr=SsrMode::Async />
-                <Route
-                    path=(StaticSegment("auth"), StaticSegment("sign-up-success"))
-                    view=SignUpSuccessPage
-                    ssr=SsrMode::Async
-                />
-                <Route path=(StaticSegment("auth"), StaticSegment("otp")) view=OtpPage ssr=SsrMode::Async />
-                <Route
-                    path=(StaticSegment("auth"), StaticSegment("forgot-password"))
-                    view=ForgotPasswordPage
-                    ssr=SsrMode::Async
-                />
-                <Route
-                    path=(StaticSegment("auth"), StaticSegment("update-password"))
-                    view=UpdatePasswordPage
-                    ssr=SsrMode::Async
-                />
-                <Route path=(StaticSegment("auth"), StaticSegment("mfa")) view=MfaPage ssr=SsrMode::Async />
-                <Route path=(StaticSegment("auth"), StaticSegment("phone")) view=PhonePage ssr=SsrMode::Async />
-                <ProtectedRoute
-                    path=StaticSegment("protected")
-                    condition=move || auth.may_show()
-                    redirect_path=move || auth.gate("/protected")
-                    view=ProtectedPage
-                    ssr=SsrMode::Async
-                />
-                <ProtectedRoute
-                    path=StaticSegment("account")
-                    condition=move || auth.may_show()
-                    redirect_path=move || auth.gate("/account")
-                    view=AccountPage
-                    ssr=SsrMode::Async
-                />
-                <ProtectedRoute
-                    path=StaticSegment("admin")
-                    condition=move || auth.may_show()
-                    redirect_path=move || auth.gate("/admin")
-                    view=AdminPage
-                    ssr=SsrMode::Async
-                />
-            </Routes>
+            <AppRoutes />
         </main>
     }
 }

@@ -1,6 +1,6 @@
 // Guest (anonymous) sign-in, and turning the guest into a permanent account with the same id.
 import { expect, test } from './fixtures/test';
-import { LoginPage, PASSWORD, expectSignedIn } from './fixtures/auth';
+import { LoginPage, PASSWORD, expectSignedIn, expectSignedOut } from './fixtures/auth';
 import { freshEmail, waitForMail } from './fixtures/mailbox';
 
 test('a guest keeps their account by adding an email and password', async ({ page, request }) => {
@@ -23,6 +23,7 @@ test('a guest keeps their account by adding an email and password', async ({ pag
   await expect(page.getByTestId('account-who')).toHaveText(email);
   await expect(page.getByTestId('account-id')).toHaveText(guestId ?? '');
   await page.getByRole('button', { name: 'Sign out of this device' }).click();
+  await expectSignedOut(page);
   const login = new LoginPage(page);
   await login.goto();
   await login.signIn(email, PASSWORD);

@@ -1,7 +1,7 @@
 // TOTP multi-factor authentication: enrol an app on /account (needs JavaScript: the secret is
 // shown once), then sign-in asks for its code before any page for signed-in users opens.
 import { expect, test } from './fixtures/test';
-import { LoginPage, PASSWORD, confirmedUser } from './fixtures/auth';
+import { LoginPage, PASSWORD, confirmedUser, expectSignedOut } from './fixtures/auth';
 import { freshTotp, totp } from './fixtures/totp';
 
 test('an enrolled authenticator app is asked for at sign-in', async ({ page, request }) => {
@@ -23,6 +23,7 @@ test('an enrolled authenticator app is asked for at sign-in', async ({ page, req
   await expect(page.getByTestId('factor')).toContainText('Test phone (active)');
 
   await page.getByRole('button', { name: 'Sign out of this device' }).click();
+  await expectSignedOut(page);
   const login = new LoginPage(page);
   await login.goto();
   await login.signIn(email, PASSWORD);
@@ -42,6 +43,7 @@ test('an enrolled authenticator app is asked for at sign-in', async ({ page, req
   await expect(page.getByRole('status')).toHaveText('The authenticator app is removed.');
   await expect(page.getByTestId('factor')).toHaveCount(0);
   await page.getByRole('button', { name: 'Sign out of this device' }).click();
+  await expectSignedOut(page);
   await login.goto();
   await login.signIn(email, PASSWORD);
   await expect(page).toHaveURL('/protected');

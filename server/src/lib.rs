@@ -115,8 +115,11 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(from_fn(api::bound_and_answer))
         .layer(from_fn_with_state(
-            sessions.clone(),
-            auth::guard::require_session,
+            auth::guard::Guard {
+                sessions: sessions.clone(),
+                site_url: state.site_url.clone(),
+            },
+            auth::guard::require_access,
         ))
         .layer(from_fn_with_state(sessions, AuthSessions::middleware))
         .layer(from_fn_with_state(

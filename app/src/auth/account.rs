@@ -13,9 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use super::AuthError;
 
-/// Where the account page lives.
-pub const ACCOUNT_PATH: &str = "/account";
-
 /// What `/account` shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
@@ -167,7 +164,7 @@ pub async fn sign_in_as_guest() -> Result<String, AuthError> {
             .sign_in_anonymously(serde_json::json!({}))
             .await?;
         store_session(&sessions, &session);
-        Ok(go_to(ACCOUNT_PATH))
+        Ok(go_to(crate::routes::path::ACCOUNT))
     })
     .await
 }
@@ -192,7 +189,7 @@ pub async fn upgrade_guest(
             serde_json::json!({ "email": email.trim(), "password": password }),
         )
         .await?;
-        Ok(go_to("/account?done=upgrade"))
+        Ok(go_to(&done("upgrade")))
     })
     .await
 }
@@ -211,7 +208,7 @@ pub async fn update_profile(display_name: String) -> Result<String, AuthError> {
             serde_json::json!({ "data": { "display_name": name } }),
         )
         .await?;
-        Ok(go_to("/account?done=profile"))
+        Ok(go_to(&done("profile")))
     })
     .await
 }
@@ -224,7 +221,7 @@ pub async fn change_email(email: String) -> Result<String, AuthError> {
     answer(async move {
         let user = require_full_session().await?;
         update_user(&user, serde_json::json!({ "email": email.trim() })).await?;
-        Ok(go_to("/account?done=email"))
+        Ok(go_to(&done("email")))
     })
     .await
 }
@@ -252,7 +249,7 @@ pub async fn change_password(
             body["nonce"] = code.into();
         }
         update_user(&user, body).await?;
-        Ok(go_to("/account?done=password"))
+        Ok(go_to(&done("password")))
     })
     .await
 }
@@ -269,7 +266,7 @@ pub async fn send_reauthentication_code() -> Result<String, AuthError> {
             .client()
             .reauthenticate(user.access_token())
             .await?;
-        Ok(go_to("/account?done=code"))
+        Ok(go_to(&done("code")))
     })
     .await
 }
@@ -287,10 +284,10 @@ pub async fn link_identity(provider: String) -> Result<String, AuthError> {
         let verifier = PkceVerifier::generate();
         let flow = flow_id();
         let back = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("next", ACCOUNT_PATH)
+            .append_pair("next", crate::routes::path::ACCOUNT)
             .append_pair("flow", &flow)
             .finish();
-        let redirect_to = site_link(&format!("/auth/callback?{back}"));
+        let redirect_to = site_link(&format!("{}?{back}", crate::routes::CALLBACK));
         let url = sessions
             .client()
             .link_identity_url(
@@ -318,7 +315,7 @@ pub async fn unlink_identity(identity_id: String) -> Result<String, AuthError> {
             .client()
             .unlink_identity(user.access_token(), &identity_id)
             .await?;
-        Ok(go_to("/account?done=unlinked"))
+        Ok(go_to(&done("unlinked")))
     })
     .await
 }
@@ -364,7 +361,7 @@ pub async fn verify_new_factor(factor_id: String, code: String) -> Result<String
         let user = require_full_session().await?;
         check_attempt(Attempt::Mfa, Some(user.id()))?;
         verify_totp(&user, &factor_id, &code).await?;
-        Ok(go_to("/account?done=mfa"))
+        Ok(go_to(&done("mfa")))
     })
     .await
 }
@@ -382,7 +379,7 @@ pub async fn remove_factor(factor_id: String) -> Result<String, AuthError> {
             .unenroll_factor(user.access_token(), &factor_id)
             .await?;
         sessions.forget_factors(&user);
-        Ok(go_to("/account?done=mfa-removed"))
+        Ok(go_to(&done("mfa-removed")))
     })
     .await
 }
@@ -427,13 +424,13 @@ pub async fn sign_out_scope(scope: String) -> Result<String, AuthError> {
         let ended = sessions.client().sign_out(user.access_token(), scope).await;
         if scope == SignOutScope::Others {
             ended?;
-            return Ok(go_to("/account?done=others"));
+            return Ok(go_to(&done("others")));
         }
         if let Err(error) = ended {
             tracing::warn!("sign-out did not reach the auth server: {error}");
         }
         clear_session(&sessions);
-        Ok(go_to("/"))
+        Ok(go_to(crate::routes::path::HOME))
     })
     .await
 }
@@ -460,7 +457,7 @@ pub async fn phone_sign_in(phone: String, next: Option<String>) -> Result<String
             .append_pair("phone", &phone)
             .append_pair("next", &safe_target(next.as_deref()))
             .finish();
-        Ok(go_to(&format!("/auth/phone?{query}")))
+        Ok(go_to(&format!("{}?{query}", crate::routes::path::PHONE)))
     })
     .await
 }
@@ -490,4 +487,10 @@ pub fn aal_name(claims: &supabase_auth::Claims) -> String {
         _ => "aal1",
     }
     .to_owned()
+}
+
+/// `/account?done=<what>`: the account page, saying what was just done.
+#[cfg(feature = "ssr")]
+fn done(what: &str) -> String {
+    format!("{}?done={what}", crate::routes::path::ACCOUNT)
 }

@@ -55,7 +55,7 @@ pub async fn sign_up(
         }
         check_attempt(Attempt::SignUp, Some(&email))?;
         let sessions = sessions()?;
-        let redirect_to = site_link(super::PROTECTED_PATH);
+        let redirect_to = site_link(crate::routes::path::PROTECTED);
         let answer = sessions
             .client()
             .sign_up(
@@ -73,9 +73,9 @@ pub async fn sign_up(
         match answer {
             AuthResponse::Session(session) => {
                 store_session(&sessions, &session);
-                Ok(go_to(super::PROTECTED_PATH))
+                Ok(go_to(crate::routes::path::PROTECTED))
             }
-            AuthResponse::User(_) => Ok(go_to("/auth/sign-up-success")),
+            AuthResponse::User(_) => Ok(go_to(crate::routes::path::SIGN_UP_SUCCESS)),
         }
     })
     .await
@@ -99,7 +99,7 @@ pub async fn sign_out() -> Result<String, AuthError> {
             tracing::warn!("sign-out did not reach the auth server: {error}");
         }
         clear_session(&sessions);
-        Ok(go_to("/"))
+        Ok(go_to(crate::routes::path::HOME))
     })
     .await
 }
@@ -132,7 +132,7 @@ pub async fn email_sign_in(email: String, next: Option<String>) -> Result<String
             .append_pair("email", &email)
             .append_pair("next", &next)
             .finish();
-        Ok(go_to(&format!("/auth/otp?{query}")))
+        Ok(go_to(&format!("{}?{query}", crate::routes::path::OTP)))
     })
     .await
 }
@@ -163,7 +163,7 @@ pub async fn forgot_password(email: String) -> Result<String, AuthError> {
     answer(async move {
         check_attempt(Attempt::CodeRequest, Some(&email))?;
         let sessions = sessions()?;
-        let redirect_to = site_link("/auth/update-password");
+        let redirect_to = site_link(crate::routes::path::UPDATE_PASSWORD);
         let sent = sessions
             .client()
             .reset_password_for_email(
@@ -175,7 +175,10 @@ pub async fn forgot_password(email: String) -> Result<String, AuthError> {
             )
             .await;
         sent_or_withheld(sent)?;
-        Ok(go_to("/auth/forgot-password?sent=1"))
+        Ok(go_to(&format!(
+            "{}?sent=1",
+            crate::routes::path::FORGOT_PASSWORD
+        )))
     })
     .await
 }
@@ -203,7 +206,7 @@ pub async fn update_password(
                 EmailOptions::default(),
             )
             .await?;
-        Ok(go_to(super::PROTECTED_PATH))
+        Ok(go_to(crate::routes::path::PROTECTED))
     })
     .await
 }
@@ -239,7 +242,7 @@ pub async fn oauth_sign_in(provider: String, next: Option<String>) -> Result<Str
             .append_pair("next", &safe_target(next.as_deref()))
             .append_pair("flow", &flow)
             .finish();
-        let redirect_to = site_link(&format!("/auth/callback?{back}"));
+        let redirect_to = site_link(&format!("{}?{back}", crate::routes::CALLBACK));
         let url = sessions.client().authorize_url(
             &provider,
             Some(&redirect_to),

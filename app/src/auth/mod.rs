@@ -18,14 +18,14 @@ pub use error::AuthError;
 pub use session_sync::SessionSync;
 pub use status::UserStatus;
 
-/// The page only signed-in users see; sign-in and confirmation links lead there by default.
-pub const PROTECTED_PATH: &str = "/protected";
 /// The shortest password the forms accept (the Supabase default; keep it equal to the project's
 /// `minimum_password_length`).
 pub const MIN_PASSWORD_LENGTH: usize = 6;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::routes::{self, Access};
 
 /// The signed-in user, as much of it as the page needs. Built from the verified JWT claims.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,21 +115,31 @@ impl Auth {
         auth
     }
 
-    /// Whether a page for signed-in users may show: someone is signed in with a complete session
-    /// (their authenticator code entered when they have an app). `None` until the session is read.
-    pub fn may_show(&self) -> Option<bool> {
-        self.current()
-            .map(|view| view.user.is_some() && !view.needs_mfa)
+    /// Whether a page with `access` may show for this session; `None` until the session is read.
+    pub fn may_open(&self, access: Access) -> Option<bool> {
+        if access == Access::Public {
+            return Some(true);
+        }
+        self.current().map(|view| {
+            let signed_in = view.user.is_some();
+            match access {
+                Access::Public => true,
+                Access::SignedOut => !signed_in,
+                Access::SecondFactorDue => signed_in && view.needs_mfa,
+                Access::FullSession => signed_in && !view.needs_mfa,
+            }
+        })
     }
 
-    /// Where a page for signed-in users at `path` sends a visitor who may not see it: the code
-    /// form for a session that still needs its authenticator code, else the sign-in page.
+    /// Where a visitor who may not open the page at `path` goes: the code form for a session that
+    /// still needs its authenticator code, the sign-in page when signed out, and the page they
+    /// were heading for (`next`) otherwise.
     pub fn gate(&self, path: &str) -> String {
-        let needs_mfa = self.current().is_some_and(|view| view.needs_mfa);
-        let page = if needs_mfa {
-            "/auth/mfa"
-        } else {
-            "/auth/login"
+        let view = self.current().unwrap_or_default();
+        let page = match (view.user.is_some(), view.needs_mfa) {
+            (false, _) => routes::path::LOGIN,
+            (true, true) => routes::path::MFA,
+            (true, false) => return routes::path::PROTECTED.to_owned(),
         };
         let query = url_query(&[("next", path)]);
         format!("{page}?{query}")

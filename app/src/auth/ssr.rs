@@ -111,7 +111,7 @@ pub async fn needs_mfa(user: &User) -> Result<bool, AuthError> {
 
 /// `PUT /user` with `changes` for `user`; confirmation mails lead back to `/account`.
 pub async fn update_user(user: &User, changes: serde_json::Value) -> Result<(), AuthError> {
-    let redirect_to = site_link(super::account::ACCOUNT_PATH);
+    let redirect_to = site_link(crate::routes::path::ACCOUNT);
     sessions()?
         .client()
         .update_user(

@@ -59,8 +59,8 @@ fn SessionLine(view: SessionView) -> impl IntoView {
                 <div class="user-status" data-session="signed-out">
                     {notice}
                     <span class="visually-hidden">"Not signed in"</span>
-                    <A href="/auth/login">"Sign in"</A>
-                    <A href="/auth/sign-up" attr:class="button">
+                    <A href=crate::routes::path::LOGIN>"Sign in"</A>
+                    <A href=crate::routes::path::SIGN_UP attr:class="button">
                         "Sign up"
                     </A>
                 </div>

@@ -5,7 +5,6 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
     auth::{
-        PROTECTED_PATH,
         account::SignInAsGuest,
         forms::{EmailSignIn, OauthSignIn, SignIn, sign_in_options},
         url_query,
@@ -23,7 +22,7 @@ pub fn LoginPage() -> impl IntoView {
         query
             .read()
             .get("next")
-            .unwrap_or_else(|| PROTECTED_PATH.to_owned())
+            .unwrap_or_else(|| crate::routes::path::PROTECTED.to_owned())
     };
 
     view! {
@@ -45,7 +44,7 @@ pub fn LoginPage() -> impl IntoView {
                 <SubmitButton label="Sign in" pending="Signing in…" />
             </ActionForm>
             <p class="aside">
-                <A href="/auth/forgot-password">"Forgot your password?"</A>
+                <A href=crate::routes::path::FORGOT_PASSWORD>"Forgot your password?"</A>
             </p>
             <h2>"Or sign in by email"</h2>
             <p class="aside">"We mail you a sign-in link and a 6-digit code."</p>
@@ -61,7 +60,7 @@ pub fn LoginPage() -> impl IntoView {
                 />
             </ActionForm>
             <OtherWays next />
-            <p class="aside">"No account yet? " <A href="/auth/sign-up">"Sign up"</A></p>
+            <p class="aside">"No account yet? " <A href=crate::routes::path::SIGN_UP>"Sign up"</A></p>
         </section>
     }
 }
@@ -84,7 +83,7 @@ fn OtherWays(next: impl Fn() -> String + Send + Sync + Copy + 'static) -> impl I
                     .map(|options| {
                         let phone = options.phone.then(|| {
                             view! {
-                                <A href=move || format!("/auth/phone?{}", url_query(&[("next", &next())])) attr:class="button secondary">
+                                <A href=move || format!("{}?{}", crate::routes::path::PHONE, url_query(&[("next", &next())])) attr:class="button secondary">
                                     "Sign in with a phone number"
                                 </A>
                             }

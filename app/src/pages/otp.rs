@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    auth::{PROTECTED_PATH, forms::VerifyCode},
+    auth::forms::VerifyCode,
     components::{CodeField, FormError, SubmitButton},
 };
 
@@ -18,7 +18,7 @@ pub fn OtpPage() -> impl IntoView {
         query
             .read()
             .get("next")
-            .unwrap_or_else(|| PROTECTED_PATH.to_owned())
+            .unwrap_or_else(|| crate::routes::path::PROTECTED.to_owned())
     };
 
     view! {

@@ -4,10 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    auth::{
-        PROTECTED_PATH,
-        account::{PhoneSignIn, VerifyPhoneCode},
-    },
+    auth::account::{PhoneSignIn, VerifyPhoneCode},
     components::{CodeField, FormError, SubmitButton},
 };
 
@@ -22,7 +19,7 @@ pub fn PhonePage() -> impl IntoView {
         query
             .read()
             .get("next")
-            .unwrap_or_else(|| PROTECTED_PATH.to_owned())
+            .unwrap_or_else(|| crate::routes::path::PROTECTED.to_owned())
     };
 
     view! {

@@ -23,7 +23,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <FormError action=sign_up />
                 <SubmitButton label="Sign up" pending="Creating your account…" />
             </ActionForm>
-            <p class="aside">"Have an account? " <A href="/auth/login">"Sign in"</A></p>
+            <p class="aside">"Have an account? " <A href=crate::routes::path::LOGIN>"Sign in"</A></p>
         </section>
     }
 }

@@ -1,68 +1,103 @@
-//! Pages for signed-in users: before anything renders, a signed-out request is redirected to sign
-//! in, and a session that still owes its authenticator code (`aal1` for a user with a verified
-//! factor) to `/auth/mfa`, each with `next` pointing back.
+//! The page guard: before anything renders, each page's [`Access`] from the app's route table
+//! (`app::routes`) is enforced. Signed-out visitors of pages for signed-in users go to sign in, a
+//! session that still owes its authenticator code (`aal1` for a user with a verified factor) to
+//! `/auth/mfa`, each with `next` pointing back; signed-in users opening sign-in or sign-up, and
+//! complete sessions opening `/auth/mfa`, go on to `next`.
 
+use app::routes::{self, Access, path};
 use axum::{
     extract::{Request, State},
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use supabase_auth::axum::{AuthSessions, AuthState, ClientIp};
+use supabase_auth::{
+    axum::{AuthSessions, AuthState, ClientIp},
+    redirect::safe_next_on,
+};
 
-/// The paths only signed-in users may load (with everything under them).
-pub const PROTECTED: &[&str] = &[app::auth::PROTECTED_PATH, "/account", "/admin"];
-/// The page that asks for the authenticator code: signed-in users only, any assurance level.
-pub const MFA_PATH: &str = "/auth/mfa";
+/// What the guard needs: the session layer (to ask whether a second factor is due) and the site
+/// (to keep `next` on it).
+#[derive(Clone, Debug)]
+pub struct Guard {
+    /// The session layer.
+    pub sessions: AuthSessions,
+    /// The site's public URL.
+    pub site_url: url::Url,
+}
 
-/// Redirects requests for a [`PROTECTED`] path that may not see it. Runs after the session
-/// layer, which has refreshed the session if it could. Whether a signed-in user still owes a
-/// second factor is the auth server's answer ([`AuthSessions::needs_mfa`]); when it cannot be
-/// had, the page is not shown (503).
-pub async fn require_session(
-    State(sessions): State<AuthSessions>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let path = request.uri().path();
-    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
-    let protected = PROTECTED.iter().any(|prefix| under(prefix));
-    if !protected && path != MFA_PATH {
+/// Sends a request for a page its visitor may not open where they belong. Runs after the session
+/// layer, which has refreshed the session if it could. Whether a second factor is due is the auth
+/// server's answer ([`AuthSessions::needs_mfa`]); when it cannot be had, the page is not shown
+/// (503).
+pub async fn require_access(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    let access = routes::access(request.uri().path());
+    if access == Access::Public {
         return next.run(request).await;
     }
     let user = request
         .extensions()
         .get::<AuthState>()
         .and_then(AuthState::user);
-    let gate = match user {
-        None => "/auth/login",
-        Some(_) if !protected => return next.run(request).await,
-        Some(user) => {
-            let client_ip = request.extensions().get::<ClientIp>().and_then(|ip| ip.0);
-            match sessions.for_client_ip(client_ip).needs_mfa(user).await {
-                Ok(true) => MFA_PATH,
-                Ok(false) => return next.run(request).await,
-                Err(error) => {
-                    tracing::warn!("cannot tell whether a second factor is due: {error}");
-                    return unavailable();
-                }
-            }
-        }
-    };
-    let back = request
+    let here = request
         .uri()
         .path_and_query()
-        .map_or(path, |target| target.as_str());
-    let back = if path == MFA_PATH {
-        app::auth::PROTECTED_PATH
-    } else {
-        back
+        .map_or(request.uri().path(), |target| target.as_str());
+    let Some(user) = user else {
+        return match access {
+            Access::SignedOut => next.run(request).await,
+            _ => see_other(path::LOGIN, Some(here)),
+        };
     };
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("next", back)
-        .finish();
+    if access == Access::SignedOut {
+        return see_other(&next_of(&guard, &request), None);
+    }
+    let client_ip = request.extensions().get::<ClientIp>().and_then(|ip| ip.0);
+    let needs_mfa = match guard
+        .sessions
+        .for_client_ip(client_ip)
+        .needs_mfa(user)
+        .await
+    {
+        Ok(needs_mfa) => needs_mfa,
+        Err(error) => {
+            tracing::warn!("cannot tell whether a second factor is due: {error}");
+            return unavailable();
+        }
+    };
+    match (access, needs_mfa) {
+        (Access::FullSession, true) => see_other(path::MFA, Some(here)),
+        (Access::SecondFactorDue, false) => see_other(&next_of(&guard, &request), None),
+        _ => next.run(request).await,
+    }
+}
+
+/// The request's `next`, if it stays on the site, else the protected page.
+fn next_of(guard: &Guard, request: &Request) -> String {
+    let next = request.uri().query().and_then(|query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == "next")
+            .map(|(_, value)| value.into_owned())
+    });
+    match next {
+        Some(next) => safe_next_on(&guard.site_url, Some(&next)),
+        None => path::PROTECTED.to_owned(),
+    }
+}
+
+/// A 303 to `page`, with `next` in its query when given.
+fn see_other(page: &str, next: Option<&str>) -> Response {
+    let location = match next {
+        Some(next) => {
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next)
+                .finish();
+            format!("{page}?{query}")
+        }
+        None => page.to_owned(),
+    };
     let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!("{gate}?{query}")) {
+    if let Ok(location) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response

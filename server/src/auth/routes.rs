@@ -18,16 +18,13 @@ use supabase_auth::{
 
 use crate::AppState;
 
-/// Where a recovery flow lands: the page that sets a new password.
-pub const UPDATE_PASSWORD_PATH: &str = "/auth/update-password";
-/// The page that explains an auth error by its code.
-pub const ERROR_PATH: &str = "/auth/error";
+use app::routes::{CALLBACK, CONFIRM, path};
 
 /// `/auth/callback` and `/auth/confirm`.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/auth/callback", get(callback))
-        .route("/auth/confirm", get(confirm))
+        .route(CALLBACK, get(callback))
+        .route(CONFIRM, get(confirm))
 }
 
 /// The query of `/auth/callback`: a code, or the error a provider or the auth server reported.
@@ -88,7 +85,7 @@ async fn callback(
                 let mut changes = cleanup(Some(&used));
                 changes.extend(sessions.session_cookies(&session, &cookies));
                 let next = if candidate.recovery {
-                    UPDATE_PASSWORD_PATH.to_owned()
+                    path::UPDATE_PASSWORD.to_owned()
                 } else {
                     safe_next_on(&state.site_url, query.next.as_deref())
                 };
@@ -132,7 +129,7 @@ async fn confirm(
             let cookies = Cookies::from_headers(&headers);
             let changes = sessions.session_cookies(&session, &cookies);
             let next = if kind == OtpType::Recovery {
-                UPDATE_PASSWORD_PATH.to_owned()
+                path::UPDATE_PASSWORD.to_owned()
             } else {
                 safe_next_on(&state.site_url, query.next.as_deref())
             };
@@ -162,7 +159,7 @@ fn error_redirect(code: &ErrorCode, changes: Vec<SetCookie>) -> Response {
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("code", code.as_str())
         .finish();
-    redirect(&format!("{ERROR_PATH}?{query}"), changes)
+    redirect(&format!("{}?{query}", path::AUTH_ERROR), changes)
 }
 
 /// A 303 to `location` (always a local path) carrying `changes`.

@@ -265,3 +265,39 @@ async fn a_password_change_needs_the_mailed_code_when_the_project_asks_for_it() 
         .unwrap();
     assert_eq!(signed_in.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn signed_in_users_opening_sign_in_or_sign_up_go_on_to_next() {
+    let app = TestApp::spawn().await;
+    let session = app.signed_in_user(&email("already")).await;
+    let cookie = app.cookie_header(&session);
+
+    let login = app.get("/auth/login?next=%2Faccount", &cookie).await;
+    let sign_up = app.get("/auth/sign-up", &cookie).await;
+    let hostile = app
+        .get("/auth/login?next=%2F.%2F%2Fevil.example", &cookie)
+        .await;
+
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    assert_eq!(login.headers()["location"], "/account");
+    assert_eq!(sign_up.headers()["location"], "/protected");
+    assert_eq!(hostile.headers()["location"], "/");
+    assert_eq!(app.get("/auth/login", "").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_code_page_sends_users_without_a_second_factor_on_to_next() {
+    let app = TestApp::spawn().await;
+    let session = app.signed_in_user(&email("no-factor")).await;
+
+    let signed_in = app
+        .get("/auth/mfa?next=%2Faccount", &app.cookie_header(&session))
+        .await;
+    let signed_out = app.get("/auth/mfa", "").await;
+
+    assert_eq!(signed_in.headers()["location"], "/account");
+    assert_eq!(
+        signed_out.headers()["location"],
+        "/auth/login?next=%2Fauth%2Fmfa"
+    );
+}

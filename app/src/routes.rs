@@ -1,0 +1,138 @@
+//! The app's pages and who may see each: the one table that both the Leptos router
+//! ([`AppRoutes`]) and the server's guard (which redirects before anything renders) read. Adding
+//! a page for signed-in users is one line in [`pages!`] below.
+//!
+//! Paths used as link and redirect targets live in [`path`], so no other code spells them.
+
+use leptos::prelude::*;
+use leptos_router::{
+    SsrMode,
+    components::{ProtectedRoute, Routes},
+    path as segments,
+};
+
+use crate::{
+    auth::use_auth,
+    pages::{
+        AccountPage, AdminPage, AuthErrorPage, ForgotPasswordPage, HomePage, LoginPage, MfaPage,
+        NotFoundPage, OtpPage, PhonePage, ProtectedPage, SignUpPage, SignUpSuccessPage,
+        UpdatePasswordPage,
+    },
+};
+
+/// Who may open a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Everyone.
+    Public,
+    /// Visitors who are not signed in; signed-in users are sent on to `next` (sign-in, sign-up).
+    SignedOut,
+    /// A signed-in session that still owes its second factor (the page that asks for it);
+    /// signed-out visitors go to sign in, complete sessions on to `next`.
+    SecondFactorDue,
+    /// A complete session: signed in, and at `aal2` when the user has a verified factor.
+    FullSession,
+}
+
+/// A page: its path and who may open it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    /// The path, as the router matches it.
+    pub path: &'static str,
+    /// Who may open it.
+    pub access: Access,
+}
+
+/// Declares [`path`], [`PAGES`] and [`AppRoutes`] from one list, so they cannot disagree.
+macro_rules! pages {
+    ($($name:ident = $path:tt => $view:ident, $access:ident;)*) => {
+        /// The path of every page, for links and redirects.
+        pub mod path {
+            $(
+                #[doc = concat!("`", $path, "`")]
+                pub const $name: &str = $path;
+            )*
+        }
+
+        /// Every page and who may open it.
+        pub const PAGES: &[Page] = &[$(Page { path: $path, access: Access::$access }),*];
+
+        /// The router's routes: each page behind the check its access asks for. The server's
+        /// guard has already sent visitors who may not open a page elsewhere; the same check here
+        /// keeps a client-side navigation honest.
+        #[component]
+        pub fn AppRoutes() -> impl IntoView {
+            let auth = use_auth();
+            view! {
+                <Routes fallback=NotFoundPage>
+                    $(
+                        <ProtectedRoute
+                            path=segments!($path)
+                            condition=move || auth.may_open(Access::$access)
+                            redirect_path=move || auth.gate($path)
+                            view=$view
+                            ssr=SsrMode::Async
+                        />
+                    )*
+                </Routes>
+            }
+        }
+    };
+}
+
+pages! {
+    HOME = "/" => HomePage, Public;
+    LOGIN = "/auth/login" => LoginPage, SignedOut;
+    SIGN_UP = "/auth/sign-up" => SignUpPage, SignedOut;
+    SIGN_UP_SUCCESS = "/auth/sign-up-success" => SignUpSuccessPage, Public;
+    OTP = "/auth/otp" => OtpPage, Public;
+    FORGOT_PASSWORD = "/auth/forgot-password" => ForgotPasswordPage, Public;
+    UPDATE_PASSWORD = "/auth/update-password" => UpdatePasswordPage, Public;
+    MFA = "/auth/mfa" => MfaPage, SecondFactorDue;
+    PHONE = "/auth/phone" => PhonePage, Public;
+    AUTH_ERROR = "/auth/error" => AuthErrorPage, Public;
+    PROTECTED = "/protected" => ProtectedPage, FullSession;
+    ACCOUNT = "/account" => AccountPage, FullSession;
+    ADMIN = "/admin" => AdminPage, FullSession;
+}
+
+/// Where a PKCE flow comes back with its code (a server route, not a page).
+pub const CALLBACK: &str = "/auth/callback";
+/// Where an email link's token hash is verified (a server route, not a page).
+pub const CONFIRM: &str = "/auth/confirm";
+
+/// Who may open `path`: the page's access, or [`Access::Public`] for paths that are not pages
+/// (assets, server functions, the not-found page).
+pub fn access(path: &str) -> Access {
+    PAGES
+        .iter()
+        .find(|page| page.path == path)
+        .map_or(Access::Public, |page| page.access)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_page_is_declared_once() {
+        for (index, page) in PAGES.iter().enumerate() {
+            assert!(
+                PAGES[index + 1..]
+                    .iter()
+                    .all(|other| other.path != page.path),
+                "{}",
+                page.path
+            );
+        }
+    }
+
+    #[test]
+    fn pages_for_signed_in_users_are_guarded() {
+        assert_eq!(access(path::PROTECTED), Access::FullSession);
+        assert_eq!(access(path::ACCOUNT), Access::FullSession);
+        assert_eq!(access(path::MFA), Access::SecondFactorDue);
+        assert_eq!(access(path::LOGIN), Access::SignedOut);
+        assert_eq!(access("/pkg/app.wasm"), Access::Public);
+    }
+}

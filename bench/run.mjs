@@ -55,6 +55,9 @@ async function startServer(dataDir) {
       LEPTOS_OUTPUT_NAME: 'app',
       LEPTOS_HASH_FILES: 'true',
       LEPTOS_ENV: 'PROD',
+      // The release build is measured with its embedded auth server, all from 127.0.0.1.
+      LOCAL_AUTH_IN_PRODUCTION: 'true',
+      AUTH_ATTEMPTS_PER_CLIENT: '100000',
       RUST_LOG: 'warn',
       LOCAL_AUTH_API_ADDR: `127.0.0.1:${api}`,
       LOCAL_AUTH_MAILBOX_ADDR: `127.0.0.1:${mailbox}`,

@@ -3,7 +3,8 @@
 //! `cargo leptos` passes the `LEPTOS_*` variables (address, site root, bundle name) to the binary
 //! it builds; the defaults match `[[workspace.metadata.leptos]]` in the workspace `Cargo.toml`.
 //! `SUPABASE_URL` with `SUPABASE_PUBLISHABLE_KEY` selects a Supabase project; without them the
-//! embedded local-auth is used. `SITE_URL`, `AUTH_COOKIE_NAME` and `AUTH_COOKIE_HTTP_ONLY` shape
+//! embedded local-auth is used, except in production (`LEPTOS_ENV=PROD`), where that takes
+//! `LOCAL_AUTH_IN_PRODUCTION=true`. `SITE_URL`, `AUTH_COOKIE_NAME` and `AUTH_COOKIE_HTTP_ONLY` shape
 //! the session cookies.
 
 use std::{fmt, net::SocketAddr};
@@ -215,6 +216,22 @@ impl AuthBackend {
             return Ok(Self::Project {
                 url: url.trim_end_matches('/').to_owned(),
                 publishable_key,
+            });
+        }
+        // A forgotten SUPABASE_URL must not quietly put a development auth server (open mailbox,
+        // an identity provider that signs in as anyone) in front of production users.
+        let allowed = matches!(
+            lookup("LOCAL_AUTH_IN_PRODUCTION").as_deref(),
+            Some("true" | "1")
+        );
+        if leptos.env == leptos::config::Env::PROD && !allowed {
+            return Err(ConfigError::Invalid {
+                variable: "SUPABASE_URL",
+                problem: "must be set in production (LEPTOS_ENV=PROD): the embedded local-auth \
+                          is a development server. Set SUPABASE_URL and SUPABASE_PUBLISHABLE_KEY \
+                          to your project, or LOCAL_AUTH_IN_PRODUCTION=true to run local-auth \
+                          anyway"
+                    .into(),
             });
         }
         Self::embedded(leptos)

@@ -89,3 +89,27 @@ fn the_project_key_never_appears_in_debug_output() {
 
     assert!(!format!("{backend:?}").contains("sb_publishable_xyz"));
 }
+
+#[test]
+fn production_refuses_the_embedded_local_auth_unless_allowed() {
+    let vars = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let production = LeptosOptions::builder()
+        .output_name("app")
+        .env(leptos::config::Env::PROD)
+        .build();
+
+    let forgotten = vars(&[]);
+    let refused = AuthBackend::from_lookup(&production, |name| forgotten.get(name).cloned());
+    let allowed = vars(&[("LOCAL_AUTH_IN_PRODUCTION", "true")]);
+    let embedded = AuthBackend::from_lookup(&production, |name| allowed.get(name).cloned());
+
+    let error = refused.unwrap_err().to_string();
+    assert!(error.starts_with("SUPABASE_URL:"), "{error}");
+    assert!(error.contains("LOCAL_AUTH_IN_PRODUCTION"), "{error}");
+    assert!(matches!(embedded, Ok(AuthBackend::Embedded(_))));
+}

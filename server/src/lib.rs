@@ -22,6 +22,7 @@ use app::{
         limits::{AttemptLimits, Limit},
         ssr::SiteUrl,
     },
+    components::DevMailbox,
     health::ssr::StartedAt,
     shell,
 };
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     let site_url = SiteUrl(state.site_url.clone());
     let browser_access = browser_access(&state);
     let attempt_limits = state.attempt_limits.clone();
+    let dev_mailbox = state.auth.mailbox.clone().map(DevMailbox);
     let context = {
         let sessions = sessions.clone();
         move || {
@@ -97,6 +99,9 @@ pub fn router(state: AppState) -> Router {
             provide_context(site_url.clone());
             provide_context(browser_access.clone());
             provide_context(attempt_limits.clone());
+            if let Some(mailbox) = &dev_mailbox {
+                provide_context(mailbox.clone());
+            }
         }
     };
     let options = state.leptos.clone();

@@ -14,7 +14,9 @@ use crate::{
             UpdateProfile, UpgradeGuest, account, enroll_totp, verify_new_factor,
         },
     },
-    components::{BusyButton, CodeField, FormError, NewPasswordFields, SubmitButton},
+    components::{
+        BusyButton, CodeField, DevMailboxLink, FormError, NewPasswordFields, SubmitButton,
+    },
     pages::login::provider_name,
 };
 
@@ -24,11 +26,21 @@ pub fn AccountPage() -> impl IntoView {
     let view = Resource::new(|| (), |()| account());
     let query = use_query_map();
     let done = move || query.read().get("done").map(|done| done_message(&done));
+    // These notices follow a mail.
+    let mailed = move || {
+        query
+            .read()
+            .get("done")
+            .is_some_and(|done| matches!(done.as_str(), "upgrade" | "email" | "code"))
+    };
 
     view! {
         <section class="card account" aria-labelledby="account-title">
             <h1 id="account-title">"Your account"</h1>
             {move || done().map(|message| view! { <p class="notice" role="status">{message}</p> })}
+            <Show when=mailed>
+                <DevMailboxLink />
+            </Show>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     view.get()

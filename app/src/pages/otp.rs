@@ -25,6 +25,7 @@ pub fn OtpPage() -> impl IntoView {
         <section class="card auth-card" aria-labelledby="otp-title">
             <h1 id="otp-title">"Enter your code"</h1>
             <p>"We mailed a sign-in link and a 6-digit code to " <strong>{email}</strong> "."</p>
+            <crate::components::DevMailboxLink />
             <ActionForm action=verify_code attr:class="stack">
                 <input type="hidden" name="email" value=email />
                 <input type="hidden" name="next" value=next />

@@ -34,6 +34,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 <p role="status">
                     "If an account uses that address, a reset link is on its way. Follow it to choose a new password."
                 </p>
+                <crate::components::DevMailboxLink />
             </Show>
         </section>
     }

@@ -40,6 +40,7 @@ pub fn PhonePage() -> impl IntoView {
                 }
             >
                 <p>"We texted a 6-digit code to " <strong>{move || phone().unwrap_or_default()}</strong> "."</p>
+                <crate::components::DevMailboxLink />
                 <ActionForm action=verify attr:class="stack">
                     <input type="hidden" name="phone" value=move || phone().unwrap_or_default() />
                     <input type="hidden" name="next" value=next />

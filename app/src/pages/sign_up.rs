@@ -35,6 +35,7 @@ pub fn SignUpSuccessPage() -> impl IntoView {
         <section class="card auth-card" aria-labelledby="sign-up-success-title">
             <h1 id="sign-up-success-title">"Check your email"</h1>
             <p>"We sent you a link to confirm your address. Follow it to finish signing up."</p>
+            <crate::components::DevMailboxLink />
         </section>
     }
 }

@@ -14,6 +14,9 @@ pub struct AuthEndpoint {
     /// Headers sent with every call: the embedded local-auth's proxy secret, which makes it
     /// believe the client addresses the app forwards.
     pub headers: axum::http::HeaderMap,
+    /// The development mailbox, while the embedded local-auth runs: pages that send mail link
+    /// to it.
+    pub mailbox: Option<String>,
 }
 
 impl AuthEndpoint {
@@ -23,6 +26,7 @@ impl AuthEndpoint {
             url: url.into(),
             publishable_key: publishable_key.into(),
             headers: axum::http::HeaderMap::new(),
+            mailbox: None,
         }
     }
 }
@@ -85,13 +89,14 @@ async fn start_local_auth(
     let mailbox = TcpListener::bind(config.mailbox_addr)
         .await
         .map_err(local_auth::StartError::from)?;
+    let mailbox_addr = mailbox.local_addr().unwrap_or(config.mailbox_addr);
     let url = config
         .external_url
         .as_str()
         .trim_end_matches('/')
         .to_owned();
     tracing::info!("auth:    local-auth at {}", config.issuer());
-    tracing::info!("mailbox: http://{}", config.mailbox_addr);
+    tracing::info!("mailbox: http://{mailbox_addr}");
     let server = local_auth::LocalAuth::start(config).await?;
     let publishable_key = server.api_keys().publishable.clone();
     tracing::info!("auth publishable key: {publishable_key}");
@@ -104,5 +109,6 @@ async fn start_local_auth(
         url,
         publishable_key,
         headers,
+        mailbox: Some(format!("http://{mailbox_addr}")),
     })
 }

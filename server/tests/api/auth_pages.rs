@@ -301,3 +301,36 @@ async fn the_code_page_sends_users_without_a_second_factor_on_to_next() {
         "/auth/login?next=%2Fauth%2Fmfa"
     );
 }
+
+#[tokio::test]
+async fn pages_that_send_mail_link_the_development_mailbox_while_local_auth_runs() {
+    use tower::ServiceExt;
+
+    let mut auth = server::AuthEndpoint::new("http://127.0.0.1:9", "sb_publishable_test");
+    let project = server::router(crate::helpers::state_for(auth.clone()));
+    auth.mailbox = Some("http://127.0.0.1:24324".into());
+    let embedded = server::router(crate::helpers::state_for(auth));
+    let page = |router: axum::Router| async move {
+        let response = router
+            .oneshot(
+                axum::http::Request::get("/auth/sign-up-success")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        crate::helpers::body_text(response).await
+    };
+
+    let with_local_auth = page(embedded).await;
+    let with_a_project = page(project).await;
+
+    assert!(
+        with_local_auth.contains(r#"href="http://127.0.0.1:24324""#),
+        "{with_local_auth}"
+    );
+    assert!(
+        !with_a_project.contains("development mailbox"),
+        "{with_a_project}"
+    );
+}

@@ -8,6 +8,9 @@ test('the home page arrives rendered by the server', async ({ request }) => {
   const html = await response.text();
   expect(html).toContain('<h1>Leptos + Supabase Auth</h1>');
   expect(html).toMatch(/Up · version \d+\.\d+\.\d+ · running for \d+ s/);
+  expect(html).toContain('Getting started');
+  expect(html).toContain(`href="${process.env.E2E_MAILBOX_URL}"`);
+  expect(html).toContain('The server sees no session: you are not signed in.');
 });
 
 test('the home page hydrates', async ({ homePage }) => {

@@ -55,6 +55,7 @@ async function startServer(dataDir) {
       LEPTOS_OUTPUT_NAME: 'app',
       LEPTOS_HASH_FILES: 'true',
       LEPTOS_ENV: 'PROD',
+      NO_DOTENV: '1',
       // The release build is measured with its embedded auth server, all from 127.0.0.1.
       LOCAL_AUTH_IN_PRODUCTION: 'true',
       AUTH_ATTEMPTS_PER_CLIENT: '100000',

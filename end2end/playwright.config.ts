@@ -37,6 +37,7 @@ const launchOptions = {
 // browser is 127.0.0.1, so the app's per-client attempt limit is raised (the Rust tests cover it).
 const testAuthSettings = {
   AUTH_ATTEMPTS_PER_CLIENT: '100000',
+  NO_DOTENV: '1',
   LOCAL_AUTH_EMAIL_MAX_FREQUENCY: '0',
   LOCAL_AUTH_SMS_MAX_FREQUENCY: '0',
   LOCAL_AUTH_CUSTOM_CLAIMS_FILE: 'end2end/custom-claims.json',

@@ -29,6 +29,7 @@ export async function startApp() {
     env: {
       ...process.env,
       NO_COLOR: '1',
+      NO_DOTENV: '1',
       RUST_LOG: 'info',
       LEPTOS_OUTPUT_NAME: 'app',
       LEPTOS_SITE_ROOT: 'target/site',

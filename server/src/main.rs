@@ -13,6 +13,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // `.env` (see `.env.example`) fills in what the environment does not set; the test suites
+    // set NO_DOTENV so a developer's `.env` cannot point them at a real project.
+    let dotenv = std::env::var_os("NO_DOTENV")
+        .is_none()
+        .then(dotenvy::dotenv)
+        .and_then(|loaded| loaded.err().filter(|error| !error.not_found()));
     // reqwest is built with rustls but no default provider: install ring before any client.
     supabase_auth::install_tls_provider();
     tracing_subscriber::fmt()
@@ -21,6 +27,10 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")),
         )
         .init();
+    if let Some(error) = dotenv {
+        tracing::error!(".env: {error}");
+        return ExitCode::FAILURE;
+    }
 
     let config = match Config::from_env() {
         Ok(config) => config,

@@ -113,3 +113,40 @@ fn production_refuses_the_embedded_local_auth_unless_allowed() {
     assert!(error.contains("LOCAL_AUTH_IN_PRODUCTION"), "{error}");
     assert!(matches!(embedded, Ok(AuthBackend::Embedded(_))));
 }
+
+/// `.env` in the working directory fills in the environment (here with a malformed
+/// `SUPABASE_URL`, which stops the server with an error naming it), unless `NO_DOTENV` is set.
+#[test]
+fn the_server_reads_dot_env_unless_told_not_to() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "SUPABASE_URL=ftp://example.com\n").unwrap();
+    let run = |no_dotenv: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+        command
+            .current_dir(dir.path())
+            .env("LEPTOS_OUTPUT_NAME", "app")
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("LOCAL_AUTH_API_ADDR", "127.0.0.1:0")
+            .env("LOCAL_AUTH_MAILBOX_ADDR", "127.0.0.1:0")
+            .env("LOCAL_AUTH_DATA_DIR", dir.path().join("data"))
+            .env("NO_COLOR", "1")
+            .env_remove("SUPABASE_URL")
+            .env_remove("NO_DOTENV");
+        if no_dotenv {
+            command.env("NO_DOTENV", "1");
+        }
+        command
+    };
+
+    let read = run(false).output().unwrap();
+    let mut ignored = run(true).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let still_running = ignored.try_wait().unwrap().is_none();
+    let _ = ignored.kill();
+    let _ = ignored.wait();
+
+    assert!(!read.status.success());
+    let log = String::from_utf8_lossy(&read.stdout);
+    assert!(log.contains("SUPABASE_URL"), "{log}");
+    assert!(still_running, "without .env the embedded local-auth starts");
+}

@@ -36,6 +36,7 @@ fn start_instance(app: &TestApp, site_root: &std::path::Path) -> Instance {
         .env("SUPABASE_PUBLISHABLE_KEY", &app.publishable_key)
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
+        .env("NO_DOTENV", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -21,8 +21,15 @@ pub struct Cmd {
     inner: Command,
 }
 
-/// A program run in the workspace root with cargo's install directory first on `PATH`, so tools
-/// installed by `cargo install` are found even when that directory is not on the user's `PATH`.
+/// Where the tasks install the tools a machine lacks (git-ignored), so no tool the user installed
+/// globally is replaced.
+pub fn tools_dir() -> PathBuf {
+    workspace_root().join(".tools")
+}
+
+/// A program run in the workspace root with the project's own tools, then cargo's install
+/// directory, first on `PATH`, so tools installed by `cargo install` are found even when that
+/// directory is not on the user's `PATH`.
 pub fn program(name: impl AsRef<OsStr>) -> Cmd {
     let mut inner = Command::new(name);
     inner
@@ -43,14 +50,16 @@ pub fn search_path_with(dir: &Path) -> OsString {
     env::join_paths(dirs).unwrap_or(rest)
 }
 
-/// `PATH` with cargo's `bin` directory in front.
+/// `PATH` with the project's tools and cargo's `bin` directory in front.
 fn search_path() -> OsString {
     let cargo_bin = env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
         .map(|home| home.join("bin"));
     let rest = env::var_os("PATH").unwrap_or_default();
-    let dirs = cargo_bin.into_iter().chain(env::split_paths(&rest));
+    let dirs = std::iter::once(tools_dir().join("bin"))
+        .chain(cargo_bin)
+        .chain(env::split_paths(&rest));
     env::join_paths(dirs).unwrap_or(rest)
 }
 

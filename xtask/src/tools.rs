@@ -1,9 +1,11 @@
 //! Installs the tools the tasks need, each only when it is missing, so a second run spends
-//! well under a second here.
+//! well under a second here. A compatible cargo-leptos or wasm-bindgen already on `PATH` is used;
+//! otherwise the pinned version is installed into the project's `.tools/` (never over a tool the
+//! user installed globally).
 
 use std::{env, fs, path::Path};
 
-use crate::command::{cargo, program, workspace_root};
+use crate::command::{cargo, program, tools_dir, workspace_root};
 
 /// cargo-leptos 0.3.11 needs a newer rustc than many machines have; 0.3.10 builds on 1.88.
 const CARGO_LEPTOS_VERSION: &str = "0.3.10";
@@ -54,11 +56,13 @@ fn ensure_wasm_target() -> Result<(), String> {
 }
 
 fn ensure_cargo_leptos() -> Result<(), String> {
-    let wanted = format!("cargo-leptos {CARGO_LEPTOS_VERSION}");
-    if cargo().args(["leptos", "--version"]).output().as_deref() == Some(wanted.as_str()) {
+    let found = cargo().args(["leptos", "--version"]).output();
+    if found.as_deref().is_some_and(is_compatible_cargo_leptos) {
         return Ok(());
     }
-    eprintln!("installing {wanted} (a one-time build of a few minutes)");
+    eprintln!(
+        "installing cargo-leptos {CARGO_LEPTOS_VERSION} into .tools/ (a one-time build of a few minutes)"
+    );
     cargo()
         .args([
             "install",
@@ -66,8 +70,27 @@ fn ensure_cargo_leptos() -> Result<(), String> {
             "--locked",
             "--version",
             CARGO_LEPTOS_VERSION,
+            "--root",
         ])
+        .args([tools_dir()])
         .run()
+}
+
+/// Whether `version` (`cargo-leptos 0.3.10`) names a release of the same minor version that is at
+/// least the pinned one: what this workspace's metadata and build need.
+fn is_compatible_cargo_leptos(version: &str) -> bool {
+    let numbers = |text: &str| -> Option<(u32, u32, u32)> {
+        let mut parts = text.split('.').map(|part| part.parse().ok());
+        Some((parts.next()??, parts.next()??, parts.next()??))
+    };
+    let Some(found) = version
+        .strip_prefix("cargo-leptos ")
+        .and_then(|found| numbers(found.trim()))
+    else {
+        return false;
+    };
+    let pinned = numbers(CARGO_LEPTOS_VERSION).expect("the pinned version is x.y.z");
+    found.0 == pinned.0 && found.1 == pinned.1 && found.2 >= pinned.2
 }
 
 /// The CLI must match the `wasm-bindgen` library exactly, so its version is read from Cargo.lock.
@@ -82,10 +105,17 @@ fn ensure_wasm_bindgen() -> Result<(), String> {
     {
         return Ok(());
     }
-    eprintln!("installing wasm-bindgen-cli {version}");
+    eprintln!("installing wasm-bindgen-cli {version} into .tools/");
     // Not `--locked`: the CLI's own lock file can require a newer rustc than this crate's bounds do.
     cargo()
-        .args(["install", "wasm-bindgen-cli", "--version", &version])
+        .args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &version,
+            "--root",
+        ])
+        .args([tools_dir()])
         .run()
 }
 
@@ -182,4 +212,19 @@ fn apt_install(package: &str, what: &str) -> Result<(), String> {
         .args(["install", "-y", package])
         .env("DEBIAN_FRONTEND", "noninteractive")
         .run()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_leptos_is_compatible_from_the_pinned_patch_on() {
+        assert!(is_compatible_cargo_leptos("cargo-leptos 0.3.10"));
+        assert!(is_compatible_cargo_leptos("cargo-leptos 0.3.12"));
+        assert!(!is_compatible_cargo_leptos("cargo-leptos 0.3.9"));
+        assert!(!is_compatible_cargo_leptos("cargo-leptos 0.2.40"));
+        assert!(!is_compatible_cargo_leptos("cargo-leptos 0.4.0"));
+        assert!(!is_compatible_cargo_leptos("something else"));
+    }
 }

@@ -109,7 +109,8 @@ impl AttemptLimits {
                 .filter(|address| !address.is_empty())
                 .map(|address| (Subject::Address(address), self.per_address)),
         ];
-        let mut wait = 0;
+        // The client is counted first, and a client over its limit counts against no address:
+        // one client cannot fill the table with the addresses it sprays.
         for (subject, limit) in subjects.into_iter().flatten() {
             let window = windows.entry((attempt, subject)).or_insert(Window {
                 started: now,
@@ -126,10 +127,10 @@ impl AttemptLimits {
                 let left = limit
                     .window
                     .saturating_sub(now.duration_since(window.started));
-                wait = wait.max(left.as_secs().max(1));
+                return Err(left.as_secs().max(1));
             }
         }
-        if wait == 0 { Ok(()) } else { Err(wait) }
+        Ok(())
     }
 }
 
@@ -204,6 +205,34 @@ mod tests {
                 .check(Attempt::SignIn, None, Some("new2@b.co"))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_client_over_its_limit_counts_against_no_address() {
+        let limits = AttemptLimits::new(
+            Limit {
+                attempts: 1,
+                window: Duration::from_secs(60),
+            },
+            Limit::PER_ADDRESS,
+        );
+        assert!(
+            limits
+                .check(Attempt::SignIn, CLIENT, Some("first@b.co"))
+                .is_ok()
+        );
+
+        for index in 0..100 {
+            let address = format!("sprayed{index}@b.co");
+            assert!(
+                limits
+                    .check(Attempt::SignIn, CLIENT, Some(&address))
+                    .is_err()
+            );
+        }
+
+        let windows = limits.windows.lock().unwrap();
+        assert_eq!(windows.len(), 2, "the client and the first address only");
     }
 
     #[test]

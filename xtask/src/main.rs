@@ -5,6 +5,7 @@
 //!   summary line.
 //! - `cargo xtask bench`: installs what is missing, then measures the release build and writes
 //!   BENCHMARKS.md.
+//! - `cargo xtask dist`: builds the production folder (release server and site) into `target/dist`.
 //! - `cargo xtask soak`: keeps 200 sessions refreshing across three app instances for a minute and
 //!   prints how many were lost.
 //! - `cargo xtask setup`: only installs what is missing.
@@ -13,6 +14,7 @@
 
 mod bench;
 mod command;
+mod dist;
 mod report;
 mod test;
 mod tools;
@@ -26,6 +28,8 @@ commands:
   dev     install what is missing, then run the app with live reload (cargo leptos watch)
   test    install what is missing, then run formatting, lints, Rust tests and Playwright tests
   bench   install what is missing, then measure the release build and write BENCHMARKS.md
+  dist    build the production folder: release server (no local-auth unless --with-local-auth)
+          and site with hashed, precompressed assets, into target/dist (or --out DIR)
   soak    keep 200 sessions refreshing across three app instances for a minute; print the losses
   setup   install what is missing and stop";
 
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
         "dev" => dev(),
         "test" => test::run(),
         "bench" => bench::run(),
+        "dist" => dist::run(&std::env::args().skip(2).collect::<Vec<_>>()),
         "soak" => command::cargo()
             .args(["bench", "--package", "server", "--bench", "soak"])
             .run(),

@@ -22,6 +22,8 @@ pub enum Purpose {
     Test,
     /// `cargo xtask bench`: the release build (wasm-opt), wrk and the browser.
     Bench,
+    /// `cargo xtask dist`: the release build (wasm-opt).
+    Dist,
 }
 
 /// Installs every missing tool `purpose` needs.
@@ -35,6 +37,7 @@ pub fn ensure_all(purpose: Purpose) -> Result<(), String> {
             ensure_npm_packages(&TEST_NODE_PACKAGES)?;
             ensure_chromium()?;
         }
+        Purpose::Dist => ensure_npm_packages(&[WASM_OPT_PACKAGE])?,
         Purpose::Bench => {
             ensure_npm_packages(&[BENCH_NODE_PACKAGE])?;
             ensure_chromium()?;
@@ -139,6 +142,8 @@ fn locked_version(package: &str) -> Result<String, String> {
 const TEST_NODE_PACKAGES: [&str; 3] = ["end2end", "local-auth/conformance", "server/interop"];
 /// The benchmark driver, with Playwright and the `binaryen` build of wasm-opt.
 const BENCH_NODE_PACKAGE: &str = "bench";
+/// The Node package whose `binaryen` dependency provides `wasm-opt` for release builds.
+pub const WASM_OPT_PACKAGE: &str = BENCH_NODE_PACKAGE;
 
 /// `npm ci` in each of `packages` whose `node_modules` is missing or older than its lock file.
 fn ensure_npm_packages(packages: &[&str]) -> Result<(), String> {

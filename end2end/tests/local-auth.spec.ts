@@ -25,3 +25,9 @@ test('the development mailbox is served beside the app', async ({ page }) => {
 
   await expect(page.getByRole('heading', { name: 'Mailbox' })).toBeVisible();
 });
+
+test('a page that just sent mail links the development mailbox', async ({ page }) => {
+  await page.goto('/auth/sign-up-success');
+
+  await expect(page.getByTestId('dev-mailbox').getByRole('link')).toHaveAttribute('href', mailboxUrl);
+});

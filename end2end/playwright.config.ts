@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
 
 const baseURL = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3000';
+// A server already running at the URLs is used; in CI a fresh one is started, unless the caller
+// started it on purpose (`cargo xtask test`'s production smoke sets E2E_REUSE_SERVER).
+const reuseExistingServer = !process.env.CI || !!process.env.E2E_REUSE_SERVER;
 
 // The test servers' local-auth listens below Linux's ephemeral port range (32768-60999), where a
 // client socket of any test could already hold the port; the fixtures read these too. Against a
@@ -72,7 +75,7 @@ export default defineConfig({
       command: process.env.E2E_SERVER_COMMAND ?? 'cargo leptos serve',
       cwd: '..',
       url: baseURL,
-      reuseExistingServer: !process.env.CI,
+      reuseExistingServer,
       timeout: 10 * 60_000,
       stdout: 'pipe',
       env: {
@@ -87,7 +90,7 @@ export default defineConfig({
       command: process.env.E2E_SERVER_COMMAND ?? 'target/debug/server',
       cwd: '..',
       url: HTTP_ONLY_URL,
-      reuseExistingServer: !process.env.CI,
+      reuseExistingServer,
       timeout: 10 * 60_000,
       stdout: 'pipe',
       env: {

@@ -84,8 +84,13 @@ pub struct Report {
 impl Report {
     /// Runs a step that is one check; returns whether it passed.
     pub fn check(&mut self, name: &'static str, command: Cmd) -> bool {
+        self.step(name, || command.run())
+    }
+
+    /// Runs a step that is one piece of work of the task itself; returns whether it succeeded.
+    pub fn step(&mut self, name: &'static str, work: impl FnOnce() -> Result<(), String>) -> bool {
         let started = Instant::now();
-        let passed = report_error(command.run());
+        let passed = report_error(work());
         self.push(name, passed, started, None);
         passed
     }

@@ -1,12 +1,14 @@
 //! `cargo xtask test`: formatting, lints for both builds, Rust tests, the official auth-js client
 //! against local-auth, then the official @supabase/ssr package and the Playwright suite against
-//! the site `cargo leptos build` produced.
+//! the site `cargo leptos build` produced, and last the production folder (`cargo xtask dist`) run
+//! as production runs it, walked through by Playwright's smoke path.
 //! Every step runs even when an earlier one fails, except those that need an earlier build.
 
 use std::env;
 
 use crate::{
     command::{cargo, program, workspace_root},
+    dist,
     report::{Report, Runner},
     tools::{self, Purpose},
 };
@@ -100,6 +102,7 @@ pub fn run() -> Result<(), String> {
         report.skip("@supabase/ssr interop", "the site did not build");
         report.skip("playwright", "the site did not build");
     }
+    prove_production_folder(&mut report, local_auth_built);
 
     report.print();
     if report.all_passed() {
@@ -107,4 +110,55 @@ pub fn run() -> Result<(), String> {
     } else {
         Err("some checks failed".into())
     }
+}
+
+/// Builds the production folder (`cargo xtask dist`), runs it as production does against a
+/// separately started local-auth standing in for a Supabase project, and walks the Playwright
+/// smoke path through it: sign up, confirm by mail, the protected page, sign out.
+fn prove_production_folder(report: &mut Report, local_auth_built: bool) {
+    let folder = workspace_root().join(dist::DEFAULT_OUT);
+    if !report.step("production build (cargo xtask dist)", || {
+        dist::build(&folder, false)
+    }) {
+        report.skip("production smoke", "the production folder did not build");
+        return;
+    }
+    if !local_auth_built {
+        report.skip("production smoke", "local-auth did not build");
+        return;
+    }
+    let mut running = None;
+    if !report.step("production start", || {
+        let (started, took) = dist::Running::start(&folder)?;
+        println!("production server: first 200 after {} ms", took.as_millis());
+        running = Some(started);
+        Ok(())
+    }) {
+        report.skip("production smoke", "the production server did not start");
+        return;
+    }
+    let running = running.expect("the start step succeeded");
+    report.tests(
+        "production smoke",
+        Runner::Playwright,
+        program("npx")
+            .args([
+                "playwright",
+                "test",
+                "tests/auth.spec.ts",
+                "--project",
+                "chromium",
+                "--grep",
+                "sign up, confirm by mail|sign-out clears every auth cookie",
+            ])
+            .dir("end2end")
+            .env("E2E_REUSE_SERVER", "1")
+            .env("E2E_BASE_URL", &running.app_url)
+            .env("E2E_MAILBOX_URL", &running.mailbox_url)
+            .env("E2E_AUTH_URL", &running.auth_url)
+            .env(
+                "E2E_SERVER_COMMAND",
+                workspace_root().join("target/debug/server"),
+            ),
+    );
 }

@@ -1,6 +1,7 @@
 //! Supabase Auth in the server: where it is ([`backend`]), the session layer built on the
 //! `supabase-auth` crate ([`sessions`]), the routes that finish email links and PKCE flows
-//! ([`routes`]), and the guard that keeps signed-out visitors off protected pages ([`guard`]).
+//! ([`routes`]), and the guard that enforces the app's route table before anything renders
+//! ([`guard`]).
 
 pub mod backend;
 pub mod guard;

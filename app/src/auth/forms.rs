@@ -56,7 +56,7 @@ pub async fn sign_up(
         check_attempt(Attempt::SignUp, Some(&email))?;
         let sessions = sessions()?;
         let redirect_to = site_link(crate::routes::path::PROTECTED);
-        let answer = sessions
+        let answer = match sessions
             .client()
             .sign_up(
                 Credentials::Email {
@@ -69,7 +69,17 @@ pub async fn sign_up(
                     challenge: None,
                 },
             )
-            .await?;
+            .await
+        {
+            // Only an address that signed up a moment ago hears "mailed too recently": answer as
+            // for any other address, so the form does not tell which addresses have accounts.
+            Err(error)
+                if error.code() == Some(&supabase_auth::ErrorCode::OverEmailSendRateLimit) =>
+            {
+                return Ok(go_to(crate::routes::path::SIGN_UP_SUCCESS));
+            }
+            answer => answer?,
+        };
         match answer {
             AuthResponse::Session(session) => {
                 store_session(&sessions, &session);

@@ -391,3 +391,33 @@ async fn crafted_links_never_redirect_off_the_site() {
         .unwrap();
     assert_eq!(signed_in.headers()["location"], "/");
 }
+
+/// Finding 6: signing up twice with an address that has an unconfirmed account answers as for a
+/// new address, also within the mail frequency limit.
+#[tokio::test]
+async fn sign_up_answers_pending_and_new_addresses_alike() {
+    let app = TestApp::spawn_with(|config| config.email_max_frequency = 60).await;
+    let pending = email("pending");
+    let new = email("new");
+
+    let mut answers = Vec::new();
+    for address in [&pending, &pending, &new] {
+        let answer = call(
+            &app,
+            "/api/auth/sign-up",
+            &[
+                ("email", address.as_str()),
+                ("password", "correct horse"),
+                ("password_repeat", "correct horse"),
+            ],
+        )
+        .await;
+        answers.push((answer.status(), answer.text().await.unwrap()));
+    }
+
+    assert!(
+        answers.iter().all(|answer| answer == &answers[0]),
+        "{answers:?}"
+    );
+    assert_eq!(answers[0].0, StatusCode::OK);
+}

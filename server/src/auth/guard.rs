@@ -96,11 +96,7 @@ fn see_other(page: &str, next: Option<&str>) -> Response {
         }
         None => page.to_owned(),
     };
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(location) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    response
+    super::routes::redirect(&location, Vec::new())
 }
 
 /// The answer when the auth server cannot say whether the page may be shown.

@@ -163,7 +163,7 @@ fn error_redirect(code: &ErrorCode, changes: Vec<SetCookie>) -> Response {
 }
 
 /// A 303 to `location` (always a local path) carrying `changes`.
-fn redirect(location: &str, changes: Vec<SetCookie>) -> Response {
+pub(crate) fn redirect(location: &str, changes: Vec<SetCookie>) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
     if let Ok(location) = HeaderValue::from_str(location) {

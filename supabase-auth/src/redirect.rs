@@ -21,11 +21,12 @@ const MAX_LEN: usize = 2048;
 const DECODE_ROUNDS: usize = 3;
 
 /// The path to redirect to after authentication, when the site's own URL is not known: `next`
-/// when it resolves to the same origin as any site would, [`FALLBACK`] otherwise.
+/// when it is a path that stays on whatever site resolves it (absolute URLs cannot be judged
+/// without the site, so they fall back), [`FALLBACK`] otherwise.
 pub fn safe_next(next: Option<&str>) -> String {
-    let site = Url::parse("http://origin.invalid/").expect("a valid base URL");
-    next.filter(|next| !next.contains("origin.invalid"))
-        .and_then(|next| same_origin_target(&site, next))
+    let any_site = Url::parse("http://origin.invalid/").expect("a valid base URL");
+    next.filter(|next| next.starts_with('/'))
+        .and_then(|next| same_origin_target(&any_site, next))
         .unwrap_or_else(|| FALLBACK.to_owned())
 }
 

@@ -118,13 +118,13 @@ pub async fn sign_out() -> Result<String, AuthError> {
 #[server(endpoint = "auth/email-sign-in")]
 pub async fn email_sign_in(email: String, next: Option<String>) -> Result<String, AuthError> {
     use super::ssr::*;
-    use supabase_auth::{EmailOptions, redirect::safe_next};
+    use supabase_auth::EmailOptions;
 
     answer(async move {
         check_attempt(Attempt::CodeRequest, Some(&email))?;
         let sessions = sessions()?;
         let email = email.trim().to_owned();
-        let next = safe_next(next.as_deref());
+        let next = safe_target(next.as_deref());
         let redirect_to = site_link(&next);
         let sent = sessions
             .client()

@@ -3,6 +3,10 @@
 //! a page for signed-in users is one line in [`pages!`] below.
 //!
 //! Paths used as link and redirect targets live in [`path`], so no other code spells them.
+//!
+//! Roles come from the verified access token's [`ROLE_CLAIM`] claim, which the auth server's
+//! custom access token hook adds (see the README); a page with [`Access::Role`] answers 403 to
+//! everyone else.
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -14,11 +18,15 @@ use leptos_router::{
 use crate::{
     auth::use_auth,
     pages::{
-        AccountPage, AdminPage, AuthErrorPage, ForgotPasswordPage, HomePage, LoginPage, MfaPage,
-        NotFoundPage, OtpPage, PhonePage, ProtectedPage, SignUpPage, SignUpSuccessPage,
-        UpdatePasswordPage,
+        AccountPage, AdminPage, AuthErrorPage, ForbiddenPage, ForgotPasswordPage, HomePage,
+        LoginPage, MfaPage, NotFoundPage, OtpPage, PhonePage, ProtectedPage, SignUpPage,
+        SignUpSuccessPage, UpdatePasswordPage,
     },
 };
+
+/// The access token claim that carries the user's role (as in Supabase's Custom Claims & RBAC
+/// guide).
+pub const ROLE_CLAIM: &str = "user_role";
 
 /// Who may open a page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +40,25 @@ pub enum Access {
     SecondFactorDue,
     /// A complete session: signed in, and at `aal2` when the user has a verified factor.
     FullSession,
+    /// A complete session whose verified access token carries [`ROLE_CLAIM`] with this value;
+    /// other complete sessions get a 403 page.
+    Role(&'static str),
+}
+
+impl Access {
+    /// Whether the page needs a complete session (signed in, second factor entered when due).
+    pub fn needs_full_session(self) -> bool {
+        matches!(self, Self::FullSession | Self::Role(_))
+    }
+
+    /// Whether a complete session whose token carries `role` (the [`ROLE_CLAIM`] value) may see
+    /// the page: always, unless the page asks for a role the token does not carry.
+    pub fn admits_role(self, role: Option<&str>) -> bool {
+        match self {
+            Self::Role(needed) => role == Some(needed),
+            _ => true,
+        }
+    }
 }
 
 /// A page: its path and who may open it.
@@ -45,7 +72,7 @@ pub struct Page {
 
 /// Declares [`path`], [`PAGES`] and [`AppRoutes`] from one list, so they cannot disagree.
 macro_rules! pages {
-    ($($name:ident = $path:tt => $view:ident, $access:ident;)*) => {
+    ($($name:ident = $path:tt => $view:ident, $access:expr;)*) => {
         /// The path of every page, for links and redirects.
         pub mod path {
             $(
@@ -55,7 +82,7 @@ macro_rules! pages {
         }
 
         /// Every page and who may open it.
-        pub const PAGES: &[Page] = &[$(Page { path: $path, access: Access::$access }),*];
+        pub const PAGES: &[Page] = &[$(Page { path: $path, access: $access }),*];
 
         /// The router's routes: each page behind the check its access asks for. The server's
         /// guard has already sent visitors who may not open a page elsewhere; the same check here
@@ -68,9 +95,9 @@ macro_rules! pages {
                     $(
                         <ProtectedRoute
                             path=segments!($path)
-                            condition=move || auth.may_open(Access::$access)
+                            condition=move || auth.may_open($access)
                             redirect_path=move || auth.gate($path)
-                            view=$view
+                            view=move || role_gate($access, $view)
                             ssr=SsrMode::Async
                         />
                     )*
@@ -81,19 +108,31 @@ macro_rules! pages {
 }
 
 pages! {
-    HOME = "/" => HomePage, Public;
-    LOGIN = "/auth/login" => LoginPage, SignedOut;
-    SIGN_UP = "/auth/sign-up" => SignUpPage, SignedOut;
-    SIGN_UP_SUCCESS = "/auth/sign-up-success" => SignUpSuccessPage, Public;
-    OTP = "/auth/otp" => OtpPage, Public;
-    FORGOT_PASSWORD = "/auth/forgot-password" => ForgotPasswordPage, Public;
-    UPDATE_PASSWORD = "/auth/update-password" => UpdatePasswordPage, Public;
-    MFA = "/auth/mfa" => MfaPage, SecondFactorDue;
-    PHONE = "/auth/phone" => PhonePage, Public;
-    AUTH_ERROR = "/auth/error" => AuthErrorPage, Public;
-    PROTECTED = "/protected" => ProtectedPage, FullSession;
-    ACCOUNT = "/account" => AccountPage, FullSession;
-    ADMIN = "/admin" => AdminPage, FullSession;
+    HOME = "/" => HomePage, Access::Public;
+    LOGIN = "/auth/login" => LoginPage, Access::SignedOut;
+    SIGN_UP = "/auth/sign-up" => SignUpPage, Access::SignedOut;
+    SIGN_UP_SUCCESS = "/auth/sign-up-success" => SignUpSuccessPage, Access::Public;
+    OTP = "/auth/otp" => OtpPage, Access::Public;
+    FORGOT_PASSWORD = "/auth/forgot-password" => ForgotPasswordPage, Access::Public;
+    UPDATE_PASSWORD = "/auth/update-password" => UpdatePasswordPage, Access::Public;
+    MFA = "/auth/mfa" => MfaPage, Access::SecondFactorDue;
+    PHONE = "/auth/phone" => PhonePage, Access::Public;
+    AUTH_ERROR = "/auth/error" => AuthErrorPage, Access::Public;
+    PROTECTED = "/protected" => ProtectedPage, Access::FullSession;
+    ACCOUNT = "/account" => AccountPage, Access::FullSession;
+    ADMIN = "/admin" => AdminPage, Access::Role(ADMIN_ROLE);
+}
+
+/// The [`ROLE_CLAIM`] value that opens the admin page.
+pub const ADMIN_ROLE: &str = "admin";
+
+/// The page itself when the session's role admits it, else the 403 page.
+fn role_gate<V: IntoView + 'static>(access: Access, page: impl FnOnce() -> V) -> AnyView {
+    if use_auth().has_role_for(access) {
+        page().into_any()
+    } else {
+        view! { <ForbiddenPage /> }.into_any()
+    }
 }
 
 /// Where a PKCE flow comes back with its code (a server route, not a page).
@@ -131,8 +170,20 @@ mod tests {
     fn pages_for_signed_in_users_are_guarded() {
         assert_eq!(access(path::PROTECTED), Access::FullSession);
         assert_eq!(access(path::ACCOUNT), Access::FullSession);
+        assert_eq!(access(path::ADMIN), Access::Role(ADMIN_ROLE));
         assert_eq!(access(path::MFA), Access::SecondFactorDue);
         assert_eq!(access(path::LOGIN), Access::SignedOut);
         assert_eq!(access("/pkg/app.wasm"), Access::Public);
+    }
+
+    #[test]
+    fn a_role_page_admits_only_that_role() {
+        let admin = Access::Role(ADMIN_ROLE);
+        assert!(admin.needs_full_session());
+        assert!(admin.admits_role(Some("admin")));
+        for role in [None, Some("member"), Some("Admin"), Some("admin ")] {
+            assert!(!admin.admits_role(role), "{role:?}");
+        }
+        assert!(Access::FullSession.admits_role(None));
     }
 }

@@ -32,6 +32,6 @@ test('the admin page refuses a token without the role claim', async ({ page, req
   const response = await page.goto('/admin');
 
   expect(response?.status()).toBe(403);
-  await expect(page.getByTestId('admin-denied')).toHaveText('This page is for administrators only.');
+  await expect(page.getByTestId('forbidden')).toContainText('needs a role your account does not have');
   await expect(page.getByTestId('admin-welcome')).toHaveCount(0);
 });

@@ -38,6 +38,8 @@ pub struct SessionUser {
     pub phone: Option<String>,
     /// A guest (anonymous) user.
     pub is_anonymous: bool,
+    /// The role the verified access token carries ([`routes::ROLE_CLAIM`]), when it has one.
+    pub role: Option<String>,
 }
 
 impl SessionUser {
@@ -126,9 +128,16 @@ impl Auth {
                 Access::Public => true,
                 Access::SignedOut => !signed_in,
                 Access::SecondFactorDue => signed_in && view.needs_mfa,
-                Access::FullSession => signed_in && !view.needs_mfa,
+                Access::FullSession | Access::Role(_) => signed_in && !view.needs_mfa,
             }
         })
+    }
+
+    /// Whether the session's role admits a page with `access` (see [`Access::admits_role`]).
+    pub fn has_role_for(&self, access: Access) -> bool {
+        let view = self.current().unwrap_or_default();
+        let role = view.user.as_ref().and_then(|user| user.role.as_deref());
+        access.admits_role(role)
     }
 
     /// Where a visitor who may not open the page at `path` goes: the code form for a session that
@@ -174,6 +183,7 @@ pub async fn current_session() -> Result<SessionView, ServerFnError> {
                     .map(str::to_owned),
                 phone: Some(user.claims().phone.clone()).filter(|phone| !phone.is_empty()),
                 is_anonymous: user.claims().is_anonymous,
+                role: ssr::role(&user).map(str::to_owned),
             }),
             auth_unavailable: false,
         },

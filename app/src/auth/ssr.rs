@@ -103,6 +103,24 @@ pub async fn require_full_session() -> Result<User, AuthError> {
     Ok(user)
 }
 
+/// The role `user`'s verified access token carries ([`crate::routes::ROLE_CLAIM`]).
+pub fn role(user: &User) -> Option<&str> {
+    user.claims()
+        .extra
+        .get(crate::routes::ROLE_CLAIM)
+        .and_then(serde_json::Value::as_str)
+}
+
+/// A complete session whose role admits a page with `access` (see
+/// [`crate::routes::Access::admits_role`]); [`AuthError::Forbidden`] otherwise.
+pub async fn require_access(access: crate::routes::Access) -> Result<User, AuthError> {
+    let user = require_full_session().await?;
+    if !access.admits_role(role(&user)) {
+        return Err(AuthError::Forbidden);
+    }
+    Ok(user)
+}
+
 /// Whether `user` has a verified factor but this session has not been raised to `aal2` with it,
 /// as the auth server says ([`AuthSessions::needs_mfa`]; never the cookie's copy of the user).
 pub async fn needs_mfa(user: &User) -> Result<bool, AuthError> {

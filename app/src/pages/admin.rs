@@ -1,17 +1,16 @@
 //! `/admin`: a page only for users whose verified access token carries `user_role: admin`, a
 //! claim the auth server's custom access token hook adds (local-auth: `LOCAL_AUTH_CUSTOM_CLAIMS_FILE`).
-//! Role-based access from claims: the server decides from the token it verified, never from
-//! anything the browser says.
+//! Role-based access from claims: the route table declares the page [`Access::Role`], and its
+//! server function checks the same, since it can be called without the page. The server decides
+//! from the token it verified, never from anything the browser says.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::AuthError;
-
-/// The role claim and the value that opens this page.
-pub const ROLE_CLAIM: &str = "user_role";
-/// The value of [`ROLE_CLAIM`] that opens this page.
-pub const ADMIN_ROLE: &str = "admin";
+use crate::{
+    auth::AuthError,
+    routes::{ADMIN_ROLE, Access, ROLE_CLAIM},
+};
 
 /// What the admin page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,21 +24,12 @@ pub struct AdminOverview {
 /// The admin's view; [`AuthError::Forbidden`] (403) without the role claim.
 #[server(endpoint = "admin")]
 pub async fn admin_view() -> Result<AdminOverview, AuthError> {
-    use crate::auth::ssr::{answer, require_full_session};
+    use crate::auth::ssr::{answer, require_access};
 
     answer(async move {
-        let user = require_full_session().await?;
-        let claims = user.claims();
-        let role = claims.extra.get(ROLE_CLAIM).and_then(|role| role.as_str());
-        if role != Some(ADMIN_ROLE) {
-            // Also when the page itself is being rendered: the whole answer is a refusal.
-            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                response.set_status(http::StatusCode::FORBIDDEN);
-            }
-            return Err(AuthError::Forbidden);
-        }
+        let user = require_access(Access::Role(ADMIN_ROLE)).await?;
         Ok(AdminOverview {
-            email: claims.email.clone(),
+            email: user.claims().email.clone(),
             role: ADMIN_ROLE.to_owned(),
         })
     })

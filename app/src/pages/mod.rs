@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod auth_error;
+mod forbidden;
 mod home;
 mod login;
 mod mfa;
@@ -14,8 +15,9 @@ mod protected;
 mod sign_up;
 
 pub use account::AccountPage;
-pub use admin::{ADMIN_ROLE, AdminPage, ROLE_CLAIM};
+pub use admin::AdminPage;
 pub use auth_error::AuthErrorPage;
+pub use forbidden::ForbiddenPage;
 pub use home::HomePage;
 pub use login::LoginPage;
 pub use mfa::MfaPage;

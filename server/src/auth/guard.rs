@@ -2,7 +2,9 @@
 //! (`app::routes`) is enforced. Signed-out visitors of pages for signed-in users go to sign in, a
 //! session that still owes its authenticator code (`aal1` for a user with a verified factor) to
 //! `/auth/mfa`, each with `next` pointing back; signed-in users opening sign-in or sign-up, and
-//! complete sessions opening `/auth/mfa`, go on to `next`.
+//! complete sessions opening `/auth/mfa`, go on to `next`. A page for a role
+//! ([`Access::Role`]) answers 403 to a complete session whose verified token lacks it: the router
+//! renders the 403 page from the same table, and the guard makes sure of the status.
 
 use app::routes::{self, Access, path};
 use axum::{
@@ -65,11 +67,18 @@ pub async fn require_access(State(guard): State<Guard>, request: Request, next: 
             return unavailable();
         }
     };
-    match (access, needs_mfa) {
-        (Access::FullSession, true) => see_other(path::MFA, Some(here)),
-        (Access::SecondFactorDue, false) => see_other(&next_of(&guard, &request), None),
-        _ => next.run(request).await,
+    if needs_mfa && access.needs_full_session() {
+        return see_other(path::MFA, Some(here));
     }
+    if !needs_mfa && access == Access::SecondFactorDue {
+        return see_other(&next_of(&guard, &request), None);
+    }
+    if !access.admits_role(app::auth::ssr::role(user)) {
+        let mut response = next.run(request).await;
+        *response.status_mut() = StatusCode::FORBIDDEN;
+        return response;
+    }
+    next.run(request).await
 }
 
 /// The request's `next`, if it stays on the site, else the protected page.

@@ -334,3 +334,48 @@ async fn pages_that_send_mail_link_the_development_mailbox_while_local_auth_runs
         "{with_a_project}"
     );
 }
+
+/// A page the route table gives to a role (`/admin`, `user_role: admin`) opens for a token that
+/// carries the role and answers 403 with the forbidden page to every other complete session; its
+/// server function refuses the same way.
+#[tokio::test]
+async fn a_role_page_opens_only_for_tokens_carrying_the_role() {
+    let admin = email("role-admin");
+    let app = TestApp::spawn_with(|config| {
+        config.custom_claims = local_auth::claims::CustomClaims::from_json(&format!(
+            r#"{{"default":{{"user_role":"member"}},"users":{{"{admin}":{{"user_role":"admin"}}}}}}"#
+        ))
+        .unwrap();
+    })
+    .await;
+    let admin_cookie = app.cookie_header(&app.signed_in_user(&admin).await);
+    let member_cookie = app.cookie_header(&app.signed_in_user(&email("role-member")).await);
+
+    let opened = app.get("/admin", &admin_cookie).await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    let html = opened.text().await.unwrap();
+    assert!(html.contains("user_role = admin"), "{html}");
+
+    let refused = app.get("/admin", &member_cookie).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains(r#"data-testid="forbidden""#), "{html}");
+    assert!(!html.contains("Welcome,"), "{html}");
+
+    for (cookie, status) in [
+        (&admin_cookie, StatusCode::OK),
+        (&member_cookie, StatusCode::FORBIDDEN),
+    ] {
+        let answer = app
+            .client
+            .post(app.url("/api/admin"))
+            .header("cookie", cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), status);
+    }
+    let signed_out = app.get("/admin", "").await;
+    assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+}

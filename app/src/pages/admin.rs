@@ -7,10 +7,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    auth::AuthError,
-    routes::{ADMIN_ROLE, Access, ROLE_CLAIM},
-};
+use crate::{auth::AuthError, routes::ROLE_CLAIM};
 
 /// What the admin page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,7 +21,10 @@ pub struct AdminOverview {
 /// The admin's view; [`AuthError::Forbidden`] (403) without the role claim.
 #[server(endpoint = "admin")]
 pub async fn admin_view() -> Result<AdminOverview, AuthError> {
-    use crate::auth::ssr::{answer, require_access};
+    use crate::{
+        auth::ssr::{answer, require_access},
+        routes::{ADMIN_ROLE, Access},
+    };
 
     answer(async move {
         let user = require_access(Access::Role(ADMIN_ROLE)).await?;

@@ -10,6 +10,7 @@ pub mod health;
 pub mod islands;
 pub mod pages;
 pub mod routes;
+pub mod site;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
@@ -51,7 +52,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
 
     view! {
-        <Title text="Leptos + Supabase Auth" />
+        <Title text=site::NAME />
         <Router>
             <Layout />
         </Router>
@@ -69,7 +70,7 @@ fn Layout() -> impl IntoView {
     view! {
         <header class="site-header">
             <A href=path::HOME attr:class="brand">
-                "Leptos + Supabase Auth"
+                {site::NAME}
             </A>
             <nav class="site-nav" aria-label="Main">
                 <A href=path::PROTECTED>"Protected page"</A>

@@ -6,7 +6,16 @@ use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Command, Stdio},
+    sync::OnceLock,
 };
+
+/// The `.env` variables every program gets (see `dotenv`).
+static DOTENV: OnceLock<Vec<(String, String)>> = OnceLock::new();
+
+/// Sets the `.env` variables every program started from now on gets.
+pub fn set_dotenv(variables: Vec<(String, String)>) {
+    let _ = DOTENV.set(variables);
+}
 
 /// The workspace root: the parent of this crate's directory.
 pub fn workspace_root() -> PathBuf {
@@ -27,13 +36,14 @@ pub fn tools_dir() -> PathBuf {
     workspace_root().join(".tools")
 }
 
-/// A program run in the workspace root with the project's own tools, then cargo's install
-/// directory, first on `PATH`, so tools installed by `cargo install` are found even when that
+/// A program run in the workspace root with the `.env` variables (for the tasks that read it) and
+/// the project's own tools, then cargo's install directory, first on `PATH`, so tools installed by `cargo install` are found even when that
 /// directory is not on the user's `PATH`.
 pub fn program(name: impl AsRef<OsStr>) -> Cmd {
     let mut inner = Command::new(name);
     inner
         .current_dir(workspace_root())
+        .envs(DOTENV.get().into_iter().flatten().map(|(k, v)| (k, v)))
         .env("PATH", search_path());
     Cmd { inner }
 }
@@ -80,8 +90,8 @@ impl Cmd {
         self
     }
 
-    /// Runs in `dir`, relative to the workspace root.
-    pub fn dir(mut self, dir: &str) -> Self {
+    /// Runs in `dir`, relative to the workspace root (or absolute).
+    pub fn dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.inner.current_dir(workspace_root().join(dir));
         self
     }

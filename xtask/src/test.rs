@@ -1,7 +1,8 @@
 //! `cargo xtask test`: formatting, lints for both builds, Rust tests, the official auth-js client
 //! against local-auth, then the official @supabase/ssr package and the Playwright suite against
 //! the site `cargo leptos build` produced, and last the production folder (`cargo xtask dist`) run
-//! as production runs it, walked through by Playwright's smoke path.
+//! as production runs it, walked through by Playwright's smoke path, and a project generated from
+//! the working tree (`cargo leptos new`) checked to build.
 //! Every step runs even when an earlier one fails, except those that need an earlier build.
 
 use std::env;
@@ -10,6 +11,7 @@ use crate::{
     command::{cargo, program, workspace_root},
     dist,
     report::{Report, Runner},
+    template,
     tools::{self, Purpose},
 };
 
@@ -103,6 +105,9 @@ pub fn run() -> Result<(), String> {
         report.skip("playwright", "the site did not build");
     }
     prove_production_folder(&mut report, local_auth_built);
+    report.step("generated project (cargo leptos new)", || {
+        template::check(locked)
+    });
 
     report.print();
     if report.all_passed() {

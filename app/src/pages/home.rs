@@ -16,7 +16,7 @@ use crate::{
 pub fn HomePage() -> impl IntoView {
     view! {
         <section class="hero">
-            <h1>"Leptos + Supabase Auth"</h1>
+            <h1>{crate::site::NAME}</h1>
             <p class="lede">
                 "A full-stack Rust starter: Leptos pages rendered on the server by axum, with islands of interactivity hydrated in the browser."
             </p>

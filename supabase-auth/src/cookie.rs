@@ -469,9 +469,14 @@ pub fn write_session(
     write_chunked(key, &encode_base64_value(&json), existing, options)
 }
 
+/// The end of every PKCE verifier cookie's name.
+const VERIFIER_SUFFIX: &str = "-code-verifier";
+/// What follows the storage key in a per-flow slot's name, before the flow id.
+const FLOW_SLOT_INFIX: &str = "-flow-";
+
 /// The name of the PKCE verifier cookie for `key`.
 pub fn verifier_key(key: &str) -> String {
-    format!("{key}-code-verifier")
+    format!("{key}{VERIFIER_SUFFIX}")
 }
 
 /// The `Set-Cookie` header that keeps `verifier` until the code exchange. A recovery flow marks
@@ -493,11 +498,19 @@ pub fn write_verifier(
 
 /// The per-flow verifier slot of flow `flow` for `key`.
 pub fn flow_verifier_key(key: &str, flow: &str) -> String {
-    format!("{key}-flow-{flow}-code-verifier")
+    format!("{key}{FLOW_SLOT_INFIX}{flow}{VERIFIER_SUFFIX}")
 }
 
+/// Whether `name` is one of `key`'s per-flow slots ([`flow_verifier_key`]).
+fn is_flow_slot(name: &str, key: &str) -> bool {
+    name.strip_prefix(key)
+        .and_then(|rest| rest.strip_prefix(FLOW_SLOT_INFIX))
+        .is_some_and(|rest| rest.ends_with(VERIFIER_SUFFIX))
+}
+
+/// The name of the cookie that lists `key`'s per-flow slots.
 fn flow_index_key(key: &str) -> String {
-    format!("{key}-flows-code-verifier")
+    format!("{key}-flows{VERIFIER_SUFFIX}")
 }
 
 fn flow_index(cookies: &Cookies, key: &str) -> Vec<String> {
@@ -590,7 +603,7 @@ pub struct StoredVerifier {
 /// The PKCE verifiers the request holds for `key`, best first: the slot of `flow` when given, the
 /// legacy cookie, then the per-flow slots newest first. Values that do not decode are skipped.
 pub fn read_verifiers(cookies: &Cookies, key: &str, flow: Option<&str>) -> Vec<StoredVerifier> {
-    let flow_slot = |id: &str| format!("{key}-flow-{id}-code-verifier");
+    let flow_slot = |id: &str| flow_verifier_key(key, id);
     let valid_id = |id: &&str| {
         !id.is_empty()
             && id.len() <= 64
@@ -598,11 +611,7 @@ pub fn read_verifiers(cookies: &Cookies, key: &str, flow: Option<&str>) -> Vec<S
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
-    let indexed: Vec<String> = cookies
-        .get(&format!("{key}-flows-code-verifier"))
-        .and_then(decode_base64_value)
-        .and_then(|json| serde_json::from_str::<Vec<String>>(&json).ok())
-        .unwrap_or_default();
+    let indexed = flow_index(cookies, key);
     let mut names: Vec<String> = flow.filter(valid_id).map(flow_slot).into_iter().collect();
     names.push(verifier_key(key));
     names.extend(
@@ -642,15 +651,10 @@ pub fn read_verifiers(cookies: &Cookies, key: &str, flow: Option<&str>) -> Vec<S
 /// their index).
 pub fn remove_verifiers(key: &str, cookies: &Cookies, options: &CookieOptions) -> Vec<SetCookie> {
     let legacy = verifier_key(key);
-    let index = format!("{key}-flows-code-verifier");
-    let slot_prefix = format!("{key}-flow-");
+    let index = flow_index_key(key);
     cookies
         .names()
-        .filter(|name| {
-            *name == legacy
-                || *name == index
-                || (name.starts_with(&slot_prefix) && name.ends_with("-code-verifier"))
-        })
+        .filter(|name| *name == legacy || *name == index || is_flow_slot(name, key))
         .map(|name| SetCookie::removal(name, options))
         .collect()
 }

@@ -10,7 +10,8 @@
 //! - [`cookie`]: the `@supabase/ssr` cookie format, chunks and PKCE verifier cookies included;
 //! - [`Refresher`]: one refresh per refresh token across concurrent requests;
 //! - [`redirect::safe_next`]: the only way a post-auth redirect target is chosen;
-//! - with the `axum` feature, [`axum`]: the session middleware and the `User` extractors.
+//! - with the `axum` feature, [`axum`]: the session middleware and the `User` extractors, and
+//!   [`flow`]: PKCE flows through the browser, begun and finished by the session layer.
 
 mod client;
 pub mod cookie;
@@ -25,6 +26,8 @@ mod session;
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "axum")]
+pub mod flow;
 
 pub use crate::{
     client::{

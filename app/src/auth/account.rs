@@ -276,28 +276,21 @@ pub async fn send_reauthentication_code() -> Result<String, AuthError> {
 #[server(endpoint = "account/link")]
 pub async fn link_identity(provider: String) -> Result<String, AuthError> {
     use super::ssr::*;
-    use supabase_auth::pkce::{PkceVerifier, flow_id};
 
     answer(async move {
         let sessions = sessions()?;
         let user = require_full_session().await?;
-        let verifier = PkceVerifier::generate();
-        let flow = flow_id();
-        let back = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("next", crate::routes::path::ACCOUNT)
-            .append_pair("flow", &flow)
-            .finish();
-        let redirect_to = site_link(&format!("{}?{back}", crate::routes::CALLBACK));
+        let flow = begin_flow(&sessions, crate::routes::path::ACCOUNT);
         let url = sessions
             .client()
             .link_identity_url(
                 user.access_token(),
                 &provider,
-                Some(&redirect_to),
-                &verifier.challenge(),
+                Some(&flow.redirect_to),
+                &flow.challenge,
             )
             .await?;
-        store_flow_verifier(&sessions, &flow, &verifier);
+        send_cookies(&flow.cookies);
         leptos_axum::redirect(url.as_str());
         Ok(url.to_string())
     })

@@ -236,7 +236,6 @@ pub async fn sign_in_options() -> Result<super::SignInOptions, AuthError> {
 #[server(endpoint = "auth/oauth")]
 pub async fn oauth_sign_in(provider: String, next: Option<String>) -> Result<String, AuthError> {
     use super::ssr::*;
-    use supabase_auth::pkce::PkceVerifier;
 
     answer(async move {
         let sessions = sessions()?;
@@ -246,20 +245,14 @@ pub async fn oauth_sign_in(provider: String, next: Option<String>) -> Result<Str
         {
             return Err(AuthError::UnknownProvider);
         }
-        let verifier = PkceVerifier::generate();
-        let flow = supabase_auth::pkce::flow_id();
-        let back = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("next", &safe_target(next.as_deref()))
-            .append_pair("flow", &flow)
-            .finish();
-        let redirect_to = site_link(&format!("{}?{back}", crate::routes::CALLBACK));
+        let flow = begin_flow(&sessions, &safe_target(next.as_deref()));
         let url = sessions.client().authorize_url(
             &provider,
-            Some(&redirect_to),
+            Some(&flow.redirect_to),
             None,
-            &verifier.challenge(),
+            &flow.challenge,
         );
-        store_flow_verifier(&sessions, &flow, &verifier);
+        send_cookies(&flow.cookies);
         leptos_axum::redirect(url.as_str());
         Ok(url.to_string())
     })

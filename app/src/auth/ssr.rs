@@ -11,7 +11,7 @@ use supabase_auth::{
     Session,
     axum::{AuthSessions, AuthState, ClientIp, User},
     cookie::{Cookies, SetCookie},
-    pkce::PkceVerifier,
+    flow::BegunFlow,
     redirect::safe_next_on,
 };
 
@@ -203,7 +203,7 @@ pub async fn answer<T>(work: impl Future<Output = Result<T, AuthError>>) -> Resu
 }
 
 /// Sends `changes` as `Set-Cookie` headers with the response.
-fn send_cookies(changes: &[SetCookie]) {
+pub fn send_cookies(changes: &[SetCookie]) {
     let response = expect_context::<ResponseOptions>();
     for change in changes {
         if let Some(value) = change.to_header_value() {
@@ -217,18 +217,15 @@ pub fn store_session(sessions: &AuthSessions, session: &Session) {
     send_cookies(&sessions.session_cookies(session, &request_cookies()));
 }
 
-/// Keeps `verifier` in the per-flow slot of `flow` until the browser comes back to
-/// `/auth/callback?flow=<flow>`.
-pub fn store_flow_verifier(sessions: &AuthSessions, flow: &str, verifier: &PkceVerifier) {
-    let config = sessions.config();
-    send_cookies(&supabase_auth::cookie::write_flow_verifier(
-        &config.cookie_name,
-        flow,
-        verifier,
-        false,
+/// Begins a PKCE flow that comes back to the app's callback and goes on to `next` (see
+/// [`AuthSessions::begin_flow`]). Send its cookies with [`send_cookies`] once the flow's URL is
+/// known to be good.
+pub fn begin_flow(sessions: &AuthSessions, next: &str) -> BegunFlow {
+    sessions.begin_flow(
+        &site_link(crate::routes::CALLBACK),
+        next,
         &request_cookies(),
-        &config.cookie_options,
-    ));
+    )
 }
 
 /// The ways to sign in the auth server offers, from its `/settings`, remembered for a minute so

@@ -12,7 +12,8 @@ use axum::{
 use serde::Deserialize;
 use supabase_auth::{
     AuthResponse, Error, ErrorCode, OtpType, VerifyOtp,
-    cookie::{self, Cookies, SetCookie},
+    cookie::{Cookies, SetCookie},
+    flow::{FlowReturn, FlowSession},
     redirect::safe_next_on,
 };
 
@@ -27,75 +28,25 @@ pub fn routes() -> Router<AppState> {
         .route(CONFIRM, get(confirm))
 }
 
-/// The query of `/auth/callback`: a code, or the error a provider or the auth server reported.
-#[derive(Debug, Deserialize)]
-struct CallbackQuery {
-    code: Option<String>,
-    next: Option<String>,
-    /// The per-flow verifier slot this flow stored its verifier in, when the app named one.
-    flow: Option<String>,
-    error: Option<String>,
-    error_code: Option<String>,
-}
-
-/// Exchanges the code for a session with the verifier cookie; the verifier is deleted whatever
-/// happens, so it is never tried twice.
+/// Finishes a PKCE flow ([`supabase_auth::axum::AuthSessions::finish_flow`]): the session and the flow's cleared
+/// verifier cookies, then `next` (or setting a new password after a recovery flow).
 async fn callback(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<CallbackQuery>,
+    Query(back): Query<FlowReturn>,
 ) -> Response {
-    let sessions = &state.sessions;
-    let cookies = Cookies::from_headers(&headers);
-    let config = sessions.config();
-    // A named flow clears only its own verifier, so flows other tabs started still complete;
-    // an unnamed one (the legacy cookie) clears them all.
-    let cleanup = |used: Option<&str>| match query.flow.as_deref() {
-        Some(flow) => cookie::finish_flow(
-            &config.cookie_name,
-            flow,
-            used,
-            &cookies,
-            &config.cookie_options,
+    let finished = state
+        .sessions
+        .finish_flow(&back, &Cookies::from_headers(&headers))
+        .await;
+    match finished.outcome {
+        Ok(FlowSession { recovery: true, .. }) => redirect(path::UPDATE_PASSWORD, finished.cookies),
+        Ok(_) => redirect(
+            &safe_next_on(&state.site_url, back.next.as_deref()),
+            finished.cookies,
         ),
-        None => cookie::remove_verifiers(&config.cookie_name, &cookies, &config.cookie_options),
-    };
-
-    if let Some(code) = query.error_code.as_deref().or(query.error.as_deref()) {
-        return error_redirect(&ErrorCode::parse(code), cleanup(None));
+        Err(code) => error_redirect(&code, finished.cookies),
     }
-    let Some(code) = query.code.as_deref().filter(|code| !code.is_empty()) else {
-        return error_redirect(&ErrorCode::ValidationFailed, cleanup(None));
-    };
-    let stored = cookie::read_verifiers(&cookies, &config.cookie_name, query.flow.as_deref());
-    if stored.is_empty() {
-        // auth-js's name for this case.
-        let missing = ErrorCode::Other("pkce_code_verifier_not_found".into());
-        return error_redirect(&missing, cleanup(None));
-    }
-    // Several tabs may have started flows; the code belongs to one of their verifiers.
-    for candidate in stored {
-        let used = candidate.verifier.expose_secret().to_owned();
-        match sessions
-            .client()
-            .exchange_code_for_session(code, candidate.verifier)
-            .await
-        {
-            Ok(session) => {
-                let mut changes = cleanup(Some(&used));
-                changes.extend(sessions.session_cookies(&session, &cookies));
-                let next = if candidate.recovery {
-                    path::UPDATE_PASSWORD.to_owned()
-                } else {
-                    safe_next_on(&state.site_url, query.next.as_deref())
-                };
-                return redirect(&next, changes);
-            }
-            Err(error) if error.code() == Some(&ErrorCode::BadCodeVerifier) => {}
-            Err(error) => return failure(&error, cleanup(None)),
-        }
-    }
-    error_redirect(&ErrorCode::BadCodeVerifier, cleanup(None))
 }
 
 /// The query of `/auth/confirm`.

@@ -10,121 +10,8 @@ use axum::{
 };
 use serde_json::json;
 
-/// The Supabase Auth error codes this server answers with (upstream's `apierrors/errorcode.go`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)] // Each variant is the upstream code of the same name.
-pub enum ErrorCode {
-    AnonymousProviderDisabled,
-    BadCodeVerifier,
-    BadJson,
-    BadJwt,
-    BadOauthCallback,
-    BadOauthState,
-    CaptchaFailed,
-    EmailAddressInvalid,
-    EmailExists,
-    EmailNotConfirmed,
-    FlowStateAlreadyUsed,
-    FlowStateExpired,
-    FlowStateNotFound,
-    IdentityAlreadyExists,
-    IdentityNotFound,
-    InsufficientAal,
-    InvalidCredentials,
-    ManualLinkingDisabled,
-    MfaChallengeExpired,
-    MfaFactorNameConflict,
-    MfaFactorNotFound,
-    MfaPhoneEnrollNotEnabled,
-    MfaVerificationFailed,
-    MfaWebauthnEnrollNotEnabled,
-    NoAuthorization,
-    NotAdmin,
-    OtpDisabled,
-    OtpExpired,
-    OverEmailSendRateLimit,
-    OverRequestRateLimit,
-    OverSmsSendRateLimit,
-    PhoneExists,
-    PhoneNotConfirmed,
-    PhoneProviderDisabled,
-    ReauthenticationNeeded,
-    ReauthenticationNotValid,
-    RefreshTokenAlreadyUsed,
-    RefreshTokenNotFound,
-    RequestEntityTooLarge,
-    SamePassword,
-    SessionExpired,
-    SessionNotFound,
-    SignupDisabled,
-    SingleIdentityNotDeletable,
-    TooManyEnrolledMfaFactors,
-    UnexpectedFailure,
-    UserAlreadyExists,
-    UserBanned,
-    UserNotFound,
-    ValidationFailed,
-    WeakPassword,
-}
-
-impl ErrorCode {
-    /// The code as it appears on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AnonymousProviderDisabled => "anonymous_provider_disabled",
-            Self::BadCodeVerifier => "bad_code_verifier",
-            Self::BadJson => "bad_json",
-            Self::BadJwt => "bad_jwt",
-            Self::BadOauthCallback => "bad_oauth_callback",
-            Self::BadOauthState => "bad_oauth_state",
-            Self::CaptchaFailed => "captcha_failed",
-            Self::EmailAddressInvalid => "email_address_invalid",
-            Self::EmailExists => "email_exists",
-            Self::EmailNotConfirmed => "email_not_confirmed",
-            Self::FlowStateAlreadyUsed => "flow_state_already_used",
-            Self::FlowStateExpired => "flow_state_expired",
-            Self::FlowStateNotFound => "flow_state_not_found",
-            Self::IdentityAlreadyExists => "identity_already_exists",
-            Self::IdentityNotFound => "identity_not_found",
-            Self::InsufficientAal => "insufficient_aal",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::ManualLinkingDisabled => "manual_linking_disabled",
-            Self::MfaChallengeExpired => "mfa_challenge_expired",
-            Self::MfaFactorNameConflict => "mfa_factor_name_conflict",
-            Self::MfaFactorNotFound => "mfa_factor_not_found",
-            Self::MfaPhoneEnrollNotEnabled => "mfa_phone_enroll_not_enabled",
-            Self::MfaVerificationFailed => "mfa_verification_failed",
-            Self::MfaWebauthnEnrollNotEnabled => "mfa_webauthn_enroll_not_enabled",
-            Self::NoAuthorization => "no_authorization",
-            Self::NotAdmin => "not_admin",
-            Self::OtpDisabled => "otp_disabled",
-            Self::OtpExpired => "otp_expired",
-            Self::OverEmailSendRateLimit => "over_email_send_rate_limit",
-            Self::OverRequestRateLimit => "over_request_rate_limit",
-            Self::OverSmsSendRateLimit => "over_sms_send_rate_limit",
-            Self::PhoneExists => "phone_exists",
-            Self::PhoneNotConfirmed => "phone_not_confirmed",
-            Self::PhoneProviderDisabled => "phone_provider_disabled",
-            Self::ReauthenticationNeeded => "reauthentication_needed",
-            Self::ReauthenticationNotValid => "reauthentication_not_valid",
-            Self::RefreshTokenAlreadyUsed => "refresh_token_already_used",
-            Self::RefreshTokenNotFound => "refresh_token_not_found",
-            Self::RequestEntityTooLarge => "request_entity_too_large",
-            Self::SamePassword => "same_password",
-            Self::SessionExpired => "session_expired",
-            Self::SessionNotFound => "session_not_found",
-            Self::SignupDisabled => "signup_disabled",
-            Self::SingleIdentityNotDeletable => "single_identity_not_deletable",
-            Self::TooManyEnrolledMfaFactors => "too_many_enrolled_mfa_factors",
-            Self::UnexpectedFailure => "unexpected_failure",
-            Self::UserAlreadyExists => "user_already_exists",
-            Self::UserBanned => "user_banned",
-            Self::UserNotFound => "user_not_found",
-            Self::ValidationFailed => "validation_failed",
-            Self::WeakPassword => "weak_password",
-        }
-    }
-}
+/// The Supabase Auth error codes, one vocabulary with the client: `supabase_auth::ErrorCode`.
+pub use supabase_auth::ErrorCode;
 
 /// A failed request: status, code and a message for the developer.
 #[derive(Clone, Debug)]
@@ -266,10 +153,9 @@ pub async fn shape_errors(request: Request, next: Next) -> Response {
     }
     let mut shaped = (error.status, Json(body)).into_response();
     let headers = shaped.headers_mut();
-    headers.insert(
-        ERROR_CODE_HEADER,
-        HeaderValue::from_static(error.code.as_str()),
-    );
+    if let Ok(code) = HeaderValue::from_str(error.code.as_str()) {
+        headers.insert(ERROR_CODE_HEADER, code);
+    }
     if dated {
         headers.insert(
             API_VERSION_HEADER,

@@ -43,6 +43,7 @@ error_codes! {
     Unknown => "unknown",
     UnexpectedFailure => "unexpected_failure",
     ValidationFailed => "validation_failed",
+    RequestEntityTooLarge => "request_entity_too_large",
     BadJson => "bad_json",
     EmailExists => "email_exists",
     PhoneExists => "phone_exists",

@@ -22,7 +22,7 @@ authenticator enrolment about 22 KB, the browser-side session check 11 KB, the s
 the submit button 4 KB); the rest is Leptos's runtime, \`serde_json\` for the islands' props and
 answers, and the \`wasm-bindgen\` glue. Islands call their server functions directly rather than
 through \`ServerAction\`/\`ActionForm\`, which saved another 10 KB. The page's own script
-(\`app/src/islands.js\`, in place of Leptos's \`<HydrationScripts islands>\`) starts fetching and
+(\`app/src/loader.js\`, in place of Leptos's \`<HydrationScripts islands>\`) starts fetching and
 compiling the bundle from the top of \`<head>\` and hydrates at \`DOMContentLoaded\`; Leptos's script
 waits for the stylesheet, the document and then an idle moment (medians of 220–300 ms to hydration
 with it, 128 and 130 ms in two runs with this one; single loads on this 2-core machine range from

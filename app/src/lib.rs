@@ -7,7 +7,7 @@ pub mod auth;
 pub mod components;
 pub mod csp;
 pub mod health;
-pub mod islands;
+pub mod loader;
 pub mod pages;
 pub mod routes;
 pub mod site;
@@ -19,7 +19,7 @@ use leptos_router::components::{A, Router};
 use crate::{
     auth::{Auth, UserStatus},
     csp::ContentSecurityPolicy,
-    islands::IslandScripts,
+    loader::IslandScripts,
     routes::{AppRoutes, path},
 };
 

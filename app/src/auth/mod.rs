@@ -3,10 +3,7 @@
 //! The session is read while the server renders the page; the header's [`SessionSync`] island
 //! gets a key of it, so open tabs notice when another one signs in or out.
 
-pub mod account;
-pub mod browser_session;
 mod error;
-pub mod forms;
 #[cfg(feature = "ssr")]
 pub mod limits;
 mod session_sync;

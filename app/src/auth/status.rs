@@ -1,10 +1,15 @@
-//! The header's account status: who is signed in with a sign-out button, or sign-in links, and
-//! the island that keeps open tabs in step.
+//! The header's account status: who is signed in with a sign-out button (and its server
+//! function), or sign-in links, and the island that keeps open tabs in step.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{SessionSync, SessionView, forms::SignOut, use_auth};
+use super::{AuthError, SessionSync, SessionView, use_auth};
 
 /// "Signed in as …" with a sign-out button, or sign-in and sign-up links; "signed out for now"
 /// while the auth server is away.
@@ -68,4 +73,27 @@ fn SessionLine(view: SessionView) -> impl IntoView {
             .into_any()
         }
     }
+}
+
+/// Ends this device's session and deletes its cookies.
+#[server(endpoint = "auth/sign-out")]
+pub async fn sign_out() -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+    use supabase_auth::SignOutScope;
+
+    answer(async move {
+        let sessions = sessions()?;
+        if let Some(user) = current_user()
+            && let Err(error) = sessions
+                .client()
+                .sign_out(user.access_token(), SignOutScope::Local)
+                .await
+        {
+            // The cookies go either way: the browser is signed out even if the server is away.
+            tracing::warn!("sign-out did not reach the auth server: {error}");
+        }
+        clear_session(&sessions);
+        Ok(go_to(crate::routes::path::HOME))
+    })
+    .await
 }

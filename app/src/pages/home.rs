@@ -51,8 +51,8 @@ fn GettingStarted() -> impl IntoView {
                 <li>"On your " <A href=path::ACCOUNT>"account"</A> " page, add an authenticator app, link a provider or change the password."</li>
                 <li>
                     "Then make it yours: pages and who may open them in " <code>"app/src/routes.rs"</code>
-                    ", pages in " <code>"app/src/pages/"</code> ", server functions in "
-                    <code>"app/src/auth/"</code> ", auth settings in " <code>"supabase/config.toml"</code> "."
+                    ", pages with their server functions and islands in " <code>"app/src/pages/"</code>
+                    ", auth settings in " <code>"supabase/config.toml"</code> "."
                 </li>
             </ol>
             <Transition fallback=|| ()>

@@ -1,14 +1,16 @@
-//! `/auth/login`: password sign-in, or a link and code by mail.
+//! `/auth/login`: password sign-in, a link and code by mail, OAuth providers and guest sign-in,
+//! with their server functions.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
-    auth::{
-        account::SignInAsGuest,
-        forms::{EmailSignIn, OauthSignIn, SignIn, sign_in_options},
-        url_query,
-    },
+    auth::{AuthError, url_query},
     components::{FormError, SubmitButton},
 };
 
@@ -142,4 +144,118 @@ pub fn provider_name(provider: &str) -> String {
                 .unwrap_or_default()
         }
     }
+}
+
+/// Signs in with email and password, then goes to `next`.
+#[server(endpoint = "auth/sign-in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+    use supabase_auth::Credentials;
+
+    answer(async move {
+        check_attempt(Attempt::SignIn, Some(&email))?;
+        let sessions = sessions()?;
+        let session = sessions
+            .client()
+            .sign_in_with_password(Credentials::Email {
+                email: email.trim(),
+                password: &password,
+            })
+            .await?;
+        store_session(&sessions, &session);
+        Ok(go_to(&safe_target(next.as_deref())))
+    })
+    .await
+}
+
+/// Mails a sign-in link and code to `email` (an existing account), then shows the code form.
+#[server(endpoint = "auth/email-sign-in")]
+pub async fn email_sign_in(email: String, next: Option<String>) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+    use supabase_auth::EmailOptions;
+
+    answer(async move {
+        check_attempt(Attempt::CodeRequest, Some(&email))?;
+        let sessions = sessions()?;
+        let email = email.trim().to_owned();
+        let next = safe_target(next.as_deref());
+        let redirect_to = site_link(&next);
+        let sent = sessions
+            .client()
+            .sign_in_with_otp(
+                &email,
+                false,
+                EmailOptions {
+                    redirect_to: Some(&redirect_to),
+                    challenge: None,
+                },
+            )
+            .await;
+        sent_or_withheld(sent)?;
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("email", &email)
+            .append_pair("next", &next)
+            .finish();
+        Ok(go_to(&format!("{}?{query}", crate::routes::path::OTP)))
+    })
+    .await
+}
+
+/// The ways to sign in the sign-in page offers besides a password.
+#[server(endpoint = "auth/options")]
+pub async fn sign_in_options() -> Result<crate::auth::SignInOptions, AuthError> {
+    use crate::auth::ssr::sessions;
+
+    Ok(crate::auth::ssr::sign_in_options(&sessions()?).await)
+}
+
+/// Starts signing in with `provider`: keeps a PKCE verifier in this flow's own cookie slot (so
+/// flows started in several tabs each complete) and sends the browser to the provider, which
+/// returns it to `/auth/callback` with a code. Always posted as a plain form: the browser leaves
+/// the app.
+#[server(endpoint = "auth/oauth")]
+pub async fn oauth_sign_in(provider: String, next: Option<String>) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let sessions = sessions()?;
+        if !crate::auth::ssr::oauth_providers(&sessions)
+            .await
+            .contains(&provider)
+        {
+            return Err(AuthError::UnknownProvider);
+        }
+        let flow = begin_flow(&sessions, &safe_target(next.as_deref()));
+        let url = sessions.client().authorize_url(
+            &provider,
+            Some(&flow.redirect_to),
+            None,
+            &flow.challenge,
+        );
+        send_cookies(&flow.cookies);
+        leptos_axum::redirect(url.as_str());
+        Ok(url.to_string())
+    })
+    .await
+}
+
+/// Signs in as a new guest (an anonymous user), who can become permanent on `/account`.
+#[server(endpoint = "auth/guest")]
+pub async fn sign_in_as_guest() -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let sessions = sessions()?;
+        let session = sessions
+            .client()
+            .sign_in_anonymously(serde_json::json!({}))
+            .await?;
+        store_session(&sessions, &session);
+        Ok(go_to(crate::routes::path::ACCOUNT))
+    })
+    .await
 }

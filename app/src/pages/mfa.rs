@@ -1,11 +1,16 @@
 //! `/auth/mfa`: the authenticator code a user with an app enters after signing in, before any
-//! page for signed-in users opens.
+//! page for signed-in users opens, and its server function.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    auth::account::VerifyMfa,
+    auth::AuthError,
     components::{CodeField, FormError, SubmitButton},
 };
 
@@ -33,4 +38,27 @@ pub fn MfaPage() -> impl IntoView {
             </ActionForm>
         </section>
     }
+}
+
+/// The code asked for at sign-in when the user has an authenticator app: checks it against
+/// their verified factor and raises the session to `aal2`, then goes to `next`.
+#[server(endpoint = "auth/mfa")]
+pub async fn verify_mfa(code: String, next: Option<String>) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = current_user().ok_or(AuthError::NotSignedIn)?;
+        check_attempt(Attempt::Mfa, Some(user.id()))?;
+        let found = sessions()?.client().get_user(user.access_token()).await?;
+        let factor = found
+            .factors
+            .iter()
+            .flatten()
+            .find(|factor| factor.factor_type == "totp" && factor.status == "verified")
+            .map(|factor| factor.id.clone())
+            .ok_or(AuthError::Unexpected)?;
+        verify_totp(&user, &factor, &code).await?;
+        Ok(go_to(&safe_target(next.as_deref())))
+    })
+    .await
 }

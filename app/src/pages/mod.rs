@@ -1,4 +1,12 @@
-//! One module per route.
+//! The app's features: one module per page, or per few pages that belong together (a folder when
+//! a page has parts). Each holds its page components, the server functions behind its forms and
+//! its islands; what several features share lives in [`crate::auth`] (the session, errors, the
+//! server-side helpers) and [`crate::components`].
+//!
+//! A form's server function takes the form's fields as parameters, by name. On success it names
+//! the page to go to next: a form post is redirected there (post/redirect/get), an island's call
+//! gets the path back. A failure is an [`crate::auth::AuthError`]: a form post is redirected back
+//! to its page, which shows it next to the form.
 
 mod account;
 mod admin;

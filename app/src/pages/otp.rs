@@ -1,10 +1,15 @@
-//! `/auth/otp?email=`: the 6-digit code from the sign-in mail.
+//! `/auth/otp?email=`: the 6-digit code from the sign-in mail, and its server function.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    auth::forms::VerifyCode,
+    auth::AuthError,
     components::{CodeField, FormError, SubmitButton},
 };
 
@@ -35,4 +40,21 @@ pub fn OtpPage() -> impl IntoView {
             </ActionForm>
         </section>
     }
+}
+
+/// Signs in with the 6-digit code from the mail, then goes to `next`.
+#[server(endpoint = "auth/verify-code")]
+pub async fn verify_code(
+    email: String,
+    code: String,
+    next: Option<String>,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        check_attempt(Attempt::CodeEntry, Some(&email))?;
+        sign_in_with_code(&email, &code, supabase_auth::OtpType::Email).await?;
+        Ok(go_to(&safe_target(next.as_deref())))
+    })
+    .await
 }

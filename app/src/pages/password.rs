@@ -1,10 +1,15 @@
-//! `/auth/forgot-password` and `/auth/update-password`.
+//! `/auth/forgot-password` and `/auth/update-password`, with their server functions.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    auth::forms::{ForgotPassword, UpdatePassword},
+    auth::AuthError,
     components::{FormError, NewPasswordFields, SubmitButton},
 };
 
@@ -55,4 +60,61 @@ pub fn UpdatePasswordPage() -> impl IntoView {
             </ActionForm>
         </section>
     }
+}
+
+/// Mails a password-reset link to `email`. Answers the same whether or not the account exists.
+#[server(endpoint = "auth/forgot-password")]
+pub async fn forgot_password(email: String) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+    use supabase_auth::EmailOptions;
+
+    answer(async move {
+        check_attempt(Attempt::CodeRequest, Some(&email))?;
+        let sessions = sessions()?;
+        let redirect_to = site_link(crate::routes::path::UPDATE_PASSWORD);
+        let sent = sessions
+            .client()
+            .reset_password_for_email(
+                email.trim(),
+                EmailOptions {
+                    redirect_to: Some(&redirect_to),
+                    challenge: None,
+                },
+            )
+            .await;
+        sent_or_withheld(sent)?;
+        Ok(go_to(&format!(
+            "{}?sent=1",
+            crate::routes::path::FORGOT_PASSWORD
+        )))
+    })
+    .await
+}
+
+/// Sets a new password for the signed-in user (after a recovery link, or any time).
+#[server(endpoint = "auth/update-password")]
+pub async fn update_password(
+    password: String,
+    password_repeat: String,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+    use supabase_auth::EmailOptions;
+
+    answer(async move {
+        if password != password_repeat {
+            return Err(AuthError::PasswordsDiffer);
+        }
+        let sessions = sessions()?;
+        let user = current_user().ok_or(AuthError::NotSignedIn)?;
+        sessions
+            .client()
+            .update_user(
+                user.access_token(),
+                &serde_json::json!({ "password": password }),
+                EmailOptions::default(),
+            )
+            .await?;
+        Ok(go_to(crate::routes::path::PROTECTED))
+    })
+    .await
 }

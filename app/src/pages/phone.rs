@@ -1,10 +1,16 @@
-//! `/auth/phone`: sign in with a phone number and the code texted to it.
+//! `/auth/phone`: sign in with a phone number and the code texted to it, with the two server
+//! functions.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    auth::account::{PhoneSignIn, VerifyPhoneCode},
+    auth::AuthError,
     components::{CodeField, FormError, SubmitButton},
 };
 
@@ -51,4 +57,48 @@ pub fn PhonePage() -> impl IntoView {
             </Show>
         </section>
     }
+}
+
+/// Texts a sign-in code to `phone`, then shows the code form.
+#[server(endpoint = "auth/phone")]
+pub async fn phone_sign_in(phone: String, next: Option<String>) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let phone: String = phone
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        if phone.trim_start_matches('+').len() < 8 {
+            return Err(AuthError::InvalidPhone);
+        }
+        check_attempt(Attempt::CodeRequest, Some(&phone))?;
+        sessions()?
+            .client()
+            .sign_in_with_phone_otp(&phone, true)
+            .await?;
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("phone", &phone)
+            .append_pair("next", &safe_target(next.as_deref()))
+            .finish();
+        Ok(go_to(&format!("{}?{query}", crate::routes::path::PHONE)))
+    })
+    .await
+}
+
+/// Signs in with the texted code, then goes to `next`.
+#[server(endpoint = "auth/phone-code")]
+pub async fn verify_phone_code(
+    phone: String,
+    code: String,
+    next: Option<String>,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        check_attempt(Attempt::CodeEntry, Some(&phone))?;
+        sign_in_with_code(&phone, &code, supabase_auth::OtpType::Sms).await?;
+        Ok(go_to(&safe_target(next.as_deref())))
+    })
+    .await
 }

@@ -1,10 +1,15 @@
-//! `/auth/sign-up` and `/auth/sign-up-success`.
+//! `/auth/sign-up` and `/auth/sign-up-success`, with the sign-up server function.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::{
-    auth::forms::SignUp,
+    auth::AuthError,
     components::{FormError, NewPasswordFields, SubmitButton},
 };
 
@@ -38,4 +43,56 @@ pub fn SignUpSuccessPage() -> impl IntoView {
             <crate::components::DevMailboxLink />
         </section>
     }
+}
+
+/// Creates an account; a confirmation mail follows unless the project confirms automatically.
+#[server(endpoint = "auth/sign-up")]
+pub async fn sign_up(
+    email: String,
+    password: String,
+    password_repeat: String,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+    use supabase_auth::{AuthResponse, Credentials, EmailOptions};
+
+    answer(async move {
+        if password != password_repeat {
+            return Err(AuthError::PasswordsDiffer);
+        }
+        check_attempt(Attempt::SignUp, Some(&email))?;
+        let sessions = sessions()?;
+        let redirect_to = site_link(crate::routes::path::PROTECTED);
+        let answer = match sessions
+            .client()
+            .sign_up(
+                Credentials::Email {
+                    email: email.trim(),
+                    password: &password,
+                },
+                serde_json::json!({}),
+                EmailOptions {
+                    redirect_to: Some(&redirect_to),
+                    challenge: None,
+                },
+            )
+            .await
+        {
+            // Only an address that signed up a moment ago hears "mailed too recently": answer as
+            // for any other address, so the form does not tell which addresses have accounts.
+            Err(error)
+                if error.code() == Some(&supabase_auth::ErrorCode::OverEmailSendRateLimit) =>
+            {
+                return Ok(go_to(crate::routes::path::SIGN_UP_SUCCESS));
+            }
+            answer => answer?,
+        };
+        match answer {
+            AuthResponse::Session(session) => {
+                store_session(&sessions, &session);
+                Ok(go_to(crate::routes::path::PROTECTED))
+            }
+            AuthResponse::User(_) => Ok(go_to(crate::routes::path::SIGN_UP_SUCCESS)),
+        }
+    })
+    .await
 }

@@ -1,6 +1,6 @@
 //! The script that hydrates the page's islands, in place of Leptos's `<HydrationScripts islands>`:
 //! it starts loading the WASM bundle while the browser is still reading the `<head>` instead of
-//! when the browser is next idle after the page (see `islands.js`), and it reads the bundle's
+//! when the browser is next idle after the page (see `loader.js`), and it reads the bundle's
 //! hashed file names once per process rather than on every render.
 
 use std::sync::OnceLock;
@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use leptos::{nonce::use_nonce, prelude::*};
 
 /// The loader, called with the bundle's JS and WASM URLs.
-const LOADER: &str = include_str!("islands.js");
+const LOADER: &str = include_str!("loader.js");
 
 /// Loads the WASM bundle and hydrates the islands of the page. Goes first in the document's
 /// `<head>`, before the stylesheet (a classic script after a stylesheet waits for it).

@@ -1,5 +1,14 @@
 //! `/protected`: only for signed-in users (the server redirects others to sign in before anything
-//! renders). Shows the verified claims of the session's access token.
+//! renders). Shows the verified claims of the session's access token, and an island that checks
+//! the session from the browser.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
+
+#[cfg(any(feature = "hydrate", test))]
+mod browser_session;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -132,7 +141,7 @@ fn BrowserCheck(access: BrowserAccess) -> impl IntoView {
 /// and asks Supabase Auth who the token belongs to.
 #[cfg(feature = "hydrate")]
 async fn verify_in_browser(access: &BrowserAccess) -> Result<String, String> {
-    use crate::auth::{browser_session, forms::fresh_session};
+    use self::browser_session;
     use wasm_bindgen::JsCast;
 
     /// Renew this long before expiry, as the server-side client does.
@@ -212,4 +221,12 @@ fn ClaimsTable(claims: ClaimsView) -> impl IntoView {
             </tbody>
         </table>
     }
+}
+
+/// Renews the session when its access token is about to expire, and answers whether there is
+/// one. The session layer in front of every request does the renewing and writes the cookies,
+/// so the browser, which only reads them, never competes with the server as a writer.
+#[server(endpoint = "auth/fresh-session")]
+pub async fn fresh_session() -> Result<bool, AuthError> {
+    Ok(crate::auth::ssr::current_user().is_some())
 }

@@ -1,0 +1,110 @@
+//! Changing the email address (confirmed from the mails) and the password (with the mailed
+//! reauthentication code when the project asks for one) on `/account`.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
+
+use leptos::prelude::*;
+
+use crate::{
+    auth::AuthError,
+    components::{CodeField, FormError, NewPasswordFields, SubmitButton},
+};
+
+#[component]
+pub(super) fn EmailChange(current: Option<String>, pending: Option<String>) -> impl IntoView {
+    let change_email = ServerAction::<ChangeEmail>::new();
+    let pending = pending.map(|address| {
+        view! { <p class="hint" data-testid="pending-email">{format!("Waiting for confirmation: {address}")}</p> }
+    });
+    view! {
+        <h2>"Email address"</h2>
+        <p>{current.unwrap_or_else(|| "No address yet.".to_owned())}</p>
+        {pending}
+        <ActionForm action=change_email attr:class="stack">
+            <label for="change-email">"New email address"</label>
+            <input id="change-email" type="email" name="email" autocomplete="email" required />
+            <FormError action=change_email />
+            <SubmitButton label="Change the email address" pending="Sending…" secondary=true />
+        </ActionForm>
+    }
+}
+
+#[component]
+pub(super) fn PasswordChange() -> impl IntoView {
+    let change_password = ServerAction::<ChangePassword>::new();
+    let send_code = ServerAction::<SendReauthenticationCode>::new();
+    view! {
+        <h2>"Password"</h2>
+        <ActionForm action=change_password attr:class="stack">
+            <NewPasswordFields id="change" label="New password" repeat_label="Repeat the new password" />
+            <CodeField id="change-code" label="Code from the email (if asked)" optional=true />
+            <FormError action=change_password />
+            <SubmitButton label="Change the password" pending="Saving…" secondary=true />
+        </ActionForm>
+        <ActionForm action=send_code attr:class="inline-form">
+            <SubmitButton label="Email me a code" pending="Sending…" secondary=true />
+        </ActionForm>
+        <FormError action=send_code />
+    }
+}
+
+/// Asks to move the account to `email`; the change happens once confirmed from the mail(s).
+#[server(endpoint = "account/email")]
+pub async fn change_email(email: String) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = require_full_session().await?;
+        update_user(&user, serde_json::json!({ "email": email.trim() })).await?;
+        Ok(go_to(&super::done("email")))
+    })
+    .await
+}
+
+/// Sets a new password; `code` is the reauthentication code when the project requires one.
+#[server(endpoint = "account/password")]
+pub async fn change_password(
+    password: String,
+    password_repeat: String,
+    code: Option<String>,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        if password != password_repeat {
+            return Err(AuthError::PasswordsDiffer);
+        }
+        let user = require_full_session().await?;
+        let mut body = serde_json::json!({ "password": password });
+        if let Some(code) = code
+            .map(|code| code.trim().to_owned())
+            .filter(|c| !c.is_empty())
+        {
+            check_attempt(Attempt::CodeEntry, Some(user.id()))?;
+            body["nonce"] = code.into();
+        }
+        update_user(&user, body).await?;
+        Ok(go_to(&super::done("password")))
+    })
+    .await
+}
+
+/// Mails the code that authorises a password change.
+#[server(endpoint = "account/reauthenticate")]
+pub async fn send_reauthentication_code() -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = require_full_session().await?;
+        check_attempt(Attempt::CodeRequest, Some(user.id()))?;
+        sessions()?
+            .client()
+            .reauthenticate(user.access_token())
+            .await?;
+        Ok(go_to(&super::done("code")))
+    })
+    .await
+}

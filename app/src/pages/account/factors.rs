@@ -1,0 +1,221 @@
+//! Authenticator apps on `/account`: the list, adding one (an island: the secret is shown once,
+//! then the first code confirms it) and removing one.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    auth::AuthError,
+    components::{BusyButton, CodeField, FormError},
+};
+
+#[component]
+pub(super) fn Factors(factors: Vec<FactorView>) -> impl IntoView {
+    let remove = ServerAction::<RemoveFactor>::new();
+    view! {
+        <h2>"Authenticator apps"</h2>
+        <ul class="factors">
+            {factors
+                .into_iter()
+                .map(|factor| {
+                    let status = if factor.verified { "active" } else { "not confirmed" };
+                    view! {
+                        <li data-testid="factor">
+                            <span>{format!("{} ({status})", factor.name)}</span>
+                            <ActionForm action=remove attr:class="inline-form">
+                                <input type="hidden" name="factor_id" value=factor.id />
+                                <button type="submit" class="button secondary">"Remove"</button>
+                            </ActionForm>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+        <FormError action=remove />
+        <AddAuthenticator />
+    }
+}
+
+/// Adds an authenticator app: asks the server for a new factor, shows its QR code and secret,
+/// and confirms it with a first code. An island: the secret is shown only in the answer to the
+/// enrolment, which a redirect would lose, so this step needs JavaScript. Its forms call the
+/// server functions from the browser and stay on the page.
+#[island]
+pub(super) fn AddAuthenticator() -> impl IntoView {
+    let enrollment = RwSignal::new(None::<Enrollment>);
+    let error = RwSignal::new(None::<AuthError>);
+    let busy = RwSignal::new(false);
+    let name = NodeRef::<leptos::html::Input>::new();
+    let code = NodeRef::<leptos::html::Input>::new();
+    let start = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let friendly_name = name.get_untracked().map(|input| input.value());
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match enroll_totp(friendly_name).await {
+                Ok(started) => {
+                    error.set(None);
+                    enrollment.set(Some(started));
+                }
+                Err(failed) => error.set(Some(failed)),
+            }
+            busy.set(false);
+        });
+    };
+    let confirm = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(factor_id) = enrollment
+            .with_untracked(|started| started.as_ref().map(|started| started.factor_id.clone()))
+        else {
+            return;
+        };
+        let typed = code
+            .get_untracked()
+            .map(|input| input.value())
+            .unwrap_or_default();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match verify_new_factor(factor_id, typed).await {
+                // The account page shows the new factor, at the session's new level.
+                Ok(target) => {
+                    let _ = window().location().assign(&target);
+                }
+                Err(failed) => {
+                    error.set(Some(failed));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    let failure = move || {
+        error
+            .get()
+            .map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })
+    };
+
+    move || {
+        match enrollment.get() {
+            Some(Enrollment { qr_code, secret, .. }) => view! {
+                <div class="enrollment">
+                    <p>"Scan the QR code with your authenticator app, or type the secret into it. Then enter the code it shows."</p>
+                    <img src=qr_code alt="QR code for your authenticator app" width="200" height="200" />
+                    <p>"Secret: " <code data-testid="totp-secret">{secret}</code></p>
+                    <form class="stack" on:submit=confirm>
+                        <CodeField id="factor-code" label="Code from the app" input=code />
+                        {failure}
+                        <BusyButton busy label="Confirm the app" pending="Checking…" />
+                    </form>
+                </div>
+            }
+            .into_any(),
+            None => view! {
+                <form class="stack" on:submit=start>
+                    <label for="factor-name">"Name for the app"</label>
+                    <input id="factor-name" name="friendly_name" placeholder="My phone" node_ref=name />
+                    <BusyButton busy label="Add an authenticator app" pending="Preparing…" secondary=true />
+                </form>
+                {failure}
+            }
+            .into_any(),
+        }
+    }
+}
+
+/// An MFA factor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactorView {
+    /// The factor id.
+    pub id: String,
+    /// The name given at enrolment.
+    pub name: String,
+    /// Whether a first code confirmed it.
+    pub verified: bool,
+}
+
+/// A TOTP factor being enrolled: what an authenticator app needs.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrollment {
+    /// The new factor's id.
+    pub factor_id: String,
+    /// The QR code as a `data:image/svg+xml` URI, for an `<img>`.
+    pub qr_code: String,
+    /// The shared secret, for typing into the app by hand.
+    pub secret: String,
+}
+
+/// Starts enrolling an authenticator app: the QR code and secret to add it with. Needs
+/// JavaScript to show them (the secret is given once).
+#[server(endpoint = "account/mfa/enroll")]
+pub async fn enroll_totp(friendly_name: Option<String>) -> Result<Enrollment, AuthError> {
+    use crate::auth::ssr::*;
+    use base64::Engine;
+
+    answer(async move {
+        let user = require_full_session().await?;
+        let name = friendly_name
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty());
+        let enrolled = sessions()?
+            .client()
+            .enroll_totp(user.access_token(), name.as_deref(), None)
+            .await?;
+        let qr = enrolled.totp.qr_code;
+        let qr_code = if qr.starts_with("data:") {
+            qr
+        } else {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(qr);
+            format!("data:image/svg+xml;base64,{encoded}")
+        };
+        Ok(Enrollment {
+            factor_id: enrolled.id,
+            qr_code,
+            secret: enrolled.totp.secret,
+        })
+    })
+    .await
+}
+
+/// Confirms a new factor with its first code; the session becomes `aal2`.
+#[server(endpoint = "account/mfa/verify")]
+pub async fn verify_new_factor(factor_id: String, code: String) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = require_full_session().await?;
+        check_attempt(Attempt::Mfa, Some(user.id()))?;
+        verify_totp(&user, &factor_id, &code).await?;
+        Ok(go_to(&super::done("mfa")))
+    })
+    .await
+}
+
+/// Removes a factor (a verified one needs an `aal2` session).
+#[server(endpoint = "account/mfa/remove")]
+pub async fn remove_factor(factor_id: String) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = require_full_session().await?;
+        let sessions = sessions()?;
+        sessions
+            .client()
+            .unenroll_factor(user.access_token(), &factor_id)
+            .await?;
+        sessions.forget_factors(&user);
+        Ok(go_to(&super::done("mfa-removed")))
+    })
+    .await
+}
+
+impl std::fmt::Debug for Enrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrollment")
+            .field("factor_id", &self.factor_id)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,165 @@
+//! The ways to sign in on `/account`: a guest turns permanent (email and password, or a linked
+//! provider), and linked identities are listed, linked and unlinked (never the last).
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    auth::AuthError,
+    components::{FormError, NewPasswordFields, SubmitButton},
+    pages::login::provider_name,
+};
+
+/// A guest turns permanent with an email address and password, or by linking a provider.
+#[component]
+pub(super) fn GuestUpgrade(linkable: Vec<String>) -> impl IntoView {
+    let upgrade = ServerAction::<UpgradeGuest>::new();
+    view! {
+        <h2>"Keep your account"</h2>
+        <p>"You are signed in as a guest. Add a way to sign in to keep what you did here."</p>
+        <ActionForm action=upgrade attr:class="stack">
+            <label for="upgrade-email">"Email"</label>
+            <input id="upgrade-email" type="email" name="email" autocomplete="email" required />
+            <NewPasswordFields id="upgrade" label="Password" repeat_label="Repeat the password" />
+            <FormError action=upgrade />
+            <SubmitButton label="Keep my account" pending="Saving…" />
+        </ActionForm>
+        <LinkButtons linkable />
+    }
+}
+
+#[component]
+pub(super) fn Identities(identities: Vec<IdentityView>, linkable: Vec<String>) -> impl IntoView {
+    let unlink = ServerAction::<UnlinkIdentity>::new();
+    view! {
+        <h2>"Ways to sign in"</h2>
+        <ul class="identities">
+            {identities
+                .into_iter()
+                .map(|identity| {
+                    let label = match &identity.email {
+                        Some(email) => format!("{} ({email})", provider_name(&identity.provider)),
+                        None => provider_name(&identity.provider),
+                    };
+                    let unlink_label = format!("Unlink {}", provider_name(&identity.provider));
+                    view! {
+                        <li data-provider=identity.provider.clone()>
+                            <span>{label}</span>
+                            <ActionForm action=unlink attr:class="inline-form">
+                                <input type="hidden" name="identity_id" value=identity.id />
+                                <button type="submit" class="button secondary">{unlink_label}</button>
+                            </ActionForm>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+        <FormError action=unlink />
+        <LinkButtons linkable />
+    }
+}
+
+/// "Link GitHub" and the like: plain forms, since the browser leaves for the provider.
+#[component]
+pub(super) fn LinkButtons(linkable: Vec<String>) -> impl IntoView {
+    let action = <LinkIdentity as leptos::server_fn::ServerFn>::PATH;
+    view! {
+        <div class="other-ways">
+            {linkable
+                .into_iter()
+                .map(|provider| {
+                    let label = format!("Link {}", provider_name(&provider));
+                    view! {
+                        <form method="post" action=action class="inline-form">
+                            <input type="hidden" name="provider" value=provider />
+                            <button type="submit" class="button secondary">{label}</button>
+                        </form>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+/// A linked identity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityView {
+    /// The identity id (what unlinking names).
+    pub id: String,
+    /// `email`, `phone`, `github`, …
+    pub provider: String,
+    /// The address the provider knows, if any.
+    pub email: Option<String>,
+}
+
+/// Turns the guest into a permanent user with an email address and password; the same user id,
+/// once the address is confirmed from the mail.
+#[server(endpoint = "account/upgrade")]
+pub async fn upgrade_guest(
+    email: String,
+    password: String,
+    password_repeat: String,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        if password != password_repeat {
+            return Err(AuthError::PasswordsDiffer);
+        }
+        let user = require_full_session().await?;
+        update_user(
+            &user,
+            serde_json::json!({ "email": email.trim(), "password": password }),
+        )
+        .await?;
+        Ok(go_to(&super::done("upgrade")))
+    })
+    .await
+}
+
+/// Starts linking an identity of `provider`: like an OAuth sign-in, back through
+/// `/auth/callback` to `/account`. Posted as a plain form: the browser leaves for the provider.
+#[server(endpoint = "account/link")]
+pub async fn link_identity(provider: String) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let sessions = sessions()?;
+        let user = require_full_session().await?;
+        let flow = begin_flow(&sessions, crate::routes::path::ACCOUNT);
+        let url = sessions
+            .client()
+            .link_identity_url(
+                user.access_token(),
+                &provider,
+                Some(&flow.redirect_to),
+                &flow.challenge,
+            )
+            .await?;
+        send_cookies(&flow.cookies);
+        leptos_axum::redirect(url.as_str());
+        Ok(url.to_string())
+    })
+    .await
+}
+
+/// Unlinks an identity; the last one cannot go.
+#[server(endpoint = "account/unlink")]
+pub async fn unlink_identity(identity_id: String) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = require_full_session().await?;
+        sessions()?
+            .client()
+            .unlink_identity(user.access_token(), &identity_id)
+            .await?;
+        Ok(go_to(&super::done("unlinked")))
+    })
+    .await
+}

@@ -1,0 +1,256 @@
+//! `/account`: profile, guest upgrade, email and password changes, linked identities,
+//! authenticator apps and sign-out scopes. Every form but adding an authenticator app (an island)
+//! works without JavaScript.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
+
+mod credentials;
+mod factors;
+mod identities;
+mod sign_out;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use serde::{Deserialize, Serialize};
+
+use self::{
+    credentials::{EmailChange, PasswordChange},
+    factors::{FactorView, Factors},
+    identities::{GuestUpgrade, Identities, IdentityView},
+    sign_out::SignOutEverywhere,
+};
+use crate::{
+    auth::AuthError,
+    components::{DevMailboxLink, FormError, SubmitButton},
+};
+
+/// The account page.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let view = Resource::new(|| (), |()| account());
+    let query = use_query_map();
+    let done = move || query.read().get("done").map(|done| done_message(&done));
+    // These notices follow a mail.
+    let mailed = move || {
+        query
+            .read()
+            .get("done")
+            .is_some_and(|done| matches!(done.as_str(), "upgrade" | "email" | "code"))
+    };
+
+    view! {
+        <section class="card account" aria-labelledby="account-title">
+            <h1 id="account-title">"Your account"</h1>
+            {move || done().map(|message| view! { <p class="notice" role="status">{message}</p> })}
+            <Show when=mailed>
+                <DevMailboxLink />
+            </Show>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    view.get()
+                        .map(|answer| match answer {
+                            Ok(view) => view! { <AccountSections view /> }.into_any(),
+                            Err(error) => {
+                                view! { <p class="form-error" role="alert">{error.to_string()}</p> }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+fn done_message(done: &str) -> &'static str {
+    match done {
+        "profile" => "Your profile is saved.",
+        "upgrade" => "Almost there: follow the link we mailed you to confirm the address.",
+        "email" => "Confirm the change from the mails we sent (to both addresses when asked).",
+        "password" => "Your password is changed. Other devices were signed out.",
+        "code" => "We mailed you a code. Enter it with the new password.",
+        "unlinked" => "The sign-in method is unlinked.",
+        "mfa" => "Your authenticator app is set up.",
+        "mfa-removed" => "The authenticator app is removed.",
+        "others" => "Every other device is signed out.",
+        _ => "Done.",
+    }
+}
+
+#[component]
+fn AccountSections(view: AccountView) -> impl IntoView {
+    let update_profile = ServerAction::<UpdateProfile>::new();
+    let who = view
+        .email
+        .clone()
+        .or_else(|| view.phone.as_ref().map(|phone| format!("+{phone}")))
+        .unwrap_or_else(|| "Guest".to_owned());
+
+    view! {
+        <dl class="facts">
+            <dt>"Signed in as"</dt>
+            <dd data-testid="account-who">{who}</dd>
+            <dt>"User id"</dt>
+            <dd data-testid="account-id">{view.id.clone()}</dd>
+            <dt>"Assurance level"</dt>
+            <dd data-testid="account-aal">{view.aal.clone()}</dd>
+        </dl>
+
+        <h2>"Profile"</h2>
+        <ActionForm action=update_profile attr:class="stack">
+            <label for="profile-name">"Display name"</label>
+            <input id="profile-name" name="display_name" autocomplete="nickname" value=view.display_name.clone() />
+            <FormError action=update_profile />
+            <SubmitButton label="Save the profile" pending="Saving…" />
+        </ActionForm>
+
+        {if view.is_anonymous {
+            view! { <GuestUpgrade linkable=view.linkable.clone() /> }.into_any()
+        } else {
+            view! {
+                <EmailChange current=view.email.clone() pending=view.new_email.clone() />
+                <PasswordChange />
+                <Identities identities=view.identities.clone() linkable=view.linkable.clone() />
+                <Factors factors=view.factors.clone() />
+            }
+            .into_any()
+        }}
+        <SignOutEverywhere />
+    }
+}
+
+/// What `/account` shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    /// The user id.
+    pub id: String,
+    /// The email address, if any.
+    pub email: Option<String>,
+    /// An address waiting for confirmation.
+    pub new_email: Option<String>,
+    /// The phone number, if any (E.164 digits).
+    pub phone: Option<String>,
+    /// `user_metadata.display_name`.
+    pub display_name: String,
+    /// A guest (anonymous) user.
+    pub is_anonymous: bool,
+    /// The ways to sign in.
+    pub identities: Vec<IdentityView>,
+    /// OAuth providers offered that are not linked yet.
+    pub linkable: Vec<String>,
+    /// The TOTP factors.
+    pub factors: Vec<FactorView>,
+    /// The session's assurance level (`aal1`, `aal2`).
+    pub aal: String,
+}
+
+/// The signed-in user's account, as the auth server has it now.
+#[server(endpoint = "account")]
+pub async fn account() -> Result<AccountView, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let sessions = sessions()?;
+        let user = require_full_session().await?;
+        let found = match sessions.client().get_user(user.access_token()).await {
+            Ok(found) => found,
+            Err(error) => {
+                let error = AuthError::from(error);
+                if error == AuthError::NotSignedIn {
+                    // The session was ended elsewhere (signed out of all devices, say): the token
+                    // still verifies until it expires, but the auth server has forgotten it.
+                    clear_session(&sessions);
+                }
+                return Err(error);
+            }
+        };
+        let identities: Vec<IdentityView> = found
+            .identities
+            .unwrap_or_default()
+            .into_iter()
+            .map(|identity| IdentityView {
+                email: identity.identity_data["email"].as_str().map(str::to_owned),
+                id: identity.identity_id,
+                provider: identity.provider,
+            })
+            .collect();
+        let linkable = oauth_providers(&sessions)
+            .await
+            .into_iter()
+            .filter(|provider| !identities.iter().any(|i| &i.provider == provider))
+            .collect();
+        let factors = found
+            .factors
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|factor| factor.factor_type == "totp")
+            .map(|factor| FactorView {
+                name: factor
+                    .friendly_name
+                    .filter(|name| !name.is_empty())
+                    .unwrap_or_else(|| "Authenticator app".to_owned()),
+                verified: factor.status == "verified",
+                id: factor.id,
+            })
+            .collect();
+        Ok(AccountView {
+            id: found.id,
+            email: found.email.filter(|email| !email.is_empty()),
+            new_email: found
+                .extra
+                .get("new_email")
+                .and_then(|email| email.as_str())
+                .filter(|email| !email.is_empty())
+                .map(str::to_owned),
+            phone: found.phone.filter(|phone| !phone.is_empty()),
+            display_name: found.user_metadata["display_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            is_anonymous: user.claims().is_anonymous,
+            identities,
+            linkable,
+            factors,
+            aal: aal_name(user.claims()),
+        })
+    })
+    .await
+}
+
+/// Sets the display name (`user_metadata.display_name`).
+#[server(endpoint = "account/profile")]
+pub async fn update_profile(display_name: String) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = require_full_session().await?;
+        let name = display_name.trim();
+        let name = (!name.is_empty()).then_some(name);
+        update_user(
+            &user,
+            serde_json::json!({ "data": { "display_name": name } }),
+        )
+        .await?;
+        Ok(go_to(&done("profile")))
+    })
+    .await
+}
+
+/// `aal1` or `aal2`, as the token says.
+#[cfg(feature = "ssr")]
+pub fn aal_name(claims: &supabase_auth::Claims) -> String {
+    match claims.aal {
+        Some(supabase_auth::Aal::Aal2) => "aal2",
+        _ => "aal1",
+    }
+    .to_owned()
+}
+
+/// `/account?done=<what>`: the account page, saying what was just done.
+#[cfg(feature = "ssr")]
+fn done(what: &str) -> String {
+    format!("{}?done={what}", crate::routes::path::ACCOUNT)
+}

@@ -1,0 +1,60 @@
+//! Signing out of this device, every device or every other device, from `/account`.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
+
+use leptos::prelude::*;
+
+use crate::{auth::AuthError, components::FormError};
+
+#[component]
+pub(super) fn SignOutEverywhere() -> impl IntoView {
+    let sign_out = ServerAction::<SignOutScope>::new();
+    let button = move |scope: &'static str, label: &'static str| {
+        view! {
+            <ActionForm action=sign_out attr:class="inline-form">
+                <input type="hidden" name="scope" value=scope />
+                <button type="submit" class="button secondary">{label}</button>
+            </ActionForm>
+        }
+    };
+    view! {
+        <h2>"Sign out"</h2>
+        <div class="other-ways">
+            {button("local", "Sign out of this device")}
+            {button("others", "Sign out of all other devices")}
+            {button("global", "Sign out of all devices")}
+        </div>
+        <FormError action=sign_out />
+    }
+}
+
+/// Signs out this device (`local`), every device (`global`) or every other device (`others`).
+#[server(endpoint = "account/sign-out")]
+pub async fn sign_out_scope(scope: String) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+    use supabase_auth::SignOutScope;
+
+    answer(async move {
+        let scope = match scope.as_str() {
+            "global" => SignOutScope::Global,
+            "others" => SignOutScope::Others,
+            _ => SignOutScope::Local,
+        };
+        let sessions = sessions()?;
+        let user = current_user().ok_or(AuthError::NotSignedIn)?;
+        let ended = sessions.client().sign_out(user.access_token(), scope).await;
+        if scope == SignOutScope::Others {
+            ended?;
+            return Ok(go_to(&super::done("others")));
+        }
+        if let Err(error) = ended {
+            tracing::warn!("sign-out did not reach the auth server: {error}");
+        }
+        clear_session(&sessions);
+        Ok(go_to(crate::routes::path::HOME))
+    })
+    .await
+}

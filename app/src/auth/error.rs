@@ -108,6 +108,45 @@ fn weak_password_message(min_length: usize, reasons: &[String]) -> String {
     format!("Choose a stronger password: {}.", parts.join("; "))
 }
 
+impl AuthError {
+    /// What a Supabase error code (`supabase_auth::ErrorCode`, as on the wire) means for the
+    /// person at the form, when it is one of these: the one table from codes to sentences, read
+    /// by the server functions and the `/auth/error` page.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "invalid_credentials" => Self::InvalidCredentials,
+            "email_not_confirmed" => Self::EmailNotConfirmed,
+            "weak_password" => Self::WeakPassword {
+                min_length: super::MIN_PASSWORD_LENGTH,
+                reasons: Vec::new(),
+            },
+            "same_password" => Self::SamePassword,
+            "single_identity_not_deletable" => Self::LastIdentity,
+            "identity_already_exists" => Self::IdentityTaken,
+            "email_exists" | "user_already_exists" => Self::EmailTaken,
+            "reauthentication_needed" => Self::ReauthenticationNeeded,
+            "reauthentication_not_valid"
+            | "mfa_verification_failed"
+            | "otp_expired"
+            | "otp_disabled" => Self::InvalidCode,
+            "insufficient_aal" => Self::MfaRequired,
+            "anonymous_provider_disabled" => Self::GuestsDisabled,
+            "phone_provider_disabled" => Self::InvalidPhone,
+            "email_address_invalid" | "validation_failed" => Self::InvalidEmail,
+            // The auth server's limits run in windows of a minute to an hour; its answer does
+            // not say how much is left.
+            "over_request_rate_limit"
+            | "over_email_send_rate_limit"
+            | "over_sms_send_rate_limit" => Self::RateLimited { retry_after: 60 },
+            "signup_disabled" | "email_provider_disabled" => Self::SignUpsDisabled,
+            "no_authorization" | "bad_jwt" | "session_not_found" | "user_not_found" => {
+                Self::NotSignedIn
+            }
+            _ => return None,
+        })
+    }
+}
+
 impl FromServerFnError for AuthError {
     type Encoder = JsonEncoding;
 
@@ -153,8 +192,6 @@ impl AuthError {
 #[cfg(feature = "ssr")]
 impl From<supabase_auth::Error> for AuthError {
     fn from(error: supabase_auth::Error) -> Self {
-        use supabase_auth::ErrorCode;
-
         if error.is_retryable() {
             tracing::warn!("auth server unavailable: {error}");
             return Self::Unavailable;
@@ -163,41 +200,17 @@ impl From<supabase_auth::Error> for AuthError {
             tracing::error!("unexpected auth answer: {error}");
             return Self::Unexpected;
         };
-        match code {
-            ErrorCode::InvalidCredentials => Self::InvalidCredentials,
-            ErrorCode::EmailNotConfirmed => Self::EmailNotConfirmed,
-            ErrorCode::WeakPassword => Self::WeakPassword {
-                min_length: super::MIN_PASSWORD_LENGTH,
+        match Self::from_code(code.as_str()) {
+            Some(Self::WeakPassword { min_length, .. }) => Self::WeakPassword {
+                min_length,
                 reasons: match &error {
                     supabase_auth::Error::Api(api) => api.weak_password_reasons.clone(),
                     _ => Vec::new(),
                 },
             },
-            ErrorCode::SamePassword => Self::SamePassword,
-            ErrorCode::SingleIdentityNotDeletable => Self::LastIdentity,
-            ErrorCode::IdentityAlreadyExists => Self::IdentityTaken,
-            ErrorCode::EmailExists | ErrorCode::UserAlreadyExists => Self::EmailTaken,
-            ErrorCode::ReauthenticationNeeded => Self::ReauthenticationNeeded,
-            ErrorCode::ReauthenticationNotValid | ErrorCode::MfaVerificationFailed => {
-                Self::InvalidCode
-            }
-            ErrorCode::InsufficientAal => Self::MfaRequired,
-            ErrorCode::AnonymousProviderDisabled => Self::GuestsDisabled,
-            ErrorCode::PhoneProviderDisabled => Self::InvalidPhone,
-            ErrorCode::EmailAddressInvalid | ErrorCode::ValidationFailed => Self::InvalidEmail,
-            ErrorCode::OtpExpired | ErrorCode::OtpDisabled => Self::InvalidCode,
-            ErrorCode::OverRequestRateLimit
-            | ErrorCode::OverEmailSendRateLimit
-            // The auth server's limits run in windows of a minute to an hour; its answer does
-            // not say how much is left.
-            | ErrorCode::OverSmsSendRateLimit => Self::RateLimited { retry_after: 60 },
-            ErrorCode::SignupDisabled | ErrorCode::EmailProviderDisabled => Self::SignUpsDisabled,
-            ErrorCode::NoAuthorization
-            | ErrorCode::BadJwt
-            | ErrorCode::SessionNotFound
-            | ErrorCode::UserNotFound => Self::NotSignedIn,
-            other => {
-                tracing::warn!("auth error shown as unexpected: {other}: {error}");
+            Some(known) => known,
+            None => {
+                tracing::warn!("auth error shown as unexpected: {code}: {error}");
                 Self::Unexpected
             }
         }

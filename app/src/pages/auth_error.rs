@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
+use crate::auth::AuthError;
+
 /// Explains the Supabase error code in the query.
 #[component]
 pub fn AuthErrorPage() -> impl IntoView {
@@ -18,9 +20,10 @@ pub fn AuthErrorPage() -> impl IntoView {
     }
 }
 
-/// A human sentence for a Supabase error code.
-pub fn explain(code: &str) -> &'static str {
-    match code {
+/// A sentence for a Supabase error code: the link and flow failures only this page meets, else
+/// what the code means at any form ([`AuthError::from_code`]).
+pub fn explain(code: &str) -> String {
+    let sentence = match code {
         "otp_expired" | "flow_state_expired" => {
             "This link has expired or was already used. Ask for a new one."
         }
@@ -35,15 +38,40 @@ pub fn explain(code: &str) -> &'static str {
         "identity_already_exists" => {
             "That account is already linked to another user. Sign in with it instead, or unlink it there first."
         }
-        "signup_disabled" => "Sign-ups are closed.",
         "validation_failed" => "This link is incomplete. Copy the whole link from the email.",
-        "over_request_rate_limit" | "over_email_send_rate_limit" => {
-            "Too many attempts. Wait a minute and try again."
-        }
-        "request_timeout" | "unexpected_failure" => {
-            "The sign-in service is not reachable right now. Try again shortly."
-        }
         "user_banned" => "This account is suspended.",
-        _ => "Something went wrong while signing you in. Try again.",
+        "request_timeout" | "unexpected_failure" => return AuthError::Unavailable.to_string(),
+        _ => {
+            return AuthError::from_code(code).map_or_else(
+                || "Something went wrong while signing you in. Try again.".to_owned(),
+                |error| error.to_string(),
+            );
+        }
+    };
+    sentence.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_get_their_own_sentences_and_other_codes_the_forms_ones() {
+        assert_eq!(
+            explain("validation_failed"),
+            "This link is incomplete. Copy the whole link from the email."
+        );
+        assert_eq!(
+            explain("signup_disabled"),
+            AuthError::SignUpsDisabled.to_string()
+        );
+        assert_eq!(
+            explain("unexpected_failure"),
+            AuthError::Unavailable.to_string()
+        );
+        assert_eq!(
+            explain("<script>"),
+            "Something went wrong while signing you in. Try again."
+        );
     }
 }

@@ -14,6 +14,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use supabase_auth::provider::display_name;
 
 use crate::{
     api::validate_email,
@@ -284,25 +285,6 @@ fn form(
     page(&escape(&title), &body).into_response()
 }
 
-/// `github` → `GitHub`, `linkedin_oidc` → `LinkedIn`, others capitalised.
-fn display_name(provider: &str) -> String {
-    match provider {
-        "github" => "GitHub".to_owned(),
-        "gitlab" => "GitLab".to_owned(),
-        "linkedin_oidc" => "LinkedIn".to_owned(),
-        "slack_oidc" => "Slack".to_owned(),
-        "workos" => "WorkOS".to_owned(),
-        "x" => "X".to_owned(),
-        other => {
-            let mut chars = other.chars();
-            chars
-                .next()
-                .map(|first| first.to_uppercase().chain(chars).collect())
-                .unwrap_or_default()
-        }
-    }
-}
-
 /// 302 to `location`, as providers redirect.
 pub fn found(location: &str) -> Response {
     match HeaderValue::from_str(location) {
@@ -338,12 +320,5 @@ mod tests {
             access_token: "dev-idp-secret".into(),
         };
         assert!(!format!("{grant:?}").contains("dev-idp-secret"));
-    }
-
-    #[test]
-    fn providers_get_their_usual_names() {
-        assert_eq!(display_name("github"), "GitHub");
-        assert_eq!(display_name("google"), "Google");
-        assert_eq!(display_name("linkedin_oidc"), "LinkedIn");
     }
 }

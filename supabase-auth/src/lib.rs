@@ -5,6 +5,7 @@
 //! - secrets ([`AccessToken`], [`RefreshToken`], [`ApiKey`], [`PkceVerifier`]) that print
 //!   `[redacted]`;
 //! - [`pkce`]: verifiers and S256 challenges;
+//! - [`provider`]: sign-in providers' names as people write them;
 //! - [`JwtVerifier`]: local ES256/RS256 verification against the cached JWKS, `GET /user` for
 //!   HS256;
 //! - [`cookie`]: the `@supabase/ssr` cookie format, chunks and PKCE verifier cookies included;
@@ -19,6 +20,7 @@ mod error;
 mod error_code;
 mod jwt;
 pub mod pkce;
+pub mod provider;
 pub mod redirect;
 mod refresh;
 mod secret;

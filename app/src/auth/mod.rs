@@ -51,11 +51,29 @@ impl SessionUser {
     }
 }
 
+/// A sign-in provider: its name at the auth server and as people write it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provider {
+    /// The auth server's name for it (`github`, `linkedin_oidc`, …): what forms send.
+    pub id: String,
+    /// How people write it (GitHub, LinkedIn).
+    pub name: String,
+}
+
+#[cfg(feature = "ssr")]
+impl Provider {
+    /// The provider the auth server calls `id`.
+    pub fn new(id: String) -> Self {
+        let name = supabase_auth::provider::display_name(&id);
+        Self { id, name }
+    }
+}
+
 /// The ways to sign in besides email and password, as the auth server offers them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInOptions {
-    /// OAuth providers (`github`, `google`, …).
-    pub providers: Vec<String>,
+    /// OAuth providers.
+    pub providers: Vec<Provider>,
     /// Guest (anonymous) sign-in.
     pub guests: bool,
     /// Phone sign-in with a texted code.

@@ -16,7 +16,7 @@ use supabase_auth::{
 };
 
 pub use super::limits::{Attempt, AttemptLimits};
-use super::{AuthError, SignInOptions};
+use super::{AuthError, Provider, SignInOptions};
 
 /// The public URL of the site; the server provides it to every request's context.
 #[derive(Clone, Debug)]
@@ -260,6 +260,7 @@ pub async fn sign_in_options(sessions: &AuthSessions) -> SignInOptions {
                 on(name) && !matches!(name.as_str(), "email" | "phone" | "anonymous_users")
             })
             .cloned()
+            .map(Provider::new)
             .collect(),
         guests: on("anonymous_users"),
         phone: on("phone"),
@@ -271,7 +272,7 @@ pub async fn sign_in_options(sessions: &AuthSessions) -> SignInOptions {
 }
 
 /// The OAuth providers the auth server offers.
-pub async fn oauth_providers(sessions: &AuthSessions) -> Vec<String> {
+pub async fn oauth_providers(sessions: &AuthSessions) -> Vec<Provider> {
     sign_in_options(sessions).await.providers
 }
 

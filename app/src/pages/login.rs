@@ -105,10 +105,10 @@ fn OtherWays(next: impl Fn() -> String + Send + Sync + Copy + 'static) -> impl I
                                     .providers
                                     .into_iter()
                                     .map(|provider| {
-                                        let label = format!("Continue with {}", provider_name(&provider));
+                                        let label = format!("Continue with {}", provider.name);
                                         view! {
                                             <form method="post" action=oauth class="inline-form">
-                                                <input type="hidden" name="provider" value=provider />
+                                                <input type="hidden" name="provider" value=provider.id />
                                                 <input type="hidden" name="next" value=next />
                                                 <button type="submit" class="button secondary">{label}</button>
                                             </form>
@@ -122,27 +122,6 @@ fn OtherWays(next: impl Fn() -> String + Send + Sync + Copy + 'static) -> impl I
                     })
             }}
         </Transition>
-    }
-}
-
-/// How a provider is usually written: `github` → GitHub.
-pub fn provider_name(provider: &str) -> String {
-    match provider {
-        "github" => "GitHub".to_owned(),
-        "gitlab" => "GitLab".to_owned(),
-        "linkedin_oidc" => "LinkedIn".to_owned(),
-        "slack_oidc" => "Slack".to_owned(),
-        "workos" => "WorkOS".to_owned(),
-        "x" | "twitter" => "X".to_owned(),
-        "email" => "Email".to_owned(),
-        "phone" => "Phone".to_owned(),
-        other => {
-            let mut chars = other.chars();
-            chars
-                .next()
-                .map(|first| first.to_uppercase().chain(chars).collect())
-                .unwrap_or_default()
-        }
     }
 }
 
@@ -223,9 +202,10 @@ pub async fn oauth_sign_in(provider: String, next: Option<String>) -> Result<Str
 
     answer(async move {
         let sessions = sessions()?;
-        if !crate::auth::ssr::oauth_providers(&sessions)
+        if !oauth_providers(&sessions)
             .await
-            .contains(&provider)
+            .iter()
+            .any(|offered| offered.id == provider)
         {
             return Err(AuthError::UnknownProvider);
         }

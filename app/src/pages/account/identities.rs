@@ -10,14 +10,13 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    auth::AuthError,
+    auth::{AuthError, Provider},
     components::{FormError, NewPasswordFields, SubmitButton},
-    pages::login::provider_name,
 };
 
 /// A guest turns permanent with an email address and password, or by linking a provider.
 #[component]
-pub(super) fn GuestUpgrade(linkable: Vec<String>) -> impl IntoView {
+pub(super) fn GuestUpgrade(linkable: Vec<Provider>) -> impl IntoView {
     let upgrade = ServerAction::<UpgradeGuest>::new();
     view! {
         <h2>"Keep your account"</h2>
@@ -34,7 +33,7 @@ pub(super) fn GuestUpgrade(linkable: Vec<String>) -> impl IntoView {
 }
 
 #[component]
-pub(super) fn Identities(identities: Vec<IdentityView>, linkable: Vec<String>) -> impl IntoView {
+pub(super) fn Identities(identities: Vec<IdentityView>, linkable: Vec<Provider>) -> impl IntoView {
     let unlink = ServerAction::<UnlinkIdentity>::new();
     view! {
         <h2>"Ways to sign in"</h2>
@@ -43,12 +42,12 @@ pub(super) fn Identities(identities: Vec<IdentityView>, linkable: Vec<String>) -
                 .into_iter()
                 .map(|identity| {
                     let label = match &identity.email {
-                        Some(email) => format!("{} ({email})", provider_name(&identity.provider)),
-                        None => provider_name(&identity.provider),
+                        Some(email) => format!("{} ({email})", identity.provider.name),
+                        None => identity.provider.name.clone(),
                     };
-                    let unlink_label = format!("Unlink {}", provider_name(&identity.provider));
+                    let unlink_label = format!("Unlink {}", identity.provider.name);
                     view! {
-                        <li data-provider=identity.provider.clone()>
+                        <li data-provider=identity.provider.id.clone()>
                             <span>{label}</span>
                             <ActionForm action=unlink attr:class="inline-form">
                                 <input type="hidden" name="identity_id" value=identity.id />
@@ -66,17 +65,17 @@ pub(super) fn Identities(identities: Vec<IdentityView>, linkable: Vec<String>) -
 
 /// "Link GitHub" and the like: plain forms, since the browser leaves for the provider.
 #[component]
-pub(super) fn LinkButtons(linkable: Vec<String>) -> impl IntoView {
+pub(super) fn LinkButtons(linkable: Vec<Provider>) -> impl IntoView {
     let action = <LinkIdentity as leptos::server_fn::ServerFn>::PATH;
     view! {
         <div class="other-ways">
             {linkable
                 .into_iter()
                 .map(|provider| {
-                    let label = format!("Link {}", provider_name(&provider));
+                    let label = format!("Link {}", provider.name);
                     view! {
                         <form method="post" action=action class="inline-form">
-                            <input type="hidden" name="provider" value=provider />
+                            <input type="hidden" name="provider" value=provider.id />
                             <button type="submit" class="button secondary">{label}</button>
                         </form>
                     }
@@ -92,7 +91,7 @@ pub struct IdentityView {
     /// The identity id (what unlinking names).
     pub id: String,
     /// `email`, `phone`, `github`, …
-    pub provider: String,
+    pub provider: Provider,
     /// The address the provider knows, if any.
     pub email: Option<String>,
 }

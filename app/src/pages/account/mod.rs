@@ -24,7 +24,7 @@ use self::{
     sign_out::SignOutEverywhere,
 };
 use crate::{
-    auth::AuthError,
+    auth::{AuthError, Provider},
     components::{DevMailboxLink, FormError, SubmitButton},
 };
 
@@ -140,7 +140,7 @@ pub struct AccountView {
     /// The ways to sign in.
     pub identities: Vec<IdentityView>,
     /// OAuth providers offered that are not linked yet.
-    pub linkable: Vec<String>,
+    pub linkable: Vec<Provider>,
     /// The TOTP factors.
     pub factors: Vec<FactorView>,
     /// The session's assurance level (`aal1`, `aal2`).
@@ -174,13 +174,13 @@ pub async fn account() -> Result<AccountView, AuthError> {
             .map(|identity| IdentityView {
                 email: identity.identity_data["email"].as_str().map(str::to_owned),
                 id: identity.identity_id,
-                provider: identity.provider,
+                provider: Provider::new(identity.provider),
             })
             .collect();
         let linkable = oauth_providers(&sessions)
             .await
             .into_iter()
-            .filter(|provider| !identities.iter().any(|i| &i.provider == provider))
+            .filter(|provider| !identities.iter().any(|i| i.provider.id == provider.id))
             .collect();
         let factors = found
             .factors

@@ -129,6 +129,41 @@ pub struct EmailOptions<'a> {
     pub challenge: Option<&'a PkceChallenge>,
 }
 
+/// What `PUT /user` changes (auth-js's `UserAttributes`): only the fields that are set are sent.
+/// `Debug` leaves the password and the nonce out.
+#[derive(Clone, Copy, Default, Serialize)]
+pub struct UserChanges<'a> {
+    /// A new email address (confirmed from the mails the project sends).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<&'a str>,
+    /// A new phone number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<&'a str>,
+    /// A new password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<&'a str>,
+    /// The reauthentication code (`GET /reauthenticate`), when the project asks for one to change
+    /// the password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<&'a str>,
+    /// New `user_metadata` fields (merged into the user's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<&'a Value>,
+}
+
+impl std::fmt::Debug for UserChanges<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |set: Option<&str>| set.map(|_| "[redacted]");
+        f.debug_struct("UserChanges")
+            .field("email", &self.email)
+            .field("phone", &self.phone)
+            .field("password", &redacted(self.password))
+            .field("nonce", &redacted(self.nonce))
+            .field("data", &self.data)
+            .finish()
+    }
+}
+
 /// Which sessions `POST /logout` ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -585,15 +620,18 @@ impl AuthClient {
             .await
     }
 
-    /// `PUT /user`: changes email, phone, password (`password`, with `nonce` when reauthentication
-    /// is required) or `data`. `changes` is the JSON body.
+    /// `PUT /user`: changes the email address, phone number, password (with `nonce` when the
+    /// project requires reauthentication) or `user_metadata`.
     pub async fn update_user(
         &self,
         token: &AccessToken,
-        changes: &Value,
+        changes: &UserChanges<'_>,
         options: EmailOptions<'_>,
     ) -> Result<User, Error> {
-        let mut body = changes.as_object().cloned().unwrap_or_default();
+        let mut body = match serde_json::to_value(changes) {
+            Ok(Value::Object(body)) => body,
+            _ => Map::new(),
+        };
         add_challenge(&mut body, options.challenge);
         let request = self
             .request(Method::PUT, "user", Some(token))
@@ -781,6 +819,22 @@ fn path_segment(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_changes_send_only_what_is_set_and_never_print_secrets() {
+        let changes = UserChanges {
+            password: Some("hunter22"),
+            nonce: Some("123456"),
+            ..Default::default()
+        };
+
+        assert_eq!(
+            serde_json::to_value(changes).unwrap(),
+            json!({ "password": "hunter22", "nonce": "123456" })
+        );
+        let printed = format!("{changes:?}");
+        assert!(!printed.contains("hunter22") && !printed.contains("123456"), "{printed}");
+    }
 
     fn client() -> AuthClient {
         AuthClient::new("http://127.0.0.1:54321/", ApiKey::new("sb_publishable_x")).unwrap()

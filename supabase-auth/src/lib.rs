@@ -35,7 +35,7 @@ pub use crate::{
     client::{
         AuthClient, AuthResponse, CLIENT_IP_HEADER, Challenge, ClientError, Credentials,
         EmailOptions, OtpType, Settings, SignOutScope, Timeouts, TotpDetails, TotpEnrollment,
-        VerifyOtp, install_tls_provider,
+        UserChanges, VerifyOtp, install_tls_provider,
     },
     error::{ApiError, Error},
     error_code::ErrorCode,

@@ -185,8 +185,7 @@ pub fn use_auth() -> Auth {
 pub async fn current_session() -> Result<SessionView, ServerFnError> {
     use supabase_auth::axum::AuthState;
 
-    let state: AuthState = leptos_axum::extract().await?;
-    Ok(match state {
+    Ok(match ssr::auth_state() {
         AuthState::SignedIn(user) => SessionView {
             // When the auth server cannot say, the page shows the session as incomplete.
             needs_mfa: ssr::needs_mfa(&user).await.unwrap_or(true),

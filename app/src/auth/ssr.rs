@@ -85,11 +85,19 @@ pub fn sent_or_withheld<T>(sent: Result<T, supabase_auth::Error>) -> Result<(), 
     }
 }
 
-/// The verified user of this request, if any.
-pub fn current_user() -> Option<User> {
+/// The session of this request as the session layer verified it; signed out when there is no
+/// request (or no session layer in front of it). The one way the app reads it.
+pub fn auth_state() -> AuthState {
     use_context::<Parts>()
         .and_then(|parts| parts.extensions.get::<AuthState>().cloned())
-        .and_then(|state| state.user().cloned())
+        .unwrap_or(AuthState::SignedOut {
+            auth_unavailable: false,
+        })
+}
+
+/// The verified user of this request, if any.
+pub fn current_user() -> Option<User> {
+    auth_state().user().cloned()
 }
 
 /// The signed-in user, when the session is complete: 401-style [`AuthError::NotSignedIn`]
@@ -128,7 +136,10 @@ pub async fn needs_mfa(user: &User) -> Result<bool, AuthError> {
 }
 
 /// `PUT /user` with `changes` for `user`; confirmation mails lead back to `/account`.
-pub async fn update_user(user: &User, changes: serde_json::Value) -> Result<(), AuthError> {
+pub async fn update_user(
+    user: &User,
+    changes: supabase_auth::UserChanges<'_>,
+) -> Result<(), AuthError> {
     let redirect_to = site_link(crate::routes::path::ACCOUNT);
     sessions()?
         .client()

@@ -110,7 +110,10 @@ pub async fn update_password(
             .client()
             .update_user(
                 user.access_token(),
-                &serde_json::json!({ "password": password }),
+                &supabase_auth::UserChanges {
+                    password: Some(&password),
+                    ..Default::default()
+                },
                 EmailOptions::default(),
             )
             .await?;

@@ -3,7 +3,7 @@
 use serde_json::json;
 use supabase_auth::{
     ApiKey, AuthClient, AuthResponse, Credentials, EmailOptions, Error, ErrorCode, OtpType,
-    PkceVerifier, SignOutScope, Timeouts, VerifyOtp,
+    PkceVerifier, SignOutScope, Timeouts, UserChanges, VerifyOtp,
 };
 
 use crate::helpers::{PASSWORD, TestAuth, email};
@@ -115,7 +115,10 @@ async fn user_get_and_update() {
         .client
         .update_user(
             &session.access_token,
-            &json!({ "data": { "name": "Grace" } }),
+            &UserChanges {
+                data: Some(&json!({ "name": "Grace" })),
+                ..Default::default()
+            },
             EmailOptions::default(),
         )
         .await

@@ -58,7 +58,11 @@ pub async fn change_email(email: String) -> Result<String, AuthError> {
 
     answer(async move {
         let user = require_full_session().await?;
-        update_user(&user, serde_json::json!({ "email": email.trim() })).await?;
+        let changes = supabase_auth::UserChanges {
+            email: Some(email.trim()),
+            ..Default::default()
+        };
+        update_user(&user, changes).await?;
         Ok(go_to(&super::done("email")))
     })
     .await
@@ -78,15 +82,19 @@ pub async fn change_password(
             return Err(AuthError::PasswordsDiffer);
         }
         let user = require_full_session().await?;
-        let mut body = serde_json::json!({ "password": password });
-        if let Some(code) = code
-            .map(|code| code.trim().to_owned())
-            .filter(|c| !c.is_empty())
-        {
+        let nonce = code
+            .as_deref()
+            .map(str::trim)
+            .filter(|code| !code.is_empty());
+        if nonce.is_some() {
             check_attempt(Attempt::CodeEntry, Some(user.id()))?;
-            body["nonce"] = code.into();
         }
-        update_user(&user, body).await?;
+        let changes = supabase_auth::UserChanges {
+            password: Some(&password),
+            nonce,
+            ..Default::default()
+        };
+        update_user(&user, changes).await?;
         Ok(go_to(&super::done("password")))
     })
     .await

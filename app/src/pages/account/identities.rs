@@ -111,11 +111,12 @@ pub async fn upgrade_guest(
             return Err(AuthError::PasswordsDiffer);
         }
         let user = require_full_session().await?;
-        update_user(
-            &user,
-            serde_json::json!({ "email": email.trim(), "password": password }),
-        )
-        .await?;
+        let changes = supabase_auth::UserChanges {
+            email: Some(email.trim()),
+            password: Some(&password),
+            ..Default::default()
+        };
+        update_user(&user, changes).await?;
         Ok(go_to(&super::done("upgrade")))
     })
     .await

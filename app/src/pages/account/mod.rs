@@ -229,11 +229,12 @@ pub async fn update_profile(display_name: String) -> Result<String, AuthError> {
         let user = require_full_session().await?;
         let name = display_name.trim();
         let name = (!name.is_empty()).then_some(name);
-        update_user(
-            &user,
-            serde_json::json!({ "data": { "display_name": name } }),
-        )
-        .await?;
+        let data = serde_json::json!({ "display_name": name });
+        let changes = supabase_auth::UserChanges {
+            data: Some(&data),
+            ..Default::default()
+        };
+        update_user(&user, changes).await?;
         Ok(go_to(&done("profile")))
     })
     .await

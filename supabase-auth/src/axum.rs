@@ -302,7 +302,7 @@ impl AuthSessions {
             .factors
             .iter()
             .flatten()
-            .any(|factor| factor.status == "verified");
+            .any(|factor| factor.status == crate::FactorStatus::Verified);
         self.inner.factors.store(session, has_factor);
         Ok(has_factor)
     }

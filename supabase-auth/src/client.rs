@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 use url::Url;
 
 use crate::{
-    AccessToken, ApiError, ApiKey, Error, PkceChallenge, PkceVerifier, RefreshToken, Session, User,
-    pkce::CHALLENGE_METHOD,
+    AccessToken, ApiError, ApiKey, Error, FactorType, PkceChallenge, PkceVerifier, RefreshToken,
+    Session, User, pkce::CHALLENGE_METHOD,
 };
 
 /// The API version this client speaks (dated error bodies).
@@ -267,7 +267,7 @@ pub struct TotpEnrollment {
     pub id: String,
     /// `totp`.
     #[serde(rename = "type")]
-    pub factor_type: String,
+    pub factor_type: FactorType,
     /// The QR code, secret and `otpauth://` URI.
     pub totp: TotpDetails,
     /// Fields this crate does not name.
@@ -673,9 +673,13 @@ impl AuthClient {
         friendly_name: Option<&str>,
         issuer: Option<&str>,
     ) -> Result<TotpEnrollment, Error> {
-        let request = self.request(Method::POST, "factors", Some(token)).json(
-            &json!({ "factor_type": "totp", "friendly_name": friendly_name, "issuer": issuer }),
-        );
+        let request = self
+            .request(Method::POST, "factors", Some(token))
+            .json(&json!({
+                "factor_type": FactorType::Totp.as_str(),
+                "friendly_name": friendly_name,
+                "issuer": issuer,
+            }));
         self.send_json(request).await
     }
 
@@ -833,7 +837,10 @@ mod tests {
             json!({ "password": "hunter22", "nonce": "123456" })
         );
         let printed = format!("{changes:?}");
-        assert!(!printed.contains("hunter22") && !printed.contains("123456"), "{printed}");
+        assert!(
+            !printed.contains("hunter22") && !printed.contains("123456"),
+            "{printed}"
+        );
     }
 
     fn client() -> AuthClient {

@@ -43,5 +43,5 @@ pub use crate::{
     pkce::{PkceChallenge, PkceVerifier},
     refresh::{REMEMBER, RefreshFailure, RefreshOutcome, Refresher},
     secret::{AccessToken, ApiKey, RefreshToken, TokenHash},
-    session::{Factor, Identity, Session, User, unix_now},
+    session::{Factor, FactorStatus, FactorType, Identity, Session, User, unix_now},
 };

@@ -142,15 +142,81 @@ pub struct Identity {
     pub extra: Map<String, Value>,
 }
 
+/// Declares a string-valued wire enum that keeps values it does not know (so a stored user
+/// round-trips unchanged).
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(from = "String", into = "String")]
+        pub enum $name {
+            $(
+                #[doc = concat!("`", $wire, "`")]
+                $variant,
+            )*
+            /// A value newer than this list (or none), kept as sent.
+            Other(String),
+        }
+
+        impl $name {
+            /// The value as on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                    Self::Other(other) => other,
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                match value.as_str() {
+                    $($wire => Self::$variant,)*
+                    _ => Self::Other(value),
+                }
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::Other(String::new())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.as_str().to_owned()
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// The kind of an MFA factor.
+    FactorType {
+        Totp => "totp",
+        Phone => "phone",
+        Webauthn => "webauthn",
+    }
+}
+
+wire_enum! {
+    /// Whether an MFA factor has been confirmed with a first code.
+    FactorStatus {
+        Verified => "verified",
+        Unverified => "unverified",
+    }
+}
+
 /// An MFA factor of a user.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Factor {
     /// The factor id.
     pub id: String,
-    /// `totp` or `phone`.
-    pub factor_type: String,
+    /// `totp`, `phone` or `webauthn`.
+    pub factor_type: FactorType,
     /// `verified` or `unverified`.
-    pub status: String,
+    pub status: FactorStatus,
     /// The name the user gave it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
@@ -162,6 +228,25 @@ pub struct Factor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn factor_kinds_are_typed_and_unknown_ones_kept_as_sent() {
+        let factor: Factor = serde_json::from_value(serde_json::json!({
+            "id": "f1", "factor_type": "totp", "status": "verified"
+        }))
+        .unwrap();
+        assert_eq!(factor.factor_type, FactorType::Totp);
+        assert_eq!(factor.status, FactorStatus::Verified);
+
+        let newer =
+            serde_json::json!({"id": "f2", "factor_type": "carrier_pigeon", "status": "pending"});
+        let factor: Factor = serde_json::from_value(newer.clone()).unwrap();
+        assert_eq!(
+            factor.factor_type,
+            FactorType::Other("carrier_pigeon".into())
+        );
+        assert_eq!(serde_json::to_value(&factor).unwrap(), newer);
+    }
 
     #[test]
     fn a_token_answer_round_trips_with_unknown_fields_kept() {

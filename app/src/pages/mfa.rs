@@ -54,7 +54,10 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<String, Au
             .factors
             .iter()
             .flatten()
-            .find(|factor| factor.factor_type == "totp" && factor.status == "verified")
+            .find(|factor| {
+                factor.factor_type == supabase_auth::FactorType::Totp
+                    && factor.status == supabase_auth::FactorStatus::Verified
+            })
             .map(|factor| factor.id.clone())
             .ok_or(AuthError::Unexpected)?;
         verify_totp(&user, &factor, &code).await?;

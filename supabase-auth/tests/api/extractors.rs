@@ -241,8 +241,8 @@ async fn the_factor_check_asks_the_server_once_per_session() {
     // Whatever the cookie's copy of the user says about factors is not read.
     session.user.factors = Some(vec![supabase_auth::Factor {
         id: "f".into(),
-        factor_type: "totp".into(),
-        status: "verified".into(),
+        factor_type: supabase_auth::FactorType::Totp,
+        status: supabase_auth::FactorStatus::Verified,
         ..Default::default()
     }]);
     let cookie = cookie_for(&sessions, &session);

@@ -186,13 +186,13 @@ pub async fn account() -> Result<AccountView, AuthError> {
             .factors
             .unwrap_or_default()
             .into_iter()
-            .filter(|factor| factor.factor_type == "totp")
+            .filter(|factor| factor.factor_type == supabase_auth::FactorType::Totp)
             .map(|factor| FactorView {
                 name: factor
                     .friendly_name
                     .filter(|name| !name.is_empty())
                     .unwrap_or_else(|| "Authenticator app".to_owned()),
-                verified: factor.status == "verified",
+                verified: factor.status == supabase_auth::FactorStatus::Verified,
                 id: factor.id,
             })
             .collect();

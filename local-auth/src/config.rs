@@ -407,7 +407,13 @@ impl Config {
     /// The defaults, then `supabase/config.toml` (or the file `LOCAL_AUTH_CONFIG_FILE` names) when
     /// it exists, then any `LOCAL_AUTH_*` variable that is set.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let mut config = Self::default();
+        Self::from_env_over(Self::default())
+    }
+
+    /// Like [`Config::from_env`], starting from `defaults` instead of [`Config::default`] (an app
+    /// that embeds local-auth makes its own address the default site URL).
+    pub fn from_env_over(defaults: Self) -> Result<Self, ConfigError> {
+        let mut config = defaults;
         let (path, required) = match var("LOCAL_AUTH_CONFIG_FILE") {
             Some(path) => (PathBuf::from(path), true),
             None => (PathBuf::from("supabase/config.toml"), false),

@@ -239,12 +239,13 @@ impl AuthBackend {
 
     #[cfg(feature = "local-auth")]
     fn embedded(leptos: &LeptosOptions) -> Result<Self, ConfigError> {
-        let mut config = local_auth::Config::from_env()?;
-        if config.site_url == local_auth::Config::default().site_url {
-            // Unless configured otherwise, links in mails lead back to this app.
-            config.site_url = url::Url::parse(&format!("http://{}", leptos.site_addr))
-                .expect("a socket address forms a valid URL");
-        }
+        // Unless configured otherwise, links in mails lead back to this app.
+        let defaults = local_auth::Config {
+            site_url: url::Url::parse(&format!("http://{}", leptos.site_addr))
+                .expect("a socket address forms a valid URL"),
+            ..local_auth::Config::default()
+        };
+        let config = local_auth::Config::from_env_over(defaults)?;
         Ok(Self::Embedded(Box::new(config)))
     }
 

@@ -27,51 +27,38 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")),
         )
         .init();
-    if let Some(error) = dotenv {
-        tracing::error!(".env: {error}");
-        return ExitCode::FAILURE;
+    let served = match dotenv {
+        Some(error) => Err(format!(".env: {error}")),
+        None => serve().await,
+    };
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            ExitCode::FAILURE
+        }
     }
+}
 
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(error) => {
-            tracing::error!("{error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let listener = match TcpListener::bind(config.addr()).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            tracing::error!("cannot listen on {}: {error}", config.addr());
-            return ExitCode::FAILURE;
-        }
-    };
-    let auth = match server::connect(config.auth).await {
-        Ok(auth) => auth,
-        Err(error) => {
-            tracing::error!("{error}");
-            return ExitCode::FAILURE;
-        }
-    };
+/// Reads the configuration, connects the auth backend and serves until a shutdown signal; an
+/// error says what stopped it.
+async fn serve() -> Result<(), String> {
+    let config = Config::from_env().map_err(|error| error.to_string())?;
+    let listener = TcpListener::bind(config.addr())
+        .await
+        .map_err(|error| format!("cannot listen on {}: {error}", config.addr()))?;
+    let auth = server::connect(config.auth)
+        .await
+        .map_err(|error| error.to_string())?;
     // The bound address, not the configured one: with port 0 the system picks the port.
     let bound = listener.local_addr().unwrap_or(config.leptos.site_addr);
     tracing::info!("app:     http://{bound}");
 
-    let state = match AppState::new(config.leptos, auth, &config.session) {
-        Ok(state) => state,
-        Err(error) => {
-            tracing::error!("{error}");
-            return ExitCode::FAILURE;
-        }
-    };
-
-    match server::run(listener, state, shutdown_signal()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!("server stopped: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    let state =
+        AppState::new(config.leptos, auth, &config.session).map_err(|error| error.to_string())?;
+    server::run(listener, state, shutdown_signal())
+        .await
+        .map_err(|error| format!("server stopped: {error}"))
 }
 
 /// Completes on Ctrl-C, or on SIGTERM where there is one (how `cargo leptos watch` and container

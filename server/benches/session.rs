@@ -13,7 +13,7 @@ use serde_json::json;
 use server::{AppState, AuthEndpoint, SessionSettings};
 use supabase_auth::{
     ApiKey, AuthClient, AuthResponse, Credentials, EmailOptions,
-    axum::AuthSessions,
+    axum::SessionLayer,
     cookie::{self, CookieOptions, Cookies},
 };
 use tokio::net::TcpListener;
@@ -83,8 +83,8 @@ async fn main() {
         &settings,
     )
     .expect("a valid auth URL");
-    let sessions = state.sessions.clone();
-    let key = sessions.config().cookie_name.clone();
+    let layer = state.session_layer.clone();
+    let key = layer.config().cookie_name.clone();
     let set = cookie::write_session(
         &key,
         &session,
@@ -105,7 +105,7 @@ async fn main() {
         ));
     })
     .await;
-    let verifier = sessions.verifier().clone();
+    let verifier = layer.verifier().clone();
     verifier
         .verify(&session.access_token)
         .await
@@ -125,10 +125,7 @@ async fn main() {
     .await;
     let trivial = Router::new()
         .route("/", get(|| async { "ok" }))
-        .layer(from_fn_with_state(
-            sessions.clone(),
-            AuthSessions::middleware,
-        ));
+        .layer(from_fn_with_state(layer.clone(), SessionLayer::middleware));
     let request = |cookie: Option<&str>| {
         let builder = Request::get("/");
         let builder = match cookie {

@@ -45,7 +45,7 @@ fn setting(name: &str, default: u64) -> u64 {
 async fn main() {
     supabase_auth::install_tls_provider();
     let seconds = setting("SOAK_SECONDS", 60);
-    let sessions = setting("SOAK_SESSIONS", 200);
+    let layer = setting("SOAK_SESSIONS", 200);
     let data_dir = tempfile::tempdir().expect("a temporary directory");
     let api = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mailbox = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -93,7 +93,7 @@ async fn main() {
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let mut users = Vec::new();
-    for index in 0..sessions {
+    for index in 0..layer {
         let address = format!("soak-{index}-{}@example.com", uuid::Uuid::new_v4().simple());
         let credentials = Credentials::Email {
             email: &address,
@@ -157,7 +157,7 @@ async fn main() {
     }
 
     let elapsed = started.elapsed().as_secs_f64();
-    println!("soak: {sessions} sessions over {INSTANCES} app instances for {elapsed:.0} s");
+    println!("soak: {layer} layer over {INSTANCES} app instances for {elapsed:.0} s");
     println!(
         "  requests            {}",
         tally.requests.load(Ordering::Relaxed)
@@ -167,12 +167,9 @@ async fn main() {
         refreshes(&requests) - refreshes_before,
         tally.refreshed.load(Ordering::Relaxed)
     );
+    println!("  layer lost       {}", tally.lost.load(Ordering::Relaxed));
     println!(
-        "  sessions lost       {}",
-        tally.lost.load(Ordering::Relaxed)
-    );
-    println!(
-        "  sessions ended by the auth server (reuse errors among them) {}",
+        "  layer ended by the auth server (reuse errors among them) {}",
         tally.ended.load(Ordering::Relaxed)
     );
 }

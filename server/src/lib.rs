@@ -36,7 +36,7 @@ use leptos::{config::LeptosOptions, context::provide_context};
 use leptos_axum::{
     AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
 };
-use supabase_auth::axum::AuthSessions;
+use supabase_auth::axum::SessionLayer;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -55,7 +55,7 @@ pub struct AppState {
     /// The Supabase Auth server the app talks to.
     pub auth: AuthEndpoint,
     /// The session layer: cookies, refresh, verification.
-    pub sessions: AuthSessions,
+    pub session_layer: SessionLayer,
     /// The public URL of the site; redirects may only stay on it.
     pub site_url: url::Url,
     /// How many sign-in, sign-up and code attempts clients and accounts get.
@@ -73,7 +73,7 @@ impl AppState {
         Ok(Self {
             leptos,
             started_at: StartedAt::now(),
-            sessions: auth::sessions(&auth, settings)?,
+            session_layer: auth::session_layer(&auth, settings)?,
             site_url: settings.site_url.clone(),
             attempt_limits: AttemptLimits::new(settings.attempts_per_client, Limit::PER_ADDRESS),
             auth,
@@ -86,16 +86,16 @@ impl AppState {
 /// cross-site check and the session layer.
 pub fn router(state: AppState) -> Router {
     let started_at = state.started_at;
-    let sessions = state.sessions.clone();
+    let layer = state.session_layer.clone();
     let site_url = SiteUrl(state.site_url.clone());
     let browser_access = browser_access(&state);
     let attempt_limits = state.attempt_limits.clone();
     let dev_mailbox = state.auth.mailbox.clone().map(DevMailbox);
     let context = {
-        let sessions = sessions.clone();
+        let layer = layer.clone();
         move || {
             provide_context(started_at);
-            provide_context(sessions.clone());
+            provide_context(layer.clone());
             provide_context(site_url.clone());
             provide_context(browser_access.clone());
             provide_context(attempt_limits.clone());
@@ -121,12 +121,12 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(api::bound_and_answer))
         .layer(from_fn_with_state(
             auth::guard::Guard {
-                sessions: sessions.clone(),
+                session_layer: layer.clone(),
                 site_url: state.site_url.clone(),
             },
             auth::guard::require_access,
         ))
-        .layer(from_fn_with_state(sessions, AuthSessions::middleware))
+        .layer(from_fn_with_state(layer, SessionLayer::middleware))
         .layer(from_fn_with_state(
             csrf::SiteScheme::of(&state.site_url),
             csrf::reject_cross_site,
@@ -142,7 +142,7 @@ pub fn router(state: AppState) -> Router {
 /// What the browser needs to call Supabase Auth itself: nothing when the session cookies are
 /// `HttpOnly`, since scripts cannot read the token then.
 fn browser_access(state: &AppState) -> Option<app::auth::BrowserAccess> {
-    let config = state.sessions.config();
+    let config = state.session_layer.config();
     (!config.cookie_options.http_only).then(|| app::auth::BrowserAccess {
         auth_url: format!("{}/auth/v1", state.auth.url.trim_end_matches('/')),
         publishable_key: state.auth.publishable_key.clone(),

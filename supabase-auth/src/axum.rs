@@ -1,7 +1,7 @@
 //! The session layer for axum: reads the @supabase/ssr cookies, refreshes the session before the
 //! handler runs, verifies the access token, and hands the handler a verified [`User`].
 //!
-//! Install [`AuthSessions::middleware`] in front of everything that renders or answers as the
+//! Install [`SessionLayer::middleware`] in front of everything that renders or answers as the
 //! user. Handlers take [`User`] (401 when signed out), `Option<User>`, or [`AuthState`].
 //!
 //! Every decision here reads verified data only: the access token's claims once its signature
@@ -140,7 +140,7 @@ impl IntoResponse for AuthRejection {
         let status = match self {
             Self::SignedOut => StatusCode::UNAUTHORIZED,
             Self::MissingLayer => {
-                tracing::error!("{self}: add AuthSessions::middleware to the router");
+                tracing::error!("{self}: add SessionLayer::middleware to the router");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
@@ -187,7 +187,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for User {
 /// counts. Also the place to write session cookies from handlers (sign-in, code exchange,
 /// sign-out).
 #[derive(Clone, Debug)]
-pub struct AuthSessions {
+pub struct SessionLayer {
     inner: Arc<SessionsInner>,
     /// The API client, forwarding the address of the client this request came from.
     client: AuthClient,
@@ -202,7 +202,7 @@ struct SessionsInner {
 }
 
 /// How long the auth server's answer to "does this user have a verified factor" is reused for a
-/// session. Enrolling or removing a factor through [`AuthSessions::forget_factors`] takes effect
+/// session. Enrolling or removing a factor through [`SessionLayer::forget_factors`] takes effect
 /// at once; through another client, within this time.
 pub const FACTORS_TTL: Duration = Duration::from_secs(60);
 /// The most sessions whose factor answer is remembered; past that, old answers are dropped.
@@ -254,7 +254,7 @@ struct Resolved {
     changes: Vec<SetCookie>,
 }
 
-impl AuthSessions {
+impl SessionLayer {
     /// Sessions of the project `client` talks to, with `config`.
     pub fn new(client: AuthClient, config: SessionConfig) -> Self {
         Self {
@@ -307,7 +307,7 @@ impl AuthSessions {
         Ok(has_factor)
     }
 
-    /// Drops what [`AuthSessions::needs_mfa`] remembers of `user`'s session; call it after the
+    /// Drops what [`SessionLayer::needs_mfa`] remembers of `user`'s session; call it after the
     /// user's factors change.
     pub fn forget_factors(&self, user: &User) {
         let claims = user.claims();
@@ -348,15 +348,15 @@ impl AuthSessions {
         set_cookie.starts_with(self.inner.config.cookie_name.as_bytes())
     }
 
-    /// The axum middleware: `axum::middleware::from_fn_with_state(sessions, AuthSessions::middleware)`.
+    /// The axum middleware: `axum::middleware::from_fn_with_state(sessions, SessionLayer::middleware)`.
     pub async fn middleware(
-        State(sessions): State<Self>,
+        State(layer): State<Self>,
         mut request: Request,
         next: Next,
     ) -> Response {
-        let client_ip = ClientIp(sessions.client_ip(&request));
+        let client_ip = ClientIp(layer.client_ip(&request));
         let cookies = Cookies::from_headers(request.headers());
-        let Resolved { state, changes } = sessions.resolve(&cookies, client_ip.0).await;
+        let Resolved { state, changes } = layer.resolve(&cookies, client_ip.0).await;
         if !changes.is_empty() {
             // Downstream code reads the cookies the browser will send from now on.
             let mut rewritten = cookies;
@@ -384,7 +384,7 @@ impl AuthSessions {
         let sets_auth_cookie = headers
             .get_all(header::SET_COOKIE)
             .iter()
-            .any(|value| sessions.is_auth_cookie(value.as_bytes()));
+            .any(|value| layer.is_auth_cookie(value.as_bytes()));
         // A page rendered for a signed-in user is theirs alone, unless the handler chose a cache
         // policy itself (hashed assets are the same for everyone).
         let personal = signed_in && !headers.contains_key(header::CACHE_CONTROL);

@@ -1,7 +1,7 @@
 //! PKCE flows that leave through the browser (OAuth sign-in, identity linking) and come back to
-//! the app's callback with a code. The session layer owns both ends: [`AuthSessions::begin_flow`]
+//! the app's callback with a code. The session layer owns both ends: [`SessionLayer::begin_flow`]
 //! keeps the verifier in this flow's cookie slot and builds the `redirect_to` URL, and
-//! [`AuthSessions::finish_flow`] exchanges the code with the stored verifier and clears the
+//! [`SessionLayer::finish_flow`] exchanges the code with the stored verifier and clears the
 //! flow's cookies, whatever happens. [`FlowReturn`] is the callback's query, the one contract
 //! between the two.
 
@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::{
     ErrorCode, Session,
-    axum::AuthSessions,
+    axum::SessionLayer,
     cookie::{self, Cookies, SetCookie},
     pkce::{PkceChallenge, PkceVerifier, flow_id},
 };
@@ -61,7 +61,7 @@ pub struct FlowSession {
     pub recovery: bool,
 }
 
-impl AuthSessions {
+impl SessionLayer {
     /// Begins a flow that returns to `callback_url` (the app's absolute callback URL) and then
     /// goes on to `next` (a path already checked to stay on the site).
     pub fn begin_flow(&self, callback_url: &str, next: &str, existing: &Cookies) -> BegunFlow {

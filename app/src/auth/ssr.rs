@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use supabase_auth::{
     Session,
-    axum::{AuthSessions, AuthState, ClientIp, User},
+    axum::{AuthState, ClientIp, SessionLayer, User},
     cookie::{Cookies, SetCookie},
     flow::BegunFlow,
     redirect::safe_next_on,
@@ -24,12 +24,12 @@ pub struct SiteUrl(pub url::Url);
 
 /// The session layer the server provided, calling the auth server on behalf of this request's
 /// client (its address forwarded, so the auth server's per-client limits count them).
-pub fn sessions() -> Result<AuthSessions, AuthError> {
-    let sessions = use_context::<AuthSessions>().ok_or_else(|| {
-        tracing::error!("the server did not provide AuthSessions to the context");
+pub fn session_layer() -> Result<SessionLayer, AuthError> {
+    let layer = use_context::<SessionLayer>().ok_or_else(|| {
+        tracing::error!("the server did not provide SessionLayer to the context");
         AuthError::Unexpected
     })?;
-    Ok(sessions.for_client_ip(client_ip()))
+    Ok(layer.for_client_ip(client_ip()))
 }
 
 /// The address of this request's client, as the session layer resolved it.
@@ -130,9 +130,9 @@ pub async fn require_access(access: crate::routes::Access) -> Result<User, AuthE
 }
 
 /// Whether `user` has a verified factor but this session has not been raised to `aal2` with it,
-/// as the auth server says ([`AuthSessions::needs_mfa`]; never the cookie's copy of the user).
+/// as the auth server says ([`SessionLayer::needs_mfa`]; never the cookie's copy of the user).
 pub async fn needs_mfa(user: &User) -> Result<bool, AuthError> {
-    Ok(sessions()?.needs_mfa(user).await?)
+    Ok(session_layer()?.needs_mfa(user).await?)
 }
 
 /// `PUT /user` with `changes` for `user`; confirmation mails lead back to `/account`.
@@ -141,7 +141,7 @@ pub async fn update_user(
     changes: supabase_auth::UserChanges<'_>,
 ) -> Result<(), AuthError> {
     let redirect_to = site_link(crate::routes::path::ACCOUNT);
-    sessions()?
+    session_layer()?
         .client()
         .update_user(
             user.access_token(),
@@ -165,8 +165,8 @@ pub async fn sign_in_with_code(
     use supabase_auth::{AuthResponse, VerifyOtp};
 
     let code: String = code.chars().filter(char::is_ascii_digit).collect();
-    let sessions = sessions()?;
-    let answer = sessions
+    let layer = session_layer()?;
+    let answer = layer
         .client()
         .verify_otp(VerifyOtp::Code {
             email_or_phone: address.trim(),
@@ -177,23 +177,23 @@ pub async fn sign_in_with_code(
     let AuthResponse::Session(session) = answer else {
         return Err(AuthError::InvalidCode);
     };
-    store_session(&sessions, &session);
+    store_session(&layer, &session);
     Ok(())
 }
 
 /// Challenges `factor_id` and verifies `code`; stores the `aal2` session that answers.
 pub async fn verify_totp(user: &User, factor_id: &str, code: &str) -> Result<(), AuthError> {
     let code: String = code.chars().filter(char::is_ascii_digit).collect();
-    let sessions = sessions()?;
-    let client = sessions.client();
+    let layer = session_layer()?;
+    let client = layer.client();
     let challenge = client
         .challenge_factor(user.access_token(), factor_id)
         .await?;
     let session = client
         .verify_factor(user.access_token(), factor_id, &challenge.id, &code)
         .await?;
-    sessions.forget_factors(user);
-    store_session(&sessions, &session);
+    layer.forget_factors(user);
+    store_session(&layer, &session);
     Ok(())
 }
 
@@ -224,15 +224,15 @@ pub fn send_cookies(changes: &[SetCookie]) {
 }
 
 /// Stores `session` in the cookies, replacing the current one.
-pub fn store_session(sessions: &AuthSessions, session: &Session) {
-    send_cookies(&sessions.session_cookies(session, &request_cookies()));
+pub fn store_session(layer: &SessionLayer, session: &Session) {
+    send_cookies(&layer.session_cookies(session, &request_cookies()));
 }
 
 /// Begins a PKCE flow that comes back to the app's callback and goes on to `next` (see
-/// [`AuthSessions::begin_flow`]). Send its cookies with [`send_cookies`] once the flow's URL is
+/// [`SessionLayer::begin_flow`]). Send its cookies with [`send_cookies`] once the flow's URL is
 /// known to be good.
-pub fn begin_flow(sessions: &AuthSessions, next: &str) -> BegunFlow {
-    sessions.begin_flow(
+pub fn begin_flow(layer: &SessionLayer, next: &str) -> BegunFlow {
+    layer.begin_flow(
         &site_link(crate::routes::CALLBACK),
         next,
         &request_cookies(),
@@ -241,7 +241,7 @@ pub fn begin_flow(sessions: &AuthSessions, next: &str) -> BegunFlow {
 
 /// The ways to sign in the auth server offers, from its `/settings`, remembered for a minute so
 /// that rendering the sign-in page costs no request.
-pub async fn sign_in_options(sessions: &AuthSessions) -> SignInOptions {
+pub async fn sign_in_options(layer: &SessionLayer) -> SignInOptions {
     use std::{
         sync::Mutex,
         time::{Duration, Instant},
@@ -255,7 +255,7 @@ pub async fn sign_in_options(sessions: &AuthSessions) -> SignInOptions {
     {
         return options.clone();
     }
-    let settings = match sessions.client().settings().await {
+    let settings = match layer.client().settings().await {
         Ok(settings) => settings,
         Err(error) => {
             tracing::warn!("cannot read the auth server's settings: {error}");
@@ -283,13 +283,13 @@ pub async fn sign_in_options(sessions: &AuthSessions) -> SignInOptions {
 }
 
 /// The OAuth providers the auth server offers.
-pub async fn oauth_providers(sessions: &AuthSessions) -> Vec<Provider> {
-    sign_in_options(sessions).await.providers
+pub async fn oauth_providers(layer: &SessionLayer) -> Vec<Provider> {
+    sign_in_options(layer).await.providers
 }
 
 /// Deletes the session cookies.
-pub fn clear_session(sessions: &AuthSessions) {
-    send_cookies(&sessions.clear_cookies(&request_cookies()));
+pub fn clear_session(layer: &SessionLayer) {
+    send_cookies(&layer.clear_cookies(&request_cookies()));
 }
 
 /// `next` if it stays on this site, else `/`.

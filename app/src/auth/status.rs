@@ -82,9 +82,9 @@ pub async fn sign_out() -> Result<String, AuthError> {
     use supabase_auth::SignOutScope;
 
     answer(async move {
-        let sessions = sessions()?;
+        let layer = session_layer()?;
         if let Some(user) = current_user()
-            && let Err(error) = sessions
+            && let Err(error) = layer
                 .client()
                 .sign_out(user.access_token(), SignOutScope::Local)
                 .await
@@ -92,7 +92,7 @@ pub async fn sign_out() -> Result<String, AuthError> {
             // The cookies go either way: the browser is signed out even if the server is away.
             tracing::warn!("sign-out did not reach the auth server: {error}");
         }
-        clear_session(&sessions);
+        clear_session(&layer);
         Ok(go_to(crate::routes::path::HOME))
     })
     .await

@@ -137,15 +137,15 @@ pub async fn sign_in(
 
     answer(async move {
         check_attempt(Attempt::SignIn, Some(&email))?;
-        let sessions = sessions()?;
-        let session = sessions
+        let layer = session_layer()?;
+        let session = layer
             .client()
             .sign_in_with_password(Credentials::Email {
                 email: email.trim(),
                 password: &password,
             })
             .await?;
-        store_session(&sessions, &session);
+        store_session(&layer, &session);
         Ok(go_to(&safe_target(next.as_deref())))
     })
     .await
@@ -159,11 +159,11 @@ pub async fn email_sign_in(email: String, next: Option<String>) -> Result<String
 
     answer(async move {
         check_attempt(Attempt::CodeRequest, Some(&email))?;
-        let sessions = sessions()?;
+        let layer = session_layer()?;
         let email = email.trim().to_owned();
         let next = safe_target(next.as_deref());
         let redirect_to = site_link(&next);
-        let sent = sessions
+        let sent = layer
             .client()
             .sign_in_with_otp(
                 &email,
@@ -187,9 +187,9 @@ pub async fn email_sign_in(email: String, next: Option<String>) -> Result<String
 /// The ways to sign in the sign-in page offers besides a password.
 #[server(endpoint = "auth/options")]
 pub async fn sign_in_options() -> Result<crate::auth::SignInOptions, AuthError> {
-    use crate::auth::ssr::sessions;
+    use crate::auth::ssr::session_layer;
 
-    Ok(crate::auth::ssr::sign_in_options(&sessions()?).await)
+    Ok(crate::auth::ssr::sign_in_options(&session_layer()?).await)
 }
 
 /// Starts signing in with `provider`: keeps a PKCE verifier in this flow's own cookie slot (so
@@ -201,21 +201,19 @@ pub async fn oauth_sign_in(provider: String, next: Option<String>) -> Result<Str
     use crate::auth::ssr::*;
 
     answer(async move {
-        let sessions = sessions()?;
-        if !oauth_providers(&sessions)
+        let layer = session_layer()?;
+        if !oauth_providers(&layer)
             .await
             .iter()
             .any(|offered| offered.id == provider)
         {
             return Err(AuthError::UnknownProvider);
         }
-        let flow = begin_flow(&sessions, &safe_target(next.as_deref()));
-        let url = sessions.client().authorize_url(
-            &provider,
-            Some(&flow.redirect_to),
-            None,
-            &flow.challenge,
-        );
+        let flow = begin_flow(&layer, &safe_target(next.as_deref()));
+        let url =
+            layer
+                .client()
+                .authorize_url(&provider, Some(&flow.redirect_to), None, &flow.challenge);
         send_cookies(&flow.cookies);
         leptos_axum::redirect(url.as_str());
         Ok(url.to_string())
@@ -229,12 +227,12 @@ pub async fn sign_in_as_guest() -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {
-        let sessions = sessions()?;
-        let session = sessions
+        let layer = session_layer()?;
+        let session = layer
             .client()
             .sign_in_anonymously(serde_json::json!({}))
             .await?;
-        store_session(&sessions, &session);
+        store_session(&layer, &session);
         Ok(go_to(crate::routes::path::ACCOUNT))
     })
     .await

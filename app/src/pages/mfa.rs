@@ -49,7 +49,10 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<String, Au
     answer(async move {
         let user = current_user().ok_or(AuthError::NotSignedIn)?;
         check_attempt(Attempt::Mfa, Some(user.id()))?;
-        let found = sessions()?.client().get_user(user.access_token()).await?;
+        let found = session_layer()?
+            .client()
+            .get_user(user.access_token())
+            .await?;
         let factor = found
             .factors
             .iter()

@@ -70,9 +70,9 @@ pub async fn forgot_password(email: String) -> Result<String, AuthError> {
 
     answer(async move {
         check_attempt(Attempt::CodeRequest, Some(&email))?;
-        let sessions = sessions()?;
+        let layer = session_layer()?;
         let redirect_to = site_link(crate::routes::path::UPDATE_PASSWORD);
-        let sent = sessions
+        let sent = layer
             .client()
             .reset_password_for_email(
                 email.trim(),
@@ -104,9 +104,9 @@ pub async fn update_password(
         if password != password_repeat {
             return Err(AuthError::PasswordsDiffer);
         }
-        let sessions = sessions()?;
+        let layer = session_layer()?;
         let user = current_user().ok_or(AuthError::NotSignedIn)?;
-        sessions
+        layer
             .client()
             .update_user(
                 user.access_token(),

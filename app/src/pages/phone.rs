@@ -73,7 +73,7 @@ pub async fn phone_sign_in(phone: String, next: Option<String>) -> Result<String
             return Err(AuthError::InvalidPhone);
         }
         check_attempt(Attempt::CodeRequest, Some(&phone))?;
-        sessions()?
+        session_layer()?
             .client()
             .sign_in_with_phone_otp(&phone, true)
             .await?;

@@ -60,9 +60,9 @@ pub async fn sign_up(
             return Err(AuthError::PasswordsDiffer);
         }
         check_attempt(Attempt::SignUp, Some(&email))?;
-        let sessions = sessions()?;
+        let layer = session_layer()?;
         let redirect_to = site_link(crate::routes::path::PROTECTED);
-        let answer = match sessions
+        let answer = match layer
             .client()
             .sign_up(
                 Credentials::Email {
@@ -88,7 +88,7 @@ pub async fn sign_up(
         };
         match answer {
             AuthResponse::Session(session) => {
-                store_session(&sessions, &session);
+                store_session(&layer, &session);
                 Ok(go_to(crate::routes::path::PROTECTED))
             }
             AuthResponse::User(_) => Ok(go_to(crate::routes::path::SIGN_UP_SUCCESS)),

@@ -14,7 +14,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use supabase_auth::{
-    axum::{AuthSessions, AuthState, ClientIp},
+    axum::{AuthState, ClientIp, SessionLayer},
     redirect::safe_next_on,
 };
 
@@ -23,14 +23,14 @@ use supabase_auth::{
 #[derive(Clone, Debug)]
 pub struct Guard {
     /// The session layer.
-    pub sessions: AuthSessions,
+    pub session_layer: SessionLayer,
     /// The site's public URL.
     pub site_url: url::Url,
 }
 
 /// Sends a request for a page its visitor may not open where they belong. Runs after the session
 /// layer, which has refreshed the session if it could. Whether a second factor is due is the auth
-/// server's answer ([`AuthSessions::needs_mfa`]); when it cannot be had, the page is not shown
+/// server's answer ([`SessionLayer::needs_mfa`]); when it cannot be had, the page is not shown
 /// (503).
 pub async fn require_access(State(guard): State<Guard>, request: Request, next: Next) -> Response {
     let access = routes::access(request.uri().path());
@@ -56,7 +56,7 @@ pub async fn require_access(State(guard): State<Guard>, request: Request, next: 
     }
     let client_ip = request.extensions().get::<ClientIp>().and_then(|ip| ip.0);
     let needs_mfa = match guard
-        .sessions
+        .session_layer
         .for_client_ip(client_ip)
         .needs_mfa(user)
         .await

@@ -9,17 +9,17 @@ pub mod routes;
 
 use supabase_auth::{
     ApiKey, AuthClient, ClientError,
-    axum::{AuthSessions, SessionConfig},
+    axum::{SessionConfig, SessionLayer},
     cookie::CookieOptions,
 };
 
 use crate::{AuthEndpoint, SessionSettings};
 
 /// The session layer for the auth server at `auth`, writing cookies as `settings` say.
-pub fn sessions(
+pub fn session_layer(
     auth: &AuthEndpoint,
     settings: &SessionSettings,
-) -> Result<AuthSessions, ClientError> {
+) -> Result<SessionLayer, ClientError> {
     let client = AuthClient::new(&auth.url, ApiKey::new(auth.publishable_key.clone()))?
         .with_headers(auth.headers.clone());
     let mut config = SessionConfig::for_client(&client);
@@ -33,5 +33,5 @@ pub fn sessions(
         http_only: settings.http_only,
         ..CookieOptions::for_site(&settings.site_url)
     };
-    Ok(AuthSessions::new(client, config))
+    Ok(SessionLayer::new(client, config))
 }

@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route(CONFIRM, get(confirm))
 }
 
-/// Finishes a PKCE flow ([`supabase_auth::axum::AuthSessions::finish_flow`]): the session and the flow's cleared
+/// Finishes a PKCE flow ([`supabase_auth::axum::SessionLayer::finish_flow`]): the session and the flow's cleared
 /// verifier cookies, then `next` (or setting a new password after a recovery flow).
 async fn callback(
     State(state): State<AppState>,
@@ -36,7 +36,7 @@ async fn callback(
     Query(back): Query<FlowReturn>,
 ) -> Response {
     let finished = state
-        .sessions
+        .session_layer
         .finish_flow(&back, &Cookies::from_headers(&headers))
         .await;
     match finished.outcome {
@@ -64,21 +64,21 @@ async fn confirm(
     headers: HeaderMap,
     Query(query): Query<ConfirmQuery>,
 ) -> Response {
-    let sessions = &state.sessions;
+    let layer = &state.session_layer;
     let (Some(token_hash), Some(kind)) = (
         query.token_hash.as_deref().filter(|hash| !hash.is_empty()),
         query.kind.as_deref().and_then(OtpType::parse),
     ) else {
         return error_redirect(&ErrorCode::ValidationFailed, Vec::new());
     };
-    let verified = sessions
+    let verified = layer
         .client()
         .verify_otp(VerifyOtp::TokenHash { token_hash, kind })
         .await;
     match verified {
         Ok(AuthResponse::Session(session)) => {
             let cookies = Cookies::from_headers(&headers);
-            let changes = sessions.session_cookies(&session, &cookies);
+            let changes = layer.session_cookies(&session, &cookies);
             let next = if kind == OtpType::Recovery {
                 path::UPDATE_PASSWORD.to_owned()
             } else {

@@ -9,4 +9,4 @@ mod helpers;
 mod instances;
 mod pages;
 mod security;
-mod sessions;
+mod session_layer;

@@ -9,14 +9,14 @@ use axum::{
     routing::get,
 };
 use supabase_auth::{
-    axum::{AuthSessions, AuthState, SessionConfig, User},
+    axum::{AuthState, SessionConfig, SessionLayer, User},
     cookie::{self, Cookies},
 };
 use tower::ServiceExt;
 
 use crate::helpers::{TestAuth, email};
 
-fn app(sessions: AuthSessions) -> Router {
+fn app(layer: SessionLayer) -> Router {
     Router::new()
         .route(
             "/required",
@@ -33,7 +33,7 @@ fn app(sessions: AuthSessions) -> Router {
             "/state",
             get(|state: AuthState| async move { format!("{}", state.user().is_some()) }),
         )
-        .layer(from_fn_with_state(sessions, AuthSessions::middleware))
+        .layer(from_fn_with_state(layer, SessionLayer::middleware))
 }
 
 async fn get_text(router: &Router, path: &str, cookie: Option<&str>) -> (StatusCode, String) {
@@ -58,10 +58,10 @@ async fn a_verified_session_reaches_every_extractor() {
     let auth = TestAuth::spawn().await;
     let address = email("extract");
     let session = auth.user(&address).await;
-    let sessions = AuthSessions::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
-    let set = sessions.session_cookies(&session, &Cookies::default());
+    let layer = SessionLayer::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
+    let set = layer.session_cookies(&session, &Cookies::default());
     let cookie: String = set[0].to_string().split(';').next().unwrap().to_owned();
-    let router = app(sessions);
+    let router = app(layer);
 
     assert_eq!(
         get_text(&router, "/required", Some(&cookie)).await,
@@ -77,8 +77,8 @@ async fn a_verified_session_reaches_every_extractor() {
 #[tokio::test]
 async fn without_a_session_user_is_refused_and_option_is_none() {
     let auth = TestAuth::spawn().await;
-    let sessions = AuthSessions::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
-    let router = app(sessions);
+    let layer = SessionLayer::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
+    let router = app(layer);
 
     assert_eq!(
         get_text(&router, "/required", None).await.0,
@@ -96,11 +96,11 @@ async fn a_cookie_whose_user_part_was_edited_still_yields_the_verified_identity(
     let mut session = auth.user(&email("honest")).await;
     session.user.email = Some("someone-else@example.com".into());
     session.user.id = "00000000-0000-4000-8000-000000000000".into();
-    let sessions = AuthSessions::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
-    let key = sessions.config().cookie_name.clone();
+    let layer = SessionLayer::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
+    let key = layer.config().cookie_name.clone();
     let set = cookie::write_session(&key, &session, &Cookies::default(), &Default::default());
     let cookie = set[0].to_string().split(';').next().unwrap().to_owned();
-    let router = app(sessions);
+    let router = app(layer);
 
     let (_, email) = get_text(&router, "/optional", Some(&cookie)).await;
 
@@ -136,8 +136,8 @@ async fn through(router: &Router, cookie: &str) -> (String, Vec<String>) {
 }
 
 /// The cookie header for `session` as the layer writes it.
-fn cookie_for(sessions: &AuthSessions, session: &supabase_auth::Session) -> String {
-    sessions
+fn cookie_for(layer: &SessionLayer, session: &supabase_auth::Session) -> String {
+    layer
         .session_cookies(session, &Cookies::default())
         .iter()
         .map(|set| set.to_string().split(';').next().unwrap().to_owned())
@@ -157,18 +157,18 @@ async fn refresh_trouble_that_is_not_a_definitive_answer_keeps_the_session() {
         config.rate_limits.token_refresh = Some(0);
     })
     .await;
-    let sessions = AuthSessions::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
-    let router = app(sessions.clone());
+    let layer = SessionLayer::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
+    let router = app(layer.clone());
 
     let limited = auth.user(&email("limited")).await;
     let proxied = auth.user(&email("proxied")).await;
-    let (state, set) = through(&router, &cookie_for(&sessions, &limited)).await;
+    let (state, set) = through(&router, &cookie_for(&layer, &limited)).await;
     assert_eq!(state, "true", "a 429 signed the user out");
     assert!(set.is_empty(), "{set:?}");
     assert!(auth.hits("/token") >= 2);
 
     *auth.fault.lock().unwrap() = Fault::Html { path: "/token" };
-    let (state, set) = through(&router, &cookie_for(&sessions, &proxied)).await;
+    let (state, set) = through(&router, &cookie_for(&layer, &proxied)).await;
     assert_eq!(state, "true", "an HTML answer signed the user out");
     assert!(set.is_empty(), "{set:?}");
 }
@@ -177,15 +177,15 @@ async fn refresh_trouble_that_is_not_a_definitive_answer_keeps_the_session() {
 #[tokio::test]
 async fn a_revoked_refresh_token_ends_the_session() {
     let auth = TestAuth::spawn_with(|config| config.jwt_expiry = 60).await;
-    let sessions = AuthSessions::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
-    let router = app(sessions.clone());
+    let layer = SessionLayer::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
+    let router = app(layer.clone());
     let session = auth.user(&email("revoked")).await;
     auth.client
         .sign_out(&session.access_token, supabase_auth::SignOutScope::Global)
         .await
         .unwrap();
 
-    let (state, set) = through(&router, &cookie_for(&sessions, &session)).await;
+    let (state, set) = through(&router, &cookie_for(&layer, &session)).await;
 
     assert_eq!(state, "false");
     assert!(set.iter().all(|line| line.contains("Max-Age=0")), "{set:?}");
@@ -197,8 +197,8 @@ async fn a_revoked_refresh_token_ends_the_session() {
 #[tokio::test]
 async fn forged_session_cookies_cost_no_refresh_call() {
     let auth = TestAuth::spawn().await;
-    let sessions = AuthSessions::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
-    let router = app(sessions.clone());
+    let layer = SessionLayer::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
+    let router = app(layer.clone());
     let real = auth.user(&email("real")).await;
 
     for index in 0..12 {
@@ -210,7 +210,7 @@ async fn forged_session_cookies_cost_no_refresh_call() {
         forged.expires_at = Some(1);
         forged.refresh_token = supabase_auth::RefreshToken::new(format!("made-up-{index}"));
 
-        let (state, set) = through(&router, &cookie_for(&sessions, &forged)).await;
+        let (state, set) = through(&router, &cookie_for(&layer, &forged)).await;
 
         assert_eq!(state, "false");
         assert!(set.iter().all(|line| line.contains("Max-Age=0")), "{set:?}");
@@ -222,21 +222,16 @@ async fn forged_session_cookies_cost_no_refresh_call() {
 #[tokio::test]
 async fn the_factor_check_asks_the_server_once_per_session() {
     let auth = TestAuth::spawn().await;
-    let sessions = AuthSessions::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
+    let layer = SessionLayer::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
     let router = Router::new()
         .route(
             "/mfa",
-            get(
-                |State(sessions): State<AuthSessions>, user: User| async move {
-                    format!("{}", sessions.needs_mfa(&user).await.unwrap())
-                },
-            ),
+            get(|State(layer): State<SessionLayer>, user: User| async move {
+                format!("{}", layer.needs_mfa(&user).await.unwrap())
+            }),
         )
-        .layer(from_fn_with_state(
-            sessions.clone(),
-            AuthSessions::middleware,
-        ))
-        .with_state(sessions.clone());
+        .layer(from_fn_with_state(layer.clone(), SessionLayer::middleware))
+        .with_state(layer.clone());
     let mut session = auth.user(&email("factors")).await;
     // Whatever the cookie's copy of the user says about factors is not read.
     session.user.factors = Some(vec![supabase_auth::Factor {
@@ -245,7 +240,7 @@ async fn the_factor_check_asks_the_server_once_per_session() {
         status: supabase_auth::FactorStatus::Verified,
         ..Default::default()
     }]);
-    let cookie = cookie_for(&sessions, &session);
+    let cookie = cookie_for(&layer, &session);
     let before = auth.hits("/user");
 
     for _ in 0..3 {

@@ -108,7 +108,7 @@ pub async fn send_reauthentication_code() -> Result<String, AuthError> {
     answer(async move {
         let user = require_full_session().await?;
         check_attempt(Attempt::CodeRequest, Some(user.id()))?;
-        sessions()?
+        session_layer()?
             .client()
             .reauthenticate(user.access_token())
             .await?;

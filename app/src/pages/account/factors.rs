@@ -160,7 +160,7 @@ pub async fn enroll_totp(friendly_name: Option<String>) -> Result<Enrollment, Au
         let name = friendly_name
             .map(|name| name.trim().to_owned())
             .filter(|name| !name.is_empty());
-        let enrolled = sessions()?
+        let enrolled = session_layer()?
             .client()
             .enroll_totp(user.access_token(), name.as_deref(), None)
             .await?;
@@ -201,12 +201,12 @@ pub async fn remove_factor(factor_id: String) -> Result<String, AuthError> {
 
     answer(async move {
         let user = require_full_session().await?;
-        let sessions = sessions()?;
-        sessions
+        let layer = session_layer()?;
+        layer
             .client()
             .unenroll_factor(user.access_token(), &factor_id)
             .await?;
-        sessions.forget_factors(&user);
+        layer.forget_factors(&user);
         Ok(go_to(&super::done("mfa-removed")))
     })
     .await

@@ -129,10 +129,10 @@ pub async fn link_identity(provider: String) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {
-        let sessions = sessions()?;
+        let layer = session_layer()?;
         let user = require_full_session().await?;
-        let flow = begin_flow(&sessions, crate::routes::path::ACCOUNT);
-        let url = sessions
+        let flow = begin_flow(&layer, crate::routes::path::ACCOUNT);
+        let url = layer
             .client()
             .link_identity_url(
                 user.access_token(),
@@ -155,7 +155,7 @@ pub async fn unlink_identity(identity_id: String) -> Result<String, AuthError> {
 
     answer(async move {
         let user = require_full_session().await?;
-        sessions()?
+        session_layer()?
             .client()
             .unlink_identity(user.access_token(), &identity_id)
             .await?;

@@ -153,16 +153,16 @@ pub async fn account() -> Result<AccountView, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {
-        let sessions = sessions()?;
+        let layer = session_layer()?;
         let user = require_full_session().await?;
-        let found = match sessions.client().get_user(user.access_token()).await {
+        let found = match layer.client().get_user(user.access_token()).await {
             Ok(found) => found,
             Err(error) => {
                 let error = AuthError::from(error);
                 if error == AuthError::NotSignedIn {
                     // The session was ended elsewhere (signed out of all devices, say): the token
                     // still verifies until it expires, but the auth server has forgotten it.
-                    clear_session(&sessions);
+                    clear_session(&layer);
                 }
                 return Err(error);
             }
@@ -177,7 +177,7 @@ pub async fn account() -> Result<AccountView, AuthError> {
                 provider: Provider::new(identity.provider),
             })
             .collect();
-        let linkable = oauth_providers(&sessions)
+        let linkable = oauth_providers(&layer)
             .await
             .into_iter()
             .filter(|provider| !identities.iter().any(|i| i.provider.id == provider.id))

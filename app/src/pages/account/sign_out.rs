@@ -43,9 +43,9 @@ pub async fn sign_out_scope(scope: String) -> Result<String, AuthError> {
             "others" => SignOutScope::Others,
             _ => SignOutScope::Local,
         };
-        let sessions = sessions()?;
+        let layer = session_layer()?;
         let user = current_user().ok_or(AuthError::NotSignedIn)?;
-        let ended = sessions.client().sign_out(user.access_token(), scope).await;
+        let ended = layer.client().sign_out(user.access_token(), scope).await;
         if scope == SignOutScope::Others {
             ended?;
             return Ok(go_to(&super::done("others")));
@@ -53,7 +53,7 @@ pub async fn sign_out_scope(scope: String) -> Result<String, AuthError> {
         if let Err(error) = ended {
             tracing::warn!("sign-out did not reach the auth server: {error}");
         }
-        clear_session(&sessions);
+        clear_session(&layer);
         Ok(go_to(crate::routes::path::HOME))
     })
     .await

@@ -14,7 +14,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use supabase_auth::provider::display_name;
+use supabase_ssr::provider::display_name;
 
 use crate::{
     api::validate_email,

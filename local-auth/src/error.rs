@@ -10,8 +10,8 @@ use axum::{
 };
 use serde_json::json;
 
-/// The Supabase Auth error codes, one vocabulary with the client: `supabase_auth::ErrorCode`.
-pub use supabase_auth::ErrorCode;
+/// The Supabase Auth error codes, one vocabulary with the client: `supabase_ssr::ErrorCode`.
+pub use supabase_ssr::ErrorCode;
 
 /// A failed request: status, code and a message for the developer.
 #[derive(Clone, Debug)]

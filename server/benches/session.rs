@@ -11,7 +11,7 @@ use leptos::config::LeptosOptions;
 use local_auth::{Config, LocalAuth};
 use serde_json::json;
 use server::{AppState, AuthEndpoint, SessionSettings};
-use supabase_auth::{
+use supabase_ssr::{
     ApiKey, AuthClient, AuthResponse, Credentials, EmailOptions,
     axum::SessionLayer,
     cookie::{self, CookieOptions, Cookies},
@@ -36,7 +36,7 @@ where
 
 #[tokio::main]
 async fn main() {
-    supabase_auth::install_tls_provider();
+    supabase_ssr::install_tls_provider();
     let data_dir = tempfile::tempdir().expect("a temporary directory");
     let api = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mailbox = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -18,7 +18,7 @@ use leptos::config::LeptosOptions;
 use local_auth::{Config, LocalAuth};
 use serde_json::json;
 use server::{AppState, AuthEndpoint, SessionSettings};
-use supabase_auth::{
+use supabase_ssr::{
     ApiKey, AuthClient, AuthResponse, Credentials, EmailOptions,
     cookie::{self, CookieOptions, Cookies},
 };
@@ -43,7 +43,7 @@ fn setting(name: &str, default: u64) -> u64 {
 
 #[tokio::main]
 async fn main() {
-    supabase_auth::install_tls_provider();
+    supabase_ssr::install_tls_provider();
     let seconds = setting("SOAK_SECONDS", 60);
     let layer = setting("SOAK_SESSIONS", 200);
     let data_dir = tempfile::tempdir().expect("a temporary directory");

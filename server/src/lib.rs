@@ -36,7 +36,7 @@ use leptos::{config::LeptosOptions, context::provide_context};
 use leptos_axum::{
     AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
 };
-use supabase_auth::axum::SessionLayer;
+use supabase_ssr::axum::SessionLayer;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -69,7 +69,7 @@ impl AppState {
         leptos: LeptosOptions,
         auth: AuthEndpoint,
         settings: &SessionSettings,
-    ) -> Result<Self, supabase_auth::ClientError> {
+    ) -> Result<Self, supabase_ssr::ClientError> {
         Ok(Self {
             leptos,
             started_at: StartedAt::now(),

@@ -20,7 +20,7 @@ async fn main() -> ExitCode {
         .then(dotenvy::dotenv)
         .and_then(|loaded| loaded.err().filter(|error| !error.not_found()));
     // reqwest is built with rustls but no default provider: install ring before any client.
-    supabase_auth::install_tls_provider();
+    supabase_ssr::install_tls_provider();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()

@@ -109,7 +109,7 @@ fn weak_password_message(min_length: usize, reasons: &[String]) -> String {
 }
 
 impl AuthError {
-    /// What a Supabase error code (`supabase_auth::ErrorCode`, as on the wire) means for the
+    /// What a Supabase error code (`supabase_ssr::ErrorCode`, as on the wire) means for the
     /// person at the form, when it is one of these: the one table from codes to sentences, read
     /// by the server functions and the `/auth/error` page.
     pub fn from_code(code: &str) -> Option<Self> {
@@ -190,8 +190,8 @@ impl AuthError {
 }
 
 #[cfg(feature = "ssr")]
-impl From<supabase_auth::Error> for AuthError {
-    fn from(error: supabase_auth::Error) -> Self {
+impl From<supabase_ssr::Error> for AuthError {
+    fn from(error: supabase_ssr::Error) -> Self {
         if error.is_retryable() {
             tracing::warn!("auth server unavailable: {error}");
             return Self::Unavailable;
@@ -204,7 +204,7 @@ impl From<supabase_auth::Error> for AuthError {
             Some(Self::WeakPassword { min_length, .. }) => Self::WeakPassword {
                 min_length,
                 reasons: match &error {
-                    supabase_auth::Error::Api(api) => api.weak_password_reasons.clone(),
+                    supabase_ssr::Error::Api(api) => api.weak_password_reasons.clone(),
                     _ => Vec::new(),
                 },
             },

@@ -64,7 +64,7 @@ pub struct Provider {
 impl Provider {
     /// The provider the auth server calls `id`.
     pub fn new(id: String) -> Self {
-        let name = supabase_auth::provider::display_name(&id);
+        let name = supabase_ssr::provider::display_name(&id);
         Self { id, name }
     }
 }
@@ -183,7 +183,7 @@ pub fn use_auth() -> Auth {
 /// render; an island can ask for it at `/api/session`.
 #[server(endpoint = "session")]
 pub async fn current_session() -> Result<SessionView, ServerFnError> {
-    use supabase_auth::axum::AuthState;
+    use supabase_ssr::axum::AuthState;
 
     Ok(match ssr::auth_state() {
         AuthState::SignedIn(user) => SessionView {

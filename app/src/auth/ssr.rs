@@ -7,7 +7,7 @@ use http::{
 };
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
-use supabase_auth::{
+use supabase_ssr::{
     Session,
     axum::{AuthState, ClientIp, SessionLayer, User},
     cookie::{Cookies, SetCookie},
@@ -63,8 +63,8 @@ pub fn check_attempt(attempt: Attempt, address: Option<&str>) -> Result<(), Auth
 /// "no such account" (`otp_disabled`, `user_not_found`) and "mailed this address a moment ago"
 /// (`over_email_send_rate_limit`) only happen for addresses that exist, or only for those that do
 /// not, so they answer like a mail that went out. Anything else is an error to show.
-pub fn sent_or_withheld<T>(sent: Result<T, supabase_auth::Error>) -> Result<(), AuthError> {
-    use supabase_auth::ErrorCode;
+pub fn sent_or_withheld<T>(sent: Result<T, supabase_ssr::Error>) -> Result<(), AuthError> {
+    use supabase_ssr::ErrorCode;
 
     match sent {
         Ok(_) => Ok(()),
@@ -138,7 +138,7 @@ pub async fn needs_mfa(user: &User) -> Result<bool, AuthError> {
 /// `PUT /user` with `changes` for `user`; confirmation mails lead back to `/account`.
 pub async fn update_user(
     user: &User,
-    changes: supabase_auth::UserChanges<'_>,
+    changes: supabase_ssr::UserChanges<'_>,
 ) -> Result<(), AuthError> {
     let redirect_to = site_link(crate::routes::path::ACCOUNT);
     session_layer()?
@@ -146,7 +146,7 @@ pub async fn update_user(
         .update_user(
             user.access_token(),
             &changes,
-            supabase_auth::EmailOptions {
+            supabase_ssr::EmailOptions {
                 redirect_to: Some(&redirect_to),
                 challenge: None,
             },
@@ -160,9 +160,9 @@ pub async fn update_user(
 pub async fn sign_in_with_code(
     address: &str,
     code: &str,
-    kind: supabase_auth::OtpType,
+    kind: supabase_ssr::OtpType,
 ) -> Result<(), AuthError> {
-    use supabase_auth::{AuthResponse, VerifyOtp};
+    use supabase_ssr::{AuthResponse, VerifyOtp};
 
     let code: String = code.chars().filter(char::is_ascii_digit).collect();
     let layer = session_layer()?;
@@ -296,7 +296,7 @@ pub fn clear_session(layer: &SessionLayer) {
 pub fn safe_target(next: Option<&str>) -> String {
     match use_context::<SiteUrl>() {
         Some(SiteUrl(site)) => safe_next_on(&site, next),
-        None => supabase_auth::redirect::safe_next(next),
+        None => supabase_ssr::redirect::safe_next(next),
     }
 }
 

@@ -79,7 +79,7 @@ fn SessionLine(view: SessionView) -> impl IntoView {
 #[server(endpoint = "auth/sign-out")]
 pub async fn sign_out() -> Result<String, AuthError> {
     use crate::auth::ssr::*;
-    use supabase_auth::SignOutScope;
+    use supabase_ssr::SignOutScope;
 
     answer(async move {
         let layer = session_layer()?;

@@ -133,7 +133,7 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
-    use supabase_auth::Credentials;
+    use supabase_ssr::Credentials;
 
     answer(async move {
         check_attempt(Attempt::SignIn, Some(&email))?;
@@ -155,7 +155,7 @@ pub async fn sign_in(
 #[server(endpoint = "auth/email-sign-in")]
 pub async fn email_sign_in(email: String, next: Option<String>) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
-    use supabase_auth::EmailOptions;
+    use supabase_ssr::EmailOptions;
 
     answer(async move {
         check_attempt(Attempt::CodeRequest, Some(&email))?;

@@ -58,8 +58,8 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<String, Au
             .iter()
             .flatten()
             .find(|factor| {
-                factor.factor_type == supabase_auth::FactorType::Totp
-                    && factor.status == supabase_auth::FactorStatus::Verified
+                factor.factor_type == supabase_ssr::FactorType::Totp
+                    && factor.status == supabase_ssr::FactorStatus::Verified
             })
             .map(|factor| factor.id.clone())
             .ok_or(AuthError::Unexpected)?;

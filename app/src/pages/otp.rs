@@ -53,7 +53,7 @@ pub async fn verify_code(
 
     answer(async move {
         check_attempt(Attempt::CodeEntry, Some(&email))?;
-        sign_in_with_code(&email, &code, supabase_auth::OtpType::Email).await?;
+        sign_in_with_code(&email, &code, supabase_ssr::OtpType::Email).await?;
         Ok(go_to(&safe_target(next.as_deref())))
     })
     .await

@@ -66,7 +66,7 @@ pub fn UpdatePasswordPage() -> impl IntoView {
 #[server(endpoint = "auth/forgot-password")]
 pub async fn forgot_password(email: String) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
-    use supabase_auth::EmailOptions;
+    use supabase_ssr::EmailOptions;
 
     answer(async move {
         check_attempt(Attempt::CodeRequest, Some(&email))?;
@@ -98,7 +98,7 @@ pub async fn update_password(
     password_repeat: String,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
-    use supabase_auth::EmailOptions;
+    use supabase_ssr::EmailOptions;
 
     answer(async move {
         if password != password_repeat {
@@ -110,7 +110,7 @@ pub async fn update_password(
             .client()
             .update_user(
                 user.access_token(),
-                &supabase_auth::UserChanges {
+                &supabase_ssr::UserChanges {
                     password: Some(&password),
                     ..Default::default()
                 },

@@ -97,7 +97,7 @@ pub async fn verify_phone_code(
 
     answer(async move {
         check_attempt(Attempt::CodeEntry, Some(&phone))?;
-        sign_in_with_code(&phone, &code, supabase_auth::OtpType::Sms).await?;
+        sign_in_with_code(&phone, &code, supabase_ssr::OtpType::Sms).await?;
         Ok(go_to(&safe_target(next.as_deref())))
     })
     .await

@@ -53,7 +53,7 @@ pub async fn sign_up(
     password_repeat: String,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
-    use supabase_auth::{AuthResponse, Credentials, EmailOptions};
+    use supabase_ssr::{AuthResponse, Credentials, EmailOptions};
 
     answer(async move {
         if password != password_repeat {
@@ -80,7 +80,7 @@ pub async fn sign_up(
             // Only an address that signed up a moment ago hears "mailed too recently": answer as
             // for any other address, so the form does not tell which addresses have accounts.
             Err(error)
-                if error.code() == Some(&supabase_auth::ErrorCode::OverEmailSendRateLimit) =>
+                if error.code() == Some(&supabase_ssr::ErrorCode::OverEmailSendRateLimit) =>
             {
                 return Ok(go_to(crate::routes::path::SIGN_UP_SUCCESS));
             }

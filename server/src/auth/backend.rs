@@ -79,7 +79,7 @@ async fn start_local_auth(
         axum::http::HeaderValue::from_str(&secret).expect("hex is a valid header value"),
     );
     if config.rate_limit_header.is_none() {
-        config.rate_limit_header = Some(supabase_auth::CLIENT_IP_HEADER.to_owned());
+        config.rate_limit_header = Some(supabase_ssr::CLIENT_IP_HEADER.to_owned());
         config.rate_limit_header_secret = Some(local_auth::Secret::new(secret));
     }
 

@@ -13,7 +13,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use supabase_auth::{
+use supabase_ssr::{
     axum::{AuthState, ClientIp, SessionLayer},
     redirect::safe_next_on,
 };

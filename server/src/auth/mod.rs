@@ -1,5 +1,5 @@
 //! Supabase Auth in the server: where it is ([`backend`]), the session layer built on the
-//! `supabase-auth` crate ([`sessions`]), the routes that finish email links and PKCE flows
+//! `supabase-ssr` crate ([`session_layer`]), the routes that finish email links and PKCE flows
 //! ([`routes`]), and the guard that enforces the app's route table before anything renders
 //! ([`guard`]).
 
@@ -7,7 +7,7 @@ pub mod backend;
 pub mod guard;
 pub mod routes;
 
-use supabase_auth::{
+use supabase_ssr::{
     ApiKey, AuthClient, ClientError,
     axum::{SessionConfig, SessionLayer},
     cookie::CookieOptions,

@@ -10,7 +10,7 @@ use axum::{
     routing::get,
 };
 use serde::Deserialize;
-use supabase_auth::{
+use supabase_ssr::{
     AuthResponse, Error, ErrorCode, OtpType, VerifyOtp,
     cookie::{Cookies, SetCookie},
     flow::{FlowReturn, FlowSession},
@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route(CONFIRM, get(confirm))
 }
 
-/// Finishes a PKCE flow ([`supabase_auth::axum::SessionLayer::finish_flow`]): the session and the flow's cleared
+/// Finishes a PKCE flow ([`supabase_ssr::axum::SessionLayer::finish_flow`]): the session and the flow's cleared
 /// verifier cookies, then `next` (or setting a new password after a recovery flow).
 async fn callback(
     State(state): State<AppState>,

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use local_auth::{Config, LocalAuth, metrics::RequestCounts};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
-use supabase_auth::{
+use supabase_ssr::{
     Session,
     cookie::{self, CookieOptions, Cookies},
 };
@@ -170,7 +170,7 @@ impl TestApp {
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         let session: Session = response.json().await.unwrap();
-        session.with_expiry_from(supabase_auth::unix_now())
+        session.with_expiry_from(supabase_ssr::unix_now())
     }
 
     /// The text of the newest mail to `address`.

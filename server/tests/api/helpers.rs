@@ -36,7 +36,7 @@ pub fn state_with(leptos: LeptosOptions, auth: AuthEndpoint) -> AppState {
 /// An HTTP client that does not follow redirects. (reqwest is built with rustls but without a
 /// default crypto provider in this workspace; this installs one first.)
 pub fn http_client() -> reqwest::Client {
-    supabase_auth::install_tls_provider();
+    supabase_ssr::install_tls_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

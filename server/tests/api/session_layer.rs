@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use supabase_auth::{PkceVerifier, Session, cookie};
+use supabase_ssr::{PkceVerifier, Session, cookie};
 
 use crate::auth_app::{TestApp, browser_cookie_header, email, session_in, set_cookies};
 
@@ -150,7 +150,7 @@ async fn when_the_auth_server_is_down_a_still_valid_token_keeps_the_user_signed_
     app.stop_auth().await;
     // 120 s tokens are inside the refresh margin once 30 s have passed; pretend they have.
     let mut expiring = session.clone();
-    expiring.expires_at = Some(supabase_auth::unix_now() + 60);
+    expiring.expires_at = Some(supabase_ssr::unix_now() + 60);
 
     let response = app.get("/", &app.cookie_header(&expiring)).await;
 
@@ -168,7 +168,7 @@ async fn when_the_auth_server_is_down_an_expired_session_is_kept_and_shown_as_si
     let session = app.signed_in_user(&email("down-expired")).await;
     app.stop_auth().await;
     let mut expired = session.clone();
-    expired.expires_at = Some(supabase_auth::unix_now() - 10);
+    expired.expires_at = Some(supabase_ssr::unix_now() - 10);
 
     let response = app.get("/", &app.cookie_header(&expired)).await;
 
@@ -224,7 +224,7 @@ async fn a_token_signed_by_someone_else_is_not_trusted() {
     // Keep the header and claims, break the signature.
     let token = session.access_token.expose_secret().to_owned();
     let (unsigned, _) = token.rsplit_once('.').unwrap();
-    session.access_token = supabase_auth::AccessToken::new(format!("{unsigned}.AAAA"));
+    session.access_token = supabase_ssr::AccessToken::new(format!("{unsigned}.AAAA"));
 
     let response = app.get("/", &app.cookie_header(&session)).await;
 

@@ -58,7 +58,7 @@ pub async fn change_email(email: String) -> Result<String, AuthError> {
 
     answer(async move {
         let user = require_full_session().await?;
-        let changes = supabase_auth::UserChanges {
+        let changes = supabase_ssr::UserChanges {
             email: Some(email.trim()),
             ..Default::default()
         };
@@ -89,7 +89,7 @@ pub async fn change_password(
         if nonce.is_some() {
             check_attempt(Attempt::CodeEntry, Some(user.id()))?;
         }
-        let changes = supabase_auth::UserChanges {
+        let changes = supabase_ssr::UserChanges {
             password: Some(&password),
             nonce,
             ..Default::default()

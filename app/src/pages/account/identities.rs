@@ -111,7 +111,7 @@ pub async fn upgrade_guest(
             return Err(AuthError::PasswordsDiffer);
         }
         let user = require_full_session().await?;
-        let changes = supabase_auth::UserChanges {
+        let changes = supabase_ssr::UserChanges {
             email: Some(email.trim()),
             password: Some(&password),
             ..Default::default()

@@ -186,13 +186,13 @@ pub async fn account() -> Result<AccountView, AuthError> {
             .factors
             .unwrap_or_default()
             .into_iter()
-            .filter(|factor| factor.factor_type == supabase_auth::FactorType::Totp)
+            .filter(|factor| factor.factor_type == supabase_ssr::FactorType::Totp)
             .map(|factor| FactorView {
                 name: factor
                     .friendly_name
                     .filter(|name| !name.is_empty())
                     .unwrap_or_else(|| "Authenticator app".to_owned()),
-                verified: factor.status == supabase_auth::FactorStatus::Verified,
+                verified: factor.status == supabase_ssr::FactorStatus::Verified,
                 id: factor.id,
             })
             .collect();
@@ -230,7 +230,7 @@ pub async fn update_profile(display_name: String) -> Result<String, AuthError> {
         let name = display_name.trim();
         let name = (!name.is_empty()).then_some(name);
         let data = serde_json::json!({ "display_name": name });
-        let changes = supabase_auth::UserChanges {
+        let changes = supabase_ssr::UserChanges {
             data: Some(&data),
             ..Default::default()
         };
@@ -242,9 +242,9 @@ pub async fn update_profile(display_name: String) -> Result<String, AuthError> {
 
 /// `aal1` or `aal2`, as the token says.
 #[cfg(feature = "ssr")]
-pub fn aal_name(claims: &supabase_auth::Claims) -> String {
+pub fn aal_name(claims: &supabase_ssr::Claims) -> String {
     match claims.aal {
-        Some(supabase_auth::Aal::Aal2) => "aal2",
+        Some(supabase_ssr::Aal::Aal2) => "aal2",
         _ => "aal1",
     }
     .to_owned()

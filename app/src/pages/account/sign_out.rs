@@ -35,7 +35,7 @@ pub(super) fn SignOutEverywhere() -> impl IntoView {
 #[server(endpoint = "account/sign-out")]
 pub async fn sign_out_scope(scope: String) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
-    use supabase_auth::SignOutScope;
+    use supabase_ssr::SignOutScope;
 
     answer(async move {
         let scope = match scope.as_str() {

@@ -88,7 +88,7 @@ fn percent_decode(value: &str) -> String {
 
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
-    use supabase_auth::{
+    use supabase_ssr::{
         Session,
         cookie::{CookieOptions, Cookies, write_session},
     };

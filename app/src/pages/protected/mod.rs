@@ -51,8 +51,8 @@ pub async fn session_claims() -> Result<ClaimsView, AuthError> {
         aal: claims
             .aal
             .map_or("aal1", |aal| match aal {
-                supabase_auth::Aal::Aal1 => "aal1",
-                supabase_auth::Aal::Aal2 => "aal2",
+                supabase_ssr::Aal::Aal1 => "aal1",
+                supabase_ssr::Aal::Aal2 => "aal2",
             })
             .to_owned(),
         expires,

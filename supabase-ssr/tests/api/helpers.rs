@@ -9,7 +9,7 @@ use std::{
 use axum::{extract::Request, middleware::Next};
 use local_auth::{Config, LocalAuth};
 use serde_json::{Value, json};
-use supabase_auth::{ApiKey, AuthClient, Credentials, Session};
+use supabase_ssr::{ApiKey, AuthClient, Credentials, Session};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 
@@ -57,7 +57,7 @@ impl TestAuth {
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         // The mailbox is read with plain reqwest, which needs the process's TLS provider.
-        supabase_auth::install_tls_provider();
+        supabase_ssr::install_tls_provider();
         let api = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mailbox = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let (api_addr, mailbox_addr) = (api.local_addr().unwrap(), mailbox.local_addr().unwrap());

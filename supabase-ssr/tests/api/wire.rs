@@ -11,7 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
-use supabase_auth::{AccessToken, ApiKey, AuthClient, PkceVerifier};
+use supabase_ssr::{AccessToken, ApiKey, AuthClient, PkceVerifier};
 use tokio::net::TcpListener;
 
 #[derive(Clone, Debug)]

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use supabase_auth::{Aal, AccessToken, ApiKey, AuthClient, Error, ErrorCode, JwtVerifier};
+use supabase_ssr::{Aal, AccessToken, ApiKey, AuthClient, Error, ErrorCode, JwtVerifier};
 
 use crate::helpers::{TestAuth, email};
 
@@ -147,7 +147,7 @@ async fn a_hanging_auth_server_leaves_the_cached_keys_in_use() {
     use crate::helpers::Fault;
 
     let auth = TestAuth::spawn().await;
-    let quick = supabase_auth::Timeouts {
+    let quick = supabase_ssr::Timeouts {
         connect: Duration::from_millis(500),
         total: Duration::from_secs(1),
     };

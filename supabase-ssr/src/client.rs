@@ -17,7 +17,7 @@ use crate::{
 
 /// The API version this client speaks (dated error bodies).
 const API_VERSION: &str = "2024-01-01";
-const CLIENT_INFO: &str = concat!("supabase-auth-rs/", env!("CARGO_PKG_VERSION"));
+const CLIENT_INFO: &str = concat!("supabase-ssr-rs/", env!("CARGO_PKG_VERSION"));
 
 /// How long to wait for a connection and for a whole answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

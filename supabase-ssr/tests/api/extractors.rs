@@ -8,7 +8,7 @@ use axum::{
     middleware::from_fn_with_state,
     routing::get,
 };
-use supabase_auth::{
+use supabase_ssr::{
     axum::{AuthState, SessionConfig, SessionLayer, User},
     cookie::{self, Cookies},
 };
@@ -136,7 +136,7 @@ async fn through(router: &Router, cookie: &str) -> (String, Vec<String>) {
 }
 
 /// The cookie header for `session` as the layer writes it.
-fn cookie_for(layer: &SessionLayer, session: &supabase_auth::Session) -> String {
+fn cookie_for(layer: &SessionLayer, session: &supabase_ssr::Session) -> String {
     layer
         .session_cookies(session, &Cookies::default())
         .iter()
@@ -181,7 +181,7 @@ async fn a_revoked_refresh_token_ends_the_session() {
     let router = app(layer.clone());
     let session = auth.user(&email("revoked")).await;
     auth.client
-        .sign_out(&session.access_token, supabase_auth::SignOutScope::Global)
+        .sign_out(&session.access_token, supabase_ssr::SignOutScope::Global)
         .await
         .unwrap();
 
@@ -204,11 +204,11 @@ async fn forged_session_cookies_cost_no_refresh_call() {
     for index in 0..12 {
         let mut forged = real.clone();
         let (head, _) = real.access_token.expose_secret().split_once('.').unwrap();
-        forged.access_token = supabase_auth::AccessToken::new(format!(
+        forged.access_token = supabase_ssr::AccessToken::new(format!(
             "{head}.eyJzdWIiOiJ4IiwiZXhwIjoxfQ.c2ln{index}"
         ));
         forged.expires_at = Some(1);
-        forged.refresh_token = supabase_auth::RefreshToken::new(format!("made-up-{index}"));
+        forged.refresh_token = supabase_ssr::RefreshToken::new(format!("made-up-{index}"));
 
         let (state, set) = through(&router, &cookie_for(&layer, &forged)).await;
 
@@ -234,10 +234,10 @@ async fn the_factor_check_asks_the_server_once_per_session() {
         .with_state(layer.clone());
     let mut session = auth.user(&email("factors")).await;
     // Whatever the cookie's copy of the user says about factors is not read.
-    session.user.factors = Some(vec![supabase_auth::Factor {
+    session.user.factors = Some(vec![supabase_ssr::Factor {
         id: "f".into(),
-        factor_type: supabase_auth::FactorType::Totp,
-        status: supabase_auth::FactorStatus::Verified,
+        factor_type: supabase_ssr::FactorType::Totp,
+        status: supabase_ssr::FactorStatus::Verified,
         ..Default::default()
     }]);
     let cookie = cookie_for(&layer, &session);

@@ -1,4 +1,5 @@
-//! A Supabase Auth library for Rust servers, with no Leptos inside:
+//! Supabase Auth for Rust servers, with no Leptos inside: what `@supabase/ssr` (with auth-js) is
+//! to JavaScript, the session kept in cookies in exactly its format.
 //!
 //! - [`AuthClient`]: the typed REST client (reqwest, timeouts on every call, cheap to clone);
 //! - [`Error`] and [`ErrorCode`]: transport failures apart from the server's typed answers;

@@ -1,7 +1,7 @@
 //! Every client call the app makes, against local-auth.
 
 use serde_json::json;
-use supabase_auth::{
+use supabase_ssr::{
     ApiKey, AuthClient, AuthResponse, Credentials, EmailOptions, Error, ErrorCode, OtpType,
     PkceVerifier, SignOutScope, Timeouts, UserChanges, VerifyOtp,
 };
@@ -374,7 +374,7 @@ async fn calls_for_an_end_user_forward_their_address() {
     use std::net::{IpAddr, Ipv4Addr};
 
     let auth = TestAuth::spawn_with(|config| {
-        config.rate_limit_header = Some(supabase_auth::CLIENT_IP_HEADER.into());
+        config.rate_limit_header = Some(supabase_ssr::CLIENT_IP_HEADER.into());
         config.rate_limits.sign_in_sign_ups = Some(1);
     })
     .await;
@@ -389,7 +389,7 @@ async fn calls_for_an_end_user_forward_their_address() {
         .client
         .for_client_ip(Some(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 2))));
 
-    let code = |result: Result<supabase_auth::Session, Error>| result.unwrap_err().code().cloned();
+    let code = |result: Result<supabase_ssr::Session, Error>| result.unwrap_err().code().cloned();
     assert_eq!(
         code(first.sign_in_with_password(wrong).await),
         Some(ErrorCode::InvalidCredentials)

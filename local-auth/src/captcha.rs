@@ -17,6 +17,7 @@ use axum::{
 use serde_json::Value;
 
 use crate::{
+    config::{Captcha, CaptchaProvider},
     error::{ApiError, ErrorCode},
     extract::{BODY_LIMIT, query_param},
     state::AppState,
@@ -31,54 +32,13 @@ pub const TURNSTILE_PASSING_SECRET: &str = "1x0000000000000000000000000000000AA"
 /// Turnstile's test secret that refuses every token.
 pub const TURNSTILE_FAILING_SECRET: &str = "2x0000000000000000000000000000000AA";
 
-/// Which CAPTCHA service the project uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Provider {
-    /// hCaptcha.
-    Hcaptcha,
-    /// Cloudflare Turnstile.
-    Turnstile,
-}
-
-impl std::str::FromStr for Provider {
-    type Err = String;
-
-    fn from_str(value: &str) -> Result<Self, String> {
-        match value {
-            "hcaptcha" => Ok(Self::Hcaptcha),
-            "turnstile" => Ok(Self::Turnstile),
-            other => Err(format!(
-                "`{other}` is not a CAPTCHA provider (hcaptcha or turnstile)"
-            )),
-        }
-    }
-}
-
-/// The CAPTCHA settings: provider and secret.
-#[derive(Clone)]
-pub struct Captcha {
-    /// The service whose test keys are mirrored.
-    pub provider: Provider,
-    /// The project's secret key.
-    pub secret: String,
-}
-
-impl std::fmt::Debug for Captcha {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Captcha")
-            .field("provider", &self.provider)
-            .field("secret", &"[redacted]")
-            .finish()
-    }
-}
-
 impl Captcha {
     /// Whether `token` passes, as the provider's test keys decide.
     pub fn accepts(&self, token: &str) -> bool {
         match (self.provider, self.secret.as_str()) {
-            (Provider::Hcaptcha, HCAPTCHA_TEST_SECRET) => token == HCAPTCHA_TEST_TOKEN,
-            (Provider::Turnstile, TURNSTILE_PASSING_SECRET) => !token.is_empty(),
-            (Provider::Turnstile, TURNSTILE_FAILING_SECRET) => false,
+            (CaptchaProvider::Hcaptcha, HCAPTCHA_TEST_SECRET) => token == HCAPTCHA_TEST_TOKEN,
+            (CaptchaProvider::Turnstile, TURNSTILE_PASSING_SECRET) => !token.is_empty(),
+            (CaptchaProvider::Turnstile, TURNSTILE_FAILING_SECRET) => false,
             (provider, _) => {
                 tracing::warn!(
                     "CAPTCHA: local-auth cannot reach {provider:?} to check a real secret; \

@@ -7,11 +7,7 @@ use std::{env, fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 use serde::Deserialize;
 use url::Url;
 
-use crate::{
-    captcha::{Captcha, Provider},
-    claims::CustomClaims,
-    rate_limit::RateLimits,
-};
+use crate::claims::CustomClaims;
 
 /// Everything local-auth needs to run.
 #[derive(Clone)]
@@ -666,7 +662,7 @@ impl Config {
             config.rate_limit_header_secret = Some(Secret::new(secret));
         }
         set(&mut config.allow_remote, "LOCAL_AUTH_ALLOW_REMOTE")?;
-        if let Some(provider) = parse::<Provider>("LOCAL_AUTH_CAPTCHA_PROVIDER")? {
+        if let Some(provider) = parse::<CaptchaProvider>("LOCAL_AUTH_CAPTCHA_PROVIDER")? {
             config.captcha = Some(Captcha {
                 provider,
                 secret: var("LOCAL_AUTH_CAPTCHA_SECRET").unwrap_or_default(),
@@ -782,6 +778,64 @@ where
         *field = value;
     }
     Ok(())
+}
+
+/// Which CAPTCHA service the project uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaptchaProvider {
+    /// hCaptcha.
+    Hcaptcha,
+    /// Cloudflare Turnstile.
+    Turnstile,
+}
+
+/// The CAPTCHA settings: provider and secret.
+#[derive(Clone)]
+pub struct Captcha {
+    /// The service whose test keys are mirrored.
+    pub provider: CaptchaProvider,
+    /// The project's secret key.
+    pub secret: String,
+}
+
+impl std::str::FromStr for CaptchaProvider {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        match value {
+            "hcaptcha" => Ok(Self::Hcaptcha),
+            "turnstile" => Ok(Self::Turnstile),
+            other => Err(format!(
+                "`{other}` is not a CAPTCHA provider (hcaptcha or turnstile)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for Captcha {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Captcha")
+            .field("provider", &self.provider)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// How many requests each bucket allows per window; `None` is no limit.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RateLimits {
+    /// `token_refresh` (upstream default 150 per 5 min).
+    pub token_refresh: Option<u32>,
+    /// `sign_in_sign_ups` (upstream default 30 per 5 min).
+    pub sign_in_sign_ups: Option<u32>,
+    /// `token_verifications` (upstream default 30 per 5 min).
+    pub token_verifications: Option<u32>,
+    /// `anonymous_users` (upstream default 30 per hour).
+    pub anonymous_users: Option<u32>,
+    /// MFA challenge and verify (upstream default 15 per minute).
+    pub mfa: Option<u32>,
+    /// `email_sent` (upstream default 2 per hour with the built-in mailer).
+    pub email_sent: Option<u32>,
 }
 
 #[cfg(test)]
@@ -906,7 +960,7 @@ otp_expiry = 600
             )
             .unwrap();
         let captcha = config.captcha.expect("enabled");
-        assert_eq!(captcha.provider, Provider::Turnstile);
+        assert_eq!(captcha.provider, CaptchaProvider::Turnstile);
         assert!(captcha.accepts("any token"));
 
         let mut off = Config::default();

@@ -17,11 +17,11 @@ use sha2::{Digest, Sha256};
 use supabase_ssr::provider::display_name;
 
 use crate::{
-    api::validate_email,
     crypto,
     html::{escape, page},
     state::AppState,
     time::{now_rfc3339, parse_rfc3339},
+    validate::validate_email,
 };
 
 /// The provider's sign-in page, relative to the API base.

@@ -38,6 +38,7 @@ pub mod smtp;
 pub mod state;
 pub mod store;
 pub mod time;
+pub mod validate;
 
 use std::{future::Future, io};
 

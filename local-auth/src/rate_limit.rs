@@ -21,7 +21,7 @@ use axum::{
 };
 
 use crate::{
-    config::PROXY_SECRET_HEADER,
+    config::{PROXY_SECRET_HEADER, RateLimits},
     crypto::constant_time_eq,
     error::{ApiError, ErrorCode},
     extract::query_param,
@@ -55,23 +55,6 @@ impl Bucket {
             Self::Mfa => Duration::from_secs(60),
         }
     }
-}
-
-/// How many requests each bucket allows per window; `None` is no limit.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RateLimits {
-    /// `token_refresh` (upstream default 150 per 5 min).
-    pub token_refresh: Option<u32>,
-    /// `sign_in_sign_ups` (upstream default 30 per 5 min).
-    pub sign_in_sign_ups: Option<u32>,
-    /// `token_verifications` (upstream default 30 per 5 min).
-    pub token_verifications: Option<u32>,
-    /// `anonymous_users` (upstream default 30 per hour).
-    pub anonymous_users: Option<u32>,
-    /// MFA challenge and verify (upstream default 15 per minute).
-    pub mfa: Option<u32>,
-    /// `email_sent` (upstream default 2 per hour with the built-in mailer).
-    pub email_sent: Option<u32>,
 }
 
 impl RateLimits {

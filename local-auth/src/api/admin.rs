@@ -14,10 +14,10 @@ use sqlx::SqliteConnection;
 
 use super::{
     RedirectQuery, hash_password,
-    phone::validate_phone,
     token_mail::{self, Purpose},
-    validate_email, validate_password,
+    validate_password,
 };
+use crate::validate::{validate_email, validate_phone};
 use crate::{
     bearer::ServiceRole,
     config::parse_duration,

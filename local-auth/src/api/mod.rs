@@ -150,27 +150,6 @@ pub fn user_metadata(data: Option<serde_json::Value>) -> serde_json::Value {
     }
 }
 
-/// Trims and lowercases an email address; `validation_failed` when it is not one.
-pub fn validate_email(email: &str) -> ApiResult<String> {
-    let email = email.trim().to_lowercase();
-    let valid = email.len() <= 255
-        && !email.contains(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if valid {
-        Ok(email)
-    } else {
-        Err(ApiError::validation(
-            "Unable to validate email address: invalid format",
-        ))
-    }
-}
-
 /// Checks a new password against the configured rules: 422 `weak_password` with reasons.
 pub fn validate_password(state: &AppState, password: &str) -> ApiResult<()> {
     let minimum = state.config.minimum_password_length;

@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 
 use super::{
     PkceParams, RedirectQuery, check_email_frequency,
-    phone::{SmsPurpose, check_sms_frequency, require_phone_provider, send_code, validate_phone},
+    phone::{SmsPurpose, check_sms_frequency, require_phone_provider, send_code},
     token_mail::{self, Purpose},
-    validate_email,
 };
+use crate::validate::{validate_email, validate_phone};
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
     extract::{ApiJson, ApiQuery},

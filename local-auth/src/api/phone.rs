@@ -41,27 +41,6 @@ impl SmsPurpose {
     }
 }
 
-/// A phone number as stored: E.164 digits without the `+`, spaces, dashes or brackets removed;
-/// `validation_failed` when it is not one.
-pub fn validate_phone(phone: &str) -> ApiResult<String> {
-    let digits: String = phone
-        .trim()
-        .trim_start_matches('+')
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
-        .collect();
-    let valid = (8..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if valid {
-        Ok(digits)
-    } else {
-        Err(ApiError::validation(
-            "Invalid phone number format (E.164 required)",
-        ))
-    }
-}
-
 /// 422 `phone_provider_disabled` unless phone sign-in is on.
 pub(super) fn require_phone_provider(state: &AppState) -> ApiResult<()> {
     if state.config.sms.enable_signup {
@@ -158,25 +137,4 @@ pub(super) async fn change_phone(db: &mut SqliteConnection, user: &User) -> ApiR
     let primary = user.is_anonymous.then_some("phone");
     store::refresh_providers(db, &user.id, primary).await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_are_stored_as_e164_digits() {
-        assert_eq!(validate_phone("+1 (555) 010-2030").unwrap(), "15550102030");
-        assert_eq!(validate_phone("4915112345678").unwrap(), "4915112345678");
-        for bad in [
-            "",
-            "+",
-            "12345",
-            "+0 555 0102030",
-            "555-CALL-NOW",
-            "1234567890123456",
-        ] {
-            assert!(validate_phone(bad).is_err(), "{bad}");
-        }
-    }
 }

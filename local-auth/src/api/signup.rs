@@ -7,10 +7,11 @@ use serde_json::{Value, json};
 
 use super::{
     PkceParams, RedirectQuery, check_email_frequency, hash_password,
-    phone::{SmsPurpose, check_sms_frequency, require_phone_provider, send_code, validate_phone},
+    phone::{SmsPurpose, check_sms_frequency, require_phone_provider, send_code},
     token_mail::{self, Purpose},
-    validate_email, validate_password,
+    validate_password,
 };
+use crate::validate::{validate_email, validate_phone};
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
     extract::{ApiJson, ApiQuery},

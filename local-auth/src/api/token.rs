@@ -5,7 +5,8 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{password_matches, validate_email};
+use super::password_matches;
+use crate::validate::{validate_email, validate_phone};
 use crate::{
     crypto::{self, constant_time_eq, pkce_s256},
     error::{ApiError, ApiResult, ErrorCode},
@@ -72,7 +73,7 @@ async fn password_grant(state: &AppState, params: TokenParams) -> ApiResult<Valu
             Ok(email) => (store::user_by_email(&state.db.read, &email).await?, false),
             Err(_) => (None, false),
         },
-        (_, Some(phone)) if !phone.is_empty() => match super::phone::validate_phone(phone) {
+        (_, Some(phone)) if !phone.is_empty() => match validate_phone(phone) {
             Ok(phone) => (store::user_by_phone(&state.db.read, &phone).await?, true),
             Err(_) => (None, true),
         },

@@ -7,13 +7,11 @@ use sqlx::SqliteConnection;
 
 use super::{
     Pkce, PkceParams, RedirectQuery, check_email_frequency, hash_password, password_matches,
-    phone::{
-        SmsPurpose, change_phone, check_sms_frequency, require_phone_provider, send_code,
-        validate_phone,
-    },
+    phone::{SmsPurpose, change_phone, check_sms_frequency, require_phone_provider, send_code},
     token_mail::{self, Purpose},
-    validate_email, validate_password,
+    validate_password,
 };
+use crate::validate::{validate_email, validate_phone};
 use crate::{
     bearer::Caller,
     crypto::token_hash,

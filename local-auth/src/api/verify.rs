@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
-use super::validate_email;
+use crate::validate::{validate_email, validate_phone};
 use crate::{
     crypto::token_hash,
     error::{ApiError, ApiResult, ErrorCode},
@@ -197,7 +197,7 @@ pub async fn verify_code(
         let token = params.token.unwrap_or_default();
         let address = match (params.email.as_deref(), params.phone.as_deref()) {
             (Some(email), _) if !email.is_empty() => validate_email(email)?,
-            (_, Some(phone)) if !phone.is_empty() => super::phone::validate_phone(phone)?,
+            (_, Some(phone)) if !phone.is_empty() => validate_phone(phone)?,
             _ => {
                 return Err(ApiError::validation(
                     "Only an email address or phone number should be provided on verify",

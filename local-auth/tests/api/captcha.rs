@@ -1,8 +1,11 @@
 //! CAPTCHA protection, answered as hCaptcha's and Turnstile's published test keys answer.
 
-use local_auth::captcha::{
-    Captcha, HCAPTCHA_TEST_SECRET, HCAPTCHA_TEST_TOKEN, Provider, TURNSTILE_FAILING_SECRET,
-    TURNSTILE_PASSING_SECRET,
+use local_auth::{
+    captcha::{
+        HCAPTCHA_TEST_SECRET, HCAPTCHA_TEST_TOKEN, TURNSTILE_FAILING_SECRET,
+        TURNSTILE_PASSING_SECRET,
+    },
+    config::{Captcha, CaptchaProvider as Provider},
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -1,6 +1,6 @@
 //! Rate limits per client and window, and the server-wide mail limit.
 
-use local_auth::rate_limit::RateLimits;
+use local_auth::config::RateLimits;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 

@@ -2,7 +2,10 @@
 //! cannot be guessed, equal answers for known and unknown addresses, the proxy header believed
 //! only from the app, and a development server that stays on loopback.
 
-use local_auth::{Config, LocalAuth, config::PROXY_SECRET_HEADER, rate_limit::RateLimits};
+use local_auth::{
+    Config, LocalAuth,
+    config::{PROXY_SECRET_HEADER, RateLimits},
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -120,7 +120,7 @@ impl LocalAuth {
             )
             .layer(middleware::from_fn_with_state(
                 self.state.clone(),
-                rate_limit::limit,
+                rate_limit::identify,
             ))
             .layer(middleware::from_fn(error::shape_errors))
             .layer(middleware::from_fn_with_state(

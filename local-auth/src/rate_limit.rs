@@ -190,46 +190,45 @@ fn client_of(state: &AppState, request: &Request) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// The bucket of a request, from its route and (for `/token`) grant type.
-fn bucket_of(request: &Request) -> Option<Bucket> {
-    let path = request.uri().path();
-    let route = path.strip_prefix("/auth/v1").unwrap_or(path);
-    if route == "/token" {
-        let refresh = query_param(request, "grant_type").as_deref() == Some("refresh_token");
-        return Some(if refresh {
-            Bucket::TokenRefresh
-        } else {
-            Bucket::SignInSignUp
-        });
-    }
-    match route {
-        "/signup" | "/otp" | "/magiclink" | "/recover" | "/resend" => Some(Bucket::SignInSignUp),
-        "/verify" => Some(Bucket::TokenVerification),
-        _ if route.starts_with("/factors/")
-            && (route.ends_with("/challenge") || route.ends_with("/verify")) =>
-        {
-            Some(Bucket::Mfa)
-        }
-        _ => None,
-    }
-}
-
-/// The client a request counts for, as the [`limit`] middleware found it when limits are on;
-/// handlers read it for limits that depend on the body (anonymous sign-ins).
+/// The client a request counts for, as the [`identify`] middleware found it when limits are on;
+/// [`limit`] and handlers (for limits that depend on the body: anonymous sign-ins) read it.
 #[derive(Clone, Debug)]
 pub struct Client(pub String);
 
-/// Middleware of the API: 429 once the request's bucket is over its limit for this client.
-pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    if !state.config.rate_limits.any() {
-        return next.run(request).await;
+/// Which bucket a route's request counts in: declared with the route ([`limit`]).
+pub type BucketOf = fn(&Request) -> Bucket;
+
+impl Bucket {
+    /// `POST /token`: refreshes in their own bucket, every other grant with sign-ins.
+    pub fn of_token(request: &Request) -> Self {
+        if query_param(request, "grant_type").as_deref() == Some("refresh_token") {
+            Self::TokenRefresh
+        } else {
+            Self::SignInSignUp
+        }
     }
-    let client = client_of(&state, &request);
-    if let Some(bucket) = bucket_of(&request)
-        && let Err(error) = check(&state, bucket, &client)
+}
+
+/// Middleware of the whole API: when limits are on, finds the client the request counts for.
+pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if state.config.rate_limits.any() {
+        let client = client_of(&state, &request);
+        request.extensions_mut().insert(Client(client));
+    }
+    next.run(request).await
+}
+
+/// Route layer: 429 once the route's bucket ([`BucketOf`]) is over its limit for the client
+/// [`identify`] found (none when limits are off).
+pub async fn limit(
+    State((state, bucket_of)): State<(AppState, BucketOf)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(Client(client)) = request.extensions().get::<Client>()
+        && let Err(error) = check(&state, bucket_of(&request), client)
     {
         return error.into_response();
     }
-    request.extensions_mut().insert(Client(client));
     next.run(request).await
 }

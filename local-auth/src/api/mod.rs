@@ -23,27 +23,62 @@ use serde::Deserialize;
 use crate::{
     captcha,
     error::{ApiError, ApiResult, ErrorCode},
+    rate_limit::{self, Bucket, BucketOf},
     state::AppState,
 };
 
-/// The API routes, relative to `/auth/v1`. Those that can create users or send mail check the
-/// CAPTCHA token when CAPTCHA protection is on.
+/// The API routes, relative to `/auth/v1`, each with its policy: the rate-limit bucket it counts
+/// in (`limit`, when limits are configured) and, for those that can create users or send mail,
+/// the CAPTCHA check (`captcha`, when CAPTCHA protection is on). The limit is checked first.
 pub fn routes(state: &AppState) -> Router<AppState> {
     let captcha = || middleware::from_fn_with_state(state.clone(), captcha::require_token);
+    let limit = |bucket_of: BucketOf| {
+        middleware::from_fn_with_state((state.clone(), bucket_of), rate_limit::limit)
+    };
+    let sign_in: BucketOf = |_| Bucket::SignInSignUp;
+    let verification: BucketOf = |_| Bucket::TokenVerification;
+    let mfa: BucketOf = |_| Bucket::Mfa;
     Router::new()
         .route("/health", get(meta::health))
         .route("/settings", get(meta::settings))
         .route("/.well-known/jwks.json", get(meta::jwks))
-        .route("/signup", post(signup::signup).route_layer(captcha()))
-        .route("/token", post(token::token).route_layer(captcha()))
+        .route(
+            "/signup",
+            post(signup::signup)
+                .route_layer(captcha())
+                .route_layer(limit(sign_in)),
+        )
+        .route(
+            "/token",
+            post(token::token)
+                .route_layer(captcha())
+                .route_layer(limit(Bucket::of_token)),
+        )
         .route(
             "/verify",
-            get(verify::verify_link).post(verify::verify_code),
+            get(verify::verify_link)
+                .post(verify::verify_code)
+                .route_layer(limit(verification)),
         )
-        .route("/otp", post(otp::otp).route_layer(captcha()))
-        .route("/magiclink", post(otp::magiclink).route_layer(captcha()))
-        .route("/recover", post(otp::recover).route_layer(captcha()))
-        .route("/resend", post(otp::resend))
+        .route(
+            "/otp",
+            post(otp::otp)
+                .route_layer(captcha())
+                .route_layer(limit(sign_in)),
+        )
+        .route(
+            "/magiclink",
+            post(otp::magiclink)
+                .route_layer(captcha())
+                .route_layer(limit(sign_in)),
+        )
+        .route(
+            "/recover",
+            post(otp::recover)
+                .route_layer(captcha())
+                .route_layer(limit(sign_in)),
+        )
+        .route("/resend", post(otp::resend).route_layer(limit(sign_in)))
         .route("/user", get(user::get_user).put(user::update_user))
         .route("/reauthenticate", get(user::reauthenticate))
         .route("/logout", post(logout::logout))
@@ -77,8 +112,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/invite", post(admin::invite))
         .route("/factors", post(factors::enroll))
         .route("/factors/{id}", delete(factors::unenroll))
-        .route("/factors/{id}/challenge", post(factors::challenge))
-        .route("/factors/{id}/verify", post(factors::verify))
+        .route(
+            "/factors/{id}/challenge",
+            post(factors::challenge).route_layer(limit(mfa)),
+        )
+        .route(
+            "/factors/{id}/verify",
+            post(factors::verify).route_layer(limit(mfa)),
+        )
 }
 
 /// The `redirect_to` query parameter most endpoints accept.

@@ -480,6 +480,41 @@ pub async fn make_permanent_with_email(
     insert_email_identity(db, user_id, email, true).await
 }
 
+/// Sets the user's password hash (`None` removes the password).
+pub async fn set_password_hash(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    hash: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET encrypted_password = ?, updated_at = ? WHERE id = ?")
+        .bind(hash)
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// A sign-up for an address (or number) whose account is not confirmed yet takes the new password
+/// and metadata, as if the account were new.
+pub async fn renew_pending_sign_up(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    hash: &str,
+    metadata: &Value,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET encrypted_password = ?, raw_user_meta_data = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(hash)
+    .bind(metadata.to_string())
+    .bind(now_rfc3339())
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
 /// Marks the user's email confirmed, and its email identity verified.
 pub async fn confirm_email(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
     confirm(

@@ -360,11 +360,7 @@ pub async fn generate_link(
                 }
             };
             if let Some(hash) = &hash {
-                sqlx::query("UPDATE users SET encrypted_password = ? WHERE id = ?")
-                    .bind(hash)
-                    .bind(&user.id)
-                    .execute(&mut *tx)
-                    .await?;
+                store::set_password_hash(&mut *tx, &user.id, Some(hash)).await?;
             }
             if kind == "invite" {
                 sqlx::query("UPDATE users SET invited_at = ? WHERE id = ?")
@@ -588,12 +584,7 @@ struct Changes {
 async fn apply(db: &mut SqliteConnection, user_id: &str, changes: Changes) -> ApiResult<()> {
     let now = now_rfc3339();
     if let Some(hash) = changes.password_hash {
-        sqlx::query("UPDATE users SET encrypted_password = ?, updated_at = ? WHERE id = ?")
-            .bind(hash)
-            .bind(&now)
-            .bind(user_id)
-            .execute(&mut *db)
-            .await?;
+        store::set_password_hash(&mut *db, user_id, Some(&hash)).await?;
     }
     // Metadata is merged key by key; a null value removes its key. `provider` and `providers`
     // in app_metadata are Supabase's own and stay.

@@ -81,15 +81,7 @@ pub async fn signup(
         }
         Some(existing) => {
             check_email_frequency(&state, existing.confirmation_sent_at.as_deref())?;
-            sqlx::query(
-                "UPDATE users SET encrypted_password = ?, raw_user_meta_data = ?, updated_at = ? WHERE id = ?",
-            )
-            .bind(&hash)
-            .bind(metadata.to_string())
-            .bind(now_rfc3339())
-            .bind(&existing.id)
-            .execute(&mut *tx)
-            .await?;
+            store::renew_pending_sign_up(&mut *tx, &existing.id, &hash, &metadata).await?;
             existing
         }
         None => {
@@ -156,15 +148,7 @@ async fn phone_signup(
         }
         Some(existing) => {
             check_sms_frequency(state, existing.confirmation_sent_at.as_deref())?;
-            sqlx::query(
-                "UPDATE users SET encrypted_password = ?, raw_user_meta_data = ?, updated_at = ? WHERE id = ?",
-            )
-            .bind(&hash)
-            .bind(metadata.to_string())
-            .bind(now_rfc3339())
-            .bind(&existing.id)
-            .execute(&mut *tx)
-            .await?;
+            store::renew_pending_sign_up(&mut *tx, &existing.id, &hash, &metadata).await?;
             existing
         }
         None => {

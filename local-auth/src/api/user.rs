@@ -113,12 +113,7 @@ pub async fn update_user(
             .await?;
     }
     if let Some(hash) = new_hash {
-        sqlx::query("UPDATE users SET encrypted_password = ?, updated_at = ? WHERE id = ?")
-            .bind(&hash)
-            .bind(now_rfc3339())
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await?;
+        store::set_password_hash(&mut *tx, &user.id, Some(&hash)).await?;
         store::delete_one_time_token(&mut tx, &user.id, "reauthentication_token").await?;
         sessions::end(
             &mut tx,

@@ -114,12 +114,12 @@ impl LocalAuth {
             .nest(
                 "/auth/v1",
                 api::routes(&self.state).route_layer(middleware::from_fn_with_state(
-                    self.state.clone(),
+                    self.state.requests.clone(),
                     metrics::count,
                 )),
             )
             .layer(middleware::from_fn_with_state(
-                self.state.clone(),
+                self.state.rate_limit.clone(),
                 rate_limit::identify,
             ))
             .layer(middleware::from_fn(error::shape_errors))

@@ -16,7 +16,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{extract::query_param, state::AppState};
+use crate::extract::query_param;
 
 /// What one counter counts: an endpoint, and for `/token` the grant type.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -76,7 +76,11 @@ impl RequestCounts {
 
 /// Route layer of the API: counts each routed request by its route pattern, so paths with ids
 /// share one counter.
-pub async fn count(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn count(
+    State(requests): State<RequestCounts>,
+    request: Request,
+    next: Next,
+) -> Response {
     let known_method = [
         Method::GET,
         Method::POST,
@@ -97,7 +101,7 @@ pub async fn count(State(state): State<AppState>, request: Request, next: Next) 
                 "password" | "refresh_token" | "pkce" | "id_token" | "web3"
             )
         });
-        state.requests.add(Endpoint {
+        requests.add(Endpoint {
             method: request.method().clone(),
             route: route.as_str().to_owned(),
             grant_type,
@@ -107,9 +111,9 @@ pub async fn count(State(state): State<AppState>, request: Request, next: Next) 
 }
 
 /// `GET /metrics` on the mailbox.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(State(requests): State<RequestCounts>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.requests.render(),
+        requests.render(),
     )
 }

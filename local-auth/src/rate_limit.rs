@@ -9,7 +9,7 @@
 use std::{
     collections::HashMap,
     net::SocketAddr,
-    sync::{Mutex, PoisonError},
+    sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
 
@@ -21,11 +21,10 @@ use axum::{
 };
 
 use crate::{
-    config::{PROXY_SECRET_HEADER, RateLimits},
+    config::{Config, PROXY_SECRET_HEADER, RateLimits, Secret},
     crypto::constant_time_eq,
     error::{ApiError, ErrorCode},
     extract::query_param,
-    state::AppState,
 };
 
 /// The endpoint groups that share a limit, with upstream's windows.
@@ -132,47 +131,64 @@ impl RateLimiter {
     }
 }
 
-/// Counts a request of `client` in `bucket` against the configured limit.
-pub fn check(state: &AppState, bucket: Bucket, client: &str) -> Result<(), ApiError> {
-    let Some(limit) = state.config.rate_limits.limit(bucket) else {
-        return Ok(());
-    };
-    state
-        .rate_limiter
-        .hit(bucket, client, limit)
-        .map_err(|retry_after| {
-            let (code, message) = if bucket == Bucket::EmailSent {
-                (
-                    ErrorCode::OverEmailSendRateLimit,
-                    "Email rate limit exceeded",
-                )
-            } else {
-                (
-                    ErrorCode::OverRequestRateLimit,
-                    "Request rate limit reached",
-                )
-            };
-            ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message).retry_after(retry_after)
-        })
+/// The configured limits, where a request's client address comes from, and the shared counters;
+/// cheap to clone.
+#[derive(Clone, Debug)]
+pub struct RateLimit {
+    limits: RateLimits,
+    header: Option<String>,
+    header_secret: Option<Secret>,
+    counters: Arc<RateLimiter>,
+}
+
+impl RateLimit {
+    /// The limits `config` sets, with counters starting at zero.
+    pub fn new(config: &Config) -> Self {
+        Self {
+            limits: config.rate_limits,
+            header: config.rate_limit_header.clone(),
+            header_secret: config.rate_limit_header_secret.clone(),
+            counters: Arc::default(),
+        }
+    }
+
+    /// Counts a request of `client` in `bucket` against the configured limit.
+    pub fn check(&self, bucket: Bucket, client: &str) -> Result<(), ApiError> {
+        let Some(limit) = self.limits.limit(bucket) else {
+            return Ok(());
+        };
+        self.counters
+            .hit(bucket, client, limit)
+            .map_err(|retry_after| {
+                let (code, message) = if bucket == Bucket::EmailSent {
+                    (
+                        ErrorCode::OverEmailSendRateLimit,
+                        "Email rate limit exceeded",
+                    )
+                } else {
+                    (
+                        ErrorCode::OverRequestRateLimit,
+                        "Request rate limit reached",
+                    )
+                };
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message).retry_after(retry_after)
+            })
+    }
 }
 
 /// The client a request counts for: the configured header's first entry, else the peer address.
 /// With a header secret configured, the header counts only on requests that carry the secret.
-fn client_of(state: &AppState, request: &Request) -> String {
-    let config = &state.config;
-    let trusted = config
-        .rate_limit_header_secret
-        .as_ref()
-        .is_none_or(|secret| {
-            request
-                .headers()
-                .get(PROXY_SECRET_HEADER)
-                .and_then(|value| value.to_str().ok())
-                .zip(std::str::from_utf8(secret.expose()).ok())
-                .is_some_and(|(sent, secret)| constant_time_eq(sent, secret))
-        });
-    let from_header = config
-        .rate_limit_header
+fn client_of(rate_limit: &RateLimit, request: &Request) -> String {
+    let trusted = rate_limit.header_secret.as_ref().is_none_or(|secret| {
+        request
+            .headers()
+            .get(PROXY_SECRET_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .zip(std::str::from_utf8(secret.expose()).ok())
+            .is_some_and(|(sent, secret)| constant_time_eq(sent, secret))
+    });
+    let from_header = rate_limit
+        .header
         .as_deref()
         .filter(|_| trusted)
         .and_then(|name| request.headers().get(name))
@@ -210,9 +226,13 @@ impl Bucket {
 }
 
 /// Middleware of the whole API: when limits are on, finds the client the request counts for.
-pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    if state.config.rate_limits.any() {
-        let client = client_of(&state, &request);
+pub async fn identify(
+    State(rate_limit): State<RateLimit>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if rate_limit.limits.any() {
+        let client = client_of(&rate_limit, &request);
         request.extensions_mut().insert(Client(client));
     }
     next.run(request).await
@@ -221,12 +241,12 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
 /// Route layer: 429 once the route's bucket ([`BucketOf`]) is over its limit for the client
 /// [`identify`] found (none when limits are off).
 pub async fn limit(
-    State((state, bucket_of)): State<(AppState, BucketOf)>,
+    State((rate_limit, bucket_of)): State<(RateLimit, BucketOf)>,
     request: Request,
     next: Next,
 ) -> Response {
     if let Some(Client(client)) = request.extensions().get::<Client>()
-        && let Err(error) = check(&state, bucket_of(&request), client)
+        && let Err(error) = rate_limit.check(bucket_of(&request), client)
     {
         return error.into_response();
     }

@@ -3,7 +3,7 @@
 use std::{fmt, ops::Deref, sync::Arc};
 
 use crate::{
-    config::Config, db::Db, keys::Signer, metrics::RequestCounts, rate_limit::RateLimiter,
+    config::Config, db::Db, keys::Signer, metrics::RequestCounts, rate_limit::RateLimit,
     smtp::SmtpOutbox,
 };
 
@@ -25,8 +25,8 @@ pub struct Inner {
     pub smtp: Option<SmtpOutbox>,
     /// How many requests each endpoint answered.
     pub requests: RequestCounts,
-    /// The rate-limit windows of every client.
-    pub rate_limiter: RateLimiter,
+    /// The rate limits and their counters.
+    pub rate_limit: RateLimit,
     /// A bcrypt hash of a random password at the configured cost, checked when there is no
     /// user's hash to check, so unknown addresses take as long as known ones.
     pub decoy_hash: String,
@@ -69,6 +69,7 @@ impl AppState {
         smtp: Option<SmtpOutbox>,
         decoy_hash: String,
     ) -> Self {
+        let rate_limit = RateLimit::new(&config);
         Self(Arc::new(Inner {
             config,
             db,
@@ -76,7 +77,7 @@ impl AppState {
             api_keys,
             smtp,
             requests: RequestCounts::default(),
-            rate_limiter: RateLimiter::default(),
+            rate_limit,
             decoy_hash,
         }))
     }
@@ -87,5 +88,12 @@ impl Deref for AppState {
 
     fn deref(&self) -> &Inner {
         &self.0
+    }
+}
+
+/// Handlers that need only the request counts take them as their state.
+impl axum::extract::FromRef<AppState> for RequestCounts {
+    fn from_ref(state: &AppState) -> Self {
+        state.requests.clone()
     }
 }

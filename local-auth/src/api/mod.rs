@@ -33,7 +33,7 @@ use crate::{
 pub fn routes(state: &AppState) -> Router<AppState> {
     let captcha = || middleware::from_fn_with_state(state.clone(), captcha::require_token);
     let limit = |bucket_of: BucketOf| {
-        middleware::from_fn_with_state((state.clone(), bucket_of), rate_limit::limit)
+        middleware::from_fn_with_state((state.rate_limit.clone(), bucket_of), rate_limit::limit)
     };
     let sign_in: BucketOf = |_| Bucket::SignInSignUp;
     let verification: BucketOf = |_| Bucket::TokenVerification;

@@ -15,7 +15,7 @@ use crate::validate::{validate_email, validate_phone};
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
     extract::{ApiJson, ApiQuery},
-    rate_limit::{self, Bucket, Client},
+    rate_limit::{Bucket, Client},
     redirect, sessions,
     state::AppState,
     store,
@@ -181,7 +181,7 @@ async fn sign_in_anonymously(
         ));
     }
     if let Some(Client(client)) = client {
-        rate_limit::check(state, Bucket::AnonymousUser, client)?;
+        state.rate_limit.check(Bucket::AnonymousUser, client)?;
     }
     let metadata = super::user_metadata(data);
     let mut tx = state.db.write.begin().await?;

@@ -7,7 +7,7 @@ use super::Pkce;
 use crate::{
     error::ApiResult,
     mail::{self, Message, Template},
-    rate_limit::{self, Bucket},
+    rate_limit::Bucket,
     state::AppState,
     store::{self, User},
     time::now_rfc3339,
@@ -98,7 +98,7 @@ pub(super) async fn send(
     pkce: Option<&Pkce>,
     redirect_to: &str,
 ) -> ApiResult<()> {
-    rate_limit::check(state, Bucket::EmailSent, "server")?;
+    state.rate_limit.check(Bucket::EmailSent, "server")?;
     if let Some(pkce) = pkce {
         let method = purpose.flow_method();
         store::insert_flow_state(tx, Some(&user.id), method, &pkce.challenge, pkce.method).await?;

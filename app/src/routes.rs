@@ -15,13 +15,10 @@ use leptos_router::{
     path as segments,
 };
 
-use crate::{
-    auth::use_auth,
-    pages::{
-        AccountPage, AdminPage, AuthErrorPage, ForbiddenPage, ForgotPasswordPage, HomePage,
-        LoginPage, MfaPage, NotFoundPage, OtpPage, PhonePage, ProtectedPage, SignUpPage,
-        SignUpSuccessPage, UpdatePasswordPage,
-    },
+use crate::pages::{
+    AccountPage, AdminPage, AuthErrorPage, ForbiddenPage, ForgotPasswordPage, HomePage, LoginPage,
+    MfaPage, NotFoundPage, OtpPage, PhonePage, ProtectedPage, SignUpPage, SignUpSuccessPage,
+    UpdatePasswordPage,
 };
 
 /// The access token claim that carries the user's role (as in Supabase's Custom Claims & RBAC
@@ -89,15 +86,15 @@ macro_rules! pages {
         /// keeps a client-side navigation honest.
         #[component]
         pub fn AppRoutes() -> impl IntoView {
-            let auth = use_auth();
+            let Visitors(visitor) = expect_context::<Visitors>();
             view! {
                 <Routes fallback=NotFoundPage>
                     $(
                         <ProtectedRoute
                             path=segments!($path)
-                            condition=move || auth.may_open($access)
-                            redirect_path=move || auth.gate($path)
-                            view=move || role_gate($access, $view)
+                            condition=move || may_open(visitor, $access)
+                            redirect_path=move || visitor.get().unwrap_or_default().gate($path)
+                            view=move || role_gate(visitor, $access, $view)
                             ssr=SsrMode::Async
                         />
                     )*
@@ -126,9 +123,23 @@ pages! {
 /// The [`ROLE_CLAIM`] value that opens the admin page.
 pub const ADMIN_ROLE: &str = "admin";
 
-/// The page itself when the session's role admits it, else the 403 page.
-fn role_gate<V: IntoView + 'static>(access: Access, page: impl FnOnce() -> V) -> AnyView {
-    if use_auth().has_role_for(access) {
+/// Whether the visitor may open a page with `access`; `None` until the session is read (public
+/// pages do not wait for it).
+fn may_open(visitor: Signal<Option<Visitor>>, access: Access) -> Option<bool> {
+    if access == Access::Public {
+        return Some(true);
+    }
+    visitor.get().map(|visitor| visitor.may_open(access))
+}
+
+/// The page itself when the visitor's role admits it, else the 403 page.
+fn role_gate<V: IntoView + 'static>(
+    visitor: Signal<Option<Visitor>>,
+    access: Access,
+    page: impl FnOnce() -> V,
+) -> AnyView {
+    let role = visitor.get().and_then(|visitor| visitor.role);
+    if access.admits_role(role.as_deref()) {
         page().into_any()
     } else {
         view! { <ForbiddenPage /> }.into_any()
@@ -139,6 +150,69 @@ fn role_gate<V: IntoView + 'static>(access: Access, page: impl FnOnce() -> V) ->
 pub const CALLBACK: &str = "/auth/callback";
 /// Where an email link's token hash is verified (a server route, not a page).
 pub const CONFIRM: &str = "/auth/confirm";
+
+/// What the route checks know of whoever opened the page: from the session the server verified
+/// (see `crate::auth`, which provides it as [`Visitors`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Visitor {
+    /// Signed in.
+    pub signed_in: bool,
+    /// Signed in, and still owing the second factor.
+    pub needs_mfa: bool,
+    /// The [`ROLE_CLAIM`] of the verified access token.
+    pub role: Option<String>,
+}
+
+impl Visitor {
+    /// Whether this visitor may open a page with `access` (a role page also needs the role:
+    /// without it the page answers 403 rather than redirecting).
+    pub fn may_open(&self, access: Access) -> bool {
+        match access {
+            Access::Public => true,
+            Access::SignedOut => !self.signed_in,
+            Access::SecondFactorDue => self.signed_in && self.needs_mfa,
+            Access::FullSession | Access::Role(_) => self.signed_in && !self.needs_mfa,
+        }
+    }
+
+    /// Where this visitor goes instead of the page at `path`: the code form while the second
+    /// factor is due, sign-in when signed out (each with `next` back to `path`), else the
+    /// protected page.
+    pub fn gate(&self, path: &str) -> String {
+        let page = match (self.signed_in, self.needs_mfa) {
+            (false, _) => path::LOGIN,
+            (true, true) => path::MFA,
+            (true, false) => return path::PROTECTED.to_owned(),
+        };
+        format!("{page}?{}", url_query(&[("next", path)]))
+    }
+}
+
+/// The visitor of the page being rendered, `None` until the session is read; provided to the
+/// context by `crate::auth::Auth::provide`.
+#[derive(Clone, Copy)]
+pub struct Visitors(pub Signal<Option<Visitor>>);
+
+/// A URL query string of `pairs`, percent-encoded as the server's redirects encode it (works in
+/// the server and the browser).
+pub fn url_query(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(byte).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
 
 /// Who may open `path`: the page's access, or [`Access::Public`] for paths that are not pages
 /// (assets, server functions, the not-found page).
@@ -174,6 +248,31 @@ mod tests {
         assert_eq!(access(path::MFA), Access::SecondFactorDue);
         assert_eq!(access(path::LOGIN), Access::SignedOut);
         assert_eq!(access("/pkg/app.wasm"), Access::Public);
+    }
+
+    #[test]
+    fn visitors_go_where_they_belong() {
+        let signed_out = Visitor::default();
+        let owing = Visitor {
+            signed_in: true,
+            needs_mfa: true,
+            role: None,
+        };
+        let complete = Visitor {
+            signed_in: true,
+            ..Visitor::default()
+        };
+
+        assert!(
+            signed_out.may_open(Access::SignedOut) && !signed_out.may_open(Access::FullSession)
+        );
+        assert_eq!(signed_out.gate("/account"), "/auth/login?next=%2Faccount");
+        assert!(
+            owing.may_open(Access::SecondFactorDue) && !owing.may_open(Access::Role(ADMIN_ROLE))
+        );
+        assert_eq!(owing.gate("/admin"), "/auth/mfa?next=%2Fadmin");
+        assert!(complete.may_open(Access::FullSession) && !complete.may_open(Access::SignedOut));
+        assert_eq!(complete.gate("/auth/login"), path::PROTECTED);
     }
 
     #[test]

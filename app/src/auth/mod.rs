@@ -22,7 +22,7 @@ pub const MIN_PASSWORD_LENGTH: usize = 6;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::routes::{self, Access};
+use crate::routes::{Visitor, Visitors};
 
 /// The signed-in user, as much of it as the page needs. Built from the verified JWT claims.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +35,7 @@ pub struct SessionUser {
     pub phone: Option<String>,
     /// A guest (anonymous) user.
     pub is_anonymous: bool,
-    /// The role the verified access token carries ([`routes::ROLE_CLAIM`]), when it has one.
+    /// The role the verified access token carries ([`crate::routes::ROLE_CLAIM`]), when it has one.
     pub role: Option<String>,
 }
 
@@ -129,48 +129,22 @@ impl Auth {
             session: Resource::new(|| (), |()| current_session()),
         };
         provide_context(auth);
+        provide_context(Visitors(Signal::derive(move || {
+            auth.session
+                .get()
+                .map(|view| Visitor::from(&view.unwrap_or_default()))
+        })));
         auth
     }
+}
 
-    /// Whether a page with `access` may show for this session; `None` until the session is read.
-    pub fn may_open(&self, access: Access) -> Option<bool> {
-        if access == Access::Public {
-            return Some(true);
+impl From<&SessionView> for Visitor {
+    fn from(view: &SessionView) -> Self {
+        Self {
+            signed_in: view.user.is_some(),
+            needs_mfa: view.needs_mfa,
+            role: view.user.as_ref().and_then(|user| user.role.clone()),
         }
-        self.current().map(|view| {
-            let signed_in = view.user.is_some();
-            match access {
-                Access::Public => true,
-                Access::SignedOut => !signed_in,
-                Access::SecondFactorDue => signed_in && view.needs_mfa,
-                Access::FullSession | Access::Role(_) => signed_in && !view.needs_mfa,
-            }
-        })
-    }
-
-    /// Whether the session's role admits a page with `access` (see [`Access::admits_role`]).
-    pub fn has_role_for(&self, access: Access) -> bool {
-        let view = self.current().unwrap_or_default();
-        let role = view.user.as_ref().and_then(|user| user.role.as_deref());
-        access.admits_role(role)
-    }
-
-    /// Where a visitor who may not open the page at `path` goes: the code form for a session that
-    /// still needs its authenticator code, the sign-in page when signed out, and the page they
-    /// were heading for (`next`) otherwise.
-    pub fn gate(&self, path: &str) -> String {
-        let view = self.current().unwrap_or_default();
-        let page = match (view.user.is_some(), view.needs_mfa) {
-            (false, _) => routes::path::LOGIN,
-            (true, true) => routes::path::MFA,
-            (true, false) => return routes::path::PROTECTED.to_owned(),
-        };
-        let query = url_query(&[("next", path)]);
-        format!("{page}?{query}")
-    }
-
-    fn current(&self) -> Option<SessionView> {
-        self.session.get().map(Result::unwrap_or_default)
     }
 }
 
@@ -207,25 +181,4 @@ pub async fn current_session() -> Result<SessionView, ServerFnError> {
             needs_mfa: false,
         },
     })
-}
-
-/// A URL query string of `pairs`, percent-encoded as the server's redirects encode it (works in
-/// the server and the browser).
-pub fn url_query(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(byte).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }

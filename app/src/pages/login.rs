@@ -10,8 +10,9 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
-    auth::{AuthError, url_query},
+    auth::AuthError,
     components::{FormError, SubmitButton},
+    routes::url_query,
 };
 
 /// The sign-in page. `?next=` says where to go afterwards.

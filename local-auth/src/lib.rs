@@ -37,6 +37,8 @@ pub mod sessions;
 pub mod smtp;
 pub mod state;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod validate;
 

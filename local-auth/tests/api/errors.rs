@@ -163,16 +163,11 @@ async fn a_malformed_query_string_is_validation_failed() {
 
 #[tokio::test]
 async fn run_serves_the_api_and_the_mailbox_until_shutdown() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let mailbox = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (api_addr, mailbox_addr) = (api.local_addr().unwrap(), mailbox.local_addr().unwrap());
-    let config = local_auth::Config {
-        data_dir: data_dir.path().to_path_buf(),
-        ..crate::helpers::test_config()
-    };
+    let bound = local_auth::testing::Bound::new().await;
+    let (api_addr, mailbox_addr) = (bound.api_addr, bound.mailbox_addr);
+    let config = bound.config();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(local_auth::run(api, mailbox, config, async {
+    let server = tokio::spawn(local_auth::run(bound.api, bound.mailbox, config, async {
         let _ = stopped.await;
     }));
 

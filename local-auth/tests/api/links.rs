@@ -389,14 +389,14 @@ async fn the_mailbox_lists_messages_and_can_be_emptied() {
 
     let page = auth
         .client
-        .get(format!("http://{}/", auth.mailbox))
+        .get(format!("http://{}/", auth.mailbox.addr()))
         .send()
         .await
         .unwrap();
     let html = page.text().await.unwrap();
     let deleted = auth
         .client
-        .delete(format!("http://{}/api/v1/messages", auth.mailbox))
+        .delete(format!("http://{}/api/v1/messages", auth.mailbox.addr()))
         .send()
         .await
         .unwrap();

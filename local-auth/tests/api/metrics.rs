@@ -30,7 +30,7 @@ async fn counts_requests_by_route_and_grant_type() {
 
     let response = server
         .client
-        .get(format!("http://{}/metrics", server.mailbox))
+        .get(format!("http://{}/metrics", server.mailbox.addr()))
         .send()
         .await
         .unwrap();

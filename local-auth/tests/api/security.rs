@@ -199,12 +199,15 @@ async fn wrong_codes_answer_alike_for_known_and_unknown_addresses() {
 #[tokio::test]
 async fn the_mailbox_refuses_foreign_host_names_and_sends_a_strict_policy() {
     let auth = TestAuth::spawn().await;
-    let url = format!("http://{}/", auth.mailbox);
+    let url = format!("http://{}/", auth.mailbox.addr());
 
     let rebound = auth
         .client
         .get(&url)
-        .header("host", format!("evil.example:{}", auth.mailbox.port()))
+        .header(
+            "host",
+            format!("evil.example:{}", auth.mailbox.addr().port()),
+        )
         .send()
         .await
         .unwrap();

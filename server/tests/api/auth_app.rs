@@ -4,9 +4,14 @@
 
 use std::net::SocketAddr;
 
-use local_auth::{Config, LocalAuth, metrics::RequestCounts};
+pub use local_auth::testing::email;
+use local_auth::{
+    Config, LocalAuth,
+    metrics::RequestCounts,
+    testing::{Bound, Mailbox},
+};
 use reqwest::{Client, Response, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 use supabase_ssr::{
     Session,
     cookie::{self, CookieOptions, Cookies},
@@ -20,7 +25,7 @@ use crate::helpers::{http_client, state_for};
 pub struct TestApp {
     pub app: SocketAddr,
     pub auth: SocketAddr,
-    pub mailbox: SocketAddr,
+    pub mailbox: Mailbox,
     pub publishable_key: String,
     /// The requests that reached local-auth.
     requests: RequestCounts,
@@ -48,22 +53,19 @@ impl TestApp {
     /// Starts with local-auth's test settings as changed by `adjust`.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let app_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let auth_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mailbox_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let (app, auth, mailbox) = (
-            app_listener.local_addr().unwrap(),
-            auth_listener.local_addr().unwrap(),
-            mailbox_listener.local_addr().unwrap(),
-        );
-        let data_dir = tempfile::tempdir().unwrap();
+        let app = app_listener.local_addr().unwrap();
+        let bound = Bound::new().await;
+        let (auth, mailbox) = (bound.api_addr, bound.mailbox());
         let mut config = Config {
-            bcrypt_cost: 4,
-            email_max_frequency: 0,
-            external_url: format!("http://{auth}").parse().unwrap(),
             site_url: format!("http://{app}").parse().unwrap(),
-            data_dir: data_dir.path().to_path_buf(),
-            ..Config::default()
+            ..bound.config()
         };
+        let Bound {
+            api: auth_listener,
+            mailbox: mailbox_listener,
+            data_dir,
+            ..
+        } = bound;
         adjust(&mut config);
         let local_auth = LocalAuth::start(config).await.expect("local-auth starts");
         let publishable_key = local_auth.api_keys().publishable.clone();
@@ -157,11 +159,7 @@ impl TestApp {
     /// Signs up and confirms `email` by the code in its mail; returns the session, as stored.
     pub async fn signed_in_user(&self, email: &str) -> Session {
         self.sign_up(email, "correct horse").await;
-        let code = self.latest_mail_text(email).await;
-        let (_, after) = code
-            .split_once("enter the code: ")
-            .expect("the mail has a code");
-        let code: String = after.chars().take_while(char::is_ascii_digit).collect();
+        let code = self.mailbox.latest(email).await.code();
         let response = self
             .auth_request(reqwest::Method::POST, "/verify")
             .json(&json!({ "type": "signup", "email": email, "token": code }))
@@ -175,34 +173,12 @@ impl TestApp {
 
     /// The text of the newest mail to `address`.
     pub async fn latest_mail_text(&self, address: &str) -> String {
-        let mailbox = |path: String| {
-            let client = self.client.clone();
-            async move {
-                let response = client.get(path).send().await.unwrap();
-                response.json::<Value>().await.unwrap()
-            }
-        };
-        let list = mailbox(format!("http://{}/api/v1/messages", self.mailbox)).await;
-        let summary = list["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|mail| mail["To"][0]["Address"] == address)
-            .unwrap_or_else(|| panic!("no mail to {address}"))
-            .clone();
-        let id = summary["ID"].as_str().unwrap();
-        let message = mailbox(format!("http://{}/api/v1/message/{id}", self.mailbox)).await;
-        message["Text"].as_str().unwrap().to_owned()
+        self.mailbox.latest(address).await.text
     }
 
     /// The link in the newest mail to `address`.
     pub async fn latest_mail_link(&self, address: &str) -> String {
-        self.latest_mail_text(address)
-            .await
-            .lines()
-            .find(|line| line.starts_with("http"))
-            .expect("the mail has a link")
-            .to_owned()
+        self.mailbox.latest(address).await.link()
     }
 
     /// The `Cookie` header a browser sends after the app stored `session`.
@@ -255,9 +231,4 @@ pub fn session_in(cookie_header: &str, key: &str) -> Option<Session> {
         cookie::StoredSession::Present(session) => Some(*session),
         _ => None,
     }
-}
-
-/// A fresh address for each test.
-pub fn email(name: &str) -> String {
-    format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple())
 }

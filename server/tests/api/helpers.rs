@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use axum::{Router, body::Body, http::Request, response::Response};
 use leptos::config::LeptosOptions;
+pub use local_auth::testing::http_client;
 use server::{AppState, AuthEndpoint, SessionSettings};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
@@ -31,16 +32,6 @@ pub fn state_for(auth: AuthEndpoint) -> AppState {
 pub fn state_with(leptos: LeptosOptions, auth: AuthEndpoint) -> AppState {
     let settings = SessionSettings::from_lookup(&leptos, |_| None).expect("the defaults are valid");
     AppState::new(leptos, auth, &settings).expect("the auth URL is valid")
-}
-
-/// An HTTP client that does not follow redirects. (reqwest is built with rustls but without a
-/// default crypto provider in this workspace; this installs one first.)
-pub fn http_client() -> reqwest::Client {
-    supabase_ssr::install_tls_provider();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a plain HTTP client builds")
 }
 
 /// Sends one request through the router without a socket.

@@ -2,16 +2,18 @@
 
 use std::{
     collections::HashMap,
-    net::SocketAddr,
     sync::{Arc, Mutex},
 };
 
 use axum::{extract::Request, middleware::Next};
-use local_auth::{Config, LocalAuth};
-use serde_json::{Value, json};
+pub use local_auth::testing::email;
+use local_auth::{
+    Config, LocalAuth,
+    testing::{Bound, Mailbox},
+};
+use serde_json::json;
 use supabase_ssr::{ApiKey, AuthClient, Credentials, Session};
 use tempfile::TempDir;
-use tokio::net::TcpListener;
 
 pub const PASSWORD: &str = "correct horse";
 
@@ -39,7 +41,7 @@ impl Fault {
 /// A running local-auth; stops with the test's runtime.
 pub struct TestAuth {
     pub url: String,
-    pub mailbox: SocketAddr,
+    pub mailbox: Mailbox,
     pub client: AuthClient,
     /// The publishable key.
     pub key: String,
@@ -56,20 +58,11 @@ impl TestAuth {
     }
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        // The mailbox is read with plain reqwest, which needs the process's TLS provider.
-        supabase_ssr::install_tls_provider();
-        let api = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mailbox = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let (api_addr, mailbox_addr) = (api.local_addr().unwrap(), mailbox.local_addr().unwrap());
-        let data_dir = tempfile::tempdir().unwrap();
-        let url = format!("http://{api_addr}");
+        let bound = Bound::new().await;
+        let url = format!("http://{}", bound.api_addr);
         let mut config = Config {
-            bcrypt_cost: 4,
-            email_max_frequency: 0,
             enable_confirmations: false,
-            external_url: url.parse().unwrap(),
-            data_dir: data_dir.path().to_path_buf(),
-            ..Config::default()
+            ..bound.config()
         };
         adjust(&mut config);
         let server = LocalAuth::start(config).await.expect("local-auth starts");
@@ -99,13 +92,20 @@ impl TestAuth {
                 }
             },
         ));
+        let mailbox = bound.mailbox();
+        let Bound {
+            api,
+            mailbox: mailbox_listener,
+            data_dir,
+            ..
+        } = bound;
         tokio::spawn(async move { axum::serve(api, router).await });
-        tokio::spawn(async move { axum::serve(mailbox, server.mailbox_router()).await });
+        tokio::spawn(async move { axum::serve(mailbox_listener, server.mailbox_router()).await });
         Self {
             client: AuthClient::new(&url, ApiKey::new(key.clone())).unwrap(),
             key,
             url,
-            mailbox: mailbox_addr,
+            mailbox,
             hits,
             fault,
             _data_dir: data_dir,
@@ -142,43 +142,11 @@ impl TestAuth {
 
     /// The newest mail to `address`, as text.
     pub async fn latest_mail(&self, address: &str) -> String {
-        let get = |path: String| async move {
-            reqwest::get(path)
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        };
-        let list = get(format!("http://{}/api/v1/messages", self.mailbox)).await;
-        let id = list["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|mail| mail["To"][0]["Address"] == address)
-            .unwrap_or_else(|| panic!("no mail to {address}"))["ID"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let message = get(format!("http://{}/api/v1/message/{id}", self.mailbox)).await;
-        message["Text"].as_str().unwrap().to_owned()
+        self.mailbox.latest(address).await.text
     }
 
     /// The 6-digit code in the newest mail to `address`.
     pub async fn latest_code(&self, address: &str) -> String {
-        let text = self.latest_mail(address).await;
-        let (_, after) = text.split_once("enter the code: ").expect("a code");
-        after.chars().take_while(char::is_ascii_digit).collect()
+        self.mailbox.latest(address).await.code()
     }
-}
-
-/// A fresh address per test.
-pub fn email(name: &str) -> String {
-    format!("{name}-{}@example.com", uuid_like())
-}
-
-fn uuid_like() -> String {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).unwrap();
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

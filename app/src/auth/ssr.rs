@@ -95,6 +95,15 @@ pub fn auth_state() -> AuthState {
         })
 }
 
+/// A form's new password and its repetition agree; [`AuthError::PasswordsDiffer`] otherwise.
+pub fn passwords_match(password: &str, repeated: &str) -> Result<(), AuthError> {
+    if password == repeated {
+        Ok(())
+    } else {
+        Err(AuthError::PasswordsDiffer)
+    }
+}
+
 /// The verified user of this request, if any.
 pub fn current_user() -> Option<User> {
     auth_state().user().cloned()

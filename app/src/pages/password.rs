@@ -101,9 +101,7 @@ pub async fn update_password(
     use supabase_ssr::EmailOptions;
 
     answer(async move {
-        if password != password_repeat {
-            return Err(AuthError::PasswordsDiffer);
-        }
+        passwords_match(&password, &password_repeat)?;
         let layer = session_layer()?;
         let user = current_user().ok_or(AuthError::NotSignedIn)?;
         layer

@@ -56,9 +56,7 @@ pub async fn sign_up(
     use supabase_ssr::{AuthResponse, Credentials, EmailOptions};
 
     answer(async move {
-        if password != password_repeat {
-            return Err(AuthError::PasswordsDiffer);
-        }
+        passwords_match(&password, &password_repeat)?;
         check_attempt(Attempt::SignUp, Some(&email))?;
         let layer = session_layer()?;
         let redirect_to = site_link(crate::routes::path::PROTECTED);

@@ -78,9 +78,7 @@ pub async fn change_password(
     use crate::auth::ssr::*;
 
     answer(async move {
-        if password != password_repeat {
-            return Err(AuthError::PasswordsDiffer);
-        }
+        passwords_match(&password, &password_repeat)?;
         let user = require_full_session().await?;
         let nonce = code
             .as_deref()

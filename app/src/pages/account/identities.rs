@@ -107,9 +107,7 @@ pub async fn upgrade_guest(
     use crate::auth::ssr::*;
 
     answer(async move {
-        if password != password_repeat {
-            return Err(AuthError::PasswordsDiffer);
-        }
+        passwords_match(&password, &password_repeat)?;
         let user = require_full_session().await?;
         let changes = supabase_ssr::UserChanges {
             email: Some(email.trim()),

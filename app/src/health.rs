@@ -46,7 +46,7 @@ pub async fn server_health() -> Result<Health, ServerFnError> {
 }
 
 /// Shows the server's health: the first answer is rendered on the server, and the
-/// [`HealthPanel`] island asks again from the browser.
+/// `HealthPanel` island asks again from the browser.
 #[component]
 pub fn HealthCheck() -> impl IntoView {
     let first = Resource::new(|| (), |()| server_health());

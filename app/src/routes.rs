@@ -1,6 +1,6 @@
 //! The app's pages and who may see each: the one table that both the Leptos router
 //! ([`AppRoutes`]) and the server's guard (which redirects before anything renders) read. Adding
-//! a page for signed-in users is one line in [`pages!`] below.
+//! a page for signed-in users is one line in the `pages!` table below.
 //!
 //! Paths used as link and redirect targets live in [`path`], so no other code spells them.
 //!

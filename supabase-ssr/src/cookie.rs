@@ -528,7 +528,7 @@ fn index_cookie(key: &str, ids: &[String], options: &CookieOptions) -> SetCookie
 
 /// The cookies that keep `verifier` for flow `flow` until its code exchange, as newer
 /// @supabase/ssr clients write them: the flow's own slot, the index of slots (the newest
-/// [`MAX_FLOW_SLOTS`]; older slots are expired), and the legacy cookie. Flows started in several
+/// `MAX_FLOW_SLOTS`; older slots are expired), and the legacy cookie. Flows started in several
 /// tabs at once therefore each keep their verifier.
 pub fn write_flow_verifier(
     key: &str,

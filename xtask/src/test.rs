@@ -1,4 +1,4 @@
-//! `cargo xtask test`: formatting, lints for both builds, Rust tests, the official auth-js client
+//! `cargo xtask test`: formatting, lints for both builds, rustdoc (broken links fail), Rust tests, the official auth-js client
 //! against local-auth, then the official @supabase/ssr package and the Playwright suite against
 //! the site `cargo leptos build` produced, and last the production folder (`cargo xtask dist`) run
 //! as production runs it, walked through by Playwright's smoke path, and a project generated from
@@ -53,6 +53,13 @@ pub fn run() -> Result<(), String> {
             ])
             .args(locked)
             .args(["--", "-D", "warnings"]),
+    );
+    report.check(
+        "rustdoc",
+        cargo()
+            .args(["doc", "--no-deps", "--workspace", "--exclude", "frontend"])
+            .args(locked)
+            .env("RUSTDOCFLAGS", "-D warnings"),
     );
     report.tests(
         "rust tests",

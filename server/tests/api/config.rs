@@ -150,3 +150,50 @@ fn the_server_reads_dot_env_unless_told_not_to() {
     assert!(log.contains("SUPABASE_URL"), "{log}");
     assert!(still_running, "without .env the embedded local-auth starts");
 }
+
+/// Every variable the server and the embedded local-auth read is in the README's configuration
+/// tables and in `.env.example`, and every `LOCAL_AUTH_*` the README names is one they read: the
+/// three lists cannot drift apart.
+#[test]
+fn every_setting_is_documented_and_every_documented_setting_exists() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    let literals = |text: &str| -> Vec<String> {
+        text.split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|literal| {
+                literal.len() > 3
+                    && literal.contains('_')
+                    && literal
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut read_by_code = literals(&read("server/src/config.rs"));
+    read_by_code.extend(
+        literals(&read("local-auth/src/config.rs"))
+            .into_iter()
+            .filter(|name| name.starts_with("LOCAL_AUTH_")),
+    );
+    let readme = read("README.md");
+    let env_example = read(".env.example");
+
+    for name in &read_by_code {
+        assert!(readme.contains(&format!("`{name}`")), "README lacks {name}");
+        assert!(
+            env_example.contains(&format!("{name}=")),
+            ".env.example lacks {name}"
+        );
+    }
+    for documented in readme.split('`').filter(|word| {
+        word.starts_with("LOCAL_AUTH_") && word.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+    }) {
+        assert!(
+            read_by_code.iter().any(|name| name == documented),
+            "README documents {documented}, which nothing reads"
+        );
+    }
+}

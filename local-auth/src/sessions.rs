@@ -99,6 +99,37 @@ pub async fn add_amr(
     .map(drop)
 }
 
+/// Raises `session_id` of `user_id` to `aal2` by `method`: its refresh tokens are revoked (the
+/// caller issues a new one), and, when `first_factor`, the user's other `aal1` sessions end.
+pub async fn raise_to_aal2(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    session_id: &str,
+    method: &str,
+    first_factor: bool,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    if first_factor {
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id != ? AND aal = 'aal1'")
+            .bind(user_id)
+            .bind(session_id)
+            .execute(&mut *db)
+            .await?;
+    }
+    sqlx::query("UPDATE sessions SET aal = 'aal2', updated_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(session_id)
+        .execute(&mut *db)
+        .await?;
+    add_amr(db, session_id, method).await?;
+    sqlx::query("UPDATE refresh_tokens SET revoked = 1, updated_at = ? WHERE session_id = ?")
+        .bind(&now)
+        .bind(session_id)
+        .execute(&mut *db)
+        .await
+        .map(drop)
+}
+
 /// Inserts a refresh token for the session; returns it.
 pub async fn insert_refresh_token(
     db: &mut SqliteConnection,

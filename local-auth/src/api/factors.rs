@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 use qrcode::{QrCode, render::svg};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::SqliteConnection;
 use totp_rs::{Algorithm, TOTP};
 
 use crate::{
@@ -19,8 +19,8 @@ use crate::{
     extract::ApiJson,
     sessions,
     state::AppState,
-    store,
-    time::{now_rfc3339, parse_rfc3339},
+    store::{self, Factor},
+    time::parse_rfc3339,
 };
 
 /// Upstream's default limit of factors per user.
@@ -31,48 +31,8 @@ const CHALLENGE_SECONDS: i64 = 300;
 const STEP_SECONDS: u64 = 30;
 const DIGITS: usize = 6;
 
-/// A stored factor (what enrolment and verification need of it; `GET /user` lists factors
-/// through [`crate::store::user_json`]).
-#[derive(Debug, FromRow)]
-pub struct Factor {
-    id: String,
-    friendly_name: Option<String>,
-    factor_type: String,
-    status: String,
-    secret: String,
-    last_used_step: Option<i64>,
-}
-
-impl Factor {
-    fn is_verified(&self) -> bool {
-        self.status == "verified"
-    }
-}
-
-/// Every factor of `user_id`, oldest first.
-pub async fn factors_of(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<Vec<Factor>> {
-    sqlx::query_as("SELECT * FROM mfa_factors WHERE user_id = ? ORDER BY created_at, rowid")
-        .bind(user_id)
-        .fetch_all(db)
-        .await
-}
-
-/// Whether `user_id` has a verified factor (then changing email or password needs `aal2`).
-pub async fn has_verified_factor(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM mfa_factors WHERE user_id = ? AND status = 'verified' LIMIT 1",
-    )
-    .bind(user_id)
-    .fetch_optional(db)
-    .await?;
-    Ok(found.is_some())
-}
-
 async fn factor_of(db: &mut SqliteConnection, caller: &Caller, id: &str) -> ApiResult<Factor> {
-    sqlx::query_as("SELECT * FROM mfa_factors WHERE id = ? AND user_id = ?")
-        .bind(id)
-        .bind(&caller.user.id)
-        .fetch_optional(db)
+    store::factor_of(db, id, &caller.user.id)
         .await?
         .ok_or_else(|| ApiError::not_found(ErrorCode::MfaFactorNotFound, "Factor not found"))
 }
@@ -143,7 +103,7 @@ pub async fn enroll(
     let user = &caller.user;
 
     let mut tx = state.db.write.begin().await?;
-    let factors = factors_of(&mut tx, &user.id).await?;
+    let factors = store::factors_of(&mut *tx, &user.id).await?;
     if factors.len() >= MAX_FACTORS {
         return Err(ApiError::unprocessable(
             ErrorCode::TooManyEnrolledMfaFactors,
@@ -186,19 +146,7 @@ pub async fn enroll(
         .build();
 
     let id = uuid::Uuid::new_v4().to_string();
-    let now = now_rfc3339();
-    sqlx::query(
-        "INSERT INTO mfa_factors (id, user_id, friendly_name, factor_type, status, secret, created_at, updated_at) \
-         VALUES (?, ?, ?, 'totp', 'unverified', ?, ?, ?)",
-    )
-    .bind(&id)
-    .bind(&user.id)
-    .bind(&friendly_name)
-    .bind(&secret)
-    .bind(&now)
-    .bind(&now)
-    .execute(&mut *tx)
-    .await?;
+    store::insert_totp_factor(&mut *tx, &id, &user.id, friendly_name.as_deref(), &secret).await?;
     tx.commit().await?;
     Ok(Json(json!({
         "id": id,
@@ -220,18 +168,7 @@ pub async fn challenge(
     let id = uuid::Uuid::new_v4().to_string();
     let now = Utc::now();
     let created_at = crate::time::format_rfc3339(now);
-    sqlx::query("INSERT INTO mfa_challenges (id, factor_id, created_at) VALUES (?, ?, ?)")
-        .bind(&id)
-        .bind(&factor.id)
-        .bind(&created_at)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE mfa_factors SET last_challenged_at = ?, updated_at = ? WHERE id = ?")
-        .bind(&created_at)
-        .bind(&created_at)
-        .bind(&factor.id)
-        .execute(&mut *tx)
-        .await?;
+    store::insert_challenge(&mut tx, &id, &factor.id, &created_at).await?;
     tx.commit().await?;
     Ok(Json(json!({
         "id": id,
@@ -258,13 +195,7 @@ pub async fn verify(
     require_permanent(&caller)?;
     let mut tx = state.db.write.begin().await?;
     let factor = factor_of(&mut tx, &caller, &factor_id).await?;
-    let challenge: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT created_at, verified_at FROM mfa_challenges WHERE id = ? AND factor_id = ?",
-    )
-    .bind(&params.challenge_id)
-    .bind(&factor.id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let challenge = store::challenge(&mut *tx, &params.challenge_id, &factor.id).await?;
     let Some((created_at, None)) = challenge else {
         return Err(ApiError::unprocessable(
             ErrorCode::MfaFactorNotFound,
@@ -289,39 +220,16 @@ pub async fn verify(
         )
     })?;
 
-    let now = now_rfc3339();
-    sqlx::query("UPDATE mfa_challenges SET verified_at = ? WHERE id = ?")
-        .bind(&now)
-        .bind(&params.challenge_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "UPDATE mfa_factors SET status = 'verified', last_used_step = ?, updated_at = ? WHERE id = ?",
-    )
-    .bind(step)
-    .bind(&now)
-    .bind(&factor.id)
-    .execute(&mut *tx)
-    .await?;
+    store::answer_challenge(&mut tx, &params.challenge_id, &factor.id, step).await?;
     let session_id = &caller.claims.session_id;
-    if !factor.is_verified() {
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id != ? AND aal = 'aal1'")
-            .bind(&caller.user.id)
-            .bind(session_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query("UPDATE sessions SET aal = 'aal2', updated_at = ? WHERE id = ?")
-        .bind(&now)
-        .bind(session_id)
-        .execute(&mut *tx)
-        .await?;
-    sessions::add_amr(&mut tx, session_id, "totp").await?;
-    sqlx::query("UPDATE refresh_tokens SET revoked = 1, updated_at = ? WHERE session_id = ?")
-        .bind(&now)
-        .bind(session_id)
-        .execute(&mut *tx)
-        .await?;
+    sessions::raise_to_aal2(
+        &mut tx,
+        &caller.user.id,
+        session_id,
+        "totp",
+        !factor.is_verified(),
+    )
+    .await?;
     let refresh_token =
         sessions::insert_refresh_token(&mut tx, &caller.user.id, session_id, None).await?;
     let user = store::user_by_id(&mut *tx, &caller.user.id)
@@ -363,10 +271,7 @@ pub async fn unenroll(
             "AAL2 required to unenroll verified factor",
         ));
     }
-    sqlx::query("DELETE FROM mfa_factors WHERE id = ?")
-        .bind(&factor.id)
-        .execute(&mut *tx)
-        .await?;
+    store::delete_factor(&mut *tx, &factor.id).await?;
     tx.commit().await?;
     Ok(Json(json!({ "id": factor.id })))
 }

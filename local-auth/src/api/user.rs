@@ -80,7 +80,7 @@ pub async fn update_user(
     let sensitive = new_email.is_some() || new_phone.is_some() || password.is_some();
     if sensitive && caller.claims.aal != "aal2" {
         let mut db = state.db.read.acquire().await?;
-        if super::factors::has_verified_factor(&mut db, &user.id).await? {
+        if store::has_verified_factor(&mut *db, &user.id).await? {
             return Err(ApiError::unauthorized(
                 ErrorCode::InsufficientAal,
                 "AAL2 session is required to update email, phone or password when MFA is enabled.",

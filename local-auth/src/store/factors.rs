@@ -1,0 +1,166 @@
+//! `mfa_factors` and `mfa_challenges`: authenticator apps and their challenges.
+
+use serde_json::{Value, json};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+
+use crate::time::now_rfc3339;
+
+/// The user's factors as the API shows them, oldest first.
+pub async fn factors_json(db: impl SqliteExecutor<'_>, user_id: &str) -> sqlx::Result<Value> {
+    let list: String = sqlx::query_scalar(concat!(
+        "SELECT json_group_array(",
+        factor_json!(),
+        ") FROM (SELECT * FROM mfa_factors WHERE user_id = ? ORDER BY created_at, rowid) f"
+    ))
+    .bind(user_id)
+    .fetch_one(db)
+    .await?;
+    Ok(serde_json::from_str(&list).unwrap_or_else(|_| json!([])))
+}
+
+/// A row of `mfa_factors`, as enrolment and verification need it (`GET /user` lists factors
+/// through [`factors_json`]).
+#[derive(Debug, FromRow)]
+#[allow(missing_docs)] // The columns of upstream's `auth.mfa_factors`.
+pub struct Factor {
+    pub id: String,
+    pub friendly_name: Option<String>,
+    pub factor_type: String,
+    pub status: String,
+    pub secret: String,
+    pub last_used_step: Option<i64>,
+}
+
+impl Factor {
+    /// Whether a first code confirmed it.
+    pub fn is_verified(&self) -> bool {
+        self.status == "verified"
+    }
+}
+
+/// Every factor of `user_id`, oldest first.
+pub async fn factors_of(db: impl SqliteExecutor<'_>, user_id: &str) -> sqlx::Result<Vec<Factor>> {
+    sqlx::query_as("SELECT * FROM mfa_factors WHERE user_id = ? ORDER BY created_at, rowid")
+        .bind(user_id)
+        .fetch_all(db)
+        .await
+}
+
+/// Whether `user_id` has a verified factor (then changing email or password needs `aal2`).
+pub async fn has_verified_factor(db: impl SqliteExecutor<'_>, user_id: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM mfa_factors WHERE user_id = ? AND status = 'verified' LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// The factor `id` of `user_id`, if it is theirs.
+pub async fn factor_of(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    user_id: &str,
+) -> sqlx::Result<Option<Factor>> {
+    sqlx::query_as("SELECT * FROM mfa_factors WHERE id = ? AND user_id = ?")
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// A new, unverified TOTP factor.
+pub async fn insert_totp_factor(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    user_id: &str,
+    friendly_name: Option<&str>,
+    secret: &str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO mfa_factors (id, user_id, friendly_name, factor_type, status, secret, created_at, updated_at) \
+         VALUES (?, ?, ?, 'totp', 'unverified', ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(friendly_name)
+    .bind(secret)
+    .bind(&now)
+    .bind(&now)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// A new challenge `id` of `factor_id`, made at `created_at`.
+pub async fn insert_challenge(
+    db: &mut SqliteConnection,
+    id: &str,
+    factor_id: &str,
+    created_at: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO mfa_challenges (id, factor_id, created_at) VALUES (?, ?, ?)")
+        .bind(id)
+        .bind(factor_id)
+        .bind(created_at)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query("UPDATE mfa_factors SET last_challenged_at = ?, updated_at = ? WHERE id = ?")
+        .bind(created_at)
+        .bind(created_at)
+        .bind(factor_id)
+        .execute(&mut *db)
+        .await
+        .map(drop)
+}
+
+/// When challenge `id` of `factor_id` was made, and when it was answered (if it was).
+pub async fn challenge(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    factor_id: &str,
+) -> sqlx::Result<Option<(String, Option<String>)>> {
+    sqlx::query_as(
+        "SELECT created_at, verified_at FROM mfa_challenges WHERE id = ? AND factor_id = ?",
+    )
+    .bind(id)
+    .bind(factor_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Challenge `challenge_id` was answered with the code of time step `step`: the challenge is
+/// used, and the factor verified with `step` as its last used step (no replay).
+pub async fn answer_challenge(
+    db: &mut SqliteConnection,
+    challenge_id: &str,
+    factor_id: &str,
+    step: i64,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query("UPDATE mfa_challenges SET verified_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(challenge_id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query(
+        "UPDATE mfa_factors SET status = 'verified', last_used_step = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(step)
+    .bind(&now)
+    .bind(factor_id)
+    .execute(&mut *db)
+    .await
+    .map(drop)
+}
+
+/// Removes factor `id` (its challenges go with it).
+pub async fn delete_factor(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM mfa_factors WHERE id = ?")
+        .bind(id)
+        .execute(db)
+        .await
+        .map(drop)
+}

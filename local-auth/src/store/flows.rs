@@ -1,0 +1,73 @@
+//! `flow_state`: PKCE flows between their start and the code exchange.
+
+use sqlx::{FromRow, SqliteConnection};
+
+use crate::time::now_rfc3339;
+
+/// A row of `flow_state`.
+#[derive(Clone, Debug, FromRow)]
+#[allow(missing_docs)] // The columns of upstream's `auth.flow_state`.
+pub struct FlowState {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub auth_code: String,
+    pub authentication_method: String,
+    pub code_challenge: String,
+    pub code_challenge_method: String,
+    pub created_at: String,
+}
+
+/// Stores a PKCE flow for `user_id`; returns its auth code.
+pub async fn insert_flow_state(
+    db: &mut SqliteConnection,
+    user_id: Option<&str>,
+    method: &str,
+    challenge: &str,
+    challenge_method: &str,
+) -> sqlx::Result<String> {
+    let now = now_rfc3339();
+    let auth_code = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO flow_state (id, user_id, auth_code, authentication_method, code_challenge, \
+         code_challenge_method, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(user_id)
+    .bind(&auth_code)
+    .bind(method)
+    .bind(challenge)
+    .bind(challenge_method)
+    .bind(&now)
+    .bind(&now)
+    .execute(db)
+    .await?;
+    Ok(auth_code)
+}
+
+/// The most recent flow of `user_id` started by `method`.
+pub async fn latest_flow_state(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    method: &str,
+) -> sqlx::Result<Option<FlowState>> {
+    sqlx::query_as(
+        "SELECT id, user_id, auth_code, authentication_method, code_challenge, code_challenge_method, created_at \
+         FROM flow_state WHERE user_id = ? AND authentication_method = ? ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(method)
+    .fetch_optional(db)
+    .await
+}
+
+/// Marks a flow's auth code issued now (the code's 5-minute lifetime starts here).
+pub async fn mark_auth_code_issued(db: &mut SqliteConnection, flow_id: &str) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query("UPDATE flow_state SET auth_code_issued_at = ?, updated_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(&now)
+        .bind(flow_id)
+        .execute(db)
+        .await
+        .map(drop)
+}

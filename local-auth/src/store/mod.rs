@@ -1,0 +1,20 @@
+//! Rows of the auth schema and the queries on them, one module per table (or pair of tables
+//! that live together); handlers call these named functions rather than writing SQL.
+
+/// SQL for a factor row `f` as the API shows it (a macro, so that queries stay static strings).
+macro_rules! factor_json {
+    () => {
+        "json_object('id', f.id, 'friendly_name', COALESCE(f.friendly_name, ''), \
+         'factor_type', f.factor_type, 'status', f.status, 'last_challenged_at', f.last_challenged_at, \
+         'created_at', f.created_at, 'updated_at', f.updated_at)"
+    };
+}
+
+mod factors;
+mod flows;
+mod identities;
+mod one_time_tokens;
+mod sessions;
+mod users;
+
+pub use self::{factors::*, flows::*, identities::*, one_time_tokens::*, sessions::*, users::*};

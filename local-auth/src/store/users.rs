@@ -1,0 +1,359 @@
+//! `users`: accounts, their addresses, confirmations and password hashes.
+
+use serde_json::{Value, json};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+
+use super::{Identity, insert_email_identity, insert_identity};
+use crate::time::now_rfc3339;
+
+/// A row of `users`.
+#[derive(Clone, Debug, FromRow)]
+#[allow(missing_docs)] // The columns of upstream's `auth.users`.
+pub struct User {
+    pub id: String,
+    pub aud: String,
+    pub role: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub encrypted_password: Option<String>,
+    pub email_confirmed_at: Option<String>,
+    pub phone_confirmed_at: Option<String>,
+    pub confirmation_sent_at: Option<String>,
+    pub recovery_sent_at: Option<String>,
+    pub email_change: Option<String>,
+    pub email_change_sent_at: Option<String>,
+    pub email_change_confirm_status: i64,
+    pub reauthentication_sent_at: Option<String>,
+    pub last_sign_in_at: Option<String>,
+    pub raw_app_meta_data: String,
+    pub raw_user_meta_data: String,
+    pub is_anonymous: bool,
+    pub banned_until: Option<String>,
+    pub deleted_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub phone_change: Option<String>,
+    pub phone_change_sent_at: Option<String>,
+    pub invited_at: Option<String>,
+}
+
+impl User {
+    /// Whether the user confirmed an email address or phone number.
+    pub fn is_confirmed(&self) -> bool {
+        self.email_confirmed_at.is_some() || self.phone_confirmed_at.is_some()
+    }
+
+    /// Whether a ban is in force.
+    pub fn is_banned(&self) -> bool {
+        crate::time::parse_rfc3339(self.banned_until.as_deref())
+            .is_some_and(|until| until > chrono::Utc::now())
+    }
+
+    /// `raw_app_meta_data` as JSON.
+    pub fn app_metadata(&self) -> Value {
+        serde_json::from_str(&self.raw_app_meta_data).unwrap_or_else(|_| json!({}))
+    }
+
+    /// `raw_user_meta_data` as JSON.
+    pub fn user_metadata(&self) -> Value {
+        serde_json::from_str(&self.raw_user_meta_data).unwrap_or_else(|_| json!({}))
+    }
+
+    /// The user as the API returns it.
+    pub fn to_json(&self, identities: &[Identity]) -> Value {
+        let mut user = json!({
+            "id": self.id,
+            "aud": self.aud,
+            "role": self.role,
+            "email": self.email.clone().unwrap_or_default(),
+            "phone": self.phone.clone().unwrap_or_default(),
+            "app_metadata": self.app_metadata(),
+            "user_metadata": self.user_metadata(),
+            "identities": identities.iter().map(Identity::to_json).collect::<Vec<_>>(),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "is_anonymous": self.is_anonymous,
+        });
+        let optional = [
+            ("email_confirmed_at", &self.email_confirmed_at),
+            ("phone_confirmed_at", &self.phone_confirmed_at),
+            ("confirmation_sent_at", &self.confirmation_sent_at),
+            ("recovery_sent_at", &self.recovery_sent_at),
+            ("new_email", &self.email_change),
+            ("email_change_sent_at", &self.email_change_sent_at),
+            ("new_phone", &self.phone_change),
+            ("phone_change_sent_at", &self.phone_change_sent_at),
+            ("invited_at", &self.invited_at),
+            ("reauthentication_sent_at", &self.reauthentication_sent_at),
+            ("last_sign_in_at", &self.last_sign_in_at),
+            ("banned_until", &self.banned_until),
+            ("deleted_at", &self.deleted_at),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                user[key] = json!(value);
+            }
+        }
+        let confirmed_at = self
+            .email_confirmed_at
+            .as_ref()
+            .or(self.phone_confirmed_at.as_ref());
+        if let Some(confirmed_at) = confirmed_at {
+            user["confirmed_at"] = json!(confirmed_at);
+        }
+        user
+    }
+}
+
+/// The user with `id`.
+pub async fn user_by_id(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<User>> {
+    sqlx::query_as("SELECT * FROM users WHERE id = ?")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// The user with `email` (already lowercased).
+pub async fn user_by_email(db: impl SqliteExecutor<'_>, email: &str) -> sqlx::Result<Option<User>> {
+    sqlx::query_as("SELECT * FROM users WHERE email = ?")
+        .bind(email)
+        .fetch_optional(db)
+        .await
+}
+
+/// The user with `phone` (digits only, as stored).
+pub async fn user_by_phone(db: impl SqliteExecutor<'_>, phone: &str) -> sqlx::Result<Option<User>> {
+    sqlx::query_as("SELECT * FROM users WHERE phone = ?")
+        .bind(phone)
+        .fetch_optional(db)
+        .await
+}
+
+/// The user as JSON, with identities.
+pub async fn user_json(db: &mut SqliteConnection, user: &User) -> sqlx::Result<Value> {
+    // One round trip for both lists (every query is a hop to sqlx's SQLite thread, and this runs
+    // on every refresh): the factors come as a JSON array on each identity row. Only anonymous
+    // users have no identity, and they cannot enrol factors.
+    let rows: Vec<IdentityWithFactors> = sqlx::query_as(
+        concat!(
+            "SELECT i.*, (SELECT json_group_array(",
+            factor_json!(),
+            ") FROM (SELECT * FROM mfa_factors WHERE user_id = i.user_id ORDER BY created_at, rowid) f) AS factors \
+             FROM identities i WHERE i.user_id = ? ORDER BY i.created_at"
+        ),
+    )
+    .bind(&user.id)
+    .fetch_all(&mut *db)
+    .await?;
+    let factors = rows
+        .first()
+        .and_then(|row| serde_json::from_str::<Value>(&row.factors).ok())
+        .filter(|factors| factors.as_array().is_some_and(|list| !list.is_empty()));
+    let identities: Vec<Identity> = rows.into_iter().map(|row| row.identity).collect();
+    let mut json = user.to_json(&identities);
+    if let Some(factors) = factors {
+        json["factors"] = factors;
+    }
+    Ok(json)
+}
+
+/// A new email user with an `email` identity; returns the stored row.
+pub async fn insert_email_user(
+    db: &mut SqliteConnection,
+    email: &str,
+    password_hash: Option<&str>,
+    user_metadata: &Value,
+    confirmed: bool,
+) -> sqlx::Result<User> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_rfc3339();
+    let app_metadata = json!({ "provider": "email", "providers": ["email"] });
+    sqlx::query(
+        "INSERT INTO users (id, email, encrypted_password, email_confirmed_at, raw_app_meta_data, \
+         raw_user_meta_data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(email)
+    .bind(password_hash)
+    .bind(confirmed.then_some(&now))
+    .bind(app_metadata.to_string())
+    .bind(user_metadata.to_string())
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *db)
+    .await?;
+    insert_email_identity(&mut *db, &id, email, confirmed).await?;
+    Ok(user_by_id(&mut *db, &id)
+        .await?
+        .expect("the user was just inserted"))
+}
+
+/// A new phone user with a `phone` identity; returns the stored row.
+pub async fn insert_phone_user(
+    db: &mut SqliteConnection,
+    phone: &str,
+    password_hash: Option<&str>,
+    user_metadata: &Value,
+    confirmed: bool,
+) -> sqlx::Result<User> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_rfc3339();
+    let app_metadata = json!({ "provider": "phone", "providers": ["phone"] });
+    sqlx::query(
+        "INSERT INTO users (id, phone, encrypted_password, phone_confirmed_at, raw_app_meta_data, \
+         raw_user_meta_data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(phone)
+    .bind(password_hash)
+    .bind(confirmed.then_some(&now))
+    .bind(app_metadata.to_string())
+    .bind(user_metadata.to_string())
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *db)
+    .await?;
+    let identity_data = json!({
+        "sub": id, "phone": phone, "email_verified": false, "phone_verified": confirmed,
+    });
+    insert_identity(&mut *db, &id, "phone", &id, &identity_data, None).await?;
+    Ok(user_by_id(&mut *db, &id)
+        .await?
+        .expect("the user was just inserted"))
+}
+
+/// Creates an anonymous user: no email, no identity, `is_anonymous`, provider `anonymous`.
+pub async fn insert_anonymous_user(
+    db: &mut SqliteConnection,
+    user_metadata: &Value,
+) -> sqlx::Result<User> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_rfc3339();
+    let app_metadata = json!({ "provider": "anonymous", "providers": ["anonymous"] });
+    sqlx::query(
+        "INSERT INTO users (id, is_anonymous, raw_app_meta_data, raw_user_meta_data, created_at, updated_at) \
+         VALUES (?, 1, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(app_metadata.to_string())
+    .bind(user_metadata.to_string())
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *db)
+    .await?;
+    Ok(user_by_id(&mut *db, &id)
+        .await?
+        .expect("the user was just inserted"))
+}
+
+/// Makes an anonymous user permanent once `email` is confirmed as theirs: the address, an `email`
+/// identity, provider `email`, and `is_anonymous` off.
+pub async fn make_permanent_with_email(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    email: &str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET email = ?, email_confirmed_at = COALESCE(email_confirmed_at, ?), is_anonymous = 0, \
+         raw_app_meta_data = json_set(raw_app_meta_data, '$.provider', 'email', '$.providers', json('[\"email\"]')), \
+         email_change = NULL, email_change_sent_at = NULL, email_change_confirm_status = 0, updated_at = ? \
+         WHERE id = ?",
+    )
+    .bind(email)
+    .bind(&now)
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    insert_email_identity(db, user_id, email, true).await
+}
+
+/// Sets the user's password hash (`None` removes the password).
+pub async fn set_password_hash(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    hash: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET encrypted_password = ?, updated_at = ? WHERE id = ?")
+        .bind(hash)
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// A sign-up for an address (or number) whose account is not confirmed yet takes the new password
+/// and metadata, as if the account were new.
+pub async fn renew_pending_sign_up(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    hash: &str,
+    metadata: &Value,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET encrypted_password = ?, raw_user_meta_data = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(hash)
+    .bind(metadata.to_string())
+    .bind(now_rfc3339())
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// Marks the user's email confirmed, and its email identity verified.
+pub async fn confirm_email(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
+    confirm(
+        db,
+        user_id,
+        "UPDATE users SET email_confirmed_at = COALESCE(email_confirmed_at, ?), updated_at = ? WHERE id = ?",
+        "UPDATE identities SET identity_data = json_set(identity_data, '$.email_verified', json('true')), \
+         updated_at = ? WHERE user_id = ? AND provider = 'email'",
+    )
+    .await
+}
+
+/// Marks the user's phone confirmed, and its phone identity verified.
+pub async fn confirm_phone(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
+    confirm(
+        db,
+        user_id,
+        "UPDATE users SET phone_confirmed_at = COALESCE(phone_confirmed_at, ?), updated_at = ? WHERE id = ?",
+        "UPDATE identities SET identity_data = json_set(identity_data, '$.phone_verified', json('true')), \
+         updated_at = ? WHERE user_id = ? AND provider = 'phone'",
+    )
+    .await
+}
+
+/// Runs a confirmation: `user_sql` binds (now, now, id), `identity_sql` (now, id).
+async fn confirm(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    user_sql: &'static str,
+    identity_sql: &'static str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(user_sql)
+        .bind(&now)
+        .bind(&now)
+        .bind(user_id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query(identity_sql)
+        .bind(&now)
+        .bind(user_id)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+/// An identity row with its user's factors as a JSON array.
+#[derive(FromRow)]
+struct IdentityWithFactors {
+    #[sqlx(flatten)]
+    identity: Identity,
+    factors: String,
+}

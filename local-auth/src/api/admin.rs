@@ -25,8 +25,8 @@ use crate::{
     extract::{ApiJson, ApiQuery},
     redirect,
     state::AppState,
-    store::{self, User},
-    time::{format_rfc3339, now_rfc3339},
+    store::{self, Metadata, User},
+    time::format_rfc3339,
 };
 
 /// Users per page unless the request says otherwise (upstream's default).
@@ -57,15 +57,9 @@ pub async fn list_users(
     let page = number(query.page.as_deref(), 1, "page")?;
     let per_page = number(query.per_page.as_deref(), DEFAULT_PER_PAGE, "per_page")?.min(1000);
     let mut db = state.db.read.acquire().await?;
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&mut *db)
-        .await?;
-    let users: Vec<User> =
-        sqlx::query_as("SELECT * FROM users ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?")
-            .bind(per_page)
-            .bind(i64::from(page - 1) * i64::from(per_page))
-            .fetch_all(&mut *db)
-            .await?;
+    let total = store::count_users(&mut *db).await?;
+    let offset = i64::from(page - 1) * i64::from(per_page);
+    let users = store::users_page(&mut *db, i64::from(per_page), offset).await?;
     let mut listed = Vec::with_capacity(users.len());
     for user in &users {
         listed.push(store::user_json(&mut db, user).await?);
@@ -143,7 +137,7 @@ pub async fn create_user(
         (None, None) => unreachable!("checked above"),
     };
     if let (Some(_), Some(phone)) = (&email, &phone) {
-        set_phone(&mut tx, &user, phone, phone_confirmed).await?;
+        store::set_phone(&mut tx, &user, phone, phone_confirmed).await?;
     }
     let changes = Changes {
         app_metadata: params.app_metadata,
@@ -192,7 +186,7 @@ pub async fn update_user(
         let confirmed = params
             .email_confirm
             .unwrap_or(user.email_confirmed_at.is_some());
-        set_email(&mut tx, &user, email, confirmed).await?;
+        store::set_email(&mut tx, &user, email, confirmed).await?;
     } else if params.email_confirm == Some(true) {
         store::confirm_email(&mut tx, &user.id).await?;
     }
@@ -200,7 +194,7 @@ pub async fn update_user(
         let confirmed = params
             .phone_confirm
             .unwrap_or(user.phone_confirmed_at.is_some());
-        set_phone(&mut tx, &user, phone, confirmed).await?;
+        store::set_phone(&mut tx, &user, phone, confirmed).await?;
     } else if params.phone_confirm == Some(true) {
         store::confirm_phone(&mut tx, &user.id).await?;
     }
@@ -236,36 +230,10 @@ pub async fn delete_user(
     let mut tx = state.db.write.begin().await?;
     let user = find(&mut tx, &id).await?;
     if soft {
-        let now = now_rfc3339();
-        sqlx::query(
-            "UPDATE users SET deleted_at = ?, email = NULL, phone = NULL, encrypted_password = NULL, \
-             email_change = NULL, phone_change = NULL, updated_at = ? WHERE id = ?",
-        )
-        .bind(&now)
-        .bind(&now)
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
-        for table in [
-            "DELETE FROM identities WHERE user_id = ?",
-            "DELETE FROM sessions WHERE user_id = ?",
-            "DELETE FROM mfa_factors WHERE user_id = ?",
-            "DELETE FROM one_time_tokens WHERE user_id = ?",
-        ] {
-            sqlx::query(table).bind(&user.id).execute(&mut *tx).await?;
-        }
+        store::soft_delete_user(&mut tx, &user.id).await?;
     } else {
-        // Identities, sessions (with their refresh tokens), factors and tokens go by cascade.
-        sqlx::query("DELETE FROM users WHERE id = ?")
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await?;
+        store::delete_user(&mut tx, &user.id).await?;
     }
-    sqlx::query("DELETE FROM flow_state WHERE user_id = ? OR linking_target_id = ?")
-        .bind(&user.id)
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
     tx.commit().await?;
     Ok(Json(json!({})))
 }
@@ -296,11 +264,7 @@ pub async fn delete_factor(
         .and_then(|list| list.iter().find(|f| f["id"] == factor_id.as_str()))
         .cloned()
         .ok_or_else(|| ApiError::not_found(ErrorCode::MfaFactorNotFound, "Factor not found"))?;
-    sqlx::query("DELETE FROM mfa_factors WHERE id = ? AND user_id = ?")
-        .bind(&factor_id)
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
+    store::delete_factor_of(&mut *tx, &factor_id, &user.id).await?;
     tx.commit().await?;
     Ok(Json(factor))
 }
@@ -363,11 +327,7 @@ pub async fn generate_link(
                 store::set_password_hash(&mut *tx, &user.id, Some(hash)).await?;
             }
             if kind == "invite" {
-                sqlx::query("UPDATE users SET invited_at = ? WHERE id = ?")
-                    .bind(now_rfc3339())
-                    .bind(&user.id)
-                    .execute(&mut *tx)
-                    .await?;
+                store::mark_invited(&mut *tx, &user.id).await?;
             }
             (user, "confirmation_token", kind.clone(), email.clone())
         }
@@ -409,14 +369,7 @@ pub async fn generate_link(
             if store::user_by_email(&mut *tx, &new_email).await?.is_some() {
                 return Err(ApiError::email_exists());
             }
-            sqlx::query(
-                "UPDATE users SET email_change = ?, email_change_confirm_status = 0, updated_at = ? WHERE id = ?",
-            )
-            .bind(&new_email)
-            .bind(now_rfc3339())
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await?;
+            store::begin_email_change(&mut *tx, &user.id, &new_email).await?;
             let (token_type, address) = if kind == "email_change_current" {
                 ("email_change_token_current", email.clone())
             } else {
@@ -582,129 +535,27 @@ struct Changes {
 }
 
 async fn apply(db: &mut SqliteConnection, user_id: &str, changes: Changes) -> ApiResult<()> {
-    let now = now_rfc3339();
     if let Some(hash) = changes.password_hash {
         store::set_password_hash(&mut *db, user_id, Some(&hash)).await?;
     }
     // Metadata is merged key by key; a null value removes its key. `provider` and `providers`
     // in app_metadata are Supabase's own and stay.
-    for (column, patch) in [
-        ("raw_user_meta_data", changes.user_metadata),
-        ("raw_app_meta_data", changes.app_metadata),
+    for (metadata, patch) in [
+        (Metadata::User, changes.user_metadata),
+        (Metadata::App, changes.app_metadata),
     ] {
         let Some(mut patch) = patch else { continue };
-        if column == "raw_app_meta_data" {
+        if metadata == Metadata::App {
             patch.remove("provider");
             patch.remove("providers");
         }
-        let sql = if column == "raw_user_meta_data" {
-            "UPDATE users SET raw_user_meta_data = json_patch(raw_user_meta_data, ?), updated_at = ? WHERE id = ?"
-        } else {
-            "UPDATE users SET raw_app_meta_data = json_patch(raw_app_meta_data, ?), updated_at = ? WHERE id = ?"
-        };
-        sqlx::query(sql)
-            .bind(Value::Object(patch).to_string())
-            .bind(&now)
-            .bind(user_id)
-            .execute(&mut *db)
-            .await?;
+        store::patch_metadata(&mut *db, user_id, metadata, &Value::Object(patch)).await?;
     }
     if let Some(role) = changes.role.filter(|role| !role.is_empty()) {
-        sqlx::query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?")
-            .bind(role)
-            .bind(&now)
-            .bind(user_id)
-            .execute(&mut *db)
-            .await?;
+        store::set_role(&mut *db, user_id, &role).await?;
     }
     if let Some(banned_until) = changes.banned_until {
-        sqlx::query("UPDATE users SET banned_until = ?, updated_at = ? WHERE id = ?")
-            .bind(&banned_until)
-            .bind(&now)
-            .bind(user_id)
-            .execute(&mut *db)
-            .await?;
-        if banned_until.is_some() {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
-                .bind(user_id)
-                .execute(&mut *db)
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-/// Sets the user's address (and its email identity), confirmed or not.
-async fn set_email(
-    db: &mut SqliteConnection,
-    user: &User,
-    email: &str,
-    confirmed: bool,
-) -> ApiResult<()> {
-    let now = now_rfc3339();
-    sqlx::query(
-        "UPDATE users SET email = ?, email_confirmed_at = CASE WHEN ? THEN COALESCE(email_confirmed_at, ?) END, \
-         email_change = NULL, email_change_sent_at = NULL, updated_at = ? WHERE id = ?",
-    )
-    .bind(email)
-    .bind(confirmed)
-    .bind(&now)
-    .bind(&now)
-    .bind(&user.id)
-    .execute(&mut *db)
-    .await?;
-    let moved = sqlx::query(
-        "UPDATE identities SET email = ?, identity_data = json_set(identity_data, '$.email', ?, \
-         '$.email_verified', json(?)), updated_at = ? WHERE user_id = ? AND provider = 'email'",
-    )
-    .bind(email)
-    .bind(email)
-    .bind(if confirmed { "true" } else { "false" })
-    .bind(&now)
-    .bind(&user.id)
-    .execute(&mut *db)
-    .await?;
-    if moved.rows_affected() == 0 {
-        store::insert_email_identity(db, &user.id, email, confirmed).await?;
-        store::refresh_providers(db, &user.id, None).await?;
-    }
-    if user.email.as_deref() != Some(email) {
-        store::revoke_mail_tokens(db, &user.id).await?;
-    }
-    Ok(())
-}
-
-/// Sets the user's number (and its phone identity), confirmed or not.
-async fn set_phone(
-    db: &mut SqliteConnection,
-    user: &User,
-    phone: &str,
-    confirmed: bool,
-) -> ApiResult<()> {
-    let now = now_rfc3339();
-    sqlx::query(
-        "UPDATE users SET phone = ?, phone_confirmed_at = CASE WHEN ? THEN COALESCE(phone_confirmed_at, ?) END, \
-         phone_change = NULL, updated_at = ? WHERE id = ?",
-    )
-    .bind(phone)
-    .bind(confirmed)
-    .bind(&now)
-    .bind(&now)
-    .bind(&user.id)
-    .execute(&mut *db)
-    .await?;
-    let data = json!({ "sub": user.id, "phone": phone, "email_verified": false, "phone_verified": confirmed });
-    let moved = sqlx::query(
-        "UPDATE identities SET identity_data = ?, updated_at = ? WHERE user_id = ? AND provider = 'phone'",
-    )
-    .bind(data.to_string())
-    .bind(&now)
-    .bind(&user.id)
-    .execute(&mut *db)
-    .await?;
-    if moved.rows_affected() == 0 {
-        store::insert_identity(db, &user.id, "phone", &user.id, &data, None).await?;
-        store::refresh_providers(db, &user.id, None).await?;
+        store::set_banned_until(db, user_id, banned_until.as_deref()).await?;
     }
     Ok(())
 }

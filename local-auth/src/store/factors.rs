@@ -164,3 +164,17 @@ pub async fn delete_factor(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Resul
         .await
         .map(drop)
 }
+
+/// Removes factor `id` of `user_id`, if it is theirs.
+pub async fn delete_factor_of(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    user_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM mfa_factors WHERE id = ? AND user_id = ?")
+        .bind(id)
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}

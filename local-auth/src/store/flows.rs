@@ -71,3 +71,13 @@ pub async fn mark_auth_code_issued(db: &mut SqliteConnection, flow_id: &str) -> 
         .await
         .map(drop)
 }
+
+/// Deletes every flow of the user, or that links an identity to them.
+pub async fn delete_flows_of(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM flow_state WHERE user_id = ? OR linking_target_id = ?")
+        .bind(user_id)
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}

@@ -3,7 +3,10 @@
 use serde_json::{Value, json};
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
-use super::{Identity, insert_email_identity, insert_identity};
+use super::{
+    Identity, delete_flows_of, insert_email_identity, insert_identity, refresh_providers,
+    revoke_mail_tokens,
+};
 use crate::time::now_rfc3339;
 
 /// A row of `users`.
@@ -356,4 +359,226 @@ struct IdentityWithFactors {
     #[sqlx(flatten)]
     identity: Identity,
     factors: String,
+}
+
+/// Sets the user's address (and its email identity), confirmed or not.
+pub async fn set_email(
+    db: &mut SqliteConnection,
+    user: &User,
+    email: &str,
+    confirmed: bool,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET email = ?, email_confirmed_at = CASE WHEN ? THEN COALESCE(email_confirmed_at, ?) END, \
+         email_change = NULL, email_change_sent_at = NULL, updated_at = ? WHERE id = ?",
+    )
+    .bind(email)
+    .bind(confirmed)
+    .bind(&now)
+    .bind(&now)
+    .bind(&user.id)
+    .execute(&mut *db)
+    .await?;
+    let moved = sqlx::query(
+        "UPDATE identities SET email = ?, identity_data = json_set(identity_data, '$.email', ?, \
+         '$.email_verified', json(?)), updated_at = ? WHERE user_id = ? AND provider = 'email'",
+    )
+    .bind(email)
+    .bind(email)
+    .bind(if confirmed { "true" } else { "false" })
+    .bind(&now)
+    .bind(&user.id)
+    .execute(&mut *db)
+    .await?;
+    if moved.rows_affected() == 0 {
+        insert_email_identity(db, &user.id, email, confirmed).await?;
+        refresh_providers(db, &user.id, None).await?;
+    }
+    if user.email.as_deref() != Some(email) {
+        revoke_mail_tokens(db, &user.id).await?;
+    }
+    Ok(())
+}
+
+/// Sets the user's number (and its phone identity), confirmed or not.
+pub async fn set_phone(
+    db: &mut SqliteConnection,
+    user: &User,
+    phone: &str,
+    confirmed: bool,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET phone = ?, phone_confirmed_at = CASE WHEN ? THEN COALESCE(phone_confirmed_at, ?) END, \
+         phone_change = NULL, updated_at = ? WHERE id = ?",
+    )
+    .bind(phone)
+    .bind(confirmed)
+    .bind(&now)
+    .bind(&now)
+    .bind(&user.id)
+    .execute(&mut *db)
+    .await?;
+    let data = json!({ "sub": user.id, "phone": phone, "email_verified": false, "phone_verified": confirmed });
+    let moved = sqlx::query(
+        "UPDATE identities SET identity_data = ?, updated_at = ? WHERE user_id = ? AND provider = 'phone'",
+    )
+    .bind(data.to_string())
+    .bind(&now)
+    .bind(&user.id)
+    .execute(&mut *db)
+    .await?;
+    if moved.rows_affected() == 0 {
+        insert_identity(db, &user.id, "phone", &user.id, &data, None).await?;
+        refresh_providers(db, &user.id, None).await?;
+    }
+    Ok(())
+}
+
+/// How many users there are.
+pub async fn count_users(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(db)
+        .await
+}
+
+/// A page of users, newest first.
+pub async fn users_page(
+    db: impl SqliteExecutor<'_>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<User>> {
+    sqlx::query_as("SELECT * FROM users ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?")
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db)
+        .await
+}
+
+/// Deletes the user; identities, sessions (with their refresh tokens), factors and tokens go by
+/// cascade, flows explicitly.
+pub async fn delete_user(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM users WHERE id = ?")
+        .bind(user_id)
+        .execute(&mut *db)
+        .await?;
+    delete_flows_of(db, user_id).await
+}
+
+/// Marks the user deleted but keeps the row, without address, password, identities, sessions,
+/// factors, tokens or flows.
+pub async fn soft_delete_user(db: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET deleted_at = ?, email = NULL, phone = NULL, encrypted_password = NULL, \
+         email_change = NULL, phone_change = NULL, updated_at = ? WHERE id = ?",
+    )
+    .bind(&now)
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    for table in [
+        "DELETE FROM identities WHERE user_id = ?",
+        "DELETE FROM sessions WHERE user_id = ?",
+        "DELETE FROM mfa_factors WHERE user_id = ?",
+        "DELETE FROM one_time_tokens WHERE user_id = ?",
+    ] {
+        sqlx::query(table).bind(user_id).execute(&mut *db).await?;
+    }
+    delete_flows_of(db, user_id).await
+}
+
+/// Records that the user was invited now.
+pub async fn mark_invited(db: impl SqliteExecutor<'_>, user_id: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET invited_at = ?, updated_at = ? WHERE id = ?")
+        .bind(now_rfc3339())
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Starts a change of the user's address to `new_email`, awaiting confirmation.
+pub async fn begin_email_change(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    new_email: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET email_change = ?, email_change_confirm_status = 0, updated_at = ? WHERE id = ?",
+    )
+    .bind(new_email)
+    .bind(now_rfc3339())
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// Which metadata object of a user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metadata {
+    /// `user_metadata` (`raw_user_meta_data`): the user may change it.
+    User,
+    /// `app_metadata` (`raw_app_meta_data`): only the server and admins change it.
+    App,
+}
+
+/// Merges `patch` into the user's `metadata` (JSON merge patch: `null` removes a key).
+pub async fn patch_metadata(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    metadata: Metadata,
+    patch: &Value,
+) -> sqlx::Result<()> {
+    let sql = match metadata {
+        Metadata::User => {
+            "UPDATE users SET raw_user_meta_data = json_patch(raw_user_meta_data, ?), updated_at = ? WHERE id = ?"
+        }
+        Metadata::App => {
+            "UPDATE users SET raw_app_meta_data = json_patch(raw_app_meta_data, ?), updated_at = ? WHERE id = ?"
+        }
+    };
+    sqlx::query(sql)
+        .bind(patch.to_string())
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Sets the user's `role` claim.
+pub async fn set_role(db: impl SqliteExecutor<'_>, user_id: &str, role: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?")
+        .bind(role)
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Bans the user until `until` (RFC 3339), ending every session, or lifts the ban (`None`).
+pub async fn set_banned_until(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    until: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET banned_until = ?, updated_at = ? WHERE id = ?")
+        .bind(until)
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(&mut *db)
+        .await?;
+    if until.is_some() {
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(())
 }

@@ -122,12 +122,7 @@ pub async fn raise_to_aal2(
         .execute(&mut *db)
         .await?;
     add_amr(db, session_id, method).await?;
-    sqlx::query("UPDATE refresh_tokens SET revoked = 1, updated_at = ? WHERE session_id = ?")
-        .bind(&now)
-        .bind(session_id)
-        .execute(&mut *db)
-        .await
-        .map(drop)
+    store::revoke_refresh_tokens(db, session_id).await
 }
 
 /// Inserts a refresh token for the session; returns it.

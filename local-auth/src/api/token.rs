@@ -14,7 +14,7 @@ use crate::{
     sessions,
     state::AppState,
     store::{self, FlowState, RefreshToken, Session},
-    time::{now_rfc3339, parse_rfc3339},
+    time::parse_rfc3339,
 };
 
 /// How long a PKCE auth code stays valid, in seconds.
@@ -128,7 +128,7 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
         )
     };
     let mut reader = state.db.read.acquire().await?;
-    let token = find_refresh_token(&mut *reader, &presented)
+    let token = store::refresh_token_by_value(&mut *reader, &presented)
         .await?
         .ok_or_else(not_found)?;
     let user = store::user_by_id(&mut *reader, &token.user_id)
@@ -140,17 +140,14 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
             "Invalid Refresh Token: User Banned",
         ));
     }
-    let session: Session =
-        sqlx::query_as("SELECT id, user_id, aal, not_after, created_at FROM sessions WHERE id = ?")
-            .bind(&token.session_id)
-            .fetch_optional(&mut *reader)
-            .await?
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    ErrorCode::SessionNotFound,
-                    "Invalid Refresh Token: No Valid Session Found",
-                )
-            })?;
+    let session: Session = store::session_by_id(&mut *reader, &token.session_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                ErrorCode::SessionNotFound,
+                "Invalid Refresh Token: No Valid Session Found",
+            )
+        })?;
     if parse_rfc3339(session.not_after.as_deref()).is_some_and(|not_after| not_after < Utc::now()) {
         return Err(ApiError::bad_request(
             ErrorCode::SessionExpired,
@@ -164,23 +161,12 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
     // The common case in one statement: insert the child of a still-active token (a trigger
     // revokes the parent). Nothing inserted means the token was revoked, possibly a moment ago by a
     // concurrent refresh, or its session ended: decide on the state as it is now.
-    let now = now_rfc3339();
     let child = crypto::refresh_token();
-    let rotated = sqlx::query(
-        "INSERT INTO refresh_tokens (token, user_id, parent, session_id, revoked, created_at, updated_at) \
-         SELECT ?, user_id, token, session_id, 0, ?, ? FROM refresh_tokens WHERE id = ? AND revoked = 0",
-    )
-    .bind(&child)
-    .bind(&now)
-    .bind(&now)
-    .bind(token.id)
-    .execute(&state.db.write)
-    .await?;
-    let issued = if rotated.rows_affected() == 1 {
+    let issued = if store::rotate_refresh_token(&state.db.write, token.id, &child).await? {
         child
     } else {
         let mut tx = state.db.write.begin().await?;
-        let token = find_refresh_token(&mut *tx, &presented)
+        let token = store::refresh_token_by_value(&mut *tx, &presented)
             .await?
             .ok_or_else(not_found)?;
         let reused = reuse(state, &mut tx, &token).await?;
@@ -196,18 +182,6 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
     sessions::token_response(state, &mut reader, &user, &session.id, &issued).await
 }
 
-async fn find_refresh_token(
-    db: impl sqlx::SqliteExecutor<'_>,
-    token: &str,
-) -> sqlx::Result<Option<RefreshToken>> {
-    sqlx::query_as(
-        "SELECT id, token, user_id, parent, session_id, revoked, updated_at FROM refresh_tokens WHERE token = ?",
-    )
-    .bind(token)
-    .fetch_optional(db)
-    .await
-}
-
 /// The token to hand out for a replayed, revoked `token`: the active one when `token` is its
 /// parent (the client lost the answer to its last refresh), a new child within the reuse interval,
 /// or `None` (after revoking the whole session when rotation is on) once the interval has passed.
@@ -216,13 +190,7 @@ async fn reuse(
     tx: &mut sqlx::SqliteConnection,
     token: &RefreshToken,
 ) -> ApiResult<Option<String>> {
-    let active: Option<RefreshToken> = sqlx::query_as(
-        "SELECT id, token, user_id, parent, session_id, revoked, updated_at FROM refresh_tokens \
-         WHERE session_id = ? AND revoked = 0 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(&token.session_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let active = store::active_refresh_token(&mut *tx, &token.session_id).await?;
     if let Some(active) = active.filter(|active| active.parent.as_deref() == Some(&token.token)) {
         return Ok(Some(active.token));
     }
@@ -239,11 +207,7 @@ async fn reuse(
         return Ok(Some(child));
     }
     if state.config.enable_refresh_token_rotation {
-        sqlx::query("UPDATE refresh_tokens SET revoked = 1, updated_at = ? WHERE session_id = ?")
-            .bind(now_rfc3339())
-            .bind(&token.session_id)
-            .execute(&mut *tx)
-            .await?;
+        store::revoke_refresh_tokens(&mut *tx, &token.session_id).await?;
     }
     Ok(None)
 }
@@ -257,19 +221,14 @@ async fn pkce_grant(state: &AppState, params: TokenParams) -> ApiResult<Value> {
         ));
     }
     let mut tx = state.db.write.begin().await?;
-    let flow: FlowState = sqlx::query_as(
-        "SELECT id, user_id, auth_code, authentication_method, code_challenge, code_challenge_method, \
-         COALESCE(auth_code_issued_at, created_at) AS created_at FROM flow_state WHERE auth_code = ?",
-    )
-    .bind(&auth_code)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| {
-        ApiError::not_found(
-            ErrorCode::FlowStateNotFound,
-            "invalid flow state, no valid flow state found",
-        )
-    })?;
+    let flow: FlowState = store::flow_by_auth_code(&mut tx, &auth_code)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                ErrorCode::FlowStateNotFound,
+                "invalid flow state, no valid flow state found",
+            )
+        })?;
     let issued_at = parse_rfc3339(Some(&flow.created_at)).unwrap_or_else(Utc::now);
     if (Utc::now() - issued_at).num_seconds() > FLOW_STATE_EXPIRY {
         return Err(ApiError::unprocessable(
@@ -297,11 +256,7 @@ async fn pkce_grant(state: &AppState, params: TokenParams) -> ApiResult<Value> {
             )
         })?;
     // OAuth flows carry the provider's access token for the app (`provider_token`).
-    let provider_token: Option<String> =
-        sqlx::query_scalar("DELETE FROM flow_state WHERE id = ? RETURNING provider_access_token")
-            .bind(&flow.id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let provider_token = store::take_flow(&mut tx, &flow.id).await?;
     let mut session = sessions::start(state, &mut tx, &user, &flow.authentication_method).await?;
     if let Some(token) = provider_token {
         session["provider_token"] = Value::String(token);

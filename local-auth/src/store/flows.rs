@@ -81,3 +81,25 @@ pub async fn delete_flows_of(db: &mut SqliteConnection, user_id: &str) -> sqlx::
         .await
         .map(drop)
 }
+
+/// The flow that issued `auth_code`, dated from when the code was issued.
+pub async fn flow_by_auth_code(
+    db: &mut SqliteConnection,
+    auth_code: &str,
+) -> sqlx::Result<Option<FlowState>> {
+    sqlx::query_as(
+        "SELECT id, user_id, auth_code, authentication_method, code_challenge, code_challenge_method, \
+         COALESCE(auth_code_issued_at, created_at) AS created_at FROM flow_state WHERE auth_code = ?",
+    )
+    .bind(auth_code)
+    .fetch_optional(db)
+    .await
+}
+
+/// Ends flow `id` (its code is used); returns the provider's access token an OAuth flow carried.
+pub async fn take_flow(db: &mut SqliteConnection, id: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("DELETE FROM flow_state WHERE id = ? RETURNING provider_access_token")
+        .bind(id)
+        .fetch_one(db)
+        .await
+}

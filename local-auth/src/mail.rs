@@ -6,7 +6,7 @@ use crate::{
     config::{Config, EmailLinks},
     smtp::Outgoing,
     state::AppState,
-    time::now_rfc3339,
+    store,
 };
 
 /// Which message to send.
@@ -135,16 +135,16 @@ pub async fn send(
             format!("{subject}\n\n{action}\n{link}\n\nAlternatively, enter the code: {code}\n"),
         )
     };
-    sqlx::query(
-        "INSERT INTO mail (id, channel, recipient, subject, html, text, created_at) VALUES (?, 'email', ?, ?, ?, ?, ?)",
+    let id = uuid::Uuid::new_v4().to_string();
+    store::insert_mail(
+        db,
+        &id,
+        store::Channel::Email,
+        message.to,
+        subject,
+        &html,
+        &text,
     )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(message.to)
-    .bind(subject)
-    .bind(&html)
-    .bind(&text)
-    .bind(now_rfc3339())
-    .execute(db)
     .await?;
     if let Some(smtp) = &state.smtp {
         smtp.send(Outgoing {

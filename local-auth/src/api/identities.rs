@@ -17,7 +17,6 @@ use crate::{
     extract::ApiQuery,
     state::AppState,
     store,
-    time::now_rfc3339,
 };
 
 /// The query of `/user/identities/authorize`: `/authorize`'s, and whether to answer with the URL.
@@ -70,10 +69,7 @@ pub async fn unlink(
         .ok_or_else(|| {
             ApiError::unprocessable(ErrorCode::IdentityNotFound, "Identity doesn't exist")
         })?;
-    sqlx::query("DELETE FROM identities WHERE id = ?")
-        .bind(&removed.id)
-        .execute(&mut *tx)
-        .await?;
+    store::delete_identity(&mut *tx, &removed.id).await?;
     // The user's address follows the identities: when it came only from the removed one, the
     // newest remaining identity with an address supplies it.
     let address_kept = identities
@@ -85,12 +81,7 @@ pub async fn unlink(
             .rev()
             .filter(|other| other.id != removed.id)
             .find_map(|other| other.email.clone());
-        sqlx::query("UPDATE users SET email = ?, updated_at = ? WHERE id = ?")
-            .bind(replacement)
-            .bind(now_rfc3339())
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await?;
+        store::set_email_address(&mut *tx, &user.id, replacement.as_deref()).await?;
     }
     let primary = identities
         .iter()

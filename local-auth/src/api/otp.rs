@@ -261,11 +261,7 @@ async fn resend_text(state: &AppState, kind: &str, phone: &str) -> ApiResult<Jso
             .and_then(|user| user.confirmation_sent_at.clone());
         (user, SmsPurpose::Confirmation, last_sent)
     } else {
-        let user: Option<store::User> =
-            sqlx::query_as("SELECT * FROM users WHERE phone_change = ?")
-                .bind(&phone)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let user: Option<store::User> = store::user_by_pending_phone(&mut *tx, &phone).await?;
         let last_sent = user
             .as_ref()
             .and_then(|user| user.phone_change_sent_at.clone());

@@ -83,15 +83,16 @@ pub(super) async fn send_code(
     let id = uuid::Uuid::new_v4().to_string();
     let text = format!("Your code is {code}");
     let now = now_rfc3339();
-    sqlx::query(
-        "INSERT INTO mail (id, channel, recipient, subject, html, text, created_at) VALUES (?, 'sms', ?, 'SMS', ?, ?, ?)",
+    let html = format!("<p>{}</p>", escape(&text));
+    store::insert_mail(
+        &mut *tx,
+        &id,
+        store::Channel::Sms,
+        &format!("+{phone}"),
+        "SMS",
+        &html,
+        &text,
     )
-    .bind(&id)
-    .bind(format!("+{phone}"))
-    .bind(format!("<p>{}</p>", escape(&text)))
-    .bind(&text)
-    .bind(&now)
-    .execute(&mut *tx)
     .await?;
     sqlx::query(purpose.stamp_sql())
         .bind(&now)
@@ -108,27 +109,7 @@ pub(super) async fn change_phone(db: &mut SqliteConnection, user: &User) -> ApiR
     let new_phone = user.phone_change.clone().ok_or_else(|| {
         ApiError::forbidden(ErrorCode::OtpExpired, "Token has expired or is invalid")
     })?;
-    let now = now_rfc3339();
-    sqlx::query(
-        "UPDATE users SET phone = ?, phone_change = NULL, phone_change_sent_at = NULL, \
-         phone_confirmed_at = ?, is_anonymous = 0, updated_at = ? WHERE id = ?",
-    )
-    .bind(&new_phone)
-    .bind(&now)
-    .bind(&now)
-    .bind(&user.id)
-    .execute(&mut *db)
-    .await?;
-    let moved = sqlx::query(
-        "UPDATE identities SET identity_data = json_set(identity_data, '$.phone', ?, '$.phone_verified', json('true')), \
-         updated_at = ? WHERE user_id = ? AND provider = 'phone'",
-    )
-    .bind(&new_phone)
-    .bind(&now)
-    .bind(&user.id)
-    .execute(&mut *db)
-    .await?;
-    if moved.rows_affected() == 0 {
+    if !store::complete_phone_change(db, &user.id, &new_phone).await? {
         let data = serde_json::json!({
             "sub": user.id, "phone": new_phone, "email_verified": false, "phone_verified": true,
         });

@@ -20,7 +20,6 @@ use crate::{
     redirect, sessions,
     state::AppState,
     store::{self, User},
-    time::now_rfc3339,
 };
 
 /// The signed-in user.
@@ -105,12 +104,7 @@ pub async fn update_user(
                 }
             }
         }
-        sqlx::query("UPDATE users SET raw_user_meta_data = ?, updated_at = ? WHERE id = ?")
-            .bind(metadata.to_string())
-            .bind(now_rfc3339())
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await?;
+        store::set_user_metadata(&mut *tx, &user.id, &metadata).await?;
     }
     if let Some(hash) = new_hash {
         store::set_password_hash(&mut *tx, &user.id, Some(&hash)).await?;
@@ -165,12 +159,7 @@ async fn update_phone(
         ));
     }
     check_sms_frequency(state, user.phone_change_sent_at.as_deref())?;
-    sqlx::query("UPDATE users SET phone_change = ?, updated_at = ? WHERE id = ?")
-        .bind(new_phone)
-        .bind(now_rfc3339())
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
+    store::begin_phone_change(&mut *tx, &user.id, new_phone).await?;
     let user = store::user_by_id(&mut *tx, &user.id)
         .await?
         .ok_or_else(|| ApiError::internal("a user vanished inside its transaction"))?;
@@ -205,12 +194,8 @@ async fn new_password_hash(
         })?;
         let email = user.email.clone().unwrap_or_default();
         let expected = token_hash(&email, nonce.trim());
-        let stored: Option<String> = sqlx::query_scalar(
-            "SELECT token_hash FROM one_time_tokens WHERE user_id = ? AND token_type = 'reauthentication_token'",
-        )
-        .bind(&user.id)
-        .fetch_optional(&state.db.read)
-        .await?;
+        let stored =
+            store::one_time_token_hash(&state.db.read, &user.id, "reauthentication_token").await?;
         if stored.as_deref() != Some(expected.as_str()) {
             return Err(ApiError::unprocessable(
                 ErrorCode::ReauthenticationNotValid,
@@ -232,14 +217,7 @@ pub(super) async fn send_email_change(
     redirect_to: &str,
 ) -> ApiResult<()> {
     check_email_frequency(state, user.email_change_sent_at.as_deref())?;
-    sqlx::query(
-        "UPDATE users SET email_change = ?, email_change_confirm_status = 0, updated_at = ? WHERE id = ?",
-    )
-    .bind(new_email)
-    .bind(now_rfc3339())
-    .bind(&user.id)
-    .execute(&mut *tx)
-    .await?;
+    store::begin_email_change(&mut *tx, &user.id, new_email).await?;
     token_mail::send(
         state,
         tx,

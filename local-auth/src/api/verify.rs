@@ -19,7 +19,7 @@ use crate::{
     redirect, sessions,
     state::AppState,
     store::{self, OneTimeToken, User},
-    time::{now_rfc3339, parse_rfc3339},
+    time::parse_rfc3339,
 };
 
 /// What a verification did.
@@ -332,27 +332,16 @@ async fn apply(
         _ => {
             let other_leg_pending =
                 state.config.double_confirm_changes && user.email_change_confirm_status == 0;
-            let remaining: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM one_time_tokens WHERE user_id = ? AND token_type LIKE 'email_change_token_%'",
-            )
-            .bind(&user.id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if other_leg_pending && remaining.is_some() {
-                sqlx::query(
-                    "UPDATE users SET email_change_confirm_status = 1, updated_at = ? WHERE id = ?",
-                )
-                .bind(now_rfc3339())
-                .bind(&user.id)
-                .execute(&mut *tx)
-                .await?;
+            let remaining = store::email_change_pending(&mut *tx, &user.id).await?;
+            if other_leg_pending && remaining {
+                store::confirm_first_email_change_leg(&mut *tx, &user.id).await?;
                 return Ok(Verified::FirstEmailChangeLeg);
             }
             let new_email = user.email_change.clone().ok_or_else(expired)?;
             if user.is_anonymous {
                 store::make_permanent_with_email(tx, &user.id, &new_email).await?;
             } else {
-                change_email(tx, &user.id, &new_email).await?;
+                store::complete_email_change(tx, &user.id, &new_email).await?;
             }
             store::revoke_mail_tokens(tx, &user.id).await?;
             "email_change"
@@ -366,35 +355,4 @@ async fn apply(
         method: "otp",
         flow_method,
     })
-}
-
-/// Moves user `user_id` to the address `new_email`, their email identity with it.
-async fn change_email(
-    db: &mut sqlx::SqliteConnection,
-    user_id: &str,
-    new_email: &str,
-) -> sqlx::Result<()> {
-    let now = now_rfc3339();
-    sqlx::query(
-        "UPDATE users SET email = ?, email_change = NULL, email_change_sent_at = NULL, \
-         email_change_confirm_status = 0, email_confirmed_at = COALESCE(email_confirmed_at, ?), \
-         updated_at = ? WHERE id = ?",
-    )
-    .bind(new_email)
-    .bind(&now)
-    .bind(&now)
-    .bind(user_id)
-    .execute(&mut *db)
-    .await?;
-    sqlx::query(
-        "UPDATE identities SET email = ?, identity_data = json_set(identity_data, '$.email', ?), \
-         updated_at = ? WHERE user_id = ? AND provider = 'email'",
-    )
-    .bind(new_email)
-    .bind(new_email)
-    .bind(&now)
-    .bind(user_id)
-    .execute(&mut *db)
-    .await?;
-    Ok(())
 }

@@ -138,3 +138,12 @@ pub async fn refresh_providers(
     .await
     .map(drop)
 }
+
+/// Removes identity `id`.
+pub async fn delete_identity(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM identities WHERE id = ?")
+        .bind(id)
+        .execute(db)
+        .await
+        .map(drop)
+}

@@ -13,8 +13,11 @@ macro_rules! factor_json {
 mod factors;
 mod flows;
 mod identities;
+mod mail;
 mod one_time_tokens;
 mod sessions;
 mod users;
 
-pub use self::{factors::*, flows::*, identities::*, one_time_tokens::*, sessions::*, users::*};
+pub use self::{
+    factors::*, flows::*, identities::*, mail::*, one_time_tokens::*, sessions::*, users::*,
+};

@@ -116,3 +116,18 @@ pub async fn delete_one_time_token(
         .await
         .map(drop)
 }
+
+/// The hash of the user's one-time token of `token_type`, if they have one.
+pub async fn one_time_token_hash(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    token_type: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT token_hash FROM one_time_tokens WHERE user_id = ? AND token_type = ?",
+    )
+    .bind(user_id)
+    .bind(token_type)
+    .fetch_optional(db)
+    .await
+}

@@ -582,3 +582,147 @@ pub async fn set_banned_until(
     }
     Ok(())
 }
+
+/// Moves user `user_id` to the address `new_email` they confirmed, their email identity with it.
+pub async fn complete_email_change(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    new_email: &str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET email = ?, email_change = NULL, email_change_sent_at = NULL, \
+         email_change_confirm_status = 0, email_confirmed_at = COALESCE(email_confirmed_at, ?), \
+         updated_at = ? WHERE id = ?",
+    )
+    .bind(new_email)
+    .bind(&now)
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query(
+        "UPDATE identities SET email = ?, identity_data = json_set(identity_data, '$.email', ?), \
+         updated_at = ? WHERE user_id = ? AND provider = 'email'",
+    )
+    .bind(new_email)
+    .bind(new_email)
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Whether either leg of the user's email change still has its token.
+pub async fn email_change_pending(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM one_time_tokens WHERE user_id = ? AND token_type LIKE 'email_change_token_%'",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Records that one leg of the user's two-address email change was confirmed.
+pub async fn confirm_first_email_change_leg(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET email_change_confirm_status = 1, updated_at = ? WHERE id = ?")
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Replaces the user's `user_metadata`.
+pub async fn set_user_metadata(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    metadata: &Value,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET raw_user_meta_data = ?, updated_at = ? WHERE id = ?")
+        .bind(metadata.to_string())
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Starts a change of the user's number to `new_phone`, awaiting its code.
+pub async fn begin_phone_change(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    new_phone: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET phone_change = ?, updated_at = ? WHERE id = ?")
+        .bind(new_phone)
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Moves the user to the number `new_phone` they confirmed (permanent from now on); whether
+/// their phone identity followed (`false`: they have none yet).
+pub async fn complete_phone_change(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    new_phone: &str,
+) -> sqlx::Result<bool> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET phone = ?, phone_change = NULL, phone_change_sent_at = NULL, \
+         phone_confirmed_at = ?, is_anonymous = 0, updated_at = ? WHERE id = ?",
+    )
+    .bind(new_phone)
+    .bind(&now)
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    let moved = sqlx::query(
+        "UPDATE identities SET identity_data = json_set(identity_data, '$.phone', ?, '$.phone_verified', json('true')), \
+         updated_at = ? WHERE user_id = ? AND provider = 'phone'",
+    )
+    .bind(new_phone)
+    .bind(&now)
+    .bind(user_id)
+    .execute(&mut *db)
+    .await?;
+    Ok(moved.rows_affected() > 0)
+}
+
+/// Sets (or clears) the user's address without touching identities.
+pub async fn set_email_address(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    email: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET email = ?, updated_at = ? WHERE id = ?")
+        .bind(email)
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// The user waiting to confirm the new number `phone`.
+pub async fn user_by_pending_phone(
+    db: impl SqliteExecutor<'_>,
+    phone: &str,
+) -> sqlx::Result<Option<User>> {
+    sqlx::query_as("SELECT * FROM users WHERE phone_change = ?")
+        .bind(phone)
+        .fetch_optional(db)
+        .await
+}

@@ -23,8 +23,8 @@ use crate::{
     extract::ApiQuery,
     redirect, sessions,
     state::AppState,
-    store::{self, User},
-    time::{now_rfc3339, parse_rfc3339},
+    store::{self, Metadata, OAuthFlow, User},
+    time::parse_rfc3339,
 };
 
 /// How long a started OAuth flow may take, in seconds (upstream's flow-state lifetime).
@@ -77,22 +77,15 @@ pub(super) async fn start_flow(
         .as_ref()
         .map_or(("", ""), |pkce| (pkce.challenge.as_str(), pkce.method));
     let flow_id = uuid::Uuid::new_v4().to_string();
-    let now = now_rfc3339();
-    sqlx::query(
-        "INSERT INTO flow_state (id, auth_code, authentication_method, code_challenge, \
-         code_challenge_method, provider_type, referrer, linking_target_id, created_at, updated_at) \
-         VALUES (?, ?, 'oauth', ?, ?, ?, ?, ?, ?, ?)",
+    store::insert_oauth_flow(
+        &state.db.write,
+        &flow_id,
+        challenge,
+        method,
+        provider,
+        &referrer,
+        linking_target,
     )
-    .bind(&flow_id)
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(challenge)
-    .bind(method)
-    .bind(provider)
-    .bind(&referrer)
-    .bind(linking_target)
-    .bind(&now)
-    .bind(&now)
-    .execute(&state.db.write)
     .await?;
     let issuer = state.config.issuer();
     let query = url::form_urlencoded::Serializer::new(String::new())
@@ -104,19 +97,6 @@ pub(super) async fn start_flow(
         .append_pair("provider", provider)
         .finish();
     Ok(format!("{issuer}{}?{query}", dev_idp::AUTHORIZE_PATH))
-}
-
-/// A flow between `/authorize` and `/callback`.
-#[derive(Debug, sqlx::FromRow)]
-struct OAuthFlow {
-    id: String,
-    user_id: Option<String>,
-    auth_code: String,
-    code_challenge: String,
-    provider_type: String,
-    referrer: Option<String>,
-    linking_target_id: Option<String>,
-    created_at: String,
 }
 
 /// `GET /callback`: the provider's redirect.
@@ -177,13 +157,7 @@ async fn callback(state: &AppState, params: &HashMap<String, String>) -> Respons
 }
 
 async fn find_flow(state: &AppState, id: &str) -> ApiResult<Option<OAuthFlow>> {
-    Ok(sqlx::query_as(
-        "SELECT id, user_id, auth_code, code_challenge, provider_type, referrer, linking_target_id, created_at \
-         FROM flow_state WHERE id = ? AND authentication_method = 'oauth'",
-    )
-    .bind(id)
-    .fetch_optional(&state.db.read)
-    .await?)
+    Ok(store::oauth_flow(&state.db.read, id).await?)
 }
 
 /// Exchanges the provider's code and completes the flow; returns where to send the browser.
@@ -230,24 +204,10 @@ async fn finish(state: &AppState, flow: &OAuthFlow, code: Option<&str>) -> ApiRe
         .unwrap_or_else(|| state.config.site_url.to_string());
     let location = if flow.code_challenge.is_empty() {
         let session = sessions::start(state, &mut tx, &user, "oauth").await?;
-        sqlx::query("DELETE FROM flow_state WHERE id = ?")
-            .bind(&flow.id)
-            .execute(&mut *tx)
-            .await?;
+        store::delete_flow(&mut *tx, &flow.id).await?;
         implicit_location(&referrer, &session, &grant.access_token)
     } else {
-        let now = now_rfc3339();
-        sqlx::query(
-            "UPDATE flow_state SET user_id = ?, provider_access_token = ?, auth_code_issued_at = ?, \
-             updated_at = ? WHERE id = ?",
-        )
-        .bind(&user.id)
-        .bind(&grant.access_token)
-        .bind(&now)
-        .bind(&now)
-        .bind(&flow.id)
-        .execute(&mut *tx)
-        .await?;
+        store::issue_flow_code(&mut *tx, &flow.id, &user.id, &grant.access_token).await?;
         let separator = if referrer.contains('?') { '&' } else { '?' };
         format!("{referrer}{separator}code={}", flow.auth_code)
     };
@@ -263,21 +223,11 @@ async fn sign_in_or_up(
     grant: &Grant,
     identity_data: &Value,
 ) -> ApiResult<User> {
-    let now = now_rfc3339();
     if let Some(identity) =
         store::identity_by_provider(&mut *tx, &grant.provider, &grant.subject).await?
     {
-        sqlx::query(
-            "UPDATE identities SET identity_data = ?, email = ?, last_sign_in_at = ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(identity_data.to_string())
-        .bind(&grant.email)
-        .bind(&now)
-        .bind(&now)
-        .bind(&identity.id)
-        .execute(&mut *tx)
-        .await?;
-        merge_user_metadata(tx, &identity.user_id, identity_data).await?;
+        store::record_identity_sign_in(&mut *tx, &identity.id, identity_data, &grant.email).await?;
+        store::patch_metadata(&mut *tx, &identity.user_id, Metadata::User, identity_data).await?;
         return user(tx, &identity.user_id).await;
     }
     if store::user_by_email(&mut *tx, &grant.email)
@@ -301,19 +251,7 @@ async fn sign_in_or_up(
     }
     let id = uuid::Uuid::new_v4().to_string();
     let app_metadata = json!({ "provider": grant.provider, "providers": [grant.provider] });
-    sqlx::query(
-        "INSERT INTO users (id, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data, \
-         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&id)
-    .bind(&grant.email)
-    .bind(&now)
-    .bind(app_metadata.to_string())
-    .bind(identity_data.to_string())
-    .bind(&now)
-    .bind(&now)
-    .execute(&mut *tx)
-    .await?;
+    store::insert_provider_user(&mut *tx, &id, &grant.email, &app_metadata, identity_data).await?;
     let email = Some(grant.email.as_str());
     store::insert_identity(
         tx,
@@ -369,21 +307,8 @@ async fn link_identity(
         let address_free = store::user_by_email(&mut *tx, &grant.email)
             .await?
             .is_none();
-        let now = now_rfc3339();
-        sqlx::query(
-            "UPDATE users SET is_anonymous = 0, \
-             email = CASE WHEN email IS NULL AND ? THEN ? ELSE email END, \
-             email_confirmed_at = CASE WHEN email IS NULL AND ? THEN ? ELSE email_confirmed_at END, \
-             updated_at = ? WHERE id = ?",
-        )
-        .bind(address_free)
-        .bind(&grant.email)
-        .bind(address_free)
-        .bind(&now)
-        .bind(&now)
-        .bind(&target.id)
-        .execute(&mut *tx)
-        .await?;
+        store::make_permanent_with_provider(&mut *tx, &target.id, &grant.email, address_free)
+            .await?;
         store::refresh_providers(tx, &target.id, Some(&grant.provider)).await?;
     } else {
         store::refresh_providers(tx, &target.id, None).await?;
@@ -397,20 +322,6 @@ pub(super) fn manual_linking_disabled() -> ApiError {
         ErrorCode::ManualLinkingDisabled,
         "Manual linking is disabled",
     )
-}
-
-async fn merge_user_metadata(
-    tx: &mut SqliteConnection,
-    user_id: &str,
-    data: &Value,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET raw_user_meta_data = json_patch(raw_user_meta_data, ?), updated_at = ? WHERE id = ?")
-        .bind(data.to_string())
-        .bind(now_rfc3339())
-        .bind(user_id)
-        .execute(tx)
-        .await
-        .map(drop)
 }
 
 async fn user(tx: &mut SqliteConnection, id: &str) -> ApiResult<User> {

@@ -1,6 +1,6 @@
 //! `flow_state`: PKCE flows between their start and the code exchange.
 
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 use crate::time::now_rfc3339;
 
@@ -102,4 +102,92 @@ pub async fn take_flow(db: &mut SqliteConnection, id: &str) -> sqlx::Result<Opti
         .bind(id)
         .fetch_one(db)
         .await
+}
+
+/// A flow between `/authorize` and `/callback`.
+#[derive(Debug, FromRow)]
+#[allow(missing_docs)] // The `flow_state` columns an OAuth flow needs.
+pub struct OAuthFlow {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub auth_code: String,
+    pub code_challenge: String,
+    pub provider_type: String,
+    pub referrer: Option<String>,
+    pub linking_target_id: Option<String>,
+    pub created_at: String,
+}
+
+/// A new OAuth flow `id` to `provider`, started from `referrer`, linking an identity to
+/// `linking_target` when set; `challenge` and `method` are empty without PKCE.
+pub async fn insert_oauth_flow(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    challenge: &str,
+    method: &str,
+    provider: &str,
+    referrer: &str,
+    linking_target: Option<&str>,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO flow_state (id, auth_code, authentication_method, code_challenge, \
+         code_challenge_method, provider_type, referrer, linking_target_id, created_at, updated_at) \
+         VALUES (?, ?, 'oauth', ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(challenge)
+    .bind(method)
+    .bind(provider)
+    .bind(referrer)
+    .bind(linking_target)
+    .bind(&now)
+    .bind(&now)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// The OAuth flow `id`.
+pub async fn oauth_flow(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<OAuthFlow>> {
+    sqlx::query_as(
+        "SELECT id, user_id, auth_code, code_challenge, provider_type, referrer, linking_target_id, created_at \
+         FROM flow_state WHERE id = ? AND authentication_method = 'oauth'",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Ends flow `id`.
+pub async fn delete_flow(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM flow_state WHERE id = ?")
+        .bind(id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Flow `id` signed in `user_id`: its code may now be exchanged (the provider's access token
+/// goes with the session).
+pub async fn issue_flow_code(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    user_id: &str,
+    provider_access_token: &str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE flow_state SET user_id = ?, provider_access_token = ?, auth_code_issued_at = ?, \
+         updated_at = ? WHERE id = ?",
+    )
+    .bind(user_id)
+    .bind(provider_access_token)
+    .bind(&now)
+    .bind(&now)
+    .bind(id)
+    .execute(db)
+    .await
+    .map(drop)
 }

@@ -147,3 +147,24 @@ pub async fn delete_identity(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Res
         .await
         .map(drop)
 }
+
+/// The provider's latest data for identity `id`, signed in with now.
+pub async fn record_identity_sign_in(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    identity_data: &Value,
+    email: &str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE identities SET identity_data = ?, email = ?, last_sign_in_at = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(identity_data.to_string())
+    .bind(email)
+    .bind(&now)
+    .bind(&now)
+    .bind(id)
+    .execute(db)
+    .await
+    .map(drop)
+}

@@ -726,3 +726,54 @@ pub async fn user_by_pending_phone(
         .fetch_optional(db)
         .await
 }
+
+/// A new user signed up through a provider with the confirmed address `email`.
+pub async fn insert_provider_user(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    email: &str,
+    app_metadata: &Value,
+    user_metadata: &Value,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO users (id, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data, \
+         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(&now)
+    .bind(app_metadata.to_string())
+    .bind(user_metadata.to_string())
+    .bind(&now)
+    .bind(&now)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// An anonymous user who linked a provider becomes permanent, taking the provider's address
+/// (confirmed) when they have none and `address_free` (no other account uses it).
+pub async fn make_permanent_with_provider(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    email: &str,
+    address_free: bool,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "UPDATE users SET is_anonymous = 0, \
+         email = CASE WHEN email IS NULL AND ? THEN ? ELSE email END, \
+         email_confirmed_at = CASE WHEN email IS NULL AND ? THEN ? ELSE email_confirmed_at END, \
+         updated_at = ? WHERE id = ?",
+    )
+    .bind(address_free)
+    .bind(email)
+    .bind(address_free)
+    .bind(&now)
+    .bind(&now)
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(drop)
+}

@@ -8,7 +8,6 @@ use crate::{
     html::escape,
     state::AppState,
     store::{self, User},
-    time::now_rfc3339,
 };
 
 /// What a text is for; decides the token type and the sent-at column.
@@ -29,14 +28,11 @@ impl SmsPurpose {
         }
     }
 
-    fn stamp_sql(self) -> &'static str {
+    /// The "sent at" time a text of this kind sets, for the frequency limit.
+    fn sent(self) -> store::Sent {
         match self {
-            Self::Confirmation => {
-                "UPDATE users SET confirmation_sent_at = ?, updated_at = ? WHERE id = ?"
-            }
-            Self::PhoneChange => {
-                "UPDATE users SET phone_change_sent_at = ?, updated_at = ? WHERE id = ?"
-            }
+            Self::Confirmation => store::Sent::Confirmation,
+            Self::PhoneChange => store::Sent::PhoneChange,
         }
     }
 }
@@ -82,7 +78,6 @@ pub(super) async fn send_code(
         store::issue_one_time_token(tx, &user.id, purpose.token_type(), phone, false).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let text = format!("Your code is {code}");
-    let now = now_rfc3339();
     let html = format!("<p>{}</p>", escape(&text));
     store::insert_mail(
         &mut *tx,
@@ -94,12 +89,7 @@ pub(super) async fn send_code(
         &text,
     )
     .await?;
-    sqlx::query(purpose.stamp_sql())
-        .bind(&now)
-        .bind(&now)
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
+    store::stamp_sent(&mut *tx, &user.id, purpose.sent()).await?;
     Ok(id)
 }
 

@@ -10,7 +10,6 @@ use crate::{
     rate_limit::Bucket,
     state::AppState,
     store::{self, User},
-    time::now_rfc3339,
 };
 
 /// What a token mail is for; decides its template, token type, PKCE flow and sent-at column.
@@ -66,24 +65,14 @@ impl Purpose {
         }
     }
 
-    /// Stamps when this kind of mail was last sent, for the frequency limit.
-    fn stamp_sql(self) -> &'static str {
+    /// The "sent at" time a mail of this kind sets, for the frequency limit.
+    fn sent(self) -> store::Sent {
         match self {
-            Self::Confirmation => {
-                "UPDATE users SET confirmation_sent_at = ?, updated_at = ? WHERE id = ?"
-            }
-            Self::MagicLink | Self::Recovery => {
-                "UPDATE users SET recovery_sent_at = ?, updated_at = ? WHERE id = ?"
-            }
-            Self::EmailChangeNew | Self::EmailChangeCurrent => {
-                "UPDATE users SET email_change_sent_at = ?, updated_at = ? WHERE id = ?"
-            }
-            Self::Reauthentication => {
-                "UPDATE users SET reauthentication_sent_at = ?, updated_at = ? WHERE id = ?"
-            }
-            Self::Invite => {
-                "UPDATE users SET invited_at = ?1, confirmation_sent_at = ?1, updated_at = ?2 WHERE id = ?3"
-            }
+            Self::Confirmation => store::Sent::Confirmation,
+            Self::MagicLink | Self::Recovery => store::Sent::Recovery,
+            Self::EmailChangeNew | Self::EmailChangeCurrent => store::Sent::EmailChange,
+            Self::Reauthentication => store::Sent::Reauthentication,
+            Self::Invite => store::Sent::Invite,
         }
     }
 }
@@ -113,12 +102,6 @@ pub(super) async fn send(
         redirect_to,
     };
     mail::send(tx, state, message).await?;
-    let now = now_rfc3339();
-    sqlx::query(purpose.stamp_sql())
-        .bind(&now)
-        .bind(&now)
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
+    store::stamp_sent(&mut *tx, &user.id, purpose.sent()).await?;
     Ok(())
 }

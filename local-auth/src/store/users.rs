@@ -777,3 +777,52 @@ pub async fn make_permanent_with_provider(
     .await
     .map(drop)
 }
+
+/// Which "sent at" time of a user a mail or text sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+    /// `confirmation_sent_at`: a sign-up confirmation.
+    Confirmation,
+    /// `recovery_sent_at`: a magic link or recovery.
+    Recovery,
+    /// `email_change_sent_at`: either leg of an email change.
+    EmailChange,
+    /// `reauthentication_sent_at`.
+    Reauthentication,
+    /// `invited_at` and `confirmation_sent_at`: an invitation.
+    Invite,
+    /// `phone_change_sent_at`: a code to a new number.
+    PhoneChange,
+}
+
+/// Records that a mail or text of kind `sent` went to the user now.
+pub async fn stamp_sent(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    sent: Sent,
+) -> sqlx::Result<()> {
+    let sql = match sent {
+        Sent::Confirmation => {
+            "UPDATE users SET confirmation_sent_at = ?1, updated_at = ?1 WHERE id = ?2"
+        }
+        Sent::Recovery => "UPDATE users SET recovery_sent_at = ?1, updated_at = ?1 WHERE id = ?2",
+        Sent::EmailChange => {
+            "UPDATE users SET email_change_sent_at = ?1, updated_at = ?1 WHERE id = ?2"
+        }
+        Sent::Reauthentication => {
+            "UPDATE users SET reauthentication_sent_at = ?1, updated_at = ?1 WHERE id = ?2"
+        }
+        Sent::Invite => {
+            "UPDATE users SET invited_at = ?1, confirmation_sent_at = ?1, updated_at = ?1 WHERE id = ?2"
+        }
+        Sent::PhoneChange => {
+            "UPDATE users SET phone_change_sent_at = ?1, updated_at = ?1 WHERE id = ?2"
+        }
+    };
+    sqlx::query(sql)
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}

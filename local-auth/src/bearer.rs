@@ -38,11 +38,7 @@ impl FromRequestParts<AppState> for Caller {
         if user.is_banned() {
             return Err(ApiError::forbidden(ErrorCode::UserBanned, "User is banned"));
         }
-        let session_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM sessions WHERE id = ?")
-            .bind(&claims.session_id)
-            .fetch_optional(&state.db.read)
-            .await?;
-        if session_exists.is_none() {
+        if !store::session_exists(&state.db.read, &claims.session_id).await? {
             return Err(ApiError::forbidden(
                 ErrorCode::SessionNotFound,
                 "Session from session_id claim in JWT does not exist",

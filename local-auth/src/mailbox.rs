@@ -11,28 +11,15 @@ use axum::{
     routing::get,
 };
 use serde_json::{Value, json};
-use sqlx::FromRow;
 
 use crate::{
     html::{escape, page},
     state::AppState,
+    store::{self, Mail},
 };
 
 /// The sender shown on every message.
 const SENDER: &str = "admin@email.com";
-
-/// A stored message.
-#[derive(Debug, FromRow)]
-struct Mail {
-    id: String,
-    /// `email`, or `sms` for texts.
-    channel: String,
-    recipient: String,
-    subject: String,
-    html: String,
-    text: String,
-    created_at: String,
-}
 
 impl Mail {
     fn summary(&self) -> Value {
@@ -65,21 +52,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn all(state: &AppState) -> sqlx::Result<Vec<Mail>> {
-    sqlx::query_as(
-        "SELECT id, channel, recipient, subject, html, text, created_at FROM mail ORDER BY created_at DESC, rowid DESC",
-    )
-    .fetch_all(&state.db.read)
-    .await
-}
-
 fn failure(error: sqlx::Error) -> Response {
     tracing::error!("mailbox query failed: {error}");
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
 async fn list(State(state): State<AppState>) -> Response {
-    match all(&state).await {
+    match store::all_mail(&state.db.read).await {
         Ok(mails) => Json(json!({
             "total": mails.len(),
             "unread": mails.len(),
@@ -94,17 +73,8 @@ async fn list(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn find(state: &AppState, id: &str) -> sqlx::Result<Option<Mail>> {
-    sqlx::query_as(
-        "SELECT id, channel, recipient, subject, html, text, created_at FROM mail WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_optional(&state.db.read)
-    .await
-}
-
 async fn message(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match find(&state, &id).await {
+    match store::mail_by_id(&state.db.read, &id).await {
         Ok(Some(mail)) => {
             let mut body = mail.summary();
             body["Date"] = json!(mail.created_at);
@@ -118,17 +88,14 @@ async fn message(State(state): State<AppState>, Path(id): Path<String>) -> Respo
 }
 
 async fn delete_all(State(state): State<AppState>) -> Response {
-    match sqlx::query("DELETE FROM mail")
-        .execute(&state.db.write)
-        .await
-    {
+    match store::delete_all_mail(&state.db.write).await {
         Ok(_) => StatusCode::OK.into_response(),
         Err(error) => failure(error),
     }
 }
 
 async fn index(State(state): State<AppState>) -> Response {
-    let mails = match all(&state).await {
+    let mails = match store::all_mail(&state.db.read).await {
         Ok(mails) => mails,
         Err(error) => return failure(error),
     };
@@ -158,7 +125,7 @@ async fn index(State(state): State<AppState>) -> Response {
 }
 
 async fn view(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match find(&state, &id).await {
+    match store::mail_by_id(&state.db.read, &id).await {
         // The stored HTML was composed by local-auth itself from escaped parts, so it is shown as is.
         Ok(Some(mail)) => page(
             &escape(&mail.subject),

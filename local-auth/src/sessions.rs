@@ -6,11 +6,10 @@ use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
 use crate::{
-    crypto,
     error::ApiResult,
     state::AppState,
     store::{self, User},
-    time::{now_rfc3339, parse_rfc3339},
+    time::parse_rfc3339,
 };
 
 /// One entry of the `amr` claim: how and when the session was authenticated.
@@ -52,51 +51,14 @@ pub async fn start(
     user: &User,
     method: &str,
 ) -> ApiResult<Value> {
-    let now = now_rfc3339();
     let session_id = uuid::Uuid::new_v4().to_string();
-    sqlx::query(
-        "INSERT INTO sessions (id, user_id, aal, created_at, updated_at) VALUES (?, ?, 'aal1', ?, ?)",
-    )
-    .bind(&session_id)
-    .bind(&user.id)
-    .bind(&now)
-    .bind(&now)
-    .execute(&mut *db)
-    .await?;
-    add_amr(db, &session_id, method).await?;
-    let refresh_token = insert_refresh_token(db, &user.id, &session_id, None).await?;
-    sqlx::query("UPDATE users SET last_sign_in_at = ?, updated_at = ? WHERE id = ?")
-        .bind(&now)
-        .bind(&now)
-        .bind(&user.id)
-        .execute(&mut *db)
-        .await?;
+    store::insert_session(db, &session_id, &user.id).await?;
+    store::add_amr(db, &session_id, method).await?;
+    let refresh_token = store::insert_refresh_token(db, &user.id, &session_id, None).await?;
     let user = store::user_by_id(&mut *db, &user.id)
         .await?
         .unwrap_or_else(|| user.clone());
     token_response(state, db, &user, &session_id, &refresh_token).await
-}
-
-/// Records that `session_id` was authenticated by `method` now.
-pub async fn add_amr(
-    db: &mut SqliteConnection,
-    session_id: &str,
-    method: &str,
-) -> sqlx::Result<()> {
-    let now = now_rfc3339();
-    sqlx::query(
-        "INSERT INTO mfa_amr_claims (id, session_id, authentication_method, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id, authentication_method) \
-         DO UPDATE SET updated_at = excluded.updated_at",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(session_id)
-    .bind(method)
-    .bind(&now)
-    .bind(&now)
-    .execute(db)
-    .await
-    .map(drop)
 }
 
 /// Raises `session_id` of `user_id` to `aal2` by `method`: its refresh tokens are revoked (the
@@ -108,45 +70,9 @@ pub async fn raise_to_aal2(
     method: &str,
     first_factor: bool,
 ) -> sqlx::Result<()> {
-    let now = now_rfc3339();
-    if first_factor {
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id != ? AND aal = 'aal1'")
-            .bind(user_id)
-            .bind(session_id)
-            .execute(&mut *db)
-            .await?;
-    }
-    sqlx::query("UPDATE sessions SET aal = 'aal2', updated_at = ? WHERE id = ?")
-        .bind(&now)
-        .bind(session_id)
-        .execute(&mut *db)
-        .await?;
-    add_amr(db, session_id, method).await?;
+    store::set_aal2(db, user_id, session_id, first_factor).await?;
+    store::add_amr(db, session_id, method).await?;
     store::revoke_refresh_tokens(db, session_id).await
-}
-
-/// Inserts a refresh token for the session; returns it.
-pub async fn insert_refresh_token(
-    db: &mut SqliteConnection,
-    user_id: &str,
-    session_id: &str,
-    parent: Option<&str>,
-) -> sqlx::Result<String> {
-    let token = crypto::refresh_token();
-    let now = now_rfc3339();
-    sqlx::query(
-        "INSERT INTO refresh_tokens (token, user_id, parent, session_id, revoked, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, 0, ?, ?)",
-    )
-    .bind(&token)
-    .bind(user_id)
-    .bind(parent)
-    .bind(session_id)
-    .bind(&now)
-    .bind(&now)
-    .execute(db)
-    .await?;
-    Ok(token)
 }
 
 /// The `/token` response for a session: a fresh access token plus `refresh_token` and the user.
@@ -177,23 +103,14 @@ pub async fn access_token(
     session_id: &str,
 ) -> ApiResult<(String, i64)> {
     // The session's level and how it was authenticated, newest method first, in one query.
-    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT s.aal, c.authentication_method, c.updated_at FROM sessions s \
-         LEFT JOIN mfa_amr_claims c ON c.session_id = s.id WHERE s.id = ? ORDER BY c.updated_at DESC",
-    )
-    .bind(session_id)
-    .fetch_all(&mut *db)
-    .await?;
-    let aal = rows
-        .first()
-        .map_or_else(|| "aal1".to_owned(), |(aal, _, _)| aal.clone());
-    let amr = rows
+    let (aal, methods) = store::session_aal_and_amr(&mut *db, session_id)
+        .await?
+        .unwrap_or_else(|| ("aal1".to_owned(), Vec::new()));
+    let amr = methods
         .into_iter()
-        .filter_map(|(_, method, at)| {
-            Some(AmrEntry {
-                method: method?,
-                timestamp: parse_rfc3339(at.as_deref()).map_or(0, |at| at.timestamp()),
-            })
+        .map(|(method, at)| AmrEntry {
+            method,
+            timestamp: parse_rfc3339(at.as_deref()).map_or(0, |at| at.timestamp()),
         })
         .collect();
     let iat = Utc::now().timestamp();
@@ -219,35 +136,4 @@ pub async fn access_token(
             .for_user(&user.id, user.email.as_deref()),
     };
     Ok((state.signer.sign(&claims)?, exp))
-}
-
-/// Deletes sessions of `user_id` by logout scope, relative to `current` session.
-pub async fn end(
-    db: &mut SqliteConnection,
-    user_id: &str,
-    current: &str,
-    scope: Scope,
-) -> sqlx::Result<()> {
-    let query = match scope {
-        Scope::Global => "DELETE FROM sessions WHERE user_id = ?1",
-        Scope::Local => "DELETE FROM sessions WHERE user_id = ?1 AND id = ?2",
-        Scope::Others => "DELETE FROM sessions WHERE user_id = ?1 AND id != ?2",
-    };
-    sqlx::query(query)
-        .bind(user_id)
-        .bind(current)
-        .execute(db)
-        .await
-        .map(drop)
-}
-
-/// Which sessions a sign-out ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// Every session of the user.
-    Global,
-    /// Only the current one.
-    Local,
-    /// All but the current one.
-    Others,
 }

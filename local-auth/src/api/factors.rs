@@ -231,7 +231,7 @@ pub async fn verify(
     )
     .await?;
     let refresh_token =
-        sessions::insert_refresh_token(&mut tx, &caller.user.id, session_id, None).await?;
+        store::insert_refresh_token(&mut tx, &caller.user.id, session_id, None).await?;
     let user = store::user_by_id(&mut *tx, &caller.user.id)
         .await?
         .unwrap_or(caller.user);

@@ -7,8 +7,8 @@ use crate::{
     bearer::Caller,
     error::{ApiError, ApiResult},
     extract::ApiQuery,
-    sessions::{self, Scope},
     state::AppState,
+    store::{self, Scope},
 };
 
 /// The query of `/logout`.
@@ -34,6 +34,6 @@ pub async fn logout(
         }
     };
     let mut db = state.db.write.acquire().await?;
-    sessions::end(&mut db, &caller.user.id, &caller.claims.session_id, scope).await?;
+    store::end_sessions(&mut db, &caller.user.id, &caller.claims.session_id, scope).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -197,13 +197,9 @@ async fn reuse(
     let interval = i64::try_from(state.config.refresh_token_reuse_interval).unwrap_or(0);
     let revoked_at = parse_rfc3339(Some(&token.updated_at)).unwrap_or_else(Utc::now);
     if (Utc::now() - revoked_at).num_seconds() < interval {
-        let child = sessions::insert_refresh_token(
-            tx,
-            &token.user_id,
-            &token.session_id,
-            Some(&token.token),
-        )
-        .await?;
+        let child =
+            store::insert_refresh_token(tx, &token.user_id, &token.session_id, Some(&token.token))
+                .await?;
         return Ok(Some(child));
     }
     if state.config.enable_refresh_token_rotation {

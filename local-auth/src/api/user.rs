@@ -17,7 +17,7 @@ use crate::{
     crypto::token_hash,
     error::{ApiError, ApiResult, ErrorCode},
     extract::{ApiJson, ApiQuery},
-    redirect, sessions,
+    redirect,
     state::AppState,
     store::{self, User},
 };
@@ -109,11 +109,11 @@ pub async fn update_user(
     if let Some(hash) = new_hash {
         store::set_password_hash(&mut *tx, &user.id, Some(&hash)).await?;
         store::delete_one_time_token(&mut tx, &user.id, "reauthentication_token").await?;
-        sessions::end(
+        store::end_sessions(
             &mut tx,
             &user.id,
             &caller.claims.session_id,
-            sessions::Scope::Others,
+            store::Scope::Others,
         )
         .await?;
     }

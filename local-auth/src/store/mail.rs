@@ -1,6 +1,6 @@
 //! `mail`: every message local-auth sends, as the development mailbox shows it.
 
-use sqlx::SqliteExecutor;
+use sqlx::{FromRow, SqliteExecutor};
 
 use crate::time::now_rfc3339;
 
@@ -40,4 +40,42 @@ pub async fn insert_mail(
     .execute(db)
     .await
     .map(drop)
+}
+
+/// A stored message.
+#[allow(missing_docs)] // The columns of `mail`.
+#[derive(Debug, FromRow)]
+pub struct Mail {
+    pub id: String,
+    /// `email`, or `sms` for texts.
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    pub created_at: String,
+}
+
+/// Every message, newest first.
+pub async fn all_mail(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Mail>> {
+    sqlx::query_as(
+        "SELECT id, channel, recipient, subject, html, text, created_at FROM mail ORDER BY created_at DESC, rowid DESC",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Message `id`.
+pub async fn mail_by_id(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<Mail>> {
+    sqlx::query_as(
+        "SELECT id, channel, recipient, subject, html, text, created_at FROM mail WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Empties the mailbox.
+pub async fn delete_all_mail(db: impl SqliteExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM mail").execute(db).await.map(drop)
 }

@@ -1,8 +1,8 @@
 //! `sessions` and `refresh_tokens`: the rows behind every session (issued by `crate::sessions`).
 
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
-use crate::time::now_rfc3339;
+use crate::{crypto, time::now_rfc3339};
 
 /// A row of `sessions`.
 #[derive(Clone, Debug, FromRow)]
@@ -96,4 +96,162 @@ pub async fn revoke_refresh_tokens(
         .execute(db)
         .await
         .map(drop)
+}
+
+/// Records that `session_id` was authenticated by `method` now.
+pub async fn add_amr(
+    db: &mut SqliteConnection,
+    session_id: &str,
+    method: &str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO mfa_amr_claims (id, session_id, authentication_method, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id, authentication_method) \
+         DO UPDATE SET updated_at = excluded.updated_at",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(session_id)
+    .bind(method)
+    .bind(&now)
+    .bind(&now)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// Inserts a refresh token for the session; returns it.
+pub async fn insert_refresh_token(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    session_id: &str,
+    parent: Option<&str>,
+) -> sqlx::Result<String> {
+    let token = crypto::refresh_token();
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token, user_id, parent, session_id, revoked, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, 0, ?, ?)",
+    )
+    .bind(&token)
+    .bind(user_id)
+    .bind(parent)
+    .bind(session_id)
+    .bind(&now)
+    .bind(&now)
+    .execute(db)
+    .await?;
+    Ok(token)
+}
+
+/// Deletes sessions of `user_id` by logout scope, relative to `current` session.
+pub async fn end_sessions(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    current: &str,
+    scope: Scope,
+) -> sqlx::Result<()> {
+    let query = match scope {
+        Scope::Global => "DELETE FROM sessions WHERE user_id = ?1",
+        Scope::Local => "DELETE FROM sessions WHERE user_id = ?1 AND id = ?2",
+        Scope::Others => "DELETE FROM sessions WHERE user_id = ?1 AND id != ?2",
+    };
+    sqlx::query(query)
+        .bind(user_id)
+        .bind(current)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Which sessions a sign-out ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every session of the user.
+    Global,
+    /// Only the current one.
+    Local,
+    /// All but the current one.
+    Others,
+}
+
+/// A new `aal1` session `id` of `user_id`, who signed in now.
+pub async fn insert_session(
+    db: &mut SqliteConnection,
+    id: &str,
+    user_id: &str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, aal, created_at, updated_at) VALUES (?, ?, 'aal1', ?, ?)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("UPDATE users SET last_sign_in_at = ?, updated_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(&now)
+        .bind(user_id)
+        .execute(&mut *db)
+        .await
+        .map(drop)
+}
+
+/// Marks session `session_id` `aal2`; with `end_other_aal1`, the user's other `aal1` sessions
+/// end (a first factor was just verified).
+pub async fn set_aal2(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    session_id: &str,
+    end_other_aal1: bool,
+) -> sqlx::Result<()> {
+    if end_other_aal1 {
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id != ? AND aal = 'aal1'")
+            .bind(user_id)
+            .bind(session_id)
+            .execute(&mut *db)
+            .await?;
+    }
+    sqlx::query("UPDATE sessions SET aal = 'aal2', updated_at = ? WHERE id = ?")
+        .bind(now_rfc3339())
+        .bind(session_id)
+        .execute(&mut *db)
+        .await
+        .map(drop)
+}
+
+/// The session's assurance level and how it was authenticated (method and RFC 3339 time),
+/// newest method first; `None` when there is no such session.
+pub async fn session_aal_and_amr(
+    db: impl SqliteExecutor<'_>,
+    session_id: &str,
+) -> sqlx::Result<Option<(String, Vec<(String, Option<String>)>)>> {
+    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT s.aal, c.authentication_method, c.updated_at FROM sessions s \
+         LEFT JOIN mfa_amr_claims c ON c.session_id = s.id WHERE s.id = ? ORDER BY c.updated_at DESC",
+    )
+    .bind(session_id)
+    .fetch_all(db)
+    .await?;
+    let Some((aal, _, _)) = rows.first() else {
+        return Ok(None);
+    };
+    let aal = aal.clone();
+    let amr = rows
+        .into_iter()
+        .filter_map(|(_, method, at)| Some((method?, at)))
+        .collect();
+    Ok(Some((aal, amr)))
+}
+
+/// Whether session `id` exists (it ends with sign-out, bans and deletion).
+pub async fn session_exists(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM sessions WHERE id = ?")
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(found.is_some())
 }

@@ -20,7 +20,8 @@ use crate::{
     crypto,
     html::{escape, page},
     state::AppState,
-    time::{now_rfc3339, parse_rfc3339},
+    store,
+    time::parse_rfc3339,
     validate::validate_email,
 };
 
@@ -167,16 +168,19 @@ pub async fn decide(State(state): State<AppState>, Form(decision): Form<Decision
         );
     };
     let code = crypto::hex(&crypto::random_bytes::<20>());
-    let stored = sqlx::query(
-        "INSERT INTO dev_idp_grants (code, provider, subject, email, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    let shown_name = if name.is_empty() {
+        email.as_str()
+    } else {
+        name
+    };
+    let stored = store::insert_dev_idp_grant(
+        &state.db.write,
+        &code,
+        provider,
+        &subject(provider, &email),
+        &email,
+        shown_name,
     )
-    .bind(&code)
-    .bind(provider)
-    .bind(subject(provider, &email))
-    .bind(&email)
-    .bind(if name.is_empty() { email.as_str() } else { name })
-    .bind(now_rfc3339())
-    .execute(&state.db.write)
     .await;
     if let Err(error) = stored {
         tracing::error!("storing a development identity provider grant failed: {error}");
@@ -192,12 +196,7 @@ pub async fn exchange(
     provider: &str,
     code: &str,
 ) -> sqlx::Result<Option<Grant>> {
-    let row: Option<(String, String, String, String, String)> = sqlx::query_as(
-        "DELETE FROM dev_idp_grants WHERE code = ? RETURNING provider, subject, email, name, created_at",
-    )
-    .bind(code)
-    .fetch_optional(&mut *db)
-    .await?;
+    let row = store::take_dev_idp_grant(&mut *db, code).await?;
     let Some((granted_for, subject, email, name, created_at)) = row else {
         return Ok(None);
     };

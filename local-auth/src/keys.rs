@@ -22,7 +22,7 @@ use crate::{
     config::Secret,
     db::Db,
     error::{ApiError, ErrorCode},
-    time::now_rfc3339,
+    store,
 };
 
 /// Signs and verifies the tokens this server issues.
@@ -64,11 +64,7 @@ impl Signer {
                 jwks: json!({ "keys": [] }),
             });
         }
-        let stored: Option<(String, Vec<u8>)> = sqlx::query_as(
-            "SELECT kid, private_der FROM signing_keys WHERE algorithm = 'ES256' ORDER BY created_at LIMIT 1",
-        )
-        .fetch_optional(&db.write)
-        .await?;
+        let stored = store::es256_key(&db.write).await?;
         let (kid, der) = match stored {
             Some(stored) => stored,
             None => {
@@ -78,14 +74,7 @@ impl Signer {
                     .map_err(|error| sqlx::Error::Protocol(error.to_string()))?
                     .as_bytes()
                     .to_vec();
-                sqlx::query(
-                    "INSERT INTO signing_keys (kid, algorithm, private_der, created_at) VALUES (?, 'ES256', ?, ?)",
-                )
-                .bind(&kid)
-                .bind(&der)
-                .bind(now_rfc3339())
-                .execute(&db.write)
-                .await?;
+                store::insert_es256_key(&db.write, &kid, &der).await?;
                 (kid, der)
             }
         };

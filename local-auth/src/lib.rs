@@ -51,7 +51,7 @@ pub use crate::{
     config::{Config, ConfigError, EmailLinks, Secret},
     state::{ApiKeys, AppState},
 };
-use crate::{db::Db, keys::Signer, time::now_rfc3339};
+use crate::{db::Db, keys::Signer};
 
 /// Why local-auth could not start.
 #[derive(Debug, thiserror::Error)]
@@ -208,19 +208,11 @@ pub async fn run(
 
 /// Reads the stored API key `name`, creating a random one with `prefix` on first start.
 async fn api_key(db: &Db, name: &str, prefix: &str) -> sqlx::Result<String> {
-    let stored: Option<String> = sqlx::query_scalar("SELECT key FROM api_keys WHERE name = ?")
-        .bind(name)
-        .fetch_optional(&db.write)
-        .await?;
+    let stored = store::api_key(&db.write, name).await?;
     if let Some(key) = stored {
         return Ok(key);
     }
     let key = format!("{prefix}{}", crypto::hex(&crypto::random_bytes::<16>()));
-    sqlx::query("INSERT INTO api_keys (name, key, created_at) VALUES (?, ?, ?)")
-        .bind(name)
-        .bind(&key)
-        .bind(now_rfc3339())
-        .execute(&db.write)
-        .await?;
+    store::insert_api_key(&db.write, name, &key).await?;
     Ok(key)
 }

@@ -13,11 +13,13 @@ macro_rules! factor_json {
 mod factors;
 mod flows;
 mod identities;
+mod keys;
 mod mail;
 mod one_time_tokens;
 mod sessions;
 mod users;
 
 pub use self::{
-    factors::*, flows::*, identities::*, mail::*, one_time_tokens::*, sessions::*, users::*,
+    factors::*, flows::*, identities::*, keys::*, mail::*, one_time_tokens::*, sessions::*,
+    users::*,
 };

@@ -1,10 +1,11 @@
 //! Configuration: the settings of the Supabase CLI's `[auth]` section, read from
 //! `supabase/config.toml` when present (the file `supabase start` reads too), overridden by
-//! `LOCAL_AUTH_*` environment variables.
+//! `LOCAL_AUTH_*` environment variables. [`SETTINGS`] declares each setting once (variable, file
+//! key, default, how it is read); the defaults, the file and the environment all follow it, and a
+//! test of the server holds the README's table to it.
 
 use std::{env, fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 
-use serde::Deserialize;
 use url::Url;
 
 use crate::claims::CustomClaims;
@@ -110,17 +111,6 @@ pub struct SmsConfig {
     pub max_frequency: u64,
 }
 
-impl Default for SmsConfig {
-    fn default() -> Self {
-        Self {
-            enable_signup: false,
-            enable_confirmations: false,
-            otp_expiry: 60,
-            max_frequency: 60,
-        }
-    }
-}
-
 /// The OAuth providers as Supabase names them; `[auth.external.<name>]` accepts these.
 pub const KNOWN_PROVIDERS: [&str; 20] = [
     "apple",
@@ -163,6 +153,22 @@ pub struct SmtpConfig {
     /// Transport security (`LOCAL_AUTH_SMTP_TLS`: `none`, `starttls` or `tls`; by default `tls` on
     /// port 465, `none` on 1025 and 25, `starttls` otherwise).
     pub tls: SmtpTls,
+}
+
+impl SmtpConfig {
+    /// Sending through `host` on port 587 with STARTTLS, as `admin@email.com`, without
+    /// credentials: what a host alone sets up; the other SMTP settings change it.
+    pub fn new(host: &str) -> Self {
+        Self {
+            host: host.to_owned(),
+            port: 587,
+            user: None,
+            pass: None,
+            admin_email: "admin@email.com".to_owned(),
+            sender_name: None,
+            tls: SmtpTls::for_port(587),
+        }
+    }
 }
 
 /// Transport security for SMTP.
@@ -274,32 +280,39 @@ pub struct ConfigError {
 }
 
 impl Default for Config {
+    /// The defaults of [`SETTINGS`], over empty values (what a setting without a default leaves
+    /// unset).
     fn default() -> Self {
-        let api_addr = SocketAddr::from(([127, 0, 0, 1], 54321));
-        Self {
-            api_addr,
-            mailbox_addr: SocketAddr::from(([127, 0, 0, 1], 54324)),
-            external_url: Url::parse(&format!("http://{api_addr}")).expect("a valid URL"),
-            site_url: Url::parse("http://127.0.0.1:3000").expect("a valid URL"),
+        let mut config = Self {
+            // Placeholders, replaced by the defaults of SETTINGS just below.
+            api_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            mailbox_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            external_url: Url::parse("http://127.0.0.1/").expect("a valid URL"),
+            site_url: Url::parse("http://127.0.0.1/").expect("a valid URL"),
             additional_redirect_urls: Vec::new(),
-            jwt_expiry: 3600,
+            jwt_expiry: 0,
             jwt_secret: None,
-            enable_refresh_token_rotation: true,
-            refresh_token_reuse_interval: 10,
-            enable_signup: true,
+            enable_refresh_token_rotation: false,
+            refresh_token_reuse_interval: 0,
+            enable_signup: false,
             enable_anonymous_sign_ins: false,
             enable_manual_linking: false,
             external_providers: Vec::new(),
-            sms: SmsConfig::default(),
-            enable_confirmations: true,
-            double_confirm_changes: true,
+            sms: SmsConfig {
+                enable_signup: false,
+                enable_confirmations: false,
+                otp_expiry: 0,
+                max_frequency: 0,
+            },
+            enable_confirmations: false,
+            double_confirm_changes: false,
             secure_password_change: false,
-            minimum_password_length: 6,
-            email_max_frequency: 60,
-            email_otp_expiry: 3600,
+            minimum_password_length: 0,
+            email_max_frequency: 0,
+            email_otp_expiry: 0,
             email_links: EmailLinks::App,
-            bcrypt_cost: 10,
-            data_dir: PathBuf::from("local-auth-data"),
+            bcrypt_cost: 0,
+            data_dir: PathBuf::new(),
             smtp: None,
             custom_claims: CustomClaims::default(),
             captcha: None,
@@ -307,97 +320,389 @@ impl Default for Config {
             rate_limit_header: None,
             rate_limit_header_secret: None,
             allow_remote: false,
+        };
+        for setting in SETTINGS {
+            if let Some(default) = setting.default {
+                (setting.set)(&mut config, default).expect("every default reads");
+            }
         }
+        config
     }
 }
 
-/// The `[auth]` settings of `supabase/config.toml` that local-auth honours.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ConfigFile {
-    auth: AuthSection,
+/// One setting: its environment variable, its key under `[auth]` in `supabase/config.toml`
+/// (where the Supabase CLI's file has one), its default, and how its text sets the [`Config`].
+/// [`SETTINGS`] declares each once; the file, the environment and the defaults all follow it,
+/// and a test checks the README's table against it.
+#[derive(Clone, Copy)]
+pub struct Setting {
+    /// The environment variable (`LOCAL_AUTH_…`), when there is one.
+    pub env: Option<&'static str>,
+    /// The key under `[auth]`, dotted (`email.max_frequency`), when the file has one. A section
+    /// with `enabled = false` is skipped as a whole.
+    pub file: Option<&'static str>,
+    /// The default, written as the value would be; `None` leaves it unset.
+    pub default: Option<&'static str>,
+    /// Sets the value from its text (a file value is read as its text: `true`, `60s`, `a,b`).
+    set: fn(&mut Config, &str) -> Result<(), String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct AuthSection {
-    site_url: Option<Url>,
-    additional_redirect_urls: Option<Vec<String>>,
-    jwt_expiry: Option<u64>,
-    enable_refresh_token_rotation: Option<bool>,
-    refresh_token_reuse_interval: Option<u64>,
-    enable_signup: Option<bool>,
-    enable_anonymous_sign_ins: Option<bool>,
-    enable_manual_linking: Option<bool>,
-    minimum_password_length: Option<usize>,
-    email: EmailSection,
-    sms: SmsSection,
-    external: std::collections::BTreeMap<String, ExternalSection>,
-    captcha: Option<CaptchaSection>,
-    rate_limit: RateLimitSection,
+impl fmt::Debug for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Setting")
+            .field("env", &self.env)
+            .field("file", &self.file)
+            .field("default", &self.default)
+            .finish_non_exhaustive()
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct RateLimitSection {
-    email_sent: Option<u32>,
-    anonymous_users: Option<u32>,
-    token_refresh: Option<u32>,
-    sign_in_sign_ups: Option<u32>,
-    token_verifications: Option<u32>,
+macro_rules! setting {
+    ($env:expr, $file:expr, $default:expr, |$config:ident, $value:ident| $set:expr) => {
+        Setting {
+            env: $env,
+            file: $file,
+            default: $default,
+            set: |$config, $value| $set,
+        }
+    };
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct SmsSection {
-    enable_signup: Option<bool>,
-    enable_confirmations: Option<bool>,
-    max_frequency: Option<String>,
-    otp_expiry: Option<u64>,
-}
+/// Every setting, in the order they are applied (the file's, then the environment's).
+pub const SETTINGS: &[Setting] = &[
+    setting!(
+        Some("LOCAL_AUTH_API_ADDR"),
+        None,
+        Some("127.0.0.1:54321"),
+        |c, v| {
+            parse_into(&mut c.api_addr, v)?;
+            c.external_url =
+                Url::parse(&format!("http://{}", c.api_addr)).map_err(|e| e.to_string())?;
+            Ok(())
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_MAILBOX_ADDR"),
+        None,
+        Some("127.0.0.1:54324"),
+        |c, v| { parse_into(&mut c.mailbox_addr, v) }
+    ),
+    setting!(Some("LOCAL_AUTH_EXTERNAL_URL"), None, None, |c, v| {
+        parse_into(&mut c.external_url, v)
+    }),
+    setting!(
+        Some("LOCAL_AUTH_SITE_URL"),
+        Some("site_url"),
+        Some("http://127.0.0.1:3000"),
+        |c, v| { parse_into(&mut c.site_url, v) }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_ADDITIONAL_REDIRECT_URLS"),
+        Some("additional_redirect_urls"),
+        None,
+        |c, v| {
+            c.additional_redirect_urls = list(v);
+            Ok(())
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_JWT_EXPIRY"),
+        Some("jwt_expiry"),
+        Some("3600"),
+        |c, v| { parse_into(&mut c.jwt_expiry, v) }
+    ),
+    setting!(Some("LOCAL_AUTH_JWT_SECRET"), None, None, |c, v| {
+        c.jwt_secret = Some(Secret::new(v));
+        Ok(())
+    }),
+    setting!(
+        Some("LOCAL_AUTH_ENABLE_REFRESH_TOKEN_ROTATION"),
+        Some("enable_refresh_token_rotation"),
+        Some("true"),
+        |c, v| parse_into(&mut c.enable_refresh_token_rotation, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_REFRESH_TOKEN_REUSE_INTERVAL"),
+        Some("refresh_token_reuse_interval"),
+        Some("10"),
+        |c, v| parse_into(&mut c.refresh_token_reuse_interval, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_ENABLE_SIGNUP"),
+        Some("enable_signup"),
+        Some("true"),
+        |c, v| { parse_into(&mut c.enable_signup, v) }
+    ),
+    // Email sign-up needs both the global and the email switch on.
+    setting!(None, Some("email.enable_signup"), None, |c, v| {
+        let mut email = true;
+        parse_into(&mut email, v)?;
+        c.enable_signup &= email;
+        Ok(())
+    }),
+    setting!(
+        Some("LOCAL_AUTH_ENABLE_ANONYMOUS_SIGN_INS"),
+        Some("enable_anonymous_sign_ins"),
+        Some("false"),
+        |c, v| parse_into(&mut c.enable_anonymous_sign_ins, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_ENABLE_MANUAL_LINKING"),
+        Some("enable_manual_linking"),
+        Some("false"),
+        |c, v| parse_into(&mut c.enable_manual_linking, v)
+    ),
+    setting!(Some("LOCAL_AUTH_EXTERNAL_PROVIDERS"), None, None, |c, v| {
+        let providers = list(v);
+        if let Some(unknown) = providers
+            .iter()
+            .find(|name| !KNOWN_PROVIDERS.contains(&name.as_str()))
+        {
+            return Err(format!(
+                "`{unknown}` is not a provider Supabase knows: {}",
+                KNOWN_PROVIDERS.join(", ")
+            ));
+        }
+        c.external_providers = providers;
+        Ok(())
+    }),
+    setting!(
+        Some("LOCAL_AUTH_SMS_ENABLE_SIGNUP"),
+        Some("sms.enable_signup"),
+        Some("false"),
+        |c, v| { parse_into(&mut c.sms.enable_signup, v) }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_SMS_ENABLE_CONFIRMATIONS"),
+        Some("sms.enable_confirmations"),
+        Some("false"),
+        |c, v| parse_into(&mut c.sms.enable_confirmations, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_SMS_OTP_EXPIRY"),
+        Some("sms.otp_expiry"),
+        Some("60"),
+        |c, v| { parse_into(&mut c.sms.otp_expiry, v) }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_SMS_MAX_FREQUENCY"),
+        Some("sms.max_frequency"),
+        Some("60"),
+        |c, v| { seconds(&mut c.sms.max_frequency, v) }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_EMAIL_ENABLE_CONFIRMATIONS"),
+        Some("email.enable_confirmations"),
+        Some("true"),
+        |c, v| parse_into(&mut c.enable_confirmations, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_EMAIL_DOUBLE_CONFIRM_CHANGES"),
+        Some("email.double_confirm_changes"),
+        Some("true"),
+        |c, v| parse_into(&mut c.double_confirm_changes, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_EMAIL_SECURE_PASSWORD_CHANGE"),
+        Some("email.secure_password_change"),
+        Some("false"),
+        |c, v| parse_into(&mut c.secure_password_change, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_MINIMUM_PASSWORD_LENGTH"),
+        Some("minimum_password_length"),
+        Some("6"),
+        |c, v| parse_into(&mut c.minimum_password_length, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_EMAIL_MAX_FREQUENCY"),
+        Some("email.max_frequency"),
+        Some("60"),
+        |c, v| seconds(&mut c.email_max_frequency, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_EMAIL_OTP_EXPIRY"),
+        Some("email.otp_expiry"),
+        Some("3600"),
+        |c, v| { parse_into(&mut c.email_otp_expiry, v) }
+    ),
+    setting!(Some("LOCAL_AUTH_EMAIL_LINKS"), None, Some("app"), |c, v| {
+        parse_into(&mut c.email_links, v)
+    }),
+    setting!(Some("LOCAL_AUTH_BCRYPT_COST"), None, Some("10"), |c, v| {
+        parse_into(&mut c.bcrypt_cost, v)
+    }),
+    setting!(
+        Some("LOCAL_AUTH_DATA_DIR"),
+        None,
+        Some("local-auth-data"),
+        |c, v| { parse_into(&mut c.data_dir, v) }
+    ),
+    setting!(Some("LOCAL_AUTH_CUSTOM_CLAIMS_FILE"), None, None, |c, v| {
+        c.custom_claims =
+            CustomClaims::load(v.as_ref()).map_err(|problem| format!("{v}: {problem}"))?;
+        Ok(())
+    }),
+    // CAPTCHA: the file's section must say `enabled = true`; the provider defaults to hCaptcha.
+    setting!(None, Some("captcha.enabled"), None, |c, v| {
+        let mut enabled = false;
+        parse_into(&mut enabled, v)?;
+        c.captcha = enabled.then(|| Captcha {
+            provider: CaptchaProvider::Hcaptcha,
+            secret: String::new(),
+        });
+        Ok(())
+    }),
+    setting!(
+        Some("LOCAL_AUTH_CAPTCHA_PROVIDER"),
+        Some("captcha.provider"),
+        None,
+        |c, v| {
+            let provider = v.parse()?;
+            let secret = c
+                .captcha
+                .take()
+                .map(|captcha| captcha.secret)
+                .unwrap_or_default();
+            c.captcha = Some(Captcha { provider, secret });
+            Ok(())
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_CAPTCHA_SECRET"),
+        Some("captcha.secret"),
+        None,
+        |c, v| {
+            if let Some(captcha) = &mut c.captcha {
+                captcha.secret = v.to_owned();
+            }
+            Ok(())
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_RATE_LIMIT_EMAIL_SENT"),
+        Some("rate_limit.email_sent"),
+        None,
+        |c, v| limit(&mut c.rate_limits.email_sent, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_RATE_LIMIT_ANONYMOUS_USERS"),
+        Some("rate_limit.anonymous_users"),
+        None,
+        |c, v| limit(&mut c.rate_limits.anonymous_users, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_RATE_LIMIT_TOKEN_REFRESH"),
+        Some("rate_limit.token_refresh"),
+        None,
+        |c, v| limit(&mut c.rate_limits.token_refresh, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_RATE_LIMIT_SIGN_IN_SIGN_UPS"),
+        Some("rate_limit.sign_in_sign_ups"),
+        None,
+        |c, v| limit(&mut c.rate_limits.sign_in_sign_ups, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_RATE_LIMIT_TOKEN_VERIFICATIONS"),
+        Some("rate_limit.token_verifications"),
+        None,
+        |c, v| limit(&mut c.rate_limits.token_verifications, v)
+    ),
+    setting!(Some("LOCAL_AUTH_RATE_LIMIT_MFA"), None, None, |c, v| limit(
+        &mut c.rate_limits.mfa,
+        v
+    )),
+    setting!(Some("LOCAL_AUTH_RATE_LIMIT_HEADER"), None, None, |c, v| {
+        c.rate_limit_header = Some(v.to_owned());
+        Ok(())
+    }),
+    setting!(
+        Some("LOCAL_AUTH_RATE_LIMIT_HEADER_SECRET"),
+        None,
+        None,
+        |c, v| {
+            c.rate_limit_header_secret = Some(Secret::new(v));
+            Ok(())
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_ALLOW_REMOTE"),
+        None,
+        Some("false"),
+        |c, v| parse_into(&mut c.allow_remote, v)
+    ),
+    // SMTP: a host turns it on (the file's section unless `enabled = false`); the other
+    // settings change what the host started with.
+    setting!(
+        Some("LOCAL_AUTH_SMTP_HOST"),
+        Some("email.smtp.host"),
+        None,
+        |c, v| {
+            c.smtp = Some(SmtpConfig::new(v));
+            Ok(())
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_SMTP_PORT"),
+        Some("email.smtp.port"),
+        None,
+        |c, v| {
+            smtp(c, |smtp| {
+                parse_into(&mut smtp.port, v)?;
+                smtp.tls = SmtpTls::for_port(smtp.port);
+                Ok(())
+            })
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_SMTP_USER"),
+        Some("email.smtp.user"),
+        None,
+        |c, v| {
+            smtp(c, |smtp| {
+                smtp.user = Some(v.to_owned());
+                Ok(())
+            })
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_SMTP_PASS"),
+        Some("email.smtp.pass"),
+        None,
+        |c, v| {
+            smtp(c, |smtp| {
+                smtp.pass = Some(Secret::new(v));
+                Ok(())
+            })
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_SMTP_ADMIN_EMAIL"),
+        Some("email.smtp.admin_email"),
+        None,
+        |c, v| smtp(c, |smtp| {
+            smtp.admin_email = v.to_owned();
+            Ok(())
+        })
+    ),
+    setting!(
+        Some("LOCAL_AUTH_SMTP_SENDER_NAME"),
+        Some("email.smtp.sender_name"),
+        None,
+        |c, v| smtp(c, |smtp| {
+            smtp.sender_name = Some(v.to_owned());
+            Ok(())
+        })
+    ),
+    setting!(Some("LOCAL_AUTH_SMTP_TLS"), None, None, |c, v| smtp(
+        c,
+        |smtp| parse_into(&mut smtp.tls, v)
+    )),
+];
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ExternalSection {
-    enabled: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct CaptchaSection {
-    #[serde(default)]
-    enabled: bool,
-    provider: Option<String>,
-    #[serde(default)]
-    secret: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct EmailSection {
-    enable_signup: Option<bool>,
-    double_confirm_changes: Option<bool>,
-    enable_confirmations: Option<bool>,
-    secure_password_change: Option<bool>,
-    max_frequency: Option<String>,
-    otp_expiry: Option<u64>,
-    smtp: Option<SmtpSection>,
-}
-
-#[derive(Debug, Deserialize)]
-struct SmtpSection {
-    #[serde(default = "enabled")]
-    enabled: bool,
-    host: String,
-    port: Option<u16>,
-    user: Option<String>,
-    pass: Option<String>,
-    admin_email: Option<String>,
-    sender_name: Option<String>,
-}
-
-fn enabled() -> bool {
-    true
-}
+/// The environment variable that names the configuration file (default `supabase/config.toml`).
+pub const CONFIG_FILE_VARIABLE: &str = "LOCAL_AUTH_CONFIG_FILE";
 
 impl Config {
     /// The defaults, then `supabase/config.toml` (or the file `LOCAL_AUTH_CONFIG_FILE` names) when
@@ -410,7 +715,7 @@ impl Config {
     /// that embeds local-auth makes its own address the default site URL).
     pub fn from_env_over(defaults: Self) -> Result<Self, ConfigError> {
         let mut config = defaults;
-        let (path, required) = match var("LOCAL_AUTH_CONFIG_FILE") {
+        let (path, required) = match var(CONFIG_FILE_VARIABLE) {
             Some(path) => (PathBuf::from(path), true),
             None => (PathBuf::from("supabase/config.toml"), false),
         };
@@ -428,265 +733,60 @@ impl Config {
         Ok(config)
     }
 
-    /// Applies the `[auth]` settings of a `config.toml` text; `source` names it in errors.
+    /// Applies the `[auth]` settings of a `config.toml` text; `source` names it in errors. Keys
+    /// local-auth does not honour are left alone, as the CLI's file has many.
     pub fn apply_file(&mut self, source: &str, text: &str) -> Result<(), ConfigError> {
-        let file: ConfigFile = toml::from_str(text).map_err(|error| ConfigError {
+        let file: toml::Table = toml::from_str(text).map_err(|error| ConfigError {
             setting: source.to_owned(),
             problem: error.to_string(),
         })?;
-        let auth = file.auth;
-        let email = auth.email;
-        replace(&mut self.site_url, auth.site_url);
-        replace(
-            &mut self.additional_redirect_urls,
-            auth.additional_redirect_urls,
-        );
-        replace(&mut self.jwt_expiry, auth.jwt_expiry);
-        replace(
-            &mut self.enable_refresh_token_rotation,
-            auth.enable_refresh_token_rotation,
-        );
-        replace(
-            &mut self.refresh_token_reuse_interval,
-            auth.refresh_token_reuse_interval,
-        );
-        replace(
-            &mut self.minimum_password_length,
-            auth.minimum_password_length,
-        );
-        replace(
-            &mut self.enable_anonymous_sign_ins,
-            auth.enable_anonymous_sign_ins,
-        );
-        replace(&mut self.enable_manual_linking, auth.enable_manual_linking);
-        for (name, provider) in auth.external {
-            if !KNOWN_PROVIDERS.contains(&name.as_str()) {
-                return Err(ConfigError {
-                    setting: format!("{source}: auth.external.{name}"),
-                    problem: format!(
-                        "not a provider Supabase knows: {}",
-                        KNOWN_PROVIDERS.join(", ")
-                    ),
-                });
+        let Some(auth) = file.get("auth") else {
+            return Ok(());
+        };
+        for setting in SETTINGS {
+            let Some(key) = setting.file else { continue };
+            let Some(value) = file_value(auth, key) else {
+                continue;
+            };
+            let named = |problem: String| ConfigError {
+                setting: format!("{source}: auth.{key}"),
+                problem,
+            };
+            let text = value_text(value).map_err(named)?;
+            (setting.set)(self, &text).map_err(named)?;
+        }
+        // `[auth.external.<name>] enabled = true` offers a provider.
+        if let Some(external) = auth.get("external").and_then(toml::Value::as_table) {
+            for (name, provider) in external {
+                if !KNOWN_PROVIDERS.contains(&name.as_str()) {
+                    return Err(ConfigError {
+                        setting: format!("{source}: auth.external.{name}"),
+                        problem: format!(
+                            "not a provider Supabase knows: {}",
+                            KNOWN_PROVIDERS.join(", ")
+                        ),
+                    });
+                }
+                self.external_providers.retain(|known| known != name);
+                if provider.get("enabled").and_then(toml::Value::as_bool) == Some(true) {
+                    self.external_providers.push(name.clone());
+                }
             }
-            self.external_providers.retain(|known| *known != name);
-            if provider.enabled {
-                self.external_providers.push(name);
-            }
-        }
-        let sms = auth.sms;
-        replace(&mut self.sms.enable_signup, sms.enable_signup);
-        replace(&mut self.sms.enable_confirmations, sms.enable_confirmations);
-        replace(&mut self.sms.otp_expiry, sms.otp_expiry);
-        if let Some(frequency) = sms.max_frequency {
-            self.sms.max_frequency = parse_duration(&frequency).ok_or_else(|| ConfigError {
-                setting: format!("{source}: auth.sms.max_frequency"),
-                problem: format!("`{frequency}` is not a duration like \"60s\" or \"1m30s\""),
-            })?;
-        }
-        let limits = auth.rate_limit;
-        let ours = &mut self.rate_limits;
-        ours.email_sent = limits.email_sent.or(ours.email_sent);
-        ours.anonymous_users = limits.anonymous_users.or(ours.anonymous_users);
-        ours.token_refresh = limits.token_refresh.or(ours.token_refresh);
-        ours.sign_in_sign_ups = limits.sign_in_sign_ups.or(ours.sign_in_sign_ups);
-        ours.token_verifications = limits.token_verifications.or(ours.token_verifications);
-        if let Some(captcha) = auth.captcha.filter(|captcha| captcha.enabled) {
-            let provider = captcha.provider.as_deref().unwrap_or("hcaptcha");
-            self.captcha = Some(Captcha {
-                provider: provider.parse().map_err(|problem| ConfigError {
-                    setting: format!("{source}: auth.captcha.provider"),
-                    problem,
-                })?,
-                secret: captcha.secret,
-            });
-        }
-        // Email sign-up needs both the global and the email switch on.
-        replace(
-            &mut self.enable_signup,
-            auth.enable_signup
-                .map(|on| on && email.enable_signup.unwrap_or(true))
-                .or(email.enable_signup),
-        );
-        replace(
-            &mut self.double_confirm_changes,
-            email.double_confirm_changes,
-        );
-        replace(&mut self.enable_confirmations, email.enable_confirmations);
-        replace(
-            &mut self.secure_password_change,
-            email.secure_password_change,
-        );
-        replace(&mut self.email_otp_expiry, email.otp_expiry);
-        if let Some(smtp) = email.smtp.filter(|smtp| smtp.enabled) {
-            let port = smtp.port.unwrap_or(587);
-            self.smtp = Some(SmtpConfig {
-                host: smtp.host,
-                port,
-                user: smtp.user,
-                pass: smtp.pass.map(Secret),
-                admin_email: smtp.admin_email.unwrap_or_else(|| "admin@email.com".into()),
-                sender_name: smtp.sender_name,
-                tls: SmtpTls::for_port(port),
-            });
-        }
-        if let Some(frequency) = email.max_frequency {
-            self.email_max_frequency = parse_duration(&frequency).ok_or_else(|| ConfigError {
-                setting: format!("{source}: auth.email.max_frequency"),
-                problem: format!("`{frequency}` is not a duration like \"60s\" or \"1m30s\""),
-            })?;
         }
         Ok(())
     }
 
     fn apply_env(&mut self) -> Result<(), ConfigError> {
-        let config = self;
-        if let Some(addr) = parse("LOCAL_AUTH_API_ADDR")? {
-            config.api_addr = addr;
-            config.external_url = Url::parse(&format!("http://{addr}")).expect("a valid URL");
-        }
-        set(&mut config.mailbox_addr, "LOCAL_AUTH_MAILBOX_ADDR")?;
-        set(&mut config.external_url, "LOCAL_AUTH_EXTERNAL_URL")?;
-        set(&mut config.site_url, "LOCAL_AUTH_SITE_URL")?;
-        if let Some(urls) = var("LOCAL_AUTH_ADDITIONAL_REDIRECT_URLS") {
-            config.additional_redirect_urls = urls
-                .split(',')
-                .map(str::trim)
-                .filter(|url| !url.is_empty())
-                .map(str::to_owned)
-                .collect();
-        }
-        set(&mut config.jwt_expiry, "LOCAL_AUTH_JWT_EXPIRY")?;
-        config.jwt_secret = var("LOCAL_AUTH_JWT_SECRET").map(Secret);
-        set(
-            &mut config.enable_refresh_token_rotation,
-            "LOCAL_AUTH_ENABLE_REFRESH_TOKEN_ROTATION",
-        )?;
-        set(
-            &mut config.refresh_token_reuse_interval,
-            "LOCAL_AUTH_REFRESH_TOKEN_REUSE_INTERVAL",
-        )?;
-        set(&mut config.enable_signup, "LOCAL_AUTH_ENABLE_SIGNUP")?;
-        set(
-            &mut config.enable_anonymous_sign_ins,
-            "LOCAL_AUTH_ENABLE_ANONYMOUS_SIGN_INS",
-        )?;
-        set(
-            &mut config.enable_manual_linking,
-            "LOCAL_AUTH_ENABLE_MANUAL_LINKING",
-        )?;
-        if let Some(providers) = var("LOCAL_AUTH_EXTERNAL_PROVIDERS") {
-            config.external_providers = Vec::new();
-            for name in providers
-                .split(',')
-                .map(str::trim)
-                .filter(|name| !name.is_empty())
-            {
-                if !KNOWN_PROVIDERS.contains(&name) {
-                    return Err(ConfigError {
-                        setting: "LOCAL_AUTH_EXTERNAL_PROVIDERS".to_owned(),
-                        problem: format!(
-                            "`{name}` is not a provider Supabase knows: {}",
-                            KNOWN_PROVIDERS.join(", ")
-                        ),
-                    });
-                }
-                config.external_providers.push(name.to_owned());
-            }
-        }
-        set(
-            &mut config.sms.enable_signup,
-            "LOCAL_AUTH_SMS_ENABLE_SIGNUP",
-        )?;
-        set(
-            &mut config.sms.enable_confirmations,
-            "LOCAL_AUTH_SMS_ENABLE_CONFIRMATIONS",
-        )?;
-        set(&mut config.sms.otp_expiry, "LOCAL_AUTH_SMS_OTP_EXPIRY")?;
-        set(
-            &mut config.sms.max_frequency,
-            "LOCAL_AUTH_SMS_MAX_FREQUENCY",
-        )?;
-        set(
-            &mut config.enable_confirmations,
-            "LOCAL_AUTH_EMAIL_ENABLE_CONFIRMATIONS",
-        )?;
-        set(
-            &mut config.double_confirm_changes,
-            "LOCAL_AUTH_EMAIL_DOUBLE_CONFIRM_CHANGES",
-        )?;
-        set(
-            &mut config.secure_password_change,
-            "LOCAL_AUTH_EMAIL_SECURE_PASSWORD_CHANGE",
-        )?;
-        set(
-            &mut config.minimum_password_length,
-            "LOCAL_AUTH_MINIMUM_PASSWORD_LENGTH",
-        )?;
-        set(
-            &mut config.email_max_frequency,
-            "LOCAL_AUTH_EMAIL_MAX_FREQUENCY",
-        )?;
-        set(&mut config.email_otp_expiry, "LOCAL_AUTH_EMAIL_OTP_EXPIRY")?;
-        set(&mut config.email_links, "LOCAL_AUTH_EMAIL_LINKS")?;
-        set(&mut config.bcrypt_cost, "LOCAL_AUTH_BCRYPT_COST")?;
-        set(&mut config.data_dir, "LOCAL_AUTH_DATA_DIR")?;
-        let limits = &mut config.rate_limits;
-        for (field, variable) in [
-            (&mut limits.email_sent, "LOCAL_AUTH_RATE_LIMIT_EMAIL_SENT"),
-            (
-                &mut limits.anonymous_users,
-                "LOCAL_AUTH_RATE_LIMIT_ANONYMOUS_USERS",
-            ),
-            (
-                &mut limits.token_refresh,
-                "LOCAL_AUTH_RATE_LIMIT_TOKEN_REFRESH",
-            ),
-            (
-                &mut limits.sign_in_sign_ups,
-                "LOCAL_AUTH_RATE_LIMIT_SIGN_IN_SIGN_UPS",
-            ),
-            (
-                &mut limits.token_verifications,
-                "LOCAL_AUTH_RATE_LIMIT_TOKEN_VERIFICATIONS",
-            ),
-            (&mut limits.mfa, "LOCAL_AUTH_RATE_LIMIT_MFA"),
-        ] {
-            if let Some(limit) = parse(variable)? {
-                *field = Some(limit);
-            }
-        }
-        config.rate_limit_header =
-            var("LOCAL_AUTH_RATE_LIMIT_HEADER").or(config.rate_limit_header.take());
-        if let Some(secret) = var("LOCAL_AUTH_RATE_LIMIT_HEADER_SECRET") {
-            config.rate_limit_header_secret = Some(Secret::new(secret));
-        }
-        set(&mut config.allow_remote, "LOCAL_AUTH_ALLOW_REMOTE")?;
-        if let Some(provider) = parse::<CaptchaProvider>("LOCAL_AUTH_CAPTCHA_PROVIDER")? {
-            config.captcha = Some(Captcha {
-                provider,
-                secret: var("LOCAL_AUTH_CAPTCHA_SECRET").unwrap_or_default(),
-            });
-        }
-        if let Some(path) = var("LOCAL_AUTH_CUSTOM_CLAIMS_FILE") {
-            let problem = |problem: String| ConfigError {
-                setting: format!("LOCAL_AUTH_CUSTOM_CLAIMS_FILE ({path})"),
-                problem,
+        for setting in SETTINGS {
+            let Some(variable) = setting.env else {
+                continue;
             };
-            config.custom_claims = CustomClaims::load(path.as_ref()).map_err(problem)?;
-        }
-        if let Some(host) = var("LOCAL_AUTH_SMTP_HOST") {
-            let port = parse("LOCAL_AUTH_SMTP_PORT")?.unwrap_or(587);
-            config.smtp = Some(SmtpConfig {
-                host,
-                port,
-                user: var("LOCAL_AUTH_SMTP_USER"),
-                pass: var("LOCAL_AUTH_SMTP_PASS").map(Secret),
-                admin_email: var("LOCAL_AUTH_SMTP_ADMIN_EMAIL")
-                    .unwrap_or_else(|| "admin@email.com".into()),
-                sender_name: var("LOCAL_AUTH_SMTP_SENDER_NAME"),
-                tls: parse("LOCAL_AUTH_SMTP_TLS")?.unwrap_or(SmtpTls::for_port(port)),
-            });
+            if let Some(value) = var(variable) {
+                (setting.set)(self, &value).map_err(|problem| ConfigError {
+                    setting: variable.to_owned(),
+                    problem: format!("cannot read `{value}`: {problem}"),
+                })?;
+            }
         }
         Ok(())
     }
@@ -709,13 +809,6 @@ impl FromStr for EmailLinks {
             "verify" => Ok(Self::Verify),
             other => Err(format!("expected `app` or `verify`, got `{other}`")),
         }
-    }
-}
-
-/// Replaces `field` when the file sets `value`.
-fn replace<T>(field: &mut T, value: Option<T>) {
-    if let Some(value) = value {
-        *field = value;
     }
 }
 
@@ -754,30 +847,93 @@ fn var(variable: &'static str) -> Option<String> {
     env::var(variable).ok().filter(|value| !value.is_empty())
 }
 
-fn parse<T>(variable: &'static str) -> Result<Option<T>, ConfigError>
+/// Sets `field` from its text.
+fn parse_into<T>(field: &mut T, value: &str) -> Result<(), String>
 where
     T: FromStr,
     T::Err: fmt::Display,
 {
-    var(variable)
-        .map(|value| {
-            value.parse().map_err(|error: T::Err| ConfigError {
-                setting: variable.to_owned(),
-                problem: format!("cannot read `{value}`: {error}"),
-            })
-        })
-        .transpose()
+    *field = value
+        .trim()
+        .parse()
+        .map_err(|error: T::Err| error.to_string())?;
+    Ok(())
 }
 
-fn set<T>(field: &mut T, variable: &'static str) -> Result<(), ConfigError>
-where
-    T: FromStr,
-    T::Err: fmt::Display,
-{
-    if let Some(value) = parse(variable)? {
-        *field = value;
-    }
+/// Sets a number of seconds from a duration (`60`, `60s`, `1m30s`).
+fn seconds(field: &mut u64, value: &str) -> Result<(), String> {
+    *field = parse_duration(value)
+        .ok_or_else(|| format!("`{value}` is not a duration like \"60s\" or \"1m30s\""))?;
     Ok(())
+}
+
+/// Sets a rate limit (requests per window).
+fn limit(field: &mut Option<u32>, value: &str) -> Result<(), String> {
+    *field = Some(value.trim().parse().map_err(|error| format!("{error}"))?);
+    Ok(())
+}
+
+/// A comma-separated list, trimmed, without empty entries.
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Changes the SMTP settings a host started (nothing without one).
+fn smtp(
+    config: &mut Config,
+    change: impl FnOnce(&mut SmtpConfig) -> Result<(), String>,
+) -> Result<(), String> {
+    match &mut config.smtp {
+        Some(smtp) => change(smtp),
+        None => Ok(()),
+    }
+}
+
+/// The value at dotted `key` under `auth`, unless a section on the way says `enabled = false`.
+fn file_value<'a>(auth: &'a toml::Value, key: &str) -> Option<&'a toml::Value> {
+    let mut at = auth;
+    let mut parts = key.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_some()
+            && at
+                .get(part)
+                .and_then(|section| section.get("enabled"))
+                .and_then(toml::Value::as_bool)
+                == Some(false)
+            && !key.ends_with(".enabled")
+        {
+            return None;
+        }
+        at = at.get(part)?;
+    }
+    Some(at)
+}
+
+/// A file value as the text a setting reads: strings as they are, numbers and booleans as
+/// written, arrays of strings joined with commas.
+fn value_text(value: &toml::Value) -> Result<String, String> {
+    match value {
+        toml::Value::String(text) => Ok(text.clone()),
+        toml::Value::Integer(number) => Ok(number.to_string()),
+        toml::Value::Float(number) => Ok(number.to_string()),
+        toml::Value::Boolean(on) => Ok(on.to_string()),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                item.as_str()
+                    .map(str::to_owned)
+                    .ok_or("expected a list of strings")
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(|items| items.join(","))
+            .map_err(str::to_owned),
+        other => Err(format!("expected a value, not {}", other.type_str())),
+    }
 }
 
 /// Which CAPTCHA service the project uses.
@@ -866,6 +1022,75 @@ secure_password_change = true
 max_frequency = "1m30s"
 otp_expiry = 600
 "#;
+
+    #[test]
+    fn the_defaults_are_those_of_the_settings_table() {
+        let config = Config::default();
+
+        assert_eq!(config.api_addr.to_string(), "127.0.0.1:54321");
+        assert_eq!(config.mailbox_addr.to_string(), "127.0.0.1:54324");
+        assert_eq!(config.external_url.as_str(), "http://127.0.0.1:54321/");
+        assert_eq!(config.issuer(), "http://127.0.0.1:54321/auth/v1");
+        assert_eq!(config.site_url.as_str(), "http://127.0.0.1:3000/");
+        assert_eq!(
+            (config.jwt_expiry, config.refresh_token_reuse_interval),
+            (3600, 10)
+        );
+        assert!(config.enable_refresh_token_rotation && config.enable_signup);
+        assert!(!config.enable_anonymous_sign_ins && !config.enable_manual_linking);
+        assert!(!config.sms.enable_signup && !config.sms.enable_confirmations);
+        assert_eq!((config.sms.otp_expiry, config.sms.max_frequency), (60, 60));
+        assert!(config.enable_confirmations && config.double_confirm_changes);
+        assert!(!config.secure_password_change && !config.allow_remote);
+        assert_eq!(config.minimum_password_length, 6);
+        assert_eq!(
+            (config.email_max_frequency, config.email_otp_expiry),
+            (60, 3600)
+        );
+        assert_eq!(config.email_links, EmailLinks::App);
+        assert_eq!(config.bcrypt_cost, 10);
+        assert_eq!(config.data_dir, PathBuf::from("local-auth-data"));
+        assert!(config.smtp.is_none() && config.captcha.is_none() && config.jwt_secret.is_none());
+        assert!(
+            config.rate_limits.sign_in_sign_ups.is_none() && config.rate_limit_header.is_none()
+        );
+    }
+
+    #[test]
+    fn each_setting_is_declared_once() {
+        for (index, setting) in SETTINGS.iter().enumerate() {
+            for other in &SETTINGS[index + 1..] {
+                assert!(
+                    setting.env.is_none() || setting.env != other.env,
+                    "{setting:?}"
+                );
+                assert!(
+                    setting.file.is_none() || setting.file != other.file,
+                    "{setting:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn smtp_settings_start_from_the_host_and_follow_the_port() {
+        let mut config = Config::default();
+        config
+            .apply_file(
+                "f",
+                "[auth.email.smtp]\nhost = \"mail.example.com\"\nport = 465\nuser = \"u\"\npass = \"p\"\n",
+            )
+            .unwrap();
+        let smtp = config.smtp.expect("a host turns SMTP on");
+        assert_eq!((smtp.host.as_str(), smtp.port), ("mail.example.com", 465));
+        assert_eq!(smtp.tls, SmtpTls::Tls);
+        assert_eq!(smtp.admin_email, "admin@email.com");
+
+        let mut off = Config::default();
+        off.apply_file("f", "[auth.email.smtp]\nenabled = false\nhost = \"h\"\n")
+            .unwrap();
+        assert!(off.smtp.is_none());
+    }
 
     #[test]
     fn the_auth_section_of_a_cli_config_file_is_applied() {

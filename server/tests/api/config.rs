@@ -152,37 +152,55 @@ fn the_server_reads_dot_env_unless_told_not_to() {
 }
 
 /// Every variable the server and the embedded local-auth read is in the README's configuration
-/// tables and in `.env.example`, and every `LOCAL_AUTH_*` the README names is one they read: the
-/// three lists cannot drift apart.
+/// tables (local-auth's with its default) and in `.env.example`, and every `LOCAL_AUTH_*` the
+/// README names is one they read: the lists cannot drift apart.
 #[test]
 fn every_setting_is_documented_and_every_documented_setting_exists() {
+    use local_auth::config::{CONFIG_FILE_VARIABLE, SETTINGS};
+
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
-    let literals = |text: &str| -> Vec<String> {
-        text.split('"')
-            .skip(1)
-            .step_by(2)
-            .filter(|literal| {
-                literal.len() > 3
-                    && literal.contains('_')
-                    && literal
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-            })
-            .map(str::to_owned)
-            .collect()
-    };
-    let mut read_by_code = literals(&read("server/src/config.rs"));
-    read_by_code.extend(
-        literals(&read("local-auth/src/config.rs"))
-            .into_iter()
-            .filter(|name| name.starts_with("LOCAL_AUTH_")),
-    );
     let readme = read("README.md");
     let env_example = read(".env.example");
+    let row = |name: &str| {
+        readme
+            .lines()
+            .find(|line| line.starts_with('|') && line.contains(&format!("`{name}`")))
+            .unwrap_or_else(|| panic!("README has no row for {name}"))
+    };
+
+    // The server's own settings: the names it looks up in server/src/config.rs.
+    let server_config = read("server/src/config.rs");
+    let mut read_by_code: Vec<String> = server_config
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|literal| {
+            literal.len() > 3
+                && literal.contains('_')
+                && literal
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        })
+        .map(str::to_owned)
+        .collect();
+    for name in &read_by_code {
+        row(name);
+    }
+    for setting in SETTINGS {
+        let Some(name) = setting.env else { continue };
+        let line = row(name);
+        if let Some(default) = setting.default {
+            assert!(
+                line.contains(&format!("`{default}`")),
+                "README's row for {name} does not give its default `{default}`: {line}"
+            );
+        }
+        read_by_code.push(name.to_owned());
+    }
+    read_by_code.push(CONFIG_FILE_VARIABLE.to_owned());
 
     for name in &read_by_code {
-        assert!(readme.contains(&format!("`{name}`")), "README lacks {name}");
         assert!(
             env_example.contains(&format!("{name}=")),
             ".env.example lacks {name}"

@@ -160,6 +160,51 @@ pub async fn user_json(db: &mut SqliteConnection, user: &User) -> sqlx::Result<V
     Ok(json)
 }
 
+/// What a new user signs up with.
+#[derive(Clone, Copy)]
+enum Address {
+    Email,
+    Phone,
+}
+
+/// Inserts the `users` row of a new user who signs up with `address`; returns their id.
+async fn insert_user_row(
+    db: &mut SqliteConnection,
+    kind: Address,
+    address: &str,
+    password_hash: Option<&str>,
+    user_metadata: &Value,
+    confirmed: bool,
+) -> sqlx::Result<String> {
+    let (sql, provider) = match kind {
+        Address::Email => (
+            "INSERT INTO users (id, email, encrypted_password, email_confirmed_at, raw_app_meta_data, \
+             raw_user_meta_data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "email",
+        ),
+        Address::Phone => (
+            "INSERT INTO users (id, phone, encrypted_password, phone_confirmed_at, raw_app_meta_data, \
+             raw_user_meta_data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "phone",
+        ),
+    };
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_rfc3339();
+    let app_metadata = json!({ "provider": provider, "providers": [provider] });
+    sqlx::query(sql)
+        .bind(&id)
+        .bind(address)
+        .bind(password_hash)
+        .bind(confirmed.then_some(&now))
+        .bind(app_metadata.to_string())
+        .bind(user_metadata.to_string())
+        .bind(&now)
+        .bind(&now)
+        .execute(&mut *db)
+        .await?;
+    Ok(id)
+}
+
 /// A new email user with an `email` identity; returns the stored row.
 pub async fn insert_email_user(
     db: &mut SqliteConnection,
@@ -168,22 +213,14 @@ pub async fn insert_email_user(
     user_metadata: &Value,
     confirmed: bool,
 ) -> sqlx::Result<User> {
-    let id = uuid::Uuid::new_v4().to_string();
-    let now = now_rfc3339();
-    let app_metadata = json!({ "provider": "email", "providers": ["email"] });
-    sqlx::query(
-        "INSERT INTO users (id, email, encrypted_password, email_confirmed_at, raw_app_meta_data, \
-         raw_user_meta_data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    let id = insert_user_row(
+        db,
+        Address::Email,
+        email,
+        password_hash,
+        user_metadata,
+        confirmed,
     )
-    .bind(&id)
-    .bind(email)
-    .bind(password_hash)
-    .bind(confirmed.then_some(&now))
-    .bind(app_metadata.to_string())
-    .bind(user_metadata.to_string())
-    .bind(&now)
-    .bind(&now)
-    .execute(&mut *db)
     .await?;
     insert_email_identity(&mut *db, &id, email, confirmed).await?;
     Ok(user_by_id(&mut *db, &id)
@@ -199,22 +236,14 @@ pub async fn insert_phone_user(
     user_metadata: &Value,
     confirmed: bool,
 ) -> sqlx::Result<User> {
-    let id = uuid::Uuid::new_v4().to_string();
-    let now = now_rfc3339();
-    let app_metadata = json!({ "provider": "phone", "providers": ["phone"] });
-    sqlx::query(
-        "INSERT INTO users (id, phone, encrypted_password, phone_confirmed_at, raw_app_meta_data, \
-         raw_user_meta_data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    let id = insert_user_row(
+        db,
+        Address::Phone,
+        phone,
+        password_hash,
+        user_metadata,
+        confirmed,
     )
-    .bind(&id)
-    .bind(phone)
-    .bind(password_hash)
-    .bind(confirmed.then_some(&now))
-    .bind(app_metadata.to_string())
-    .bind(user_metadata.to_string())
-    .bind(&now)
-    .bind(&now)
-    .execute(&mut *db)
     .await?;
     let identity_data = json!({
         "sub": id, "phone": phone, "email_verified": false, "phone_verified": confirmed,

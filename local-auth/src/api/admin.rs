@@ -127,12 +127,24 @@ pub async fn create_user(
     let metadata = Value::Object(params.user_metadata.unwrap_or_default());
     let user = match (&email, &phone) {
         (Some(email), _) => {
-            store::insert_email_user(&mut tx, email, hash.as_deref(), &metadata, email_confirmed)
-                .await?
+            store::insert_user(
+                &mut tx,
+                store::NewAddress::Email(email),
+                hash.as_deref(),
+                &metadata,
+                email_confirmed,
+            )
+            .await?
         }
         (None, Some(phone)) => {
-            store::insert_phone_user(&mut tx, phone, hash.as_deref(), &metadata, phone_confirmed)
-                .await?
+            store::insert_user(
+                &mut tx,
+                store::NewAddress::Phone(phone),
+                hash.as_deref(),
+                &metadata,
+                phone_confirmed,
+            )
+            .await?
         }
         (None, None) => unreachable!("checked above"),
     };
@@ -319,8 +331,14 @@ pub async fn generate_link(
                 Some(user) if user.is_confirmed() => return Err(ApiError::email_exists()),
                 Some(user) => user,
                 None => {
-                    store::insert_email_user(&mut tx, &email, hash.as_deref(), &metadata, false)
-                        .await?
+                    store::insert_user(
+                        &mut tx,
+                        store::NewAddress::Email(&email),
+                        hash.as_deref(),
+                        &metadata,
+                        false,
+                    )
+                    .await?
                 }
             };
             if let Some(hash) = &hash {
@@ -342,7 +360,14 @@ pub async fn generate_link(
                 let user = match existing {
                     Some(user) => user,
                     None => {
-                        store::insert_email_user(&mut tx, &email, None, &metadata, false).await?
+                        store::insert_user(
+                            &mut tx,
+                            store::NewAddress::Email(&email),
+                            None,
+                            &metadata,
+                            false,
+                        )
+                        .await?
                     }
                 };
                 (
@@ -426,7 +451,14 @@ pub async fn invite(
         Some(user) => user,
         None => {
             let metadata = super::user_metadata(params.data);
-            store::insert_email_user(&mut tx, &email, None, &metadata, false).await?
+            store::insert_user(
+                &mut tx,
+                store::NewAddress::Email(&email),
+                None,
+                &metadata,
+                false,
+            )
+            .await?
         }
     };
     token_mail::send(

@@ -84,7 +84,14 @@ async fn send_otp(
         }
         None => {
             let metadata = super::user_metadata(params.data);
-            store::insert_email_user(&mut tx, &email, None, &metadata, false).await?
+            store::insert_user(
+                &mut tx,
+                store::NewAddress::Email(&email),
+                None,
+                &metadata,
+                false,
+            )
+            .await?
         }
     };
     let purpose = if user.is_confirmed() {
@@ -135,7 +142,14 @@ async fn send_phone_otp(
         }
         None => {
             let metadata = super::user_metadata(data);
-            store::insert_phone_user(&mut tx, &phone, None, &metadata, false).await?
+            store::insert_user(
+                &mut tx,
+                store::NewAddress::Phone(&phone),
+                None,
+                &metadata,
+                false,
+            )
+            .await?
         }
     };
     check_sms_frequency(state, user.confirmation_sent_at.as_deref())?;

@@ -86,7 +86,14 @@ pub async fn signup(
         }
         None => {
             let confirmed = !config.enable_confirmations;
-            store::insert_email_user(&mut tx, &email, Some(&hash), &metadata, confirmed).await?
+            store::insert_user(
+                &mut tx,
+                store::NewAddress::Email(&email),
+                Some(&hash),
+                &metadata,
+                confirmed,
+            )
+            .await?
         }
     };
 
@@ -152,8 +159,14 @@ async fn phone_signup(
             existing
         }
         None => {
-            store::insert_phone_user(&mut tx, &phone, Some(&hash), &metadata, !confirmations)
-                .await?
+            store::insert_user(
+                &mut tx,
+                store::NewAddress::Phone(&phone),
+                Some(&hash),
+                &metadata,
+                !confirmations,
+            )
+            .await?
         }
     };
     if !confirmations {

@@ -160,32 +160,35 @@ pub async fn user_json(db: &mut SqliteConnection, user: &User) -> sqlx::Result<V
     Ok(json)
 }
 
-/// What a new user signs up with.
-#[derive(Clone, Copy)]
-enum Address {
-    Email,
-    Phone,
+/// The address a new user signs up with.
+#[derive(Clone, Copy, Debug)]
+pub enum NewAddress<'a> {
+    /// An email address: the user gets an `email` identity.
+    Email(&'a str),
+    /// A phone number (E.164 digits): the user gets a `phone` identity.
+    Phone(&'a str),
 }
 
-/// Inserts the `users` row of a new user who signs up with `address`; returns their id.
-async fn insert_user_row(
+/// A new user with `address` and its identity; returns the stored row.
+pub async fn insert_user(
     db: &mut SqliteConnection,
-    kind: Address,
-    address: &str,
+    address: NewAddress<'_>,
     password_hash: Option<&str>,
     user_metadata: &Value,
     confirmed: bool,
-) -> sqlx::Result<String> {
-    let (sql, provider) = match kind {
-        Address::Email => (
+) -> sqlx::Result<User> {
+    let (sql, provider, value) = match address {
+        NewAddress::Email(email) => (
             "INSERT INTO users (id, email, encrypted_password, email_confirmed_at, raw_app_meta_data, \
              raw_user_meta_data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             "email",
+            email,
         ),
-        Address::Phone => (
+        NewAddress::Phone(phone) => (
             "INSERT INTO users (id, phone, encrypted_password, phone_confirmed_at, raw_app_meta_data, \
              raw_user_meta_data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             "phone",
+            phone,
         ),
     };
     let id = uuid::Uuid::new_v4().to_string();
@@ -193,7 +196,7 @@ async fn insert_user_row(
     let app_metadata = json!({ "provider": provider, "providers": [provider] });
     sqlx::query(sql)
         .bind(&id)
-        .bind(address)
+        .bind(value)
         .bind(password_hash)
         .bind(confirmed.then_some(&now))
         .bind(app_metadata.to_string())
@@ -202,53 +205,15 @@ async fn insert_user_row(
         .bind(&now)
         .execute(&mut *db)
         .await?;
-    Ok(id)
-}
-
-/// A new email user with an `email` identity; returns the stored row.
-pub async fn insert_email_user(
-    db: &mut SqliteConnection,
-    email: &str,
-    password_hash: Option<&str>,
-    user_metadata: &Value,
-    confirmed: bool,
-) -> sqlx::Result<User> {
-    let id = insert_user_row(
-        db,
-        Address::Email,
-        email,
-        password_hash,
-        user_metadata,
-        confirmed,
-    )
-    .await?;
-    insert_email_identity(&mut *db, &id, email, confirmed).await?;
-    Ok(user_by_id(&mut *db, &id)
-        .await?
-        .expect("the user was just inserted"))
-}
-
-/// A new phone user with a `phone` identity; returns the stored row.
-pub async fn insert_phone_user(
-    db: &mut SqliteConnection,
-    phone: &str,
-    password_hash: Option<&str>,
-    user_metadata: &Value,
-    confirmed: bool,
-) -> sqlx::Result<User> {
-    let id = insert_user_row(
-        db,
-        Address::Phone,
-        phone,
-        password_hash,
-        user_metadata,
-        confirmed,
-    )
-    .await?;
-    let identity_data = json!({
-        "sub": id, "phone": phone, "email_verified": false, "phone_verified": confirmed,
-    });
-    insert_identity(&mut *db, &id, "phone", &id, &identity_data, None).await?;
+    match address {
+        NewAddress::Email(email) => insert_email_identity(&mut *db, &id, email, confirmed).await?,
+        NewAddress::Phone(phone) => {
+            let identity_data = json!({
+                "sub": id, "phone": phone, "email_verified": false, "phone_verified": confirmed,
+            });
+            insert_identity(&mut *db, &id, "phone", &id, &identity_data, None).await?;
+        }
+    }
     Ok(user_by_id(&mut *db, &id)
         .await?
         .expect("the user was just inserted"))

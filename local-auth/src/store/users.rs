@@ -272,13 +272,13 @@ pub async fn set_password_hash(
     user_id: &str,
     hash: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET encrypted_password = ?, updated_at = ? WHERE id = ?")
-        .bind(hash)
-        .bind(now_rfc3339())
-        .bind(user_id)
-        .execute(db)
-        .await
-        .map(drop)
+    set_column(
+        db,
+        "UPDATE users SET encrypted_password = ?, updated_at = ? WHERE id = ?",
+        user_id,
+        hash,
+    )
+    .await
 }
 
 /// A sign-up for an address (or number) whose account is not confirmed yet takes the new password
@@ -486,13 +486,13 @@ pub async fn soft_delete_user(db: &mut SqliteConnection, user_id: &str) -> sqlx:
 
 /// Records that the user was invited now.
 pub async fn mark_invited(db: impl SqliteExecutor<'_>, user_id: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET invited_at = ?, updated_at = ? WHERE id = ?")
-        .bind(now_rfc3339())
-        .bind(now_rfc3339())
-        .bind(user_id)
-        .execute(db)
-        .await
-        .map(drop)
+    set_column(
+        db,
+        "UPDATE users SET invited_at = ?, updated_at = ? WHERE id = ?",
+        user_id,
+        Some(&now_rfc3339()),
+    )
+    .await
 }
 
 /// Starts a change of the user's address to `new_email`, awaiting confirmation.
@@ -547,13 +547,13 @@ pub async fn patch_metadata(
 
 /// Sets the user's `role` claim.
 pub async fn set_role(db: impl SqliteExecutor<'_>, user_id: &str, role: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?")
-        .bind(role)
-        .bind(now_rfc3339())
-        .bind(user_id)
-        .execute(db)
-        .await
-        .map(drop)
+    set_column(
+        db,
+        "UPDATE users SET role = ?, updated_at = ? WHERE id = ?",
+        user_id,
+        Some(role),
+    )
+    .await
 }
 
 /// Bans the user until `until` (RFC 3339), ending every session, or lifts the ban (`None`).
@@ -562,12 +562,13 @@ pub async fn set_banned_until(
     user_id: &str,
     until: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET banned_until = ?, updated_at = ? WHERE id = ?")
-        .bind(until)
-        .bind(now_rfc3339())
-        .bind(user_id)
-        .execute(&mut *db)
-        .await?;
+    set_column(
+        &mut *db,
+        "UPDATE users SET banned_until = ?, updated_at = ? WHERE id = ?",
+        user_id,
+        until,
+    )
+    .await?;
     if until.is_some() {
         sqlx::query("DELETE FROM sessions WHERE user_id = ?")
             .bind(user_id)
@@ -641,13 +642,13 @@ pub async fn set_user_metadata(
     user_id: &str,
     metadata: &Value,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET raw_user_meta_data = ?, updated_at = ? WHERE id = ?")
-        .bind(metadata.to_string())
-        .bind(now_rfc3339())
-        .bind(user_id)
-        .execute(db)
-        .await
-        .map(drop)
+    set_column(
+        db,
+        "UPDATE users SET raw_user_meta_data = ?, updated_at = ? WHERE id = ?",
+        user_id,
+        Some(&metadata.to_string()),
+    )
+    .await
 }
 
 /// Starts a change of the user's number to `new_phone`, awaiting its code.
@@ -656,13 +657,13 @@ pub async fn begin_phone_change(
     user_id: &str,
     new_phone: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET phone_change = ?, updated_at = ? WHERE id = ?")
-        .bind(new_phone)
-        .bind(now_rfc3339())
-        .bind(user_id)
-        .execute(db)
-        .await
-        .map(drop)
+    set_column(
+        db,
+        "UPDATE users SET phone_change = ?, updated_at = ? WHERE id = ?",
+        user_id,
+        Some(new_phone),
+    )
+    .await
 }
 
 /// Moves the user to the number `new_phone` they confirmed (permanent from now on); whether
@@ -701,13 +702,13 @@ pub async fn set_email_address(
     user_id: &str,
     email: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET email = ?, updated_at = ? WHERE id = ?")
-        .bind(email)
-        .bind(now_rfc3339())
-        .bind(user_id)
-        .execute(db)
-        .await
-        .map(drop)
+    set_column(
+        db,
+        "UPDATE users SET email = ?, updated_at = ? WHERE id = ?",
+        user_id,
+        email,
+    )
+    .await
 }
 
 /// The user waiting to confirm the new number `phone`.
@@ -814,6 +815,23 @@ pub async fn stamp_sent(
         }
     };
     sqlx::query(sql)
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Runs `sql`, an `UPDATE users SET <column> = ?, updated_at = ? WHERE id = ?`, with `value`
+/// (`None` clears the column) and the time now.
+async fn set_column(
+    db: impl SqliteExecutor<'_>,
+    sql: &'static str,
+    user_id: &str,
+    value: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(sql)
+        .bind(value)
         .bind(now_rfc3339())
         .bind(user_id)
         .execute(db)

@@ -52,15 +52,11 @@ impl Signer {
     /// The HS256 signer for `secret`, or the ES256 key stored in `db` (generated on first use).
     pub async fn load(db: &Db, secret: Option<&Secret>) -> sqlx::Result<Self> {
         if let Some(secret) = secret {
-            let invalid =
-                |error: jsonwebtoken::errors::Error| sqlx::Error::Protocol(error.to_string());
             return Ok(Self {
                 algorithm: Algorithm::HS256,
                 kid: None,
-                signing: SigningKey::Hs256(
-                    EncodingKey::from_secret(secret.expose()).map_err(invalid)?,
-                ),
-                decoding: DecodingKey::from_secret(secret.expose()).map_err(invalid)?,
+                signing: SigningKey::Hs256(EncodingKey::from_secret(secret.expose())),
+                decoding: DecodingKey::from_secret(secret.expose()),
                 jwks: json!({ "keys": [] }),
             });
         }

@@ -303,12 +303,22 @@ describe('@supabase/auth-js against local-auth (anonymous sign-ins on)', () => {
 describe('@supabase/auth-js against local-auth (tight rate limits)', () => {
   let auth;
   before(async () => {
-    auth = await startLocalAuth({ LOCAL_AUTH_RATE_LIMIT_SIGN_IN_SIGN_UPS: '2' });
+    auth = await startLocalAuth({
+      LOCAL_AUTH_RATE_LIMIT_SIGN_IN_SIGN_UPS: '2',
+      LOCAL_AUTH_RATE_LIMIT_HEADER: 'x-client-ip',
+    });
   });
   after(() => auth.stop());
 
   test('a rate-limited sign-in surfaces 429 with over_request_rate_limit', async () => {
-    const client = auth.client();
+    // Per-IP request limits count the address a proxy names, as Supabase Auth's do.
+    const client = auth.client({
+      headers: {
+        apikey: auth.publishableKey,
+        Authorization: `Bearer ${auth.publishableKey}`,
+        'x-client-ip': '203.0.113.5',
+      },
+    });
     const attempt = () => client.signInWithPassword({ email: email('limited'), password: PASSWORD });
 
     for (let allowed = 0; allowed < 2; allowed++) {

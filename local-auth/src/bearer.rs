@@ -85,7 +85,7 @@ impl FromRequestParts<AppState> for ServiceRole {
         if token.starts_with("sb_") {
             return Err(not_admin());
         }
-        let claims: serde_json::Value = state.signer.verify_any_audience(token)?;
+        let claims: serde_json::Value = state.signer.verify_service_token(token)?;
         match claims["role"].as_str() {
             Some("service_role" | "supabase_admin") => Ok(Self),
             _ => Err(not_admin()),

@@ -79,7 +79,7 @@ pub struct Config {
     /// Rate limits (`[auth.rate_limit]`, `LOCAL_AUTH_RATE_LIMIT_*`); all off by default.
     pub rate_limits: RateLimits,
     /// The header carrying the client IP for rate limits (`LOCAL_AUTH_RATE_LIMIT_HEADER`), when a
-    /// proxy sets one; otherwise the peer address counts.
+    /// proxy sets one. As in Supabase Auth, the per-IP request limits apply only with one.
     pub rate_limit_header: Option<String>,
     /// When set, [`Config::rate_limit_header`] is believed only on requests that carry this
     /// secret in [`PROXY_SECRET_HEADER`] (`LOCAL_AUTH_RATE_LIMIT_HEADER_SECRET`): browsers reach

@@ -120,6 +120,7 @@ impl LocalAuth {
                     metrics::count,
                 )),
             )
+            .fallback(|| async { api::not_found() })
             .layer(middleware::from_fn_with_state(
                 self.state.rate_limit.clone(),
                 rate_limit::identify,

@@ -3,8 +3,12 @@
 //! development is never throttled; set them (tightly, in tests) to see the 429s a project answers.
 //!
 //! Over a limit: 429 `over_request_rate_limit` (or `over_email_send_rate_limit` for mail) with
-//! `Retry-After`. The client IP is the peer address, or the first entry of the header named by
-//! `LOCAL_AUTH_RATE_LIMIT_HEADER` (upstream's `GOTRUE_RATE_LIMIT_HEADER`) when a proxy sets one.
+//! `Retry-After`. As in Supabase Auth, the per-IP request limits apply only where the client IP is
+//! known from the header named by `LOCAL_AUTH_RATE_LIMIT_HEADER` (upstream's
+//! `GOTRUE_RATE_LIMIT_HEADER`): without one configured, or on a request without it, only the mail
+//! limit counts. With a header secret (the app embedding local-auth sets both), a request that
+//! does not prove it came through the app counts by its peer address instead, so browsers calling
+//! the API directly stay limited and cannot choose their address.
 
 use std::{
     collections::HashMap,
@@ -176,9 +180,11 @@ impl RateLimit {
     }
 }
 
-/// The client a request counts for: the configured header's first entry, else the peer address.
-/// With a header secret configured, the header counts only on requests that carry the secret.
-fn client_of(rate_limit: &RateLimit, request: &Request) -> String {
+/// The client a request counts for in the per-IP request limits: the configured header's first
+/// entry; with a header secret, the peer address of a request that does not carry it. `None`
+/// (not limited) without a header configured, or when the request lacks it.
+fn client_of(rate_limit: &RateLimit, request: &Request) -> Option<String> {
+    let name = rate_limit.header.as_deref()?;
     let trusted = rate_limit.header_secret.as_ref().is_none_or(|secret| {
         request
             .headers()
@@ -187,23 +193,24 @@ fn client_of(rate_limit: &RateLimit, request: &Request) -> String {
             .zip(std::str::from_utf8(secret.expose()).ok())
             .is_some_and(|(sent, secret)| constant_time_eq(sent, secret))
     });
-    let from_header = rate_limit
-        .header
-        .as_deref()
-        .filter(|_| trusted)
-        .and_then(|name| request.headers().get(name))
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(',').next())
-        .map(|first| first.trim().to_owned())
-        .filter(|first| !first.is_empty());
-    from_header
-        .or_else(|| {
+    if !trusted {
+        return Some(
             request
                 .extensions()
                 .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(peer)| peer.ip().to_string())
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
+                .map_or_else(
+                    || "unknown".to_owned(),
+                    |ConnectInfo(peer)| peer.ip().to_string(),
+                ),
+        );
+    }
+    request
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
+        .map(|first| first.trim().to_owned())
+        .filter(|first| !first.is_empty())
 }
 
 /// The client a request counts for, as the [`identify`] middleware found it when limits are on;
@@ -225,14 +232,16 @@ impl Bucket {
     }
 }
 
-/// Middleware of the whole API: when limits are on, finds the client the request counts for.
+/// Middleware of the whole API: when limits are on, finds the client the request counts for
+/// (none when its IP is not known, see [`client_of`]).
 pub async fn identify(
     State(rate_limit): State<RateLimit>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    if rate_limit.limits.any() {
-        let client = client_of(&rate_limit, &request);
+    if rate_limit.limits.any()
+        && let Some(client) = client_of(&rate_limit, &request)
+    {
         request.extensions_mut().insert(Client(client));
     }
     next.run(request).await

@@ -137,6 +137,15 @@ error_codes! {
     OauthClientNotFound => "oauth_client_not_found",
     OauthAuthorizationNotFound => "oauth_authorization_not_found",
     OauthConsentNotFound => "oauth_consent_not_found",
+    FeatureDisabled => "feature_disabled",
+    CustomProviderNotFound => "custom_provider_not_found",
+    PasskeyDisabled => "passkey_disabled",
+    TooManyPasskeys => "too_many_passkeys",
+    WebauthnCredentialNotFound => "webauthn_credential_not_found",
+    WebauthnChallengeNotFound => "webauthn_challenge_not_found",
+    WebauthnChallengeExpired => "webauthn_challenge_expired",
+    WebauthnVerificationFailed => "webauthn_verification_failed",
+    WebauthnCredentialExists => "webauthn_credential_exists",
 }
 
 impl ErrorCode {

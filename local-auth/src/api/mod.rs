@@ -1,6 +1,7 @@
 //! The REST API under `/auth/v1`, one module per group of endpoints, and the input rules they share.
 
 mod admin;
+mod disabled;
 mod external;
 pub mod factors;
 mod identities;
@@ -13,6 +14,8 @@ mod token;
 mod token_mail;
 mod user;
 mod verify;
+
+pub use disabled::not_found;
 
 use axum::{
     Router, middleware,
@@ -120,6 +123,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/factors/{id}/verify",
             post(factors::verify).route_layer(limit(mfa)),
         )
+        .merge(disabled::routes())
+        .fallback(|| async { not_found() })
+        .method_not_allowed_fallback(|| async { disabled::method_not_allowed() })
 }
 
 /// The `redirect_to` query parameter most endpoints accept.

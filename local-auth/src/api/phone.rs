@@ -17,6 +17,8 @@ pub(super) enum SmsPurpose {
     Confirmation,
     /// Confirm a new number.
     PhoneChange,
+    /// Authorise a password change of a user without an email address.
+    Reauthentication,
 }
 
 impl SmsPurpose {
@@ -25,6 +27,7 @@ impl SmsPurpose {
         match self {
             Self::Confirmation => "confirmation_token",
             Self::PhoneChange => "phone_change_token",
+            Self::Reauthentication => "reauthentication_token",
         }
     }
 
@@ -33,6 +36,7 @@ impl SmsPurpose {
         match self {
             Self::Confirmation => store::Sent::Confirmation,
             Self::PhoneChange => store::Sent::PhoneChange,
+            Self::Reauthentication => store::Sent::Reauthentication,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! `POST /token?grant_type=password|refresh_token|pkce`.
+//! `POST /token?grant_type=password|refresh_token|pkce`, and the answers Supabase Auth gives for
+//! the grants local-auth cannot serve (`id_token`, `web3`).
 
 use axum::{Json, extract::State};
 use chrono::Utc;
@@ -36,6 +37,10 @@ pub struct TokenParams {
     refresh_token: Option<String>,
     auth_code: Option<String>,
     code_verifier: Option<String>,
+    id_token: Option<String>,
+    provider: Option<String>,
+    client_id: Option<String>,
+    issuer: Option<String>,
 }
 
 /// Dispatches on `grant_type` (query first, then body).
@@ -52,6 +57,14 @@ pub async fn token(
         Some("password") => password_grant(&state, params).await?,
         Some("refresh_token") => refresh_grant(&state, params).await?,
         Some("pkce") => pkce_grant(&state, params).await?,
+        Some("id_token") => return Err(id_token_grant(&state, &params)),
+        // No Web3 wallet sign-in here: upstream's answer with both chains off.
+        Some("web3") => {
+            return Err(ApiError::unprocessable(
+                ErrorCode::Web3ProviderDisabled,
+                "Web3 provider is disabled",
+            ));
+        }
         _ => {
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidCredentials,
@@ -60,6 +73,34 @@ pub async fn token(
         }
     };
     Ok(Json(session))
+}
+
+/// `grant_type=id_token`: signing in with a provider's ID token (native Google or Apple sign-in).
+/// local-auth cannot reach the real providers to verify one, so it gives upstream's answers for a
+/// provider that is off, or for a token it cannot verify when the provider is on.
+fn id_token_grant(state: &AppState, params: &TokenParams) -> ApiError {
+    fn given(value: &Option<String>) -> Option<&str> {
+        value.as_deref().filter(|value| !value.is_empty())
+    }
+    if given(&params.id_token).is_none() {
+        return ApiError::validation("id_token required");
+    }
+    let Some(provider) = given(&params.provider).or(given(&params.issuer)) else {
+        return ApiError::validation("provider or client_id and issuer required");
+    };
+    if given(&params.client_id).is_none()
+        && state
+            .config
+            .external_providers
+            .iter()
+            .any(|known| known == provider)
+    {
+        return ApiError::validation("Bad ID token");
+    }
+    ApiError::bad_request(
+        ErrorCode::ProviderDisabled,
+        format!("Provider (issuer {provider:?}) is not enabled"),
+    )
 }
 
 fn invalid_credentials() -> ApiError {

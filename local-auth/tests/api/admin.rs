@@ -374,28 +374,41 @@ async fn a_service_role_token_signed_by_this_server_is_an_admin() {
     })
     .await;
     let now = chrono::Utc::now().timestamp();
-    let token = jsonwebtoken::encode(
-        &jsonwebtoken::Header::default(),
-        &json!({ "role": "service_role", "iss": "supabase", "iat": now, "exp": now + 600 }),
-        &jsonwebtoken::EncodingKey::from_secret(b"a-test-secret-of-at-least-32-characters")
-            .unwrap(),
-    )
-    .unwrap();
-    let forged = jsonwebtoken::encode(
-        &jsonwebtoken::Header::default(),
-        &json!({ "role": "service_role", "exp": now + 600 }),
-        &jsonwebtoken::EncodingKey::from_secret(b"another-secret-of-at-least-32-characters")
-            .unwrap(),
-    )
-    .unwrap();
+    let sign = |claims: Value, secret: &[u8]| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(secret),
+        )
+        .unwrap()
+    };
+    let secret = b"a-test-secret-of-at-least-32-characters";
+    let token = sign(
+        json!({ "role": "service_role", "iss": "supabase", "iat": now, "exp": now + 600 }),
+        secret,
+    );
+    // Upstream's own admin test token: no `exp`, correctly signed.
+    let without_expiry = sign(json!({ "sub": "admin", "role": "supabase_admin" }), secret);
+    let expired = sign(json!({ "role": "service_role", "exp": now - 60 }), secret);
+    let forged = sign(
+        json!({ "role": "service_role", "exp": now + 600 }),
+        b"another-secret-of-at-least-32-characters",
+    );
+    let not_admin = sign(json!({ "role": "authenticated", "exp": now + 600 }), secret);
 
-    let allowed = auth.get_as("/admin/users", &token).await;
-    let refused = auth.get_as("/admin/users", &forged).await;
-
-    assert_eq!(allowed.status(), StatusCode::OK);
+    for allowed in [&token, &without_expiry] {
+        let response = auth.get_as("/admin/users", allowed).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    for refused in [&expired, &forged] {
+        assert_eq!(
+            error_code(auth.get_as("/admin/users", refused).await).await,
+            (StatusCode::FORBIDDEN, "bad_jwt".into())
+        );
+    }
     assert_eq!(
-        error_code(refused).await,
-        (StatusCode::FORBIDDEN, "bad_jwt".into())
+        error_code(auth.get_as("/admin/users", &not_admin).await).await,
+        (StatusCode::FORBIDDEN, "not_admin".into())
     );
 }
 

@@ -1,15 +1,21 @@
 //! Rate limits per client and window, and the server-wide mail limit.
 
-use local_auth::config::RateLimits;
+use local_auth::config::{PROXY_SECRET_HEADER, RateLimits};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestAuth, email, error_code};
 
+const PROXY_SECRET: &str = "proxy-secret";
+
+/// local-auth behind a proxy that names the client in `x-forwarded-for` and proves itself with
+/// the header secret, as the app embedding it does; requests without the secret count by their
+/// peer address.
 async fn limited(limits: RateLimits) -> TestAuth {
     TestAuth::spawn_with(move |config| {
         config.rate_limits = limits;
         config.rate_limit_header = Some("x-forwarded-for".into());
+        config.rate_limit_header_secret = Some(local_auth::Secret::new(PROXY_SECRET));
         config.enable_anonymous_sign_ins = true;
     })
     .await
@@ -35,6 +41,7 @@ async fn assert_limited(response: Response, code: &str, window: u64) {
 async fn sign_in_from(auth: &TestAuth, client: &str, address: &str) -> Response {
     auth.request(reqwest::Method::POST, "/token?grant_type=password")
         .header("x-forwarded-for", format!("{client}, 10.0.0.1"))
+        .header(PROXY_SECRET_HEADER, PROXY_SECRET)
         .json(&json!({ "email": address, "password": "wrong-password" }))
         .send()
         .await
@@ -135,6 +142,52 @@ async fn without_limits_nothing_is_throttled() {
         let response = sign_in_from(&auth, "203.0.113.9", &address).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     }
+}
+
+#[tokio::test]
+async fn request_limits_need_the_client_ip_header_as_upstream() {
+    let limits = RateLimits {
+        sign_in_sign_ups: Some(1),
+        ..RateLimits::default()
+    };
+    // No header configured (the Supabase CLI sets none): no per-IP request limit at all.
+    let unconfigured = TestAuth::spawn_with(move |config| config.rate_limits = limits).await;
+    // A header without a secret: requests that lack it are not limited either.
+    let behind_proxy = TestAuth::spawn_with(move |config| {
+        config.rate_limits = limits;
+        config.rate_limit_header = Some("x-forwarded-for".into());
+    })
+    .await;
+    let address = email("no-client-ip");
+    for auth in [&unconfigured, &behind_proxy] {
+        for _ in 0..5 {
+            let response = auth
+                .post(
+                    "/token?grant_type=password",
+                    json!({ "email": address, "password": "wrong" }),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "not limited");
+        }
+    }
+    // With the header, the limit holds per client.
+    let named = |client: &'static str| {
+        behind_proxy
+            .request(reqwest::Method::POST, "/token?grant_type=password")
+            .header("x-forwarded-for", client)
+            .json(&json!({ "email": address, "password": "wrong" }))
+            .send()
+    };
+    assert_eq!(
+        named("203.0.113.7").await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_limited(
+        named("203.0.113.7").await.unwrap(),
+        "over_request_rate_limit",
+        300,
+    )
+    .await;
 }
 
 #[tokio::test]

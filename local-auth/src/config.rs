@@ -86,10 +86,37 @@ pub struct Config {
     /// the API directly too, and must not choose the address they are counted as. The app sets
     /// it when it embeds local-auth.
     pub rate_limit_header_secret: Option<Secret>,
+    /// Passkeys and the WebAuthn MFA factor (`[auth.passkey]`, `[auth.webauthn]`,
+    /// `[auth.mfa.web_authn]`, `LOCAL_AUTH_PASSKEY_*` and `LOCAL_AUTH_WEBAUTHN_*`).
+    pub webauthn: WebauthnConfig,
     /// Whether the API and mailbox may listen on addresses other than loopback
     /// (`LOCAL_AUTH_ALLOW_REMOTE=true`). Off: local-auth is a development server, with a mailbox
     /// and an identity provider that anyone who reaches them can use.
     pub allow_remote: bool,
+}
+
+/// Passkey sign-in and the WebAuthn MFA factor: whether each is on, and the relying party that
+/// browsers bind credentials to. Unset, the relying party follows the site URL: its host (or
+/// `localhost` for a loopback IP address, which browsers do not accept as a relying party), with
+/// the site's origin and its `localhost` twin as the allowed origins.
+#[derive(Clone, Debug, Default)]
+pub struct WebauthnConfig {
+    /// Passkey sign-in and management (`[auth.passkey] enabled`, `LOCAL_AUTH_PASSKEY_ENABLED`;
+    /// default off as in the Supabase CLI).
+    pub passkeys: bool,
+    /// Passkeys per user (`[auth.passkey] max_passkeys_per_user`, default 10 as upstream).
+    pub max_passkeys_per_user: usize,
+    /// Enrolling WebAuthn MFA factors (`[auth.mfa.web_authn] enroll_enabled`).
+    pub mfa_enroll: bool,
+    /// Verifying WebAuthn MFA factors (`[auth.mfa.web_authn] verify_enabled`).
+    pub mfa_verify: bool,
+    /// The relying party id (`[auth.webauthn] rp_id`, `LOCAL_AUTH_WEBAUTHN_RP_ID`).
+    pub rp_id: Option<String>,
+    /// The name authenticators show (`[auth.webauthn] rp_display_name`).
+    pub rp_display_name: Option<String>,
+    /// The origins whose ceremonies count (`[auth.webauthn] rp_origins`,
+    /// `LOCAL_AUTH_WEBAUTHN_RP_ORIGINS`, comma-separated).
+    pub rp_origins: Vec<Url>,
 }
 
 /// The header that carries [`Config::rate_limit_header_secret`].
@@ -319,6 +346,7 @@ impl Default for Config {
             rate_limits: RateLimits::default(),
             rate_limit_header: None,
             rate_limit_header_secret: None,
+            webauthn: WebauthnConfig::default(),
             allow_remote: false,
         };
         for setting in SETTINGS {
@@ -694,6 +722,60 @@ pub const SETTINGS: &[Setting] = &[
             smtp.sender_name = Some(v.to_owned());
             Ok(())
         })
+    ),
+    setting!(
+        Some("LOCAL_AUTH_PASSKEY_ENABLED"),
+        Some("passkey.enabled"),
+        Some("false"),
+        |c, v| parse_into(&mut c.webauthn.passkeys, v)
+    ),
+    setting!(
+        None,
+        Some("passkey.max_passkeys_per_user"),
+        Some("10"),
+        |c, v| parse_into(&mut c.webauthn.max_passkeys_per_user, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_MFA_WEB_AUTHN_ENROLL_ENABLED"),
+        Some("mfa.web_authn.enroll_enabled"),
+        Some("false"),
+        |c, v| parse_into(&mut c.webauthn.mfa_enroll, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_MFA_WEB_AUTHN_VERIFY_ENABLED"),
+        Some("mfa.web_authn.verify_enabled"),
+        Some("false"),
+        |c, v| parse_into(&mut c.webauthn.mfa_verify, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_WEBAUTHN_RP_ID"),
+        Some("webauthn.rp_id"),
+        None,
+        |c, v| {
+            c.webauthn.rp_id = Some(v.trim().to_owned());
+            Ok(())
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_WEBAUTHN_RP_DISPLAY_NAME"),
+        Some("webauthn.rp_display_name"),
+        None,
+        |c, v| {
+            c.webauthn.rp_display_name = Some(v.to_owned());
+            Ok(())
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_WEBAUTHN_RP_ORIGINS"),
+        Some("webauthn.rp_origins"),
+        None,
+        |c, v| {
+            c.webauthn.rp_origins = list(v)
+                .iter()
+                .map(|origin| Url::parse(origin).map_err(|error| format!("{origin}: {error}")))
+                .collect::<Result<_, _>>()?;
+            Ok(())
+        }
     ),
     setting!(Some("LOCAL_AUTH_SMTP_TLS"), None, None, |c, v| smtp(
         c,

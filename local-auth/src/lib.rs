@@ -41,6 +41,7 @@ pub mod store;
 pub mod testing;
 pub mod time;
 pub mod validate;
+pub mod webauthn;
 
 use std::{future::Future, io};
 

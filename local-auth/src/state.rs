@@ -4,7 +4,7 @@ use std::{fmt, ops::Deref, sync::Arc};
 
 use crate::{
     config::Config, db::Db, keys::Signer, metrics::RequestCounts, rate_limit::RateLimit,
-    smtp::SmtpOutbox,
+    smtp::SmtpOutbox, webauthn::RelyingParty,
 };
 
 /// Configuration, database, signing keys and API keys; cheap to clone.
@@ -27,6 +27,8 @@ pub struct Inner {
     pub requests: RequestCounts,
     /// The rate limits and their counters.
     pub rate_limit: RateLimit,
+    /// The WebAuthn relying party of passkeys and `webauthn` factors.
+    pub relying_party: RelyingParty,
     /// A bcrypt hash of a random password at the configured cost, checked when there is no
     /// user's hash to check, so unknown addresses take as long as known ones.
     pub decoy_hash: String,
@@ -70,6 +72,7 @@ impl AppState {
         decoy_hash: String,
     ) -> Self {
         let rate_limit = RateLimit::new(&config);
+        let relying_party = RelyingParty::new(&config);
         Self(Arc::new(Inner {
             config,
             db,
@@ -78,6 +81,7 @@ impl AppState {
             smtp,
             requests: RequestCounts::default(),
             rate_limit,
+            relying_party,
             decoy_hash,
         }))
     }

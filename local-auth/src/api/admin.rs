@@ -494,7 +494,7 @@ fn present(value: Option<&str>) -> Option<&str> {
 
 /// The user `id`: 404 `validation_failed` for a malformed id, 404 `user_not_found` for an
 /// unknown one (as upstream).
-async fn find(db: &mut SqliteConnection, id: &str) -> ApiResult<User> {
+pub(super) async fn find(db: &mut SqliteConnection, id: &str) -> ApiResult<User> {
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(ApiError::not_found(
             ErrorCode::ValidationFailed,

@@ -1,5 +1,8 @@
-//! `/factors`: TOTP multi-factor authentication. Enrolling gives a secret, its `otpauth://` URI
-//! and a QR code; a verified code on a challenge raises the session to `aal2` (amr `totp`).
+//! `/factors`: multi-factor authentication. A TOTP factor's enrolment gives a secret, its
+//! `otpauth://` URI and a QR code, and a verified code on a challenge raises the session to `aal2`
+//! (amr `totp`). A `webauthn` factor (a security key or passkey as second factor) registers its
+//! credential answering its first challenge (`create`), and later challenges (`request`) are
+//! answered with an assertion; either raises the session to `aal2` (amr `webauthn`).
 
 use axum::{
     Json,
@@ -21,6 +24,7 @@ use crate::{
     state::AppState,
     store::{self, Factor},
     time::parse_rfc3339,
+    webauthn::{self, Assertion, Purpose, load_credential, verification_failed},
 };
 
 /// Upstream's default limit of factors per user.
@@ -38,7 +42,7 @@ async fn factor_of(db: &mut SqliteConnection, caller: &Caller, id: &str) -> ApiR
 }
 
 /// Anonymous users cannot use MFA, as upstream.
-fn require_permanent(caller: &Caller) -> ApiResult<()> {
+pub(super) fn require_permanent(caller: &Caller) -> ApiResult<()> {
     if caller.user.is_anonymous {
         return Err(ApiError::forbidden(
             ErrorCode::NoAuthorization,
@@ -78,6 +82,7 @@ pub async fn enroll(
     require_permanent(&caller)?;
     match params.factor_type.as_str() {
         "totp" => {}
+        "webauthn" if state.config.webauthn.mfa_enroll => {}
         "phone" => {
             return Err(ApiError::unprocessable(
                 ErrorCode::MfaPhoneEnrollNotEnabled,
@@ -126,6 +131,17 @@ pub async fn enroll(
             format!("A factor with the friendly name \"{name}\" for this user already exists"),
         ));
     }
+    let id = uuid::Uuid::new_v4().to_string();
+    if params.factor_type == "webauthn" {
+        let name = friendly_name.as_deref();
+        store::insert_factor(&mut *tx, &id, &user.id, "webauthn", name, "").await?;
+        tx.commit().await?;
+        return Ok(Json(json!({
+            "id": id,
+            "type": "webauthn",
+            "friendly_name": friendly_name.unwrap_or_default(),
+        })));
+    }
     let issuer = params
         .issuer
         .filter(|issuer| !issuer.is_empty())
@@ -145,8 +161,8 @@ pub async fn enroll(
         .min_dimensions(200, 200)
         .build();
 
-    let id = uuid::Uuid::new_v4().to_string();
-    store::insert_totp_factor(&mut *tx, &id, &user.id, friendly_name.as_deref(), &secret).await?;
+    let name = friendly_name.as_deref();
+    store::insert_factor(&mut *tx, &id, &user.id, "totp", name, &secret).await?;
     tx.commit().await?;
     Ok(Json(json!({
         "id": id,
@@ -156,7 +172,9 @@ pub async fn enroll(
     })))
 }
 
-/// `POST /factors/{id}/challenge`: a challenge to answer within five minutes.
+/// `POST /factors/{id}/challenge`: a challenge to answer within five minutes; for a `webauthn`
+/// factor with the options of its ceremony (`create` until its credential is registered, then
+/// `request`).
 pub async fn challenge(
     State(state): State<AppState>,
     Path(factor_id): Path<String>,
@@ -165,23 +183,86 @@ pub async fn challenge(
     require_permanent(&caller)?;
     let mut tx = state.db.write.begin().await?;
     let factor = factor_of(&mut tx, &caller, &factor_id).await?;
+    let ceremony = if factor.factor_type == "webauthn" {
+        Some(webauthn_ceremony(&state, &mut tx, &caller, &factor).await?)
+    } else {
+        None
+    };
     let id = uuid::Uuid::new_v4().to_string();
     let now = Utc::now();
     let created_at = crate::time::format_rfc3339(now);
-    store::insert_challenge(&mut tx, &id, &factor.id, &created_at).await?;
+    let session_data = ceremony.as_ref().map(|(_, _, data)| data.as_str());
+    store::insert_challenge(&mut tx, &id, &factor.id, &created_at, session_data).await?;
     tx.commit().await?;
-    Ok(Json(json!({
+    let mut response = json!({
         "id": id,
         "type": factor.factor_type,
         "expires_at": (now + Duration::seconds(CHALLENGE_SECONDS)).timestamp(),
-    })))
+    });
+    if let Some((kind, options, _)) = ceremony {
+        response["webauthn"] = json!({
+            "type": kind,
+            "credential_options": { "publicKey": options },
+        });
+    }
+    Ok(Json(response))
+}
+
+/// The ceremony a `webauthn` factor's challenge starts: its kind (`create` or `request`), the
+/// options for the browser and the state to keep.
+async fn webauthn_ceremony(
+    state: &AppState,
+    db: &mut SqliteConnection,
+    caller: &Caller,
+    factor: &Factor,
+) -> ApiResult<(&'static str, Value, String)> {
+    if !state.config.webauthn.mfa_verify {
+        return Err(ApiError::unprocessable(
+            ErrorCode::MfaWebauthnVerifyNotEnabled,
+            "MFA verification is disabled for WebAuthn",
+        ));
+    }
+    let party = &state.relying_party;
+    match factor
+        .web_authn_credential
+        .as_deref()
+        .and_then(load_credential)
+    {
+        Some(credential) if factor.is_verified() => {
+            let (options, data) = party.start_authentication(vec![credential])?;
+            Ok(("request", options, data))
+        }
+        _ => {
+            // The user's other security keys may not register twice.
+            let exclude = store::factors_of(&mut *db, &caller.user.id)
+                .await?
+                .iter()
+                .filter_map(|other| other.web_authn_credential.as_deref())
+                .filter_map(load_credential)
+                .map(|credential| credential.cred_id)
+                .collect();
+            let (options, data) =
+                party.start_registration(&caller.user, Purpose::SecondFactor, exclude)?;
+            Ok(("create", options, data))
+        }
+    }
 }
 
 /// The body of `POST /factors/{id}/verify`.
 #[derive(Debug, Deserialize)]
 pub struct VerifyParams {
     challenge_id: String,
+    #[serde(default)]
     code: String,
+    webauthn: Option<WebauthnAnswer>,
+}
+
+/// The `webauthn` member of a verification: the ceremony's kind and the browser's answer.
+#[derive(Debug, Deserialize)]
+pub struct WebauthnAnswer {
+    #[serde(rename = "type", default)]
+    kind: String,
+    credential_response: Option<Value>,
 }
 
 /// `POST /factors/{id}/verify`: a correct, unused code raises the session to `aal2` and returns
@@ -196,13 +277,13 @@ pub async fn verify(
     let mut tx = state.db.write.begin().await?;
     let factor = factor_of(&mut tx, &caller, &factor_id).await?;
     let challenge = store::challenge(&mut *tx, &params.challenge_id, &factor.id).await?;
-    let Some((created_at, None)) = challenge else {
+    let Some(challenge) = challenge.filter(|challenge| challenge.verified_at.is_none()) else {
         return Err(ApiError::unprocessable(
             ErrorCode::MfaFactorNotFound,
             "MFA factor with the provided challenge ID not found",
         ));
     };
-    let expired = parse_rfc3339(Some(&created_at))
+    let expired = parse_rfc3339(Some(&challenge.created_at))
         .is_none_or(|at| at + Duration::seconds(CHALLENGE_SECONDS) < Utc::now());
     if expired {
         return Err(ApiError::unprocessable(
@@ -213,20 +294,31 @@ pub async fn verify(
             ),
         ));
     }
-    let step = matching_step(&factor, params.code.trim())?.ok_or_else(|| {
-        ApiError::unprocessable(
-            ErrorCode::MfaVerificationFailed,
-            "Invalid TOTP code entered",
-        )
-    })?;
+    let method = if factor.factor_type == "webauthn" {
+        let credential = webauthn_answer(&state, &factor, &challenge, params.webauthn)?;
+        store::answer_webauthn_challenge(&mut tx, &params.challenge_id, &factor.id, &credential)
+            .await?;
+        "webauthn"
+    } else {
+        if params.code.trim().is_empty() {
+            return Err(ApiError::validation("Code needs to be non-empty"));
+        }
+        let step = matching_step(&factor, params.code.trim())?.ok_or_else(|| {
+            ApiError::unprocessable(
+                ErrorCode::MfaVerificationFailed,
+                "Invalid TOTP code entered",
+            )
+        })?;
+        store::answer_challenge(&mut tx, &params.challenge_id, &factor.id, step).await?;
+        "totp"
+    };
 
-    store::answer_challenge(&mut tx, &params.challenge_id, &factor.id, step).await?;
     let session_id = &caller.claims.session_id;
     sessions::raise_to_aal2(
         &mut tx,
         &caller.user.id,
         session_id,
-        "totp",
+        method,
         !factor.is_verified(),
     )
     .await?;
@@ -239,6 +331,54 @@ pub async fn verify(
         sessions::token_response(&state, &mut tx, &user, session_id, &refresh_token).await?;
     tx.commit().await?;
     Ok(Json(session))
+}
+
+/// Checks the answer to a `webauthn` factor's challenge: the credential to store (new from a
+/// `create` ceremony, or with its new counter after a `request`).
+fn webauthn_answer(
+    state: &AppState,
+    factor: &Factor,
+    challenge: &store::Challenge,
+    answer: Option<WebauthnAnswer>,
+) -> ApiResult<String> {
+    if !state.config.webauthn.mfa_verify {
+        return Err(ApiError::unprocessable(
+            ErrorCode::MfaWebauthnVerifyNotEnabled,
+            "MFA verification is disabled for WebAuthn",
+        ));
+    }
+    let answer = answer.ok_or_else(|| ApiError::validation("WebAuthn config required"))?;
+    let response = answer
+        .credential_response
+        .ok_or_else(|| ApiError::validation("credential_response required"))?;
+    let ceremony = challenge
+        .web_authn_session_data
+        .as_deref()
+        .ok_or_else(verification_failed)?;
+    let party = &state.relying_party;
+    let stored = factor
+        .web_authn_credential
+        .as_deref()
+        .and_then(load_credential);
+    let credential = match (answer.kind.as_str(), stored) {
+        ("create", None) => party
+            .finish_registration(&response, ceremony)
+            .ok_or_else(verification_failed)?,
+        ("request", Some(credential)) if factor.is_verified() => {
+            let assertion = Assertion::parse(&response).ok_or_else(verification_failed)?;
+            let result = party
+                .finish_authentication(&assertion, ceremony, vec![credential.clone()])
+                .ok_or_else(verification_failed)?;
+            webauthn::used(credential, &result)
+        }
+        ("create" | "request", _) => return Err(verification_failed()),
+        _ => {
+            return Err(ApiError::validation(
+                "WebAuthn type must be create or request",
+            ));
+        }
+    };
+    webauthn::store_credential(&credential)
 }
 
 /// The time step whose code is `code`, among the current one and one either side, unless that

@@ -37,6 +37,7 @@ pub async fn settings(State(state): State<AppState>) -> Json<Value> {
         "phone_autoconfirm": !config.sms.enable_confirmations,
         "sms_provider": "",
         "saml_enabled": false,
+        "passkeys_enabled": config.webauthn.passkeys,
     }))
 }
 

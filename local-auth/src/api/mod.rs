@@ -8,6 +8,7 @@ mod identities;
 mod logout;
 mod meta;
 mod otp;
+mod passkeys;
 mod phone;
 mod signup;
 mod token;
@@ -19,7 +20,7 @@ pub use disabled::not_found;
 
 use axum::{
     Router, middleware,
-    routing::{delete, get, post},
+    routing::{delete, get, patch, post},
 };
 use serde::Deserialize;
 
@@ -41,6 +42,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let sign_in: BucketOf = |_| Bucket::SignInSignUp;
     let verification: BucketOf = |_| Bucket::TokenVerification;
     let mfa: BucketOf = |_| Bucket::Mfa;
+    let passkeys_on = || middleware::from_fn_with_state(state.clone(), passkeys::require_enabled);
     Router::new()
         .route("/health", get(meta::health))
         .route("/settings", get(meta::settings))
@@ -122,6 +124,37 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/factors/{id}/verify",
             post(factors::verify).route_layer(limit(mfa)),
+        )
+        .route(
+            "/passkeys/authentication/options",
+            post(passkeys::authentication_options)
+                .route_layer(captcha())
+                .route_layer(limit(sign_in))
+                .route_layer(passkeys_on()),
+        )
+        .route(
+            "/passkeys/authentication/verify",
+            post(passkeys::authentication_verify).route_layer(passkeys_on()),
+        )
+        .route(
+            "/passkeys/registration/options",
+            post(passkeys::registration_options).route_layer(passkeys_on()),
+        )
+        .route(
+            "/passkeys/registration/verify",
+            post(passkeys::registration_verify).route_layer(passkeys_on()),
+        )
+        .route("/passkeys", get(passkeys::list).route_layer(passkeys_on()))
+        .route(
+            "/passkeys/{id}",
+            patch(passkeys::update)
+                .delete(passkeys::delete)
+                .route_layer(passkeys_on()),
+        )
+        .route("/admin/users/{id}/passkeys", get(passkeys::admin_list))
+        .route(
+            "/admin/users/{id}/passkeys/{passkey_id}",
+            delete(passkeys::admin_delete),
         )
         .merge(disabled::routes())
         .fallback(|| async { not_found() })

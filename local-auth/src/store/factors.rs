@@ -29,6 +29,7 @@ pub struct Factor {
     pub status: String,
     pub secret: String,
     pub last_used_step: Option<i64>,
+    pub web_authn_credential: Option<String>,
 }
 
 impl Factor {
@@ -70,22 +71,25 @@ pub async fn factor_of(
         .await
 }
 
-/// A new, unverified TOTP factor.
-pub async fn insert_totp_factor(
+/// A new, unverified factor: `totp` with its secret, or `webauthn` (secret empty; the credential
+/// comes with the first verification).
+pub async fn insert_factor(
     db: impl SqliteExecutor<'_>,
     id: &str,
     user_id: &str,
+    factor_type: &str,
     friendly_name: Option<&str>,
     secret: &str,
 ) -> sqlx::Result<()> {
     let now = now_rfc3339();
     sqlx::query(
         "INSERT INTO mfa_factors (id, user_id, friendly_name, factor_type, status, secret, created_at, updated_at) \
-         VALUES (?, ?, ?, 'totp', 'unverified', ?, ?, ?)",
+         VALUES (?, ?, ?, ?, 'unverified', ?, ?, ?)",
     )
     .bind(id)
     .bind(user_id)
     .bind(friendly_name)
+    .bind(factor_type)
     .bind(secret)
     .bind(&now)
     .bind(&now)
@@ -94,17 +98,22 @@ pub async fn insert_totp_factor(
     .map(drop)
 }
 
-/// A new challenge `id` of `factor_id`, made at `created_at`.
+/// A new challenge `id` of `factor_id`, made at `created_at`; a `webauthn` factor's keeps the
+/// state of its ceremony.
 pub async fn insert_challenge(
     db: &mut SqliteConnection,
     id: &str,
     factor_id: &str,
     created_at: &str,
+    web_authn_session_data: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO mfa_challenges (id, factor_id, created_at) VALUES (?, ?, ?)")
+    sqlx::query(
+        "INSERT INTO mfa_challenges (id, factor_id, created_at, web_authn_session_data) VALUES (?, ?, ?, ?)",
+    )
         .bind(id)
         .bind(factor_id)
         .bind(created_at)
+        .bind(web_authn_session_data)
         .execute(&mut *db)
         .await?;
     sqlx::query("UPDATE mfa_factors SET last_challenged_at = ?, updated_at = ? WHERE id = ?")
@@ -116,14 +125,24 @@ pub async fn insert_challenge(
         .map(drop)
 }
 
-/// When challenge `id` of `factor_id` was made, and when it was answered (if it was).
+/// A row of `mfa_challenges`.
+#[derive(Debug, FromRow)]
+#[allow(missing_docs)] // The columns of upstream's `auth.mfa_challenges`.
+pub struct Challenge {
+    pub created_at: String,
+    pub verified_at: Option<String>,
+    pub web_authn_session_data: Option<String>,
+}
+
+/// Challenge `id` of `factor_id`.
 pub async fn challenge(
     db: impl SqliteExecutor<'_>,
     id: &str,
     factor_id: &str,
-) -> sqlx::Result<Option<(String, Option<String>)>> {
+) -> sqlx::Result<Option<Challenge>> {
     sqlx::query_as(
-        "SELECT created_at, verified_at FROM mfa_challenges WHERE id = ? AND factor_id = ?",
+        "SELECT created_at, verified_at, web_authn_session_data FROM mfa_challenges \
+         WHERE id = ? AND factor_id = ?",
     )
     .bind(id)
     .bind(factor_id)
@@ -149,6 +168,31 @@ pub async fn answer_challenge(
         "UPDATE mfa_factors SET status = 'verified', last_used_step = ?, updated_at = ? WHERE id = ?",
     )
     .bind(step)
+    .bind(&now)
+    .bind(factor_id)
+    .execute(&mut *db)
+    .await
+    .map(drop)
+}
+
+/// Challenge `challenge_id` of a `webauthn` factor was answered: the challenge is used, and the
+/// factor verified with its credential as the ceremony left it (new, or with a new counter).
+pub async fn answer_webauthn_challenge(
+    db: &mut SqliteConnection,
+    challenge_id: &str,
+    factor_id: &str,
+    credential: &str,
+) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query("UPDATE mfa_challenges SET verified_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(challenge_id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query(
+        "UPDATE mfa_factors SET status = 'verified', web_authn_credential = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(credential)
     .bind(&now)
     .bind(factor_id)
     .execute(&mut *db)

@@ -16,10 +16,11 @@ mod identities;
 mod keys;
 mod mail;
 mod one_time_tokens;
+mod passkeys;
 mod sessions;
 mod users;
 
 pub use self::{
-    factors::*, flows::*, identities::*, keys::*, mail::*, one_time_tokens::*, sessions::*,
-    users::*,
+    factors::*, flows::*, identities::*, keys::*, mail::*, one_time_tokens::*, passkeys::*,
+    sessions::*, users::*,
 };

@@ -97,8 +97,8 @@ pub struct Config {
 
 /// Passkey sign-in and the WebAuthn MFA factor: whether each is on, and the relying party that
 /// browsers bind credentials to. Unset, the relying party follows the site URL: its host (or
-/// `localhost` for a loopback IP address, which browsers do not accept as a relying party), with
-/// the site's origin and its `localhost` twin as the allowed origins.
+/// `localhost` for an IP address, which browsers do not accept as a relying party), with the
+/// site's origin and, for an IP address, its `localhost` twin as the allowed origins.
 #[derive(Clone, Debug, Default)]
 pub struct WebauthnConfig {
     /// Passkey sign-in and management (`[auth.passkey] enabled`, `LOCAL_AUTH_PASSKEY_ENABLED`;

@@ -255,6 +255,9 @@ pub struct Settings {
     /// Whether phone numbers are confirmed without an SMS.
     #[serde(default)]
     pub phone_autoconfirm: bool,
+    /// Whether users may sign in with passkeys (`/passkeys`).
+    #[serde(default)]
+    pub passkeys_enabled: bool,
     /// Fields this crate does not name.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -299,6 +302,55 @@ pub struct Challenge {
     pub id: String,
     /// When it expires, in seconds since the epoch.
     pub expires_at: u64,
+    /// For a `webauthn` factor: the ceremony the browser runs to answer it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webauthn: Option<WebauthnChallenge>,
+}
+
+/// The WebAuthn ceremony of a `webauthn` factor's challenge.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct WebauthnChallenge {
+    /// `create` (registering the factor's credential) or `request` (signing with it).
+    #[serde(rename = "type")]
+    pub kind: WebauthnCeremonyKind,
+    /// The `navigator.credentials.create()`/`get()` options, as JSON: `{"publicKey": {…}}`.
+    pub credential_options: Value,
+}
+
+/// Which WebAuthn ceremony answers a challenge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebauthnCeremonyKind {
+    /// `navigator.credentials.create()`: a new credential.
+    Create,
+    /// `navigator.credentials.get()`: an assertion with an existing one.
+    Request,
+}
+
+/// A passkey ceremony the browser runs (`POST /passkeys/…/options`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct PasskeyCeremony {
+    /// The id to send the answer back with.
+    pub challenge_id: String,
+    /// The `publicKey` options for `navigator.credentials.create()` or `get()`, as JSON.
+    pub options: Value,
+    /// When the challenge expires, in seconds since the epoch.
+    pub expires_at: u64,
+}
+
+/// A passkey of the user (`GET /passkeys`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Passkey {
+    /// Its id.
+    pub id: String,
+    /// The name the user gave it.
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+    /// When it was registered (RFC 3339).
+    pub created_at: String,
+    /// When it last signed in (RFC 3339).
+    #[serde(default)]
+    pub last_used_at: Option<String>,
 }
 
 impl AuthClient {
@@ -710,6 +762,120 @@ impl AuthClient {
             .request(Method::POST, &path, Some(token))
             .json(&json!({ "challenge_id": challenge_id, "code": code }));
         self.send_session(request).await
+    }
+
+    /// `POST /factors`: starts enrolling a `webauthn` factor (a security key or passkey as second
+    /// factor); its first challenge registers the credential. Answers with the factor id.
+    pub async fn enroll_webauthn(
+        &self,
+        token: &AccessToken,
+        friendly_name: Option<&str>,
+    ) -> Result<String, Error> {
+        #[derive(Deserialize)]
+        struct Enrolled {
+            id: String,
+        }
+        let request = self
+            .request(Method::POST, "factors", Some(token))
+            .json(&json!({
+                "factor_type": FactorType::Webauthn.as_str(),
+                "friendly_name": friendly_name,
+            }));
+        self.send_json::<Enrolled>(request)
+            .await
+            .map(|enrolled| enrolled.id)
+    }
+
+    /// `POST /factors/{id}/verify` for a `webauthn` factor: the browser's `credential` (its
+    /// `toJSON()`) answering challenge `challenge_id`; answers with an aal2 session.
+    pub async fn verify_webauthn_factor(
+        &self,
+        token: &AccessToken,
+        factor_id: &str,
+        challenge_id: &str,
+        kind: WebauthnCeremonyKind,
+        credential: &Value,
+    ) -> Result<Session, Error> {
+        let path = format!("factors/{}/verify", path_segment(factor_id));
+        let request = self.request(Method::POST, &path, Some(token)).json(&json!({
+            "challenge_id": challenge_id,
+            "webauthn": { "type": kind, "credential_response": credential },
+        }));
+        self.send_session(request).await
+    }
+
+    /// `POST /passkeys/registration/options`: a ceremony that adds a passkey to the user.
+    pub async fn passkey_registration_options(
+        &self,
+        token: &AccessToken,
+    ) -> Result<PasskeyCeremony, Error> {
+        let request = self
+            .request(Method::POST, "passkeys/registration/options", Some(token))
+            .json(&json!({}));
+        self.send_json(request).await
+    }
+
+    /// `POST /passkeys/registration/verify`: stores the passkey the browser's `credential`
+    /// created in ceremony `challenge_id`.
+    pub async fn passkey_registration_verify(
+        &self,
+        token: &AccessToken,
+        challenge_id: &str,
+        credential: &Value,
+    ) -> Result<Passkey, Error> {
+        let request = self
+            .request(Method::POST, "passkeys/registration/verify", Some(token))
+            .json(&json!({ "challenge_id": challenge_id, "credential": credential }));
+        self.send_json(request).await
+    }
+
+    /// `POST /passkeys/authentication/options`: a ceremony that signs in with a passkey.
+    pub async fn passkey_authentication_options(&self) -> Result<PasskeyCeremony, Error> {
+        let request = self
+            .request(Method::POST, "passkeys/authentication/options", None)
+            .json(&json!({}));
+        self.send_json(request).await
+    }
+
+    /// `POST /passkeys/authentication/verify`: the session of the user whose passkey signed
+    /// ceremony `challenge_id` (`credential`: the browser's assertion).
+    pub async fn passkey_authentication_verify(
+        &self,
+        challenge_id: &str,
+        credential: &Value,
+    ) -> Result<Session, Error> {
+        let request = self
+            .request(Method::POST, "passkeys/authentication/verify", None)
+            .json(&json!({ "challenge_id": challenge_id, "credential": credential }));
+        self.send_session(request).await
+    }
+
+    /// `GET /passkeys`.
+    pub async fn list_passkeys(&self, token: &AccessToken) -> Result<Vec<Passkey>, Error> {
+        self.send_json(self.request(Method::GET, "passkeys", Some(token)))
+            .await
+    }
+
+    /// `PATCH /passkeys/{id}`: renames a passkey.
+    pub async fn rename_passkey(
+        &self,
+        token: &AccessToken,
+        passkey_id: &str,
+        friendly_name: &str,
+    ) -> Result<Passkey, Error> {
+        let path = format!("passkeys/{}", path_segment(passkey_id));
+        let request = self
+            .request(Method::PATCH, &path, Some(token))
+            .json(&json!({ "friendly_name": friendly_name }));
+        self.send_json(request).await
+    }
+
+    /// `DELETE /passkeys/{id}`.
+    pub async fn delete_passkey(&self, token: &AccessToken, passkey_id: &str) -> Result<(), Error> {
+        let path = format!("passkeys/{}", path_segment(passkey_id));
+        self.send(self.request(Method::DELETE, &path, Some(token)))
+            .await
+            .map(drop)
     }
 
     /// `DELETE /factors/{id}`.

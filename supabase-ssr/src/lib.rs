@@ -35,8 +35,9 @@ pub mod flow;
 pub use crate::{
     client::{
         AuthClient, AuthResponse, CLIENT_IP_HEADER, Challenge, ClientError, Credentials,
-        EmailOptions, OtpType, Settings, SignOutScope, Timeouts, TotpDetails, TotpEnrollment,
-        UserChanges, VerifyOtp, install_tls_provider,
+        EmailOptions, OtpType, Passkey, PasskeyCeremony, Settings, SignOutScope, Timeouts,
+        TotpDetails, TotpEnrollment, UserChanges, VerifyOtp, WebauthnCeremonyKind,
+        WebauthnChallenge, install_tls_provider,
     },
     error::{ApiError, Error},
     error_code::ErrorCode,

@@ -40,7 +40,7 @@ test('an enrolled authenticator app is asked for at sign-in', async ({ page, req
 
   // From aal2 the app can be removed; the next sign-in asks for no code.
   await page.getByTestId('factor').getByRole('button', { name: 'Remove' }).click();
-  await expect(page.getByRole('status')).toHaveText('The authenticator app is removed.');
+  await expect(page.getByRole('status')).toHaveText('The second factor is removed.');
   await expect(page.getByTestId('factor')).toHaveCount(0);
   await page.getByRole('button', { name: 'Sign out of this device' }).click();
   await expectSignedOut(page);

@@ -233,7 +233,7 @@ impl Bucket {
 }
 
 /// Middleware of the whole API: when limits are on, finds the client the request counts for
-/// (none when its IP is not known, see [`client_of`]).
+/// (none when its IP is not known: see the module documentation).
 pub async fn identify(
     State(rate_limit): State<RateLimit>,
     mut request: Request,

@@ -242,8 +242,10 @@ mod tests {
     use super::*;
 
     fn party(site: &str, configure: impl FnOnce(&mut Config)) -> RelyingParty {
-        let mut config = Config::default();
-        config.site_url = Url::parse(site).unwrap();
+        let mut config = Config {
+            site_url: Url::parse(site).unwrap(),
+            ..Config::default()
+        };
         configure(&mut config);
         RelyingParty::new(&config)
     }

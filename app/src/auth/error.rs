@@ -72,6 +72,19 @@ pub enum AuthError {
     /// Phone sign-in is not offered, or the number is not one.
     #[error("Enter a phone number with its country code, like +1 555 010 2030.")]
     InvalidPhone,
+    /// The auth server did not accept a passkey or security key's answer (wrong site, unknown or
+    /// removed credential, a cloned authenticator, an expired or reused challenge).
+    #[error("That passkey was not accepted. Try again, or sign in another way.")]
+    PasskeyRejected,
+    /// The passkey being added is registered already.
+    #[error("This passkey is registered already.")]
+    PasskeyExists,
+    /// The account has the most passkeys it may have.
+    #[error("You have as many passkeys as an account may have. Remove one first.")]
+    TooManyPasskeys,
+    /// The project does not offer passkeys (or security keys as second factor).
+    #[error("Passkeys are turned off.")]
+    PasskeysDisabled,
     /// The sign-in provider is not offered.
     #[error("That sign-in provider is not available.")]
     UnknownProvider,
@@ -130,6 +143,15 @@ impl AuthError {
             | "otp_expired"
             | "otp_disabled" => Self::InvalidCode,
             "insufficient_aal" => Self::MfaRequired,
+            "webauthn_verification_failed"
+            | "webauthn_challenge_not_found"
+            | "webauthn_challenge_expired"
+            | "webauthn_credential_not_found" => Self::PasskeyRejected,
+            "webauthn_credential_exists" => Self::PasskeyExists,
+            "too_many_passkeys" => Self::TooManyPasskeys,
+            "passkey_disabled"
+            | "mfa_webauthn_enroll_not_enabled"
+            | "mfa_webauthn_verify_not_enabled" => Self::PasskeysDisabled,
             "anonymous_provider_disabled" => Self::GuestsDisabled,
             "phone_provider_disabled" => Self::InvalidPhone,
             "email_address_invalid" | "validation_failed" => Self::InvalidEmail,
@@ -177,7 +199,11 @@ impl AuthError {
             | Self::IdentityTaken
             | Self::EmailTaken
             | Self::GuestsDisabled
-            | Self::InvalidPhone => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::InvalidPhone
+            | Self::PasskeyExists
+            | Self::TooManyPasskeys
+            | Self::PasskeysDisabled => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PasskeyRejected => StatusCode::BAD_REQUEST,
             Self::MfaRequired | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::ReauthenticationNeeded | Self::InvalidInput => StatusCode::BAD_REQUEST,
             Self::InvalidCode => StatusCode::FORBIDDEN,

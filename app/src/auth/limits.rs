@@ -21,8 +21,10 @@ pub enum Attempt {
     CodeRequest,
     /// Entering a mailed or texted code.
     CodeEntry,
-    /// Entering an authenticator app's code.
+    /// Entering an authenticator app's code, or answering with a security key.
     Mfa,
+    /// Signing in with a passkey (asking for a ceremony and answering it).
+    Passkey,
 }
 
 /// At most `attempts` per `window`.

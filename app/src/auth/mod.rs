@@ -10,6 +10,7 @@ mod session_sync;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 mod status;
+pub mod webauthn;
 
 pub use error::AuthError;
 pub use session_sync::SessionSync;
@@ -78,6 +79,28 @@ pub struct SignInOptions {
     pub guests: bool,
     /// Phone sign-in with a texted code.
     pub phone: bool,
+    /// Signing in with a passkey.
+    pub passkeys: bool,
+}
+
+/// A WebAuthn ceremony for the browser to run ([`webauthn`]): the id its answer goes back with,
+/// and the `publicKey` options as the auth server wrote them (JSON text).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ceremony {
+    /// The challenge id.
+    pub id: String,
+    /// The options, JSON.
+    pub options: String,
+}
+
+/// A challenge of a `webauthn` factor (a security key as second factor): the factor, and the
+/// ceremony the browser runs to answer it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactorCeremony {
+    /// The factor id.
+    pub factor_id: String,
+    /// The challenge's ceremony.
+    pub ceremony: Ceremony,
 }
 
 /// What the browser needs to call Supabase Auth itself with the session the server set; the

@@ -206,6 +206,86 @@ pub async fn verify_totp(user: &User, factor_id: &str, code: &str) -> Result<(),
     Ok(())
 }
 
+/// The verified second factors of `user`, as the auth server has them (never the cookie's copy).
+pub async fn verified_factors(user: &User) -> Result<Vec<supabase_ssr::Factor>, AuthError> {
+    let found = session_layer()?
+        .client()
+        .get_user(user.access_token())
+        .await?;
+    Ok(found
+        .factors
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|factor| factor.status == supabase_ssr::FactorStatus::Verified)
+        .collect())
+}
+
+/// The id of `user`'s verified factor of `kind`; [`AuthError::Unexpected`] without one.
+pub async fn verified_factor(
+    user: &User,
+    kind: supabase_ssr::FactorType,
+) -> Result<String, AuthError> {
+    verified_factors(user)
+        .await?
+        .into_iter()
+        .find(|factor| factor.factor_type == kind)
+        .map(|factor| factor.id)
+        .ok_or(AuthError::Unexpected)
+}
+
+/// A challenge of `webauthn` factor `factor_id`: the ceremony the browser runs to answer it
+/// (registering the key on the first, signing with it after).
+pub async fn webauthn_challenge(
+    user: &User,
+    factor_id: &str,
+) -> Result<super::Ceremony, AuthError> {
+    let layer = session_layer()?;
+    let challenge = layer
+        .client()
+        .challenge_factor(user.access_token(), factor_id)
+        .await?;
+    let options = challenge
+        .webauthn
+        .map(|webauthn| webauthn.credential_options["publicKey"].to_string())
+        .ok_or(AuthError::Unexpected)?;
+    Ok(super::Ceremony {
+        id: challenge.id,
+        options,
+    })
+}
+
+/// Verifies the browser's `credential` for challenge `challenge_id` of `webauthn` factor
+/// `factor_id`; stores the `aal2` session that answers.
+pub async fn verify_webauthn(
+    user: &User,
+    factor_id: &str,
+    challenge_id: &str,
+    credential: &serde_json::Value,
+) -> Result<(), AuthError> {
+    use supabase_ssr::WebauthnCeremonyKind;
+
+    // A registration answer carries an attestation; an assertion a signature.
+    let kind = if credential["response"].get("attestationObject").is_some() {
+        WebauthnCeremonyKind::Create
+    } else {
+        WebauthnCeremonyKind::Request
+    };
+    let layer = session_layer()?;
+    let session = layer
+        .client()
+        .verify_webauthn_factor(
+            user.access_token(),
+            factor_id,
+            challenge_id,
+            kind,
+            credential,
+        )
+        .await?;
+    layer.forget_factors(user);
+    store_session(&layer, &session);
+    Ok(())
+}
+
 /// Runs a server function's `work`; a rate-limited failure says when to try again
 /// (`Retry-After`). The server answers every failed call with its error's status
 /// ([`AuthError::status`]); a plain form post is redirected back to its form instead.
@@ -284,6 +364,7 @@ pub async fn sign_in_options(layer: &SessionLayer) -> SignInOptions {
             .collect(),
         guests: on("anonymous_users"),
         phone: on("phone"),
+        passkeys: settings.passkeys_enabled,
     };
     if let Ok(mut cache) = CACHE.lock() {
         *cache = Some((Instant::now(), options.clone()));
@@ -294,6 +375,29 @@ pub async fn sign_in_options(layer: &SessionLayer) -> SignInOptions {
 /// The OAuth providers the auth server offers.
 pub async fn oauth_providers(layer: &SessionLayer) -> Vec<Provider> {
     sign_in_options(layer).await.providers
+}
+
+impl From<supabase_ssr::PasskeyCeremony> for super::Ceremony {
+    fn from(ceremony: supabase_ssr::PasskeyCeremony) -> Self {
+        Self {
+            id: ceremony.challenge_id,
+            options: ceremony.options.to_string(),
+        }
+    }
+}
+
+/// The browser's answer to a WebAuthn ceremony (a credential's `toJSON()`, as text) as JSON for
+/// the auth server; [`AuthError::InvalidInput`] unless it is a JSON object of a sane size.
+pub fn ceremony_answer(text: &str) -> Result<serde_json::Value, AuthError> {
+    /// Assertions are a few hundred bytes, registrations a few kilobytes with an attestation.
+    const MAX_ANSWER: usize = 32 * 1024;
+    if text.len() > MAX_ANSWER {
+        return Err(AuthError::InvalidInput);
+    }
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .filter(serde_json::Value::is_object)
+        .ok_or(AuthError::InvalidInput)
 }
 
 /// Deletes the session cookies.

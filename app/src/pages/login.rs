@@ -1,5 +1,5 @@
-//! `/auth/login`: password sign-in, a link and code by mail, OAuth providers and guest sign-in,
-//! with their server functions.
+//! `/auth/login`: password sign-in, passkeys (a button, and the browser's autofill), a link and
+//! code by mail, OAuth providers and guest sign-in, with their server functions.
 
 #![allow(
     missing_docs,
@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
-    auth::AuthError,
+    auth::{AuthError, Ceremony, webauthn},
     components::{FormError, SubmitButton},
     routes::url_query,
 };
@@ -34,7 +34,8 @@ pub fn LoginPage() -> impl IntoView {
             <ActionForm action=sign_in attr:class="stack">
                 <input type="hidden" name="next" value=next />
                 <label for="login-email">"Email"</label>
-                <input id="login-email" type="email" name="email" autocomplete="email" required />
+                // `webauthn`: browsers that can offer the user's passkeys in this field's autofill.
+                <input id="login-email" type="email" name="email" autocomplete="username webauthn" required />
                 <label for="login-password">"Password"</label>
                 <input
                     id="login-password"
@@ -46,6 +47,7 @@ pub fn LoginPage() -> impl IntoView {
                 <FormError action=sign_in />
                 <SubmitButton label="Sign in" pending="Signing in…" />
             </ActionForm>
+            <Passkeys next />
             <p class="aside">
                 <A href=crate::routes::path::FORGOT_PASSWORD>"Forgot your password?"</A>
             </p>
@@ -65,6 +67,112 @@ pub fn LoginPage() -> impl IntoView {
             <OtherWays next />
             <p class="aside">"No account yet? " <A href=crate::routes::path::SIGN_UP>"Sign up"</A></p>
         </section>
+    }
+}
+
+/// Passkey sign-in, when the auth server offers it.
+#[component]
+fn Passkeys(next: impl Fn() -> String + Send + Sync + Copy + 'static) -> impl IntoView {
+    let options = Resource::new(|| (), |()| sign_in_options());
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                options
+                    .get()
+                    .and_then(Result::ok)
+                    .filter(|options| options.passkeys)
+                    .map(|_| view! { <PasskeySignIn next=next() /> })
+            }}
+        </Transition>
+    }
+}
+
+/// "Sign in with a passkey", and the same through the email field's autofill where the browser
+/// offers passkeys there (conditional mediation). An island that renders nothing until it knows
+/// the browser can run the ceremony, so without JavaScript there is no button to press.
+#[island]
+fn PasskeySignIn(next: String) -> impl IntoView {
+    let supported = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let autofill = StoredValue::new_local(None::<webauthn::Autofill>);
+    let next = StoredValue::new(next);
+
+    // Answers a ceremony: the session lands in the cookies, then the page moves on.
+    let finish = move |ceremony: Ceremony, credential: String| async move {
+        match passkey_sign_in(ceremony.id, credential, Some(next.get_value())).await {
+            Ok(target) => {
+                let _ = window().location().assign(&target);
+            }
+            Err(failed) => {
+                error.set(Some(failed.to_string()));
+                busy.set(false);
+            }
+        }
+    };
+    // The autofill: from page load until the person picks a passkey there or presses the button.
+    Effect::new(move |_| {
+        if !webauthn::supported() {
+            return;
+        }
+        supported.set(true);
+        leptos::task::spawn_local(async move {
+            let Some(request) = webauthn::Autofill::new() else {
+                return;
+            };
+            if !webauthn::conditional_available().await {
+                return;
+            }
+            let Ok(ceremony) = passkey_sign_in_options().await else {
+                return;
+            };
+            autofill.set_value(Some(request.clone()));
+            if let Ok(credential) = request.get(&ceremony.options).await {
+                busy.set(true);
+                finish(ceremony, credential).await;
+            }
+        });
+    });
+    let press = move |_| {
+        autofill.with_value(|request| request.as_ref().map(webauthn::Autofill::abort));
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let ceremony = match passkey_sign_in_options().await {
+                Ok(ceremony) => ceremony,
+                Err(failed) => {
+                    error.set(Some(failed.to_string()));
+                    busy.set(false);
+                    return;
+                }
+            };
+            match webauthn::get(&ceremony.options).await {
+                Ok(credential) => finish(ceremony, credential).await,
+                Err(failed) => {
+                    error.set(Some(failed.to_string()));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+
+    move || {
+        supported.get().then(|| {
+            view! {
+                <div class="stack passkey-sign-in">
+                    <button
+                        type="button"
+                        class="button secondary"
+                        on:click=press
+                        disabled=move || busy.get()
+                        aria-busy=move || busy.get().to_string()
+                    >
+                        {move || if busy.get() { "Waiting for your passkey…" } else { "Sign in with a passkey" }}
+                    </button>
+                    {move || error.get().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
+                </div>
+            }
+        })
     }
 }
 
@@ -191,6 +299,49 @@ pub async fn sign_in_options() -> Result<crate::auth::SignInOptions, AuthError> 
     use crate::auth::ssr::session_layer;
 
     Ok(crate::auth::ssr::sign_in_options(&session_layer()?).await)
+}
+
+/// Starts a passkey sign-in: the ceremony the browser runs (no account is named: the
+/// authenticator offers the passkeys it holds for this site).
+#[server(endpoint = "auth/passkey/options")]
+pub async fn passkey_sign_in_options() -> Result<Ceremony, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        check_attempt(Attempt::Passkey, None)?;
+        let layer = session_layer()?;
+        Ok(layer
+            .client()
+            .passkey_authentication_options()
+            .await?
+            .into())
+    })
+    .await
+}
+
+/// Finishes a passkey sign-in with the browser's `credential` (its `toJSON()`): the auth server
+/// checks it, and its session is stored; then goes to `next`. A user with a second factor still
+/// enters it on `/auth/mfa`, as after a password.
+#[server(endpoint = "auth/passkey/sign-in")]
+pub async fn passkey_sign_in(
+    challenge_id: String,
+    credential: String,
+    next: Option<String>,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        check_attempt(Attempt::Passkey, None)?;
+        let credential = ceremony_answer(&credential)?;
+        let layer = session_layer()?;
+        let session = layer
+            .client()
+            .passkey_authentication_verify(&challenge_id, &credential)
+            .await?;
+        store_session(&layer, &session);
+        Ok(go_to(&safe_target(next.as_deref())))
+    })
+    .await
 }
 
 /// Starts signing in with `provider`: keeps a PKCE verifier in this flow's own cookie slot (so

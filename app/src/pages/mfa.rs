@@ -1,5 +1,6 @@
-//! `/auth/mfa`: the authenticator code a user with an app enters after signing in, before any
-//! page for signed-in users opens, and its server function.
+//! `/auth/mfa`: the second factor a user who set one up gives after signing in, before any page
+//! for signed-in users opens: the code of an authenticator app, or a security key (an island, as
+//! its ceremony runs in the browser), with their server functions.
 
 #![allow(
     missing_docs,
@@ -8,16 +9,18 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
 
 use crate::{
-    auth::AuthError,
+    auth::{AuthError, webauthn},
     components::{CodeField, FormError, SubmitButton},
 };
 
-/// The code form; `?next=` says where to go once the session is complete.
+/// The ways the page offers; `?next=` says where to go once the session is complete.
 #[component]
 pub fn MfaPage() -> impl IntoView {
     let verify = ServerAction::<VerifyMfa>::new();
+    let methods = Resource::new(|| (), |()| mfa_methods());
     let query = use_query_map();
     let next = move || {
         query
@@ -28,16 +31,106 @@ pub fn MfaPage() -> impl IntoView {
 
     view! {
         <section class="card auth-card" aria-labelledby="mfa-title">
-            <h1 id="mfa-title">"Enter your authenticator code"</h1>
-            <p>"Your account is protected by an authenticator app. Enter the 6-digit code it shows."</p>
-            <ActionForm action=verify attr:class="stack">
-                <input type="hidden" name="next" value=next />
-                <CodeField id="mfa-code" label="Code" />
-                <FormError action=verify />
-                <SubmitButton label="Continue" pending="Checking…" />
-            </ActionForm>
+            <h1 id="mfa-title">"Confirm it is you"</h1>
+            <Transition fallback=|| ()>
+                {move || {
+                    let methods = methods.get().and_then(Result::ok).unwrap_or_default();
+                    let app = methods.app.then(|| view! {
+                        <p>"Enter the 6-digit code your authenticator app shows."</p>
+                        <ActionForm action=verify attr:class="stack">
+                            <input type="hidden" name="next" value=next />
+                            <CodeField id="mfa-code" label="Code" />
+                            <FormError action=verify />
+                            <SubmitButton label="Continue" pending="Checking…" />
+                        </ActionForm>
+                    });
+                    let key = methods
+                        .security_key
+                        .then(|| view! { <SecurityKeyCheck next=next() /> });
+                    view! { {app} {key} }
+                }}
+            </Transition>
         </section>
     }
+}
+
+/// The second factors the signed-in user has.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactors {
+    /// A verified authenticator app.
+    pub app: bool,
+    /// A verified security key.
+    pub security_key: bool,
+}
+
+/// "Use your security key": the ceremony of the user's key, answered by the browser, raises the
+/// session to `aal2`, then the page goes to `next`. Absent without JavaScript or WebAuthn.
+#[island]
+fn SecurityKeyCheck(next: String) -> impl IntoView {
+    let supported = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let next = StoredValue::new(next);
+    Effect::new(move |_| supported.set(webauthn::supported()));
+    let check = move |_| {
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let outcome = async {
+                let started = security_key_challenge().await.map_err(|e| e.to_string())?;
+                let credential = webauthn::get(&started.ceremony.options)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                verify_security_key(
+                    started.factor_id,
+                    started.ceremony.id,
+                    credential,
+                    Some(next.get_value()),
+                )
+                .await
+                .map_err(|e| e.to_string())
+            };
+            match outcome.await {
+                Ok(target) => {
+                    let _ = window().location().assign(&target);
+                }
+                Err(failed) => {
+                    error.set(Some(failed));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    move || {
+        supported.get().then(|| {
+            view! {
+                <div class="stack">
+                    <button type="button" class="button" on:click=check disabled=move || busy.get()>
+                        {move || if busy.get() { "Waiting for your key…" } else { "Use your security key" }}
+                    </button>
+                    {move || error.get().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
+                </div>
+            }
+        })
+    }
+}
+
+/// The verified factors of the signed-in user, as the auth server has them.
+#[server(endpoint = "auth/mfa/methods")]
+pub async fn mfa_methods() -> Result<SecondFactors, AuthError> {
+    use crate::auth::ssr::*;
+    use supabase_ssr::FactorType;
+
+    answer(async move {
+        let user = current_user().ok_or(AuthError::NotSignedIn)?;
+        let factors = verified_factors(&user).await?;
+        let has = |kind: FactorType| factors.iter().any(|factor| factor.factor_type == kind);
+        Ok(SecondFactors {
+            app: has(FactorType::Totp),
+            security_key: has(FactorType::Webauthn),
+        })
+    })
+    .await
 }
 
 /// The code asked for at sign-in when the user has an authenticator app: checks it against
@@ -49,21 +142,47 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<String, Au
     answer(async move {
         let user = current_user().ok_or(AuthError::NotSignedIn)?;
         check_attempt(Attempt::Mfa, Some(user.id()))?;
-        let found = session_layer()?
-            .client()
-            .get_user(user.access_token())
-            .await?;
-        let factor = found
-            .factors
-            .iter()
-            .flatten()
-            .find(|factor| {
-                factor.factor_type == supabase_ssr::FactorType::Totp
-                    && factor.status == supabase_ssr::FactorStatus::Verified
-            })
-            .map(|factor| factor.id.clone())
-            .ok_or(AuthError::Unexpected)?;
+        let factor = verified_factor(&user, supabase_ssr::FactorType::Totp).await?;
         verify_totp(&user, &factor, &code).await?;
+        Ok(go_to(&safe_target(next.as_deref())))
+    })
+    .await
+}
+
+/// The factor and ceremony a security key answers (the user's verified `webauthn` factor).
+#[server(endpoint = "auth/mfa/security-key")]
+pub async fn security_key_challenge() -> Result<crate::auth::FactorCeremony, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = current_user().ok_or(AuthError::NotSignedIn)?;
+        check_attempt(Attempt::Mfa, Some(user.id()))?;
+        let factor_id = verified_factor(&user, supabase_ssr::FactorType::Webauthn).await?;
+        let ceremony = webauthn_challenge(&user, &factor_id).await?;
+        Ok(crate::auth::FactorCeremony {
+            factor_id,
+            ceremony,
+        })
+    })
+    .await
+}
+
+/// Checks the security key's answer (`credential`, its `toJSON()`); the session becomes `aal2`,
+/// then goes to `next`.
+#[server(endpoint = "auth/mfa/security-key/verify")]
+pub async fn verify_security_key(
+    factor_id: String,
+    challenge_id: String,
+    credential: String,
+    next: Option<String>,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = current_user().ok_or(AuthError::NotSignedIn)?;
+        check_attempt(Attempt::Mfa, Some(user.id()))?;
+        let credential = ceremony_answer(&credential)?;
+        verify_webauthn(&user, &factor_id, &challenge_id, &credential).await?;
         Ok(go_to(&safe_target(next.as_deref())))
     })
     .await

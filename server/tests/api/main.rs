@@ -8,5 +8,6 @@ mod health;
 mod helpers;
 mod instances;
 mod pages;
+mod passkeys;
 mod security;
 mod session_layer;

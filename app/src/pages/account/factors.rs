@@ -1,5 +1,6 @@
-//! Authenticator apps on `/account`: the list, adding one (an island: the secret is shown once,
-//! then the first code confirms it) and removing one.
+//! Second factors on `/account`: the list, adding an authenticator app (an island: the secret is
+//! shown once, then the first code confirms it) or a security key (an island running the WebAuthn
+//! ceremony that registers it), and removing one.
 
 #![allow(
     missing_docs,
@@ -10,15 +11,16 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    auth::AuthError,
+    auth::{AuthError, FactorCeremony, webauthn},
     components::{BusyButton, CodeField, FormError},
 };
 
+/// The list and the ways to add one; `security_keys` when the auth server offers WebAuthn.
 #[component]
-pub(super) fn Factors(factors: Vec<FactorView>) -> impl IntoView {
+pub(super) fn Factors(factors: Vec<FactorView>, security_keys: bool) -> impl IntoView {
     let remove = ServerAction::<RemoveFactor>::new();
     view! {
-        <h2>"Authenticator apps"</h2>
+        <h2>"Second factors"</h2>
         <ul class="factors">
             {factors
                 .into_iter()
@@ -38,7 +40,96 @@ pub(super) fn Factors(factors: Vec<FactorView>) -> impl IntoView {
         </ul>
         <FormError action=remove />
         <AddAuthenticator />
+        {security_keys.then(|| view! { <AddSecurityKey /> })}
     }
+}
+
+/// Adds a security key (or a passkey) as second factor: enrols a `webauthn` factor, lets the
+/// browser create its credential for the factor's first challenge, and verifies it (the session
+/// becomes `aal2`). Renders nothing where the browser cannot run the ceremony.
+#[island]
+fn AddSecurityKey() -> impl IntoView {
+    let supported = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| supported.set(webauthn::supported()));
+    let add = move |_| {
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let outcome = async {
+                let started = enroll_security_key().await.map_err(|e| e.to_string())?;
+                let credential = webauthn::create(&started.ceremony.options)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                confirm_security_key(started.factor_id, started.ceremony.id, credential)
+                    .await
+                    .map_err(|e| e.to_string())
+            };
+            match outcome.await {
+                Ok(target) => {
+                    let _ = window().location().assign(&target);
+                }
+                Err(failed) => {
+                    error.set(Some(failed));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    move || {
+        supported.get().then(|| {
+            view! {
+                <div class="stack">
+                    <button type="button" class="button secondary" on:click=add disabled=move || busy.get()>
+                        {move || if busy.get() { "Waiting for your key…" } else { "Add a security key" }}
+                    </button>
+                    {move || error.get().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
+                </div>
+            }
+        })
+    }
+}
+
+/// Starts adding a security key: a new `webauthn` factor and the ceremony that registers it.
+#[server(endpoint = "account/mfa/security-key")]
+pub async fn enroll_security_key() -> Result<FactorCeremony, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = require_full_session().await?;
+        let layer = session_layer()?;
+        let client = layer.client();
+        let factor_id = client
+            .enroll_webauthn(user.access_token(), Some("Security key"))
+            .await?;
+        let ceremony = webauthn_challenge(&user, &factor_id).await?;
+        Ok(FactorCeremony {
+            factor_id,
+            ceremony,
+        })
+    })
+    .await
+}
+
+/// Registers the security key the browser created for `factor_id`'s first challenge; the session
+/// becomes `aal2`.
+#[server(endpoint = "account/mfa/security-key/confirm")]
+pub async fn confirm_security_key(
+    factor_id: String,
+    challenge_id: String,
+    credential: String,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = require_full_session().await?;
+        check_attempt(Attempt::Mfa, Some(user.id()))?;
+        let credential = ceremony_answer(&credential)?;
+        verify_webauthn(&user, &factor_id, &challenge_id, &credential).await?;
+        Ok(go_to(&super::done("security-key")))
+    })
+    .await
 }
 
 /// Adds an authenticator app: asks the server for a new factor, shows its QR code and secret,
@@ -131,10 +222,32 @@ pub(super) fn AddAuthenticator() -> impl IntoView {
 pub struct FactorView {
     /// The factor id.
     pub id: String,
-    /// The name given at enrolment.
+    /// The name given at enrolment, or what it is.
     pub name: String,
-    /// Whether a first code confirmed it.
+    /// Whether a first code (or the key's registration) confirmed it.
     pub verified: bool,
+}
+
+impl FactorView {
+    /// An authenticator app or security key as the page lists it (other kinds are not offered).
+    #[cfg(feature = "ssr")]
+    pub fn of(factor: supabase_ssr::Factor) -> Option<Self> {
+        use supabase_ssr::{FactorStatus, FactorType};
+
+        let kind = match factor.factor_type {
+            FactorType::Totp => "Authenticator app",
+            FactorType::Webauthn => "Security key",
+            _ => return None,
+        };
+        Some(Self {
+            name: factor
+                .friendly_name
+                .filter(|name| !name.is_empty())
+                .unwrap_or_else(|| kind.to_owned()),
+            verified: factor.status == FactorStatus::Verified,
+            id: factor.id,
+        })
+    }
 }
 
 /// A TOTP factor being enrolled: what an authenticator app needs.

@@ -1,6 +1,6 @@
-//! `/account`: profile, guest upgrade, email and password changes, linked identities,
-//! authenticator apps and sign-out scopes. Every form but adding an authenticator app (an island)
-//! works without JavaScript.
+//! `/account`: profile, guest upgrade, email and password changes, linked identities, passkeys,
+//! second factors (authenticator apps and security keys) and sign-out scopes. Every form works
+//! without JavaScript but adding an authenticator app, a passkey or a security key (islands).
 
 #![allow(
     missing_docs,
@@ -10,6 +10,7 @@
 mod credentials;
 mod factors;
 mod identities;
+mod passkeys;
 mod sign_out;
 
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ use self::{
     credentials::{EmailChange, PasswordChange},
     factors::{FactorView, Factors},
     identities::{GuestUpgrade, Identities, IdentityView},
+    passkeys::{PasskeyView, Passkeys},
     sign_out::SignOutEverywhere,
 };
 use crate::{
@@ -74,7 +76,11 @@ fn done_message(done: &str) -> &'static str {
         "code" => "We mailed you a code. Enter it with the new password.",
         "unlinked" => "The sign-in method is unlinked.",
         "mfa" => "Your authenticator app is set up.",
-        "mfa-removed" => "The authenticator app is removed.",
+        "security-key" => "Your security key is set up as a second factor.",
+        "mfa-removed" => "The second factor is removed.",
+        "passkey" => "Your passkey is added. Next time, sign in with it.",
+        "passkey-renamed" => "The passkey is renamed.",
+        "passkey-removed" => "The passkey is removed.",
         "others" => "Every other device is signed out.",
         _ => "Done.",
     }
@@ -114,7 +120,8 @@ fn AccountSections(view: AccountView) -> impl IntoView {
                 <EmailChange current=view.email.clone() pending=view.new_email.clone() />
                 <PasswordChange />
                 <Identities identities=view.identities.clone() linkable=view.linkable.clone() />
-                <Factors factors=view.factors.clone() />
+                {view.passkeys.clone().map(|passkeys| view! { <Passkeys passkeys /> })}
+                <Factors factors=view.factors.clone() security_keys=view.passkeys.is_some() />
             }
             .into_any()
         }}
@@ -141,8 +148,10 @@ pub struct AccountView {
     pub identities: Vec<IdentityView>,
     /// OAuth providers offered that are not linked yet.
     pub linkable: Vec<Provider>,
-    /// The TOTP factors.
+    /// The second factors: authenticator apps and security keys.
     pub factors: Vec<FactorView>,
+    /// The passkeys; `None` when the auth server offers none (nor security keys).
+    pub passkeys: Option<Vec<PasskeyView>>,
     /// The session's assurance level (`aal1`, `aal2`).
     pub aal: String,
 }
@@ -186,16 +195,14 @@ pub async fn account() -> Result<AccountView, AuthError> {
             .factors
             .unwrap_or_default()
             .into_iter()
-            .filter(|factor| factor.factor_type == supabase_ssr::FactorType::Totp)
-            .map(|factor| FactorView {
-                name: factor
-                    .friendly_name
-                    .filter(|name| !name.is_empty())
-                    .unwrap_or_else(|| "Authenticator app".to_owned()),
-                verified: factor.status == supabase_ssr::FactorStatus::Verified,
-                id: factor.id,
-            })
+            .filter_map(FactorView::of)
             .collect();
+        let passkeys = if sign_in_options(&layer).await.passkeys {
+            let listed = layer.client().list_passkeys(user.access_token()).await?;
+            Some(passkeys::passkey_views(listed))
+        } else {
+            None
+        };
         Ok(AccountView {
             id: found.id,
             email: found.email.filter(|email| !email.is_empty()),
@@ -214,6 +221,7 @@ pub async fn account() -> Result<AccountView, AuthError> {
             identities,
             linkable,
             factors,
+            passkeys,
             aal: aal_name(user.claims()),
         })
     })

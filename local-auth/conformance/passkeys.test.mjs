@@ -184,6 +184,8 @@ describe('passkeys through auth-js', () => {
     });
     assert.equal(error, null);
     assert.equal(factor.type, 'webauthn');
+    // An enrolment whose ceremony never finished.
+    const { data: stray } = await client.mfa.enroll({ factorType: 'webauthn' });
 
     // auth-js hands the options over as browser objects (ArrayBuffers) and sends back what the
     // credential's toJSON() gives, as a browser's does.
@@ -209,6 +211,10 @@ describe('passkeys through auth-js', () => {
 
     const enrolled = await answer('create', (options) => key.create(options));
     assert.equal(enrolled.error, null);
+    // Verifying one security key clears the unfinished enrolments, as upstream does.
+    const { data: factors } = await client.mfa.listFactors();
+    assert.deepEqual(factors.all.map((each) => [each.id, each.status]), [[factor.id, 'verified']]);
+    assert.notEqual(stray.id, factor.id);
     assert.equal((await client.mfa.getAuthenticatorAssuranceLevel()).data.currentLevel, 'aal2');
 
     // A new sign-in is aal1 until the key answers a `request` challenge.

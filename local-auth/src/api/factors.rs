@@ -298,6 +298,7 @@ pub async fn verify(
         let credential = webauthn_answer(&state, &factor, &challenge, params.webauthn)?;
         store::answer_webauthn_challenge(&mut tx, &params.challenge_id, &factor.id, &credential)
             .await?;
+        store::delete_unverified_factors(&mut *tx, &caller.user.id, "webauthn").await?;
         "webauthn"
     } else {
         if params.code.trim().is_empty() {

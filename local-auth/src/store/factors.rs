@@ -200,6 +200,23 @@ pub async fn answer_webauthn_challenge(
     .map(drop)
 }
 
+/// Removes the unverified factors of `factor_type` of `user_id` (enrolments whose ceremony never
+/// finished), as upstream does once one of that type is verified.
+pub async fn delete_unverified_factors(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+    factor_type: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM mfa_factors WHERE user_id = ? AND factor_type = ? AND status = 'unverified'",
+    )
+    .bind(user_id)
+    .bind(factor_type)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
 /// Removes factor `id` (its challenges go with it).
 pub async fn delete_factor(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM mfa_factors WHERE id = ?")

@@ -100,9 +100,9 @@ pub async fn enroll_security_key() -> Result<FactorCeremony, AuthError> {
         let user = require_full_session().await?;
         let layer = session_layer()?;
         let client = layer.client();
-        let factor_id = client
-            .enroll_webauthn(user.access_token(), Some("Security key"))
-            .await?;
+        // Unnamed: factor names are unique per user, and an enrolment whose ceremony was
+        // cancelled stays behind unverified until the next one succeeds.
+        let factor_id = client.enroll_webauthn(user.access_token(), None).await?;
         let ceremony = webauthn_challenge(&user, &factor_id).await?;
         Ok(FactorCeremony {
             factor_id,

@@ -159,7 +159,8 @@ pub async fn rename_passkey(
     answer(async move {
         let user = require_full_session().await?;
         let name = friendly_name.trim();
-        if name.is_empty() || name.chars().count() > 120 {
+        // The auth server's limit: 120 bytes.
+        if name.is_empty() || name.len() > 120 {
             return Err(AuthError::InvalidInput);
         }
         session_layer()?

@@ -89,6 +89,10 @@ pub struct Config {
     /// Passkeys and the WebAuthn MFA factor (`[auth.passkey]`, `[auth.webauthn]`,
     /// `[auth.mfa.web_authn]`, `LOCAL_AUTH_PASSKEY_*` and `LOCAL_AUTH_WEBAUTHN_*`).
     pub webauthn: WebauthnConfig,
+    /// The sections of the file that turn on Supabase Auth features local-auth does not offer
+    /// (`auth.oauth_server`, …); their routes answer as upstream does with the feature off, and
+    /// the server warns of each at start.
+    pub not_offered: Vec<String>,
     /// Whether the API and mailbox may listen on addresses other than loopback
     /// (`LOCAL_AUTH_ALLOW_REMOTE=true`). Off: local-auth is a development server, with a mailbox
     /// and an identity provider that anyone who reaches them can use.
@@ -347,6 +351,7 @@ impl Default for Config {
             rate_limit_header: None,
             rate_limit_header_secret: None,
             webauthn: WebauthnConfig::default(),
+            not_offered: Vec::new(),
             allow_remote: false,
         };
         for setting in SETTINGS {
@@ -783,6 +788,18 @@ pub const SETTINGS: &[Setting] = &[
     )),
 ];
 
+/// The `[auth]` sections of features local-auth does not offer, as the Supabase CLI's file names
+/// them; one turned on (`enabled = true`) is noted in [`Config::not_offered`].
+const NOT_OFFERED: [&str; 7] = [
+    "oauth_server",
+    "web3.solana",
+    "web3.ethereum",
+    "third_party.firebase",
+    "third_party.auth0",
+    "third_party.aws_cognito",
+    "third_party.clerk",
+];
+
 /// The environment variable that names the configuration file (default `supabase/config.toml`).
 pub const CONFIG_FILE_VARIABLE: &str = "LOCAL_AUTH_CONFIG_FILE";
 
@@ -836,6 +853,16 @@ impl Config {
             };
             let text = value_text(value).map_err(named)?;
             (setting.set)(self, &text).map_err(named)?;
+        }
+        for section in NOT_OFFERED {
+            let on = section
+                .split('.')
+                .try_fold(auth, |at, part| at.get(part))
+                .and_then(|at| at.get("enabled"))
+                .and_then(toml::Value::as_bool);
+            if on == Some(true) {
+                self.not_offered.push(format!("auth.{section}"));
+            }
         }
         // `[auth.external.<name>] enabled = true` offers a provider.
         if let Some(external) = auth.get("external").and_then(toml::Value::as_table) {
@@ -1135,6 +1162,22 @@ otp_expiry = 600
         assert!(config.smtp.is_none() && config.captcha.is_none() && config.jwt_secret.is_none());
         assert!(
             config.rate_limits.sign_in_sign_ups.is_none() && config.rate_limit_header.is_none()
+        );
+    }
+
+    #[test]
+    fn features_local_auth_does_not_offer_are_noted_when_the_file_turns_them_on() {
+        let mut config = Config::default();
+        config
+            .apply_file(
+                "f",
+                "[auth.oauth_server]\nenabled = true\n[auth.web3.solana]\nenabled = false\n\
+                 [auth.web3.ethereum]\nenabled = true\n",
+            )
+            .unwrap();
+        assert_eq!(
+            config.not_offered,
+            ["auth.oauth_server", "auth.web3.ethereum"]
         );
     }
 

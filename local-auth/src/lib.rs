@@ -77,6 +77,11 @@ pub struct LocalAuth {
 impl LocalAuth {
     /// Opens the database in `config.data_dir` and loads (or creates) the signing and API keys.
     pub async fn start(config: Config) -> Result<Self, StartError> {
+        for section in &config.not_offered {
+            tracing::warn!(
+                "local-auth does not offer [{section}]: its routes answer as Supabase Auth does with it off"
+            );
+        }
         let db = Db::open(&config.data_dir).await?;
         let signer = Signer::load(&db, config.jwt_secret.as_ref()).await?;
         let api_keys = ApiKeys {

@@ -154,29 +154,29 @@ mod browser {
         ceremony("get", "parseRequestOptionsFromJSON", options, &[]).await
     }
 
-    /// A `navigator.credentials.get()` in conditional mediation: the browser offers the passkeys in
-    /// the autofill of an `autocomplete="… webauthn"` input, until [`Autofill::abort`].
-    #[derive(Clone)]
-    pub struct Autofill(web_sys::AbortController);
+    thread_local! {
+        /// The page's waiting autofill request, which a prompt must end first.
+        static AUTOFILL: std::cell::RefCell<Option<web_sys::AbortController>> =
+            const { std::cell::RefCell::new(None) };
+    }
 
-    impl Autofill {
-        /// A new, not yet started autofill request.
-        pub fn new() -> Option<Self> {
-            web_sys::AbortController::new().ok().map(Self)
-        }
+    /// `navigator.credentials.get()` in conditional mediation: the browser offers the passkeys in
+    /// the autofill of an `autocomplete="… webauthn"` input; the assertion once the person picks
+    /// one, or [`CeremonyError::Aborted`] after [`stop_autofill`].
+    pub async fn autofill(options: &str) -> Result<String, CeremonyError> {
+        let controller = web_sys::AbortController::new().map_err(failure)?;
+        let extra = [
+            ("mediation", JsValue::from_str("conditional")),
+            ("signal", controller.signal().into()),
+        ];
+        AUTOFILL.with_borrow_mut(|pending| *pending = Some(controller));
+        ceremony("get", "parseRequestOptionsFromJSON", options, &extra).await
+    }
 
-        /// Waits for the person to pick a passkey from the autofill: its assertion.
-        pub async fn get(&self, options: &str) -> Result<String, CeremonyError> {
-            let extra = [
-                ("mediation", JsValue::from_str("conditional")),
-                ("signal", self.0.signal().into()),
-            ];
-            ceremony("get", "parseRequestOptionsFromJSON", options, &extra).await
-        }
-
-        /// Ends the request (its `get` fails with [`CeremonyError::Aborted`]), so a prompt can run.
-        pub fn abort(&self) {
-            self.0.abort();
+    /// Ends the waiting autofill request, if any, so that a prompt can run.
+    pub fn stop_autofill() {
+        if let Some(controller) = AUTOFILL.with_borrow_mut(Option::take) {
+            controller.abort();
         }
     }
 }
@@ -209,23 +209,12 @@ mod no_browser {
     }
 
     /// No autofill without a browser.
-    #[derive(Clone)]
-    pub struct Autofill;
-
-    impl Autofill {
-        /// None without a browser.
-        pub fn new() -> Option<Self> {
-            None
-        }
-
-        /// No ceremony without a browser.
-        pub async fn get(&self, _: &str) -> Result<String, CeremonyError> {
-            Err(NONE)
-        }
-
-        /// Nothing to end.
-        pub fn abort(&self) {}
+    pub async fn autofill(_: &str) -> Result<String, CeremonyError> {
+        Err(NONE)
     }
+
+    /// Nothing to end without a browser.
+    pub fn stop_autofill() {}
 }
 #[cfg(not(feature = "hydrate"))]
 pub use no_browser::*;

@@ -95,7 +95,6 @@ fn PasskeySignIn(next: String) -> impl IntoView {
     let supported = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let autofill = StoredValue::new_local(None::<webauthn::Autofill>);
     let next = StoredValue::new(next);
 
     // Answers a ceremony: the session lands in the cookies, then the page moves on.
@@ -117,24 +116,20 @@ fn PasskeySignIn(next: String) -> impl IntoView {
         }
         supported.set(true);
         leptos::task::spawn_local(async move {
-            let Some(request) = webauthn::Autofill::new() else {
-                return;
-            };
             if !webauthn::conditional_available().await {
                 return;
             }
             let Ok(ceremony) = passkey_sign_in_options().await else {
                 return;
             };
-            autofill.set_value(Some(request.clone()));
-            if let Ok(credential) = request.get(&ceremony.options).await {
+            if let Ok(credential) = webauthn::autofill(&ceremony.options).await {
                 busy.set(true);
                 finish(ceremony, credential).await;
             }
         });
     });
     let press = move |_| {
-        autofill.with_value(|request| request.as_ref().map(webauthn::Autofill::abort));
+        webauthn::stop_autofill();
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {

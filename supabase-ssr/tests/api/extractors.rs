@@ -152,13 +152,24 @@ async fn refresh_trouble_that_is_not_a_definitive_answer_keeps_the_session() {
     use crate::helpers::Fault;
 
     // Tokens live 60 s, inside the 90 s refresh margin: every request tries a refresh.
+    // Refreshes over the limit: the auth server counts the end user's address the layer forwards.
     let auth = TestAuth::spawn_with(|config| {
         config.jwt_expiry = 60;
         config.rate_limits.token_refresh = Some(0);
+        config.rate_limit_header = Some(supabase_ssr::CLIENT_IP_HEADER.into());
     })
     .await;
     let layer = SessionLayer::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
-    let router = app(layer.clone());
+    // The end user's connection, as `into_make_service_with_connect_info` gives it to a server.
+    let router = app(layer.clone()).layer(axum::middleware::map_request(
+        |mut request: axum::extract::Request| async move {
+            let peer = std::net::SocketAddr::from(([203, 0, 113, 9], 40_000));
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            request
+        },
+    ));
 
     let limited = auth.user(&email("limited")).await;
     let proxied = auth.user(&email("proxied")).await;

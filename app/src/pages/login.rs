@@ -20,6 +20,7 @@ use crate::{
 pub fn LoginPage() -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
     let email_sign_in = ServerAction::<EmailSignIn>::new();
+    let options = Resource::new(|| (), |()| sign_in_options());
     let query = use_query_map();
     let next = move || {
         query
@@ -47,7 +48,7 @@ pub fn LoginPage() -> impl IntoView {
                 <FormError action=sign_in />
                 <SubmitButton label="Sign in" pending="Signing in…" />
             </ActionForm>
-            <Passkeys next />
+            <Passkeys options next />
             <p class="aside">
                 <A href=crate::routes::path::FORGOT_PASSWORD>"Forgot your password?"</A>
             </p>
@@ -64,7 +65,7 @@ pub fn LoginPage() -> impl IntoView {
                     secondary=true
                 />
             </ActionForm>
-            <OtherWays next />
+            <OtherWays options next />
             <p class="aside">"No account yet? " <A href=crate::routes::path::SIGN_UP>"Sign up"</A></p>
         </section>
     }
@@ -72,8 +73,10 @@ pub fn LoginPage() -> impl IntoView {
 
 /// Passkey sign-in, when the auth server offers it.
 #[component]
-fn Passkeys(next: impl Fn() -> String + Send + Sync + Copy + 'static) -> impl IntoView {
-    let options = Resource::new(|| (), |()| sign_in_options());
+fn Passkeys(
+    options: Resource<Result<crate::auth::SignInOptions, AuthError>>,
+    next: impl Fn() -> String + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || {
@@ -175,8 +178,10 @@ fn PasskeySignIn(next: String) -> impl IntoView {
 /// actions: the browser leaves for the provider, with or without JavaScript), phone sign-in and
 /// guest sign-in.
 #[component]
-fn OtherWays(next: impl Fn() -> String + Send + Sync + Copy + 'static) -> impl IntoView {
-    let options = Resource::new(|| (), |()| sign_in_options());
+fn OtherWays(
+    options: Resource<Result<crate::auth::SignInOptions, AuthError>>,
+    next: impl Fn() -> String + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let oauth = <OauthSignIn as leptos::server_fn::ServerFn>::PATH;
     let guest = ServerAction::<SignInAsGuest>::new();
     view! {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::{AuthError, webauthn},
-    components::{CodeField, FormError, SubmitButton},
+    components::{CeremonyButton, CodeField, FormError, SubmitButton},
 };
 
 /// The ways the page offers; `?next=` says where to go once the session is complete.
@@ -67,52 +67,18 @@ pub struct SecondFactors {
 /// session to `aal2`, then the page goes to `next`. Absent without JavaScript or WebAuthn.
 #[island]
 fn SecurityKeyCheck(next: String) -> impl IntoView {
-    let supported = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
     let next = StoredValue::new(next);
-    Effect::new(move |_| supported.set(webauthn::supported()));
-    let check = move |_| {
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let outcome = async {
-                let started = security_key_challenge().await.map_err(|e| e.to_string())?;
-                let credential = webauthn::get(&started.ceremony.options)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                verify_security_key(
-                    started.factor_id,
-                    started.ceremony.id,
-                    credential,
-                    Some(next.get_value()),
-                )
-                .await
-                .map_err(|e| e.to_string())
-            };
-            match outcome.await {
-                Ok(target) => {
-                    let _ = window().location().assign(&target);
-                }
-                Err(failed) => {
-                    error.set(Some(failed));
-                    busy.set(false);
-                }
-            }
-        });
+    let ceremony = move || async move {
+        let started = security_key_challenge().await.map_err(|e| e.to_string())?;
+        let credential = webauthn::get(&started.ceremony.options)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (factor, challenge) = (started.factor_id, started.ceremony.id);
+        verify_security_key(factor, challenge, credential, Some(next.get_value()))
+            .await
+            .map_err(|e| e.to_string())
     };
-    move || {
-        supported.get().then(|| {
-            view! {
-                <div class="stack">
-                    <button type="button" class="button" on:click=check disabled=move || busy.get()>
-                        {move || if busy.get() { "Waiting for your key…" } else { "Use your security key" }}
-                    </button>
-                    {move || error.get().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
-                </div>
-            }
-        })
-    }
+    view! { <CeremonyButton label="Use your security key" pending="Waiting for your key…" ceremony /> }
 }
 
 /// The verified factors of the signed-in user, as the auth server has them.

@@ -296,8 +296,8 @@ pub async fn verify(
     }
     let method = if factor.factor_type == "webauthn" {
         let credential = webauthn_answer(&state, &factor, &challenge, params.webauthn)?;
-        store::answer_webauthn_challenge(&mut tx, &params.challenge_id, &factor.id, &credential)
-            .await?;
+        let answer = store::Answer::Webauthn(&credential);
+        store::answer_challenge(&mut tx, &params.challenge_id, &factor.id, answer).await?;
         store::delete_unverified_factors(&mut *tx, &caller.user.id, "webauthn").await?;
         "webauthn"
     } else {
@@ -310,7 +310,8 @@ pub async fn verify(
                 "Invalid TOTP code entered",
             )
         })?;
-        store::answer_challenge(&mut tx, &params.challenge_id, &factor.id, step).await?;
+        let answer = store::Answer::TotpStep(step);
+        store::answer_challenge(&mut tx, &params.challenge_id, &factor.id, answer).await?;
         "totp"
     };
 

@@ -150,13 +150,22 @@ pub async fn challenge(
     .await
 }
 
-/// Challenge `challenge_id` was answered with the code of time step `step`: the challenge is
-/// used, and the factor verified with `step` as its last used step (no replay).
+/// What answered a challenge, and what the factor keeps of it.
+#[derive(Clone, Copy, Debug)]
+pub enum Answer<'a> {
+    /// A TOTP code of this time step: the factor's last used step (no code is accepted twice).
+    TotpStep(i64),
+    /// A WebAuthn ceremony: the factor's credential as it left it (new, or with a new counter).
+    Webauthn(&'a str),
+}
+
+/// Challenge `challenge_id` was answered: the challenge is used, and the factor verified with
+/// what it keeps of the `answer`.
 pub async fn answer_challenge(
     db: &mut SqliteConnection,
     challenge_id: &str,
     factor_id: &str,
-    step: i64,
+    answer: Answer<'_>,
 ) -> sqlx::Result<()> {
     let now = now_rfc3339();
     sqlx::query("UPDATE mfa_challenges SET verified_at = ? WHERE id = ?")
@@ -164,40 +173,22 @@ pub async fn answer_challenge(
         .bind(challenge_id)
         .execute(&mut *db)
         .await?;
-    sqlx::query(
-        "UPDATE mfa_factors SET status = 'verified', last_used_step = ?, updated_at = ? WHERE id = ?",
-    )
-    .bind(step)
-    .bind(&now)
-    .bind(factor_id)
-    .execute(&mut *db)
-    .await
-    .map(drop)
-}
-
-/// Challenge `challenge_id` of a `webauthn` factor was answered: the challenge is used, and the
-/// factor verified with its credential as the ceremony left it (new, or with a new counter).
-pub async fn answer_webauthn_challenge(
-    db: &mut SqliteConnection,
-    challenge_id: &str,
-    factor_id: &str,
-    credential: &str,
-) -> sqlx::Result<()> {
-    let now = now_rfc3339();
-    sqlx::query("UPDATE mfa_challenges SET verified_at = ? WHERE id = ?")
+    let update = match answer {
+        Answer::TotpStep(step) => sqlx::query(
+            "UPDATE mfa_factors SET status = 'verified', last_used_step = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(step),
+        Answer::Webauthn(credential) => sqlx::query(
+            "UPDATE mfa_factors SET status = 'verified', web_authn_credential = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(credential),
+    };
+    update
         .bind(&now)
-        .bind(challenge_id)
+        .bind(factor_id)
         .execute(&mut *db)
-        .await?;
-    sqlx::query(
-        "UPDATE mfa_factors SET status = 'verified', web_authn_credential = ?, updated_at = ? WHERE id = ?",
-    )
-    .bind(credential)
-    .bind(&now)
-    .bind(factor_id)
-    .execute(&mut *db)
-    .await
-    .map(drop)
+        .await
+        .map(drop)
 }
 
 /// Removes the unverified factors of `factor_type` of `user_id` (enrolments whose ceremony never

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::{AuthError, FactorCeremony, webauthn},
-    components::{BusyButton, CodeField, FormError},
+    components::{BusyButton, CeremonyButton, CodeField, FormError},
 };
 
 /// The list and the ways to add one; `security_keys` when the auth server offers WebAuthn.
@@ -49,45 +49,17 @@ pub(super) fn Factors(factors: Vec<FactorView>, security_keys: bool) -> impl Int
 /// becomes `aal2`). Renders nothing where the browser cannot run the ceremony.
 #[island]
 fn AddSecurityKey() -> impl IntoView {
-    let supported = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    Effect::new(move |_| supported.set(webauthn::supported()));
-    let add = move |_| {
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let outcome = async {
-                let started = enroll_security_key().await.map_err(|e| e.to_string())?;
-                let credential = webauthn::create(&started.ceremony.options)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                confirm_security_key(started.factor_id, started.ceremony.id, credential)
-                    .await
-                    .map_err(|e| e.to_string())
-            };
-            match outcome.await {
-                Ok(target) => {
-                    let _ = window().location().assign(&target);
-                }
-                Err(failed) => {
-                    error.set(Some(failed));
-                    busy.set(false);
-                }
-            }
-        });
+    let ceremony = || async {
+        let started = enroll_security_key().await.map_err(|e| e.to_string())?;
+        let credential = webauthn::create(&started.ceremony.options)
+            .await
+            .map_err(|e| e.to_string())?;
+        confirm_security_key(started.factor_id, started.ceremony.id, credential)
+            .await
+            .map_err(|e| e.to_string())
     };
-    move || {
-        supported.get().then(|| {
-            view! {
-                <div class="stack">
-                    <button type="button" class="button secondary" on:click=add disabled=move || busy.get()>
-                        {move || if busy.get() { "Waiting for your key…" } else { "Add a security key" }}
-                    </button>
-                    {move || error.get().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
-                </div>
-            }
-        })
+    view! {
+        <CeremonyButton label="Add a security key" pending="Waiting for your key…" secondary=true ceremony />
     }
 }
 

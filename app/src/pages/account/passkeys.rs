@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::{AuthError, Ceremony, webauthn},
-    components::FormError,
+    components::{CeremonyButton, FormError},
 };
 
 /// A passkey as the account page lists it.
@@ -72,46 +72,16 @@ pub(super) fn Passkeys(passkeys: Vec<PasskeyView>) -> impl IntoView {
 /// credential, sends it back. Renders nothing where the browser cannot (or without JavaScript).
 #[island]
 fn AddPasskey() -> impl IntoView {
-    let supported = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    Effect::new(move |_| supported.set(webauthn::supported()));
-    let add = move |_| {
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let outcome = async {
-                let ceremony = passkey_registration().await.map_err(|e| e.to_string())?;
-                let credential = webauthn::create(&ceremony.options)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                add_passkey(ceremony.id, credential)
-                    .await
-                    .map_err(|e| e.to_string())
-            };
-            match outcome.await {
-                Ok(target) => {
-                    let _ = window().location().assign(&target);
-                }
-                Err(failed) => {
-                    error.set(Some(failed));
-                    busy.set(false);
-                }
-            }
-        });
+    let ceremony = || async {
+        let ceremony = passkey_registration().await.map_err(|e| e.to_string())?;
+        let credential = webauthn::create(&ceremony.options)
+            .await
+            .map_err(|e| e.to_string())?;
+        add_passkey(ceremony.id, credential)
+            .await
+            .map_err(|e| e.to_string())
     };
-    move || {
-        supported.get().then(|| {
-            view! {
-                <div class="stack">
-                    <button type="button" class="button" on:click=add disabled=move || busy.get()>
-                        {move || if busy.get() { "Waiting for your device…" } else { "Add a passkey" }}
-                    </button>
-                    {move || error.get().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
-                </div>
-            }
-        })
-    }
+    view! { <CeremonyButton label="Add a passkey" pending="Waiting for your device…" ceremony /> }
 }
 
 /// Starts adding a passkey: the ceremony the browser runs.

@@ -44,6 +44,16 @@ async function confirmedAtLocalhost(page: Page, request: Parameters<typeof waitF
   return email;
 }
 
+/** A virtual authenticator, and a confirmed account signed in at `localhost` on its live
+ * (hydrated) account page. */
+async function onAccountWithAuthenticator(page: Page, request: Parameters<typeof waitForMail>[0]) {
+  const authenticator = await virtualAuthenticator(page);
+  const email = await confirmedAtLocalhost(page, request);
+  await page.goto('/account');
+  await hydrated(page);
+  return { ...authenticator, email };
+}
+
 async function hydrated(page: Page) {
   await expect(page.locator('html[data-hydrated]')).toBeAttached();
 }
@@ -61,11 +71,7 @@ test.describe('with JavaScript', () => {
     page,
     request,
   }) => {
-    await virtualAuthenticator(page);
-    const email = await confirmedAtLocalhost(page, request);
-
-    await page.goto('/account');
-    await hydrated(page);
+    const { email } = await onAccountWithAuthenticator(page, request);
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await expect(page.getByRole('status')).toHaveText('Your passkey is added. Next time, sign in with it.');
     await expect(page.getByTestId('passkey')).toHaveCount(1);
@@ -100,10 +106,7 @@ test.describe('with JavaScript', () => {
   });
 
   test('the button signs in with a passkey from a prompt', async ({ page, request }) => {
-    const { cdp, authenticatorId } = await virtualAuthenticator(page);
-    const email = await confirmedAtLocalhost(page, request);
-    await page.goto('/account');
-    await hydrated(page);
+    const { cdp, authenticatorId, email } = await onAccountWithAuthenticator(page, request);
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await expect(page.getByTestId('passkey')).toHaveCount(1);
     await signOut(page);
@@ -126,10 +129,7 @@ test.describe('with JavaScript', () => {
     page,
     request,
   }) => {
-    await virtualAuthenticator(page);
-    const email = await confirmedAtLocalhost(page, request);
-    await page.goto('/account');
-    await hydrated(page);
+    const { email } = await onAccountWithAuthenticator(page, request);
     await page.getByRole('button', { name: 'Add a security key' }).click();
     await expect(page.getByRole('status')).toHaveText('Your security key is set up as a second factor.');
     await expect(page.getByTestId('account-aal')).toHaveText('aal2');

@@ -255,21 +255,15 @@ pub async fn webauthn_challenge(
 }
 
 /// Verifies the browser's `credential` for challenge `challenge_id` of `webauthn` factor
-/// `factor_id`; stores the `aal2` session that answers.
+/// `factor_id`, the answer to a ceremony of `kind` (`Create` registers the key, `Request` signs
+/// with it); stores the `aal2` session that answers.
 pub async fn verify_webauthn(
     user: &User,
     factor_id: &str,
     challenge_id: &str,
+    kind: supabase_ssr::WebauthnCeremonyKind,
     credential: &serde_json::Value,
 ) -> Result<(), AuthError> {
-    use supabase_ssr::WebauthnCeremonyKind;
-
-    // A registration answer carries an attestation; an assertion a signature.
-    let kind = if credential["response"].get("attestationObject").is_some() {
-        WebauthnCeremonyKind::Create
-    } else {
-        WebauthnCeremonyKind::Request
-    };
     let layer = session_layer()?;
     let session = layer
         .client()

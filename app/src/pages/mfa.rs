@@ -148,7 +148,8 @@ pub async fn verify_security_key(
         let user = current_user().ok_or(AuthError::NotSignedIn)?;
         check_attempt(Attempt::Mfa, Some(user.id()))?;
         let credential = ceremony_answer(&credential)?;
-        verify_webauthn(&user, &factor_id, &challenge_id, &credential).await?;
+        let kind = supabase_ssr::WebauthnCeremonyKind::Request;
+        verify_webauthn(&user, &factor_id, &challenge_id, kind, &credential).await?;
         Ok(go_to(&safe_target(next.as_deref())))
     })
     .await

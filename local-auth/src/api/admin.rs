@@ -360,12 +360,10 @@ pub async fn generate_link(
                 let user = match existing {
                     Some(user) => user,
                     None => {
-                        store::insert_user(
+                        store::insert_pending_user(
                             &mut tx,
                             store::NewAddress::Email(&email),
-                            None,
                             &metadata,
-                            false,
                         )
                         .await?
                     }
@@ -451,14 +449,7 @@ pub async fn invite(
         Some(user) => user,
         None => {
             let metadata = super::user_metadata(params.data);
-            store::insert_user(
-                &mut tx,
-                store::NewAddress::Email(&email),
-                None,
-                &metadata,
-                false,
-            )
-            .await?
+            store::insert_pending_user(&mut tx, store::NewAddress::Email(&email), &metadata).await?
         }
     };
     token_mail::send(

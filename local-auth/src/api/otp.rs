@@ -84,14 +84,7 @@ async fn send_otp(
         }
         None => {
             let metadata = super::user_metadata(params.data);
-            store::insert_user(
-                &mut tx,
-                store::NewAddress::Email(&email),
-                None,
-                &metadata,
-                false,
-            )
-            .await?
+            store::insert_pending_user(&mut tx, store::NewAddress::Email(&email), &metadata).await?
         }
     };
     let purpose = if user.is_confirmed() {
@@ -142,14 +135,7 @@ async fn send_phone_otp(
         }
         None => {
             let metadata = super::user_metadata(data);
-            store::insert_user(
-                &mut tx,
-                store::NewAddress::Phone(&phone),
-                None,
-                &metadata,
-                false,
-            )
-            .await?
+            store::insert_pending_user(&mut tx, store::NewAddress::Phone(&phone), &metadata).await?
         }
     };
     check_sms_frequency(state, user.confirmation_sent_at.as_deref())?;

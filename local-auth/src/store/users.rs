@@ -169,6 +169,16 @@ pub enum NewAddress<'a> {
     Phone(&'a str),
 }
 
+/// A new user without a password, not confirmed yet, who signs in by a mailed or texted code or
+/// link (invited, or signing up through OTP or a generated link); returns the stored row.
+pub async fn insert_pending_user(
+    db: &mut SqliteConnection,
+    address: NewAddress<'_>,
+    user_metadata: &Value,
+) -> sqlx::Result<User> {
+    insert_user(db, address, None, user_metadata, false).await
+}
+
 /// A new user with `address` and its identity; returns the stored row.
 pub async fn insert_user(
     db: &mut SqliteConnection,

@@ -98,7 +98,8 @@ pub async fn confirm_security_key(
         let user = require_full_session().await?;
         check_attempt(Attempt::Mfa, Some(user.id()))?;
         let credential = ceremony_answer(&credential)?;
-        verify_webauthn(&user, &factor_id, &challenge_id, &credential).await?;
+        let kind = supabase_ssr::WebauthnCeremonyKind::Create;
+        verify_webauthn(&user, &factor_id, &challenge_id, kind, &credential).await?;
         Ok(go_to(&super::done("security-key")))
     })
     .await

@@ -6,6 +6,8 @@
 pub mod auth;
 pub mod components;
 pub mod csp;
+#[cfg(feature = "ssr")]
+pub mod data;
 pub mod health;
 pub mod loader;
 pub mod pages;
@@ -74,6 +76,7 @@ fn Layout() -> impl IntoView {
             </A>
             <nav class="site-nav" aria-label="Main">
                 <A href=path::PROTECTED>"Protected page"</A>
+                <A href=path::NOTES>"Notes"</A>
                 <A href=path::ACCOUNT>"Account"</A>
             </nav>
             <UserStatus />

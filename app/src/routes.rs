@@ -17,8 +17,8 @@ use leptos_router::{
 
 use crate::pages::{
     AccountPage, AdminPage, AuthErrorPage, ForbiddenPage, ForgotPasswordPage, HomePage, LoginPage,
-    MfaPage, NotFoundPage, OtpPage, PhonePage, ProtectedPage, SignUpPage, SignUpSuccessPage,
-    UpdatePasswordPage,
+    MfaPage, NotFoundPage, NotesPage, OtpPage, PhonePage, ProtectedPage, SignUpPage,
+    SignUpSuccessPage, UpdatePasswordPage,
 };
 
 /// The access token claim that carries the user's role (as in Supabase's Custom Claims & RBAC
@@ -116,6 +116,7 @@ pages! {
     PHONE = "/auth/phone" => PhonePage, Access::Public;
     AUTH_ERROR = "/auth/error" => AuthErrorPage, Access::Public;
     PROTECTED = "/protected" => ProtectedPage, Access::FullSession;
+    NOTES = "/notes" => NotesPage, Access::FullSession;
     ACCOUNT = "/account" => AccountPage, Access::FullSession;
     ADMIN = "/admin" => AdminPage, Access::Role(ADMIN_ROLE);
 }

@@ -93,6 +93,11 @@ pub struct Config {
     /// (`auth.oauth_server`, …); their routes answer as upstream does with the feature off, and
     /// the server warns of each at start.
     pub not_offered: Vec<String>,
+    /// A PostgreSQL database whose `auth.users` and `auth.mfa_factors` local-auth keeps in step
+    /// with its own store (`LOCAL_AUTH_DATABASE_URL`, a `postgres://` URL of a role that may write
+    /// them, such as `supabase_auth_admin`), so the app's tables can reference users and its
+    /// policies read factors as on a Supabase project. Unset, nothing is copied.
+    pub database_url: Option<Secret>,
     /// Whether the API and mailbox may listen on addresses other than loopback
     /// (`LOCAL_AUTH_ALLOW_REMOTE=true`). Off: local-auth is a development server, with a mailbox
     /// and an identity provider that anyone who reaches them can use.
@@ -296,6 +301,7 @@ impl fmt::Debug for Config {
             .field("custom_claims", &self.custom_claims)
             .field("captcha", &self.captcha)
             .field("rate_limits", &self.rate_limits)
+            .field("database_url", &self.database_url)
             .finish_non_exhaustive()
     }
 }
@@ -352,6 +358,7 @@ impl Default for Config {
             rate_limit_header_secret: None,
             webauthn: WebauthnConfig::default(),
             not_offered: Vec::new(),
+            database_url: None,
             allow_remote: false,
         };
         for setting in SETTINGS {
@@ -659,6 +666,10 @@ pub const SETTINGS: &[Setting] = &[
             Ok(())
         }
     ),
+    setting!(Some("LOCAL_AUTH_DATABASE_URL"), None, None, |c, v| {
+        c.database_url = Some(Secret::new(v));
+        Ok(())
+    }),
     setting!(
         Some("LOCAL_AUTH_ALLOW_REMOTE"),
         None,

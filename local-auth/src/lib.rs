@@ -31,6 +31,7 @@ pub mod keys;
 pub mod mail;
 pub mod mailbox;
 pub mod metrics;
+pub mod mirror;
 pub mod rate_limit;
 pub mod redirect;
 pub mod sessions;
@@ -83,6 +84,11 @@ impl LocalAuth {
             );
         }
         let db = Db::open(&config.data_dir).await?;
+        let mirror = config
+            .database_url
+            .as_ref()
+            .map(mirror::Mirror::new)
+            .transpose()?;
         let signer = Signer::load(&db, config.jwt_secret.as_ref()).await?;
         let api_keys = ApiKeys {
             publishable: api_key(&db, "publishable", "sb_publishable_").await?,
@@ -101,9 +107,12 @@ impl LocalAuth {
         .await
         .map_err(|error| StartError::Io(io::Error::other(error)))?
         .map_err(|error| StartError::Io(io::Error::other(error)))?;
-        Ok(Self {
-            state: AppState::new(config, db, signer, api_keys, smtp, decoy_hash),
-        })
+        let state = AppState::new(config, db, signer, api_keys, smtp, mirror, decoy_hash);
+        // Whatever changed while PostgreSQL was away (or before it was configured).
+        if let Some(mirror) = &state.mirror {
+            mirror.flush(&state.db).await;
+        }
+        Ok(Self { state })
     }
 
     /// The keys clients must send as `apikey`.
@@ -132,6 +141,10 @@ impl LocalAuth {
                 rate_limit::identify,
             ))
             .layer(middleware::from_fn(error::shape_errors))
+            .layer(middleware::from_fn_with_state(
+                self.state.clone(),
+                mirror::flush_after_changes,
+            ))
             .layer(middleware::from_fn_with_state(
                 self.state.clone(),
                 gateway::require_api_key,

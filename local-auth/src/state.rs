@@ -3,8 +3,8 @@
 use std::{fmt, ops::Deref, sync::Arc};
 
 use crate::{
-    config::Config, db::Db, keys::Signer, metrics::RequestCounts, rate_limit::RateLimit,
-    smtp::SmtpOutbox, webauthn::RelyingParty,
+    config::Config, db::Db, keys::Signer, metrics::RequestCounts, mirror::Mirror,
+    rate_limit::RateLimit, smtp::SmtpOutbox, webauthn::RelyingParty,
 };
 
 /// Configuration, database, signing keys and API keys; cheap to clone.
@@ -23,6 +23,8 @@ pub struct Inner {
     pub api_keys: ApiKeys,
     /// The SMTP sender, when SMTP is configured.
     pub smtp: Option<SmtpOutbox>,
+    /// The PostgreSQL copy of users and factors, when `LOCAL_AUTH_DATABASE_URL` is set.
+    pub mirror: Option<Mirror>,
     /// How many requests each endpoint answered.
     pub requests: RequestCounts,
     /// The rate limits and their counters.
@@ -69,6 +71,7 @@ impl AppState {
         signer: Signer,
         api_keys: ApiKeys,
         smtp: Option<SmtpOutbox>,
+        mirror: Option<Mirror>,
         decoy_hash: String,
     ) -> Self {
         let rate_limit = RateLimit::new(&config);
@@ -79,6 +82,7 @@ impl AppState {
             signer,
             api_keys,
             smtp,
+            mirror,
             requests: RequestCounts::default(),
             rate_limit,
             relying_party,

@@ -1,9 +1,9 @@
 //! Server-function calls (`/api/…`): bodies are bounded before anything reads them (413 beyond
-//! [`MAX_BODY`]), and a failed call is answered with its [`AuthError`]'s status instead of the
-//! 500 the server-function machinery sends for every error, so a client error (a missing field,
-//! a wrong code, a missing second factor) is never a 5xx.
+//! [`MAX_BODY`]), and a failed call is answered with its [`AuthError`]'s (or [`NoteError`]'s)
+//! status instead of the 500 the server-function machinery sends for every error, so a client
+//! error (a missing field, a wrong code, a missing second factor) is never a 5xx.
 
-use app::auth::AuthError;
+use app::{auth::AuthError, pages::NoteError};
 use axum::{
     body::{Body, to_bytes},
     extract::Request,
@@ -51,6 +51,8 @@ pub async fn bound_and_answer(request: Request, next: Next) -> Response {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     if let Ok(error) = serde_json::from_slice::<AuthError>(&bytes) {
+        parts.status = error.status();
+    } else if let Ok(error) = serde_json::from_slice::<NoteError>(&bytes) {
         parts.status = error.status();
     }
     Response::from_parts(parts, Body::from(bytes))

@@ -20,6 +20,8 @@ pub struct Config {
     pub auth: AuthBackend,
     /// How the session cookies are written.
     pub session: SessionSettings,
+    /// The app's database (`DATABASE_URL`), if configured. Its password never appears in logs.
+    pub database: app::data::Database,
 }
 
 /// How the session cookies are written.
@@ -174,16 +176,36 @@ impl Config {
         let env = |name: &str| std::env::var(name).ok();
         let auth = AuthBackend::from_lookup(&leptos, env)?;
         let session = SessionSettings::from_lookup(&leptos, env)?;
+        let database = database_from_lookup(env)?;
         Ok(Self {
             leptos,
             auth,
             session,
+            database,
         })
     }
 
     /// The address to listen on (`LEPTOS_SITE_ADDR`).
     pub fn addr(&self) -> SocketAddr {
         self.leptos.site_addr
+    }
+}
+
+/// The database `DATABASE_URL` names (a `postgres://` connection string), or none. A malformed
+/// one stops the server; the message never repeats it, since it carries a password.
+pub fn database_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<app::data::Database, ConfigError> {
+    match lookup("DATABASE_URL").filter(|url| !url.trim().is_empty()) {
+        None => Ok(app::data::Database::none()),
+        Some(url) => {
+            app::data::Database::connect_lazy(url.trim()).map_err(|_| ConfigError::Invalid {
+                variable: "DATABASE_URL",
+                problem: "is not a PostgreSQL connection string \
+                          (postgres://user:password@host:port/database)"
+                    .into(),
+            })
+        }
     }
 }
 

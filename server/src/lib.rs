@@ -23,6 +23,7 @@ use app::{
         ssr::SiteUrl,
     },
     components::DevMailbox,
+    data::Database,
     health::ssr::StartedAt,
     shell,
 };
@@ -60,6 +61,8 @@ pub struct AppState {
     pub site_url: url::Url,
     /// How many sign-in, sign-up and code attempts clients and accounts get.
     pub attempt_limits: AttemptLimits,
+    /// The app's database, whose queries run as the request's user (see `app::data`).
+    pub database: Database,
 }
 
 impl AppState {
@@ -77,7 +80,13 @@ impl AppState {
             site_url: settings.site_url.clone(),
             attempt_limits: AttemptLimits::new(settings.attempts_per_client, Limit::PER_ADDRESS),
             auth,
+            database: Database::none(),
         })
+    }
+
+    /// The same state with the app's data in `database`.
+    pub fn with_database(self, database: Database) -> Self {
+        Self { database, ..self }
     }
 }
 
@@ -91,6 +100,7 @@ pub fn router(state: AppState) -> Router {
     let browser_access = browser_access(&state);
     let attempt_limits = state.attempt_limits.clone();
     let dev_mailbox = state.auth.mailbox.clone().map(DevMailbox);
+    let database = state.database.clone();
     let context = {
         let layer = layer.clone();
         move || {
@@ -99,6 +109,7 @@ pub fn router(state: AppState) -> Router {
             provide_context(site_url.clone());
             provide_context(browser_access.clone());
             provide_context(attempt_limits.clone());
+            provide_context(database.clone());
             if let Some(mailbox) = &dev_mailbox {
                 provide_context(mailbox.clone());
             }

@@ -54,8 +54,14 @@ async fn serve() -> Result<(), String> {
     let bound = listener.local_addr().unwrap_or(config.leptos.site_addr);
     tracing::info!("app:     http://{bound}");
 
-    let state =
-        AppState::new(config.leptos, auth, &config.session).map_err(|error| error.to_string())?;
+    if config.database.is_configured() {
+        tracing::info!("data:    PostgreSQL at DATABASE_URL");
+    } else {
+        tracing::info!("data:    no DATABASE_URL; the notes page says how to configure one");
+    }
+    let state = AppState::new(config.leptos, auth, &config.session)
+        .map_err(|error| error.to_string())?
+        .with_database(config.database);
     server::run(listener, state, shutdown_signal())
         .await
         .map_err(|error| format!("server stopped: {error}"))

@@ -17,6 +17,14 @@ pub fn set_dotenv(variables: Vec<(String, String)>) {
     let _ = DOTENV.set(variables);
 }
 
+/// Whether `key` is set, in the environment or in `.env` (for the tasks that read it).
+pub fn configured(key: &str) -> bool {
+    env::var_os(key).is_some_and(|value| !value.is_empty())
+        || DOTENV
+            .get()
+            .is_some_and(|variables| variables.iter().any(|(k, v)| k == key && !v.is_empty()))
+}
+
 /// The workspace root: the parent of this crate's directory.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

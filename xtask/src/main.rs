@@ -1,6 +1,8 @@
 //! Project automation, run as `cargo xtask <command>` (an alias in `.cargo/config.toml`).
 //!
-//! - `cargo xtask dev`: installs what is missing, then runs `cargo leptos watch`.
+//! - `cargo xtask dev`: installs what is missing, starts the local PostgreSQL (unless `.env` names
+//!   a database or a Supabase project), then runs `cargo leptos watch`.
+//! - `cargo xtask db [stop]`: starts (or stops) the local PostgreSQL alone.
 //! - `cargo xtask test`: installs what is missing, then runs every check and test and prints a
 //!   summary line.
 //! - `cargo xtask bench`: installs what is missing, then measures the release build and writes
@@ -17,6 +19,7 @@ mod bench;
 mod command;
 mod dist;
 mod dotenv;
+mod postgres;
 mod report;
 mod template;
 mod test;
@@ -28,7 +31,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  dev     install what is missing, then run the app with live reload (cargo leptos watch)
+  dev     install what is missing, start the local PostgreSQL, then run the app with live
+          reload (cargo leptos watch)
+  db      start the local PostgreSQL on port 54322 and print its connection strings; `db stop`
   test    install what is missing, then run formatting, lints, Rust tests and Playwright tests
   bench   install what is missing, then measure the release build and write BENCHMARKS.md
   dist    build the production folder: release server (no local-auth unless --with-local-auth)
@@ -42,7 +47,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     // `test` runs on its own settings; the tasks that run the app read `.env` as the server does.
-    if matches!(task.as_str(), "dev" | "dist" | "bench" | "setup")
+    if matches!(task.as_str(), "dev" | "db" | "dist" | "bench" | "setup")
         && let Err(message) = dotenv::load()
     {
         eprintln!("xtask: {message}");
@@ -50,6 +55,7 @@ fn main() -> ExitCode {
     }
     let result = match task.as_str() {
         "dev" => dev(),
+        "db" => db(std::env::args().nth(2).as_deref()),
         "test" => test::run(),
         "bench" => bench::run(),
         "dist" => dist::run(&std::env::args().skip(2).collect::<Vec<_>>()),
@@ -72,8 +78,42 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the app with live reload on the tools `setup` installs.
+/// Runs the app with live reload on the tools `setup` installs, with the local PostgreSQL behind
+/// it unless `.env` (or the environment) names a database or a Supabase project. Without one the
+/// app still runs; its notes page says how to configure a database.
 fn dev() -> Result<(), String> {
     tools::ensure_all(tools::Purpose::Dev)?;
-    command::cargo().args(["leptos", "watch"]).run()
+    let mut watch = command::cargo().args(["leptos", "watch"]);
+    if command::configured("DATABASE_URL") || command::configured("SUPABASE_URL") {
+        eprintln!("xtask: the database is DATABASE_URL's; no local PostgreSQL started");
+    } else {
+        match postgres::Cluster::dev().and_then(|db| db.start().map(|()| db)) {
+            Ok(db) => {
+                eprintln!("xtask: PostgreSQL at {}", db.app_url());
+                watch = watch
+                    .env("DATABASE_URL", db.app_url())
+                    .env("LOCAL_AUTH_DATABASE_URL", db.auth_url());
+            }
+            Err(error) => eprintln!("xtask: no local PostgreSQL ({error}); the app runs without"),
+        }
+    }
+    watch.run()
+}
+
+/// Starts the development database and prints how to reach it, or stops it.
+fn db(action: Option<&str>) -> Result<(), String> {
+    let db = postgres::Cluster::dev()?;
+    match action {
+        None | Some("start") => {
+            db.start()?;
+            println!("DATABASE_URL={}", db.app_url());
+            println!("LOCAL_AUTH_DATABASE_URL={}", db.auth_url());
+            Ok(())
+        }
+        Some("stop") => {
+            db.stop();
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown `db` action `{other}`: start or stop")),
+    }
 }

@@ -8,8 +8,8 @@
 use std::env;
 
 use crate::{
-    command::{cargo, program, workspace_root},
-    dist,
+    command::{Cmd, cargo, program, workspace_root},
+    dist, postgres,
     report::{Report, Runner},
     template,
     tools::{self, Purpose},
@@ -25,6 +25,18 @@ pub fn run() -> Result<(), String> {
         &[]
     };
     let mut report = Report::default();
+    // The data suites run against a fresh local PostgreSQL; without it they fail and say why.
+    let database = postgres::Cluster::test()?;
+    let database_ready = report.step("postgres (fresh, port 24322)", || database.start_fresh());
+    let with_database = |command: Cmd, app: &str, auth: &str| {
+        if database_ready {
+            command
+                .env(app, database.app_url())
+                .env(auth, database.auth_url())
+        } else {
+            command
+        }
+    };
 
     report.check("format", cargo().args(["fmt", "--all", "--check"]));
     // The two Leptos builds enable different features of `app`, so they are linted separately.
@@ -64,9 +76,13 @@ pub fn run() -> Result<(), String> {
     report.tests(
         "rust tests",
         Runner::CargoTest,
-        cargo()
-            .args(["test", "--workspace", "--exclude", "frontend"])
-            .args(locked),
+        with_database(
+            cargo()
+                .args(["test", "--workspace", "--exclude", "frontend"])
+                .args(locked),
+            "TEST_DATABASE_URL",
+            "TEST_AUTH_DATABASE_URL",
+        ),
     );
     let local_auth_built = report.check(
         "local-auth build",
@@ -102,10 +118,14 @@ pub fn run() -> Result<(), String> {
         report.tests(
             "playwright",
             Runner::Playwright,
-            program("npx")
-                .args(["playwright", "test"])
-                .dir("end2end")
-                .env("E2E_SERVER_COMMAND", server),
+            with_database(
+                program("npx")
+                    .args(["playwright", "test"])
+                    .dir("end2end")
+                    .env("E2E_SERVER_COMMAND", server),
+                "DATABASE_URL",
+                "LOCAL_AUTH_DATABASE_URL",
+            ),
         );
     } else {
         report.skip("@supabase/ssr interop", "the site did not build");
@@ -115,6 +135,8 @@ pub fn run() -> Result<(), String> {
     report.step("generated project (cargo leptos new)", || {
         template::check(locked)
     });
+
+    database.stop();
 
     report.print();
     if report.all_passed() {

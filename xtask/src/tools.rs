@@ -205,7 +205,7 @@ fn ensure_apt_program(program_name: &str, package: &str) -> Result<(), String> {
 }
 
 /// Installs `package` with apt as root; otherwise says which command to run.
-fn apt_install(package: &str, what: &str) -> Result<(), String> {
+pub fn apt_install(package: &str, what: &str) -> Result<(), String> {
     if program("id").args(["-u"]).output().as_deref() != Some("0") {
         return Err(format!(
             "{what} is missing. Install it, then run this command again:\n    \

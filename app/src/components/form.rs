@@ -4,14 +4,15 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-use crate::auth::{AuthError, MIN_PASSWORD_LENGTH};
+use crate::auth::MIN_PASSWORD_LENGTH;
 
 /// The error a post of `action`'s form was redirected back with, announced to screen readers and
 /// focused when the page loads (`autofocus`), so keyboard and screen-reader users land on it.
 #[component]
 pub fn FormError<S>(action: ServerAction<S>) -> impl IntoView
 where
-    S: ServerFn<Output = String, Error = AuthError> + Clone + Send + Sync + 'static,
+    S: ServerFn<Output = String> + Clone + Send + Sync + 'static,
+    S::Error: std::fmt::Display + Clone + Send + Sync + 'static,
 {
     let error = action.value().get_untracked().and_then(Result::err);
     let shown = error.is_some();

@@ -5,7 +5,8 @@
 //!
 //! A form's server function takes the form's fields as parameters, by name. On success it names
 //! the page to go to next: a form post is redirected there (post/redirect/get), an island's call
-//! gets the path back. A failure is an [`crate::auth::AuthError`]: a form post is redirected back
+//! gets the path back. A failure is an [`crate::auth::AuthError`] (or, for the notes, a
+//! [`NoteError`]): a form post is redirected back
 //! to its page, which shows it next to the form.
 
 mod account;
@@ -16,6 +17,7 @@ mod home;
 mod login;
 mod mfa;
 mod not_found;
+mod notes;
 mod otp;
 mod password;
 mod phone;
@@ -30,6 +32,7 @@ pub use home::HomePage;
 pub use login::LoginPage;
 pub use mfa::MfaPage;
 pub use not_found::NotFoundPage;
+pub use notes::{NoteError, NoteView, NotesPage};
 pub use otp::OtpPage;
 pub use password::{ForgotPasswordPage, UpdatePasswordPage};
 pub use phone::PhonePage;

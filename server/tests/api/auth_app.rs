@@ -10,14 +10,15 @@ use local_auth::{
     metrics::RequestCounts,
     testing::{Bound, Mailbox},
 };
-use reqwest::{Client, Response, StatusCode};
-use serde_json::json;
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::{Value, json};
 use supabase_ssr::{
     Session,
     cookie::{self, CookieOptions, Cookies},
 };
 use tempfile::TempDir;
 use tokio::{net::TcpListener, sync::oneshot};
+use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::helpers::{http_client, state_for};
 
@@ -27,6 +28,8 @@ pub struct TestApp {
     pub auth: SocketAddr,
     pub mailbox: Mailbox,
     pub publishable_key: String,
+    /// local-auth's secret (service-role) key, for its admin API.
+    pub secret_key: String,
     /// The requests that reached local-auth.
     requests: RequestCounts,
     pub client: Client,
@@ -52,6 +55,16 @@ impl TestApp {
 
     /// Starts with local-auth's test settings as changed by `adjust`.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_full(adjust, false).await
+    }
+
+    /// Starts with the tests' PostgreSQL ([`database_urls`]) behind the app, local-auth keeping
+    /// its `auth.users` and `auth.mfa_factors`, and local-auth's settings changed by `adjust`.
+    pub async fn spawn_with_database(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_full(adjust, true).await
+    }
+
+    async fn spawn_full(adjust: impl FnOnce(&mut Config), with_database: bool) -> Self {
         let app_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let app = app_listener.local_addr().unwrap();
         let bound = Bound::new().await;
@@ -66,9 +79,17 @@ impl TestApp {
             data_dir,
             ..
         } = bound;
+        let database = if with_database {
+            let (app_url, auth_url) = database_urls();
+            config.database_url = Some(local_auth::Secret::new(auth_url));
+            app::data::Database::connect_lazy(&app_url).expect("TEST_DATABASE_URL is a URL")
+        } else {
+            app::data::Database::none()
+        };
         adjust(&mut config);
         let local_auth = LocalAuth::start(config).await.expect("local-auth starts");
         let publishable_key = local_auth.api_keys().publishable.clone();
+        let secret_key = local_auth.api_keys().secret.clone();
 
         let requests = local_auth.state().requests.clone();
         let api = local_auth.api_router();
@@ -87,7 +108,8 @@ impl TestApp {
         let state = state_for(server::AuthEndpoint::new(
             format!("http://{auth}"),
             publishable_key.clone(),
-        ));
+        ))
+        .with_database(database);
         tokio::spawn(server::run(app_listener, state, std::future::pending()));
 
         Self {
@@ -95,6 +117,7 @@ impl TestApp {
             auth,
             mailbox,
             publishable_key,
+            secret_key,
             requests,
             client: http_client(),
             stop_auth: Some(stop_auth),
@@ -191,6 +214,73 @@ impl TestApp {
         );
         browser_cookie_header(&set_cookie_lines(&set))
     }
+}
+
+/// The tests' PostgreSQL, as `cargo xtask test` starts it: the URL the app connects with
+/// (`TEST_DATABASE_URL`, role `app_server`) and the one local-auth keeps users with
+/// (`TEST_AUTH_DATABASE_URL`, role `supabase_auth_admin`).
+pub fn database_urls() -> (String, String) {
+    let url = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set: these tests need the local PostgreSQL. Run them with \
+                 `cargo xtask test`, or start it with `cargo xtask db` and set \
+                 TEST_DATABASE_URL and TEST_AUTH_DATABASE_URL to the URLs it prints"
+            )
+        })
+    };
+    (url("TEST_DATABASE_URL"), url("TEST_AUTH_DATABASE_URL"))
+}
+
+/// Enrolls and verifies an authenticator app for the owner of `access_token`, as the account
+/// page does; returns the `aal2` session the verification answers with.
+pub async fn add_verified_factor(app: &TestApp, access_token: &str) -> Session {
+    let call = |method, path: String, body: Value| {
+        app.auth_request(method, &path)
+            .bearer_auth(access_token)
+            .json(&body)
+            .send()
+    };
+    let factor: Value = call(
+        Method::POST,
+        "/factors".into(),
+        json!({"factor_type": "totp"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let id = factor["id"].as_str().unwrap();
+    let secret = Secret::Encoded(factor["totp"]["secret"].as_str().unwrap().to_owned());
+    let code = TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        30,
+        secret.to_bytes().unwrap(),
+        None,
+        String::new(),
+    )
+    .unwrap()
+    .generate_current()
+    .unwrap();
+    let challenge: Value = call(Method::POST, format!("/factors/{id}/challenge"), json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let verified = call(
+        Method::POST,
+        format!("/factors/{id}/verify"),
+        json!({"challenge_id": challenge["id"], "code": code}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(verified.status(), StatusCode::OK);
+    let session: Session = verified.json().await.unwrap();
+    session.with_expiry_from(supabase_ssr::unix_now())
 }
 
 impl Drop for TestApp {

@@ -7,6 +7,7 @@ mod config;
 mod health;
 mod helpers;
 mod instances;
+mod notes;
 mod pages;
 mod passkeys;
 mod security;

@@ -3,58 +3,8 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use totp_rs::{Algorithm, Secret, TOTP};
 
-use crate::auth_app::{TestApp, email};
-
-/// Enrolls and verifies an authenticator app for the owner of `access_token`, as the account
-/// page does; the session the verification answers with is dropped.
-async fn add_verified_factor(app: &TestApp, access_token: &str) {
-    let call = |method, path: String, body: Value| {
-        app.auth_request(method, &path)
-            .bearer_auth(access_token)
-            .json(&body)
-            .send()
-    };
-    let factor: Value = call(
-        Method::POST,
-        "/factors".into(),
-        json!({"factor_type": "totp"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let id = factor["id"].as_str().unwrap();
-    let secret = Secret::Encoded(factor["totp"]["secret"].as_str().unwrap().to_owned());
-    let code = TOTP::new(
-        Algorithm::SHA1,
-        6,
-        1,
-        30,
-        secret.to_bytes().unwrap(),
-        None,
-        String::new(),
-    )
-    .unwrap()
-    .generate_current()
-    .unwrap();
-    let challenge: Value = call(Method::POST, format!("/factors/{id}/challenge"), json!({}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let verified = call(
-        Method::POST,
-        format!("/factors/{id}/verify"),
-        json!({"challenge_id": challenge["id"], "code": code}),
-    )
-    .await
-    .unwrap();
-    assert_eq!(verified.status(), StatusCode::OK);
-}
+use crate::auth_app::{TestApp, add_verified_factor, email};
 
 /// Finding 2: an `aal1` session of a user with a verified factor, whose cookie says the user has
 /// no factors (the browser wrote it), opens nothing that needs the full session.

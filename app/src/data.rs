@@ -1,0 +1,162 @@
+//! The user's data under Row Level Security (server only): every server function that reads or
+//! writes the database does it in one transaction that first becomes the request's user, as
+//! Supabase's Data API does: `role` set to `authenticated` (or `anon` when signed out) and
+//! `request.jwt.claims` to the claims of the access token the session layer verified, both local
+//! to the transaction. Policies written with `auth.uid()` and `auth.jwt()` then decide which rows
+//! the queries see, here exactly as on a Supabase project.
+//!
+//! The server connects as `app_server`, a role that may do nothing but become `anon` or
+//! `authenticated` (see `supabase/migrations/`), so a query that skipped [`Database::begin_as`]
+//! would fail rather than see everything.
+
+use std::{fmt, time::Duration};
+
+use leptos::prelude::use_context;
+use sqlx::{
+    PgPool, Postgres, Transaction,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+use supabase_ssr::Claims;
+
+/// How long one statement may run before PostgreSQL cancels it (what Supabase sets for the
+/// `authenticated` role): no request can hold the database for longer.
+const STATEMENT_TIMEOUT: &str = "8s";
+
+/// The app's database, when one is configured (`DATABASE_URL`); cheap to clone. The server
+/// provides it to every request's context.
+#[derive(Clone, Default)]
+pub struct Database {
+    pool: Option<PgPool>,
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database")
+            .field("configured", &self.pool.is_some())
+            .finish()
+    }
+}
+
+impl Database {
+    /// The database at `url` (a `postgres://` connection string). Connects lazily: the server
+    /// starts, and pages without data render, while the database is down.
+    pub fn connect_lazy(url: &str) -> Result<Self, sqlx::Error> {
+        let options: PgConnectOptions = url.parse()?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_lazy_with(options.application_name("app-server"));
+        Ok(Self { pool: Some(pool) })
+    }
+
+    /// No database: data pages say how to configure one.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Whether a database is configured.
+    pub fn is_configured(&self) -> bool {
+        self.pool.is_some()
+    }
+
+    /// A transaction as the user whose verified access token has `claims` (`None`: signed out,
+    /// as `anon`). Only `authenticated` tokens become `authenticated`: any other role a token
+    /// names is refused rather than assumed.
+    pub async fn begin_as(
+        &self,
+        claims: Option<&Claims>,
+    ) -> Result<Transaction<'static, Postgres>, DataError> {
+        let pool = self.pool.as_ref().ok_or(DataError::NotConfigured)?;
+        let (role, claims) = match claims {
+            Some(claims) if claims.role == "authenticated" => (
+                "authenticated",
+                serde_json::to_string(claims).map_err(|error| {
+                    tracing::error!("cannot serialise verified claims: {error}");
+                    DataError::Unexpected
+                })?,
+            ),
+            Some(claims) => {
+                tracing::warn!("a token with role {:?} asked for data", claims.role);
+                return Err(DataError::Denied);
+            }
+            None => ("anon", r#"{"role":"anon"}"#.to_owned()),
+        };
+        let mut transaction = pool.begin().await?;
+        sqlx::query(
+            "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), \
+             set_config('statement_timeout', $3, true)",
+        )
+        .bind(role)
+        .bind(claims)
+        .bind(STATEMENT_TIMEOUT)
+        .execute(&mut *transaction)
+        .await?;
+        Ok(transaction)
+    }
+}
+
+/// The database the server provided to this request's context ([`Database::none`] without one).
+pub fn database() -> Database {
+    use_context::<Database>().unwrap_or_default()
+}
+
+/// Why a query as the user did not give an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DataError {
+    /// No `DATABASE_URL`.
+    #[error("no database is configured")]
+    NotConfigured,
+    /// The database cannot be reached, or did not answer in time.
+    #[error("the database is unavailable")]
+    Unavailable,
+    /// A policy refused the change (or the token's role may not query).
+    #[error("a policy refused it")]
+    Denied,
+    /// The data broke a constraint of the table.
+    #[error("a constraint refused it")]
+    Invalid,
+    /// Anything else; the details are in the server log.
+    #[error("unexpected database error")]
+    Unexpected,
+}
+
+impl From<sqlx::Error> for DataError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => {
+                tracing::warn!("database unavailable: {error}");
+                Self::Unavailable
+            }
+            sqlx::Error::Database(database) => match database.code().as_deref() {
+                // insufficient_privilege: row security refused the row.
+                Some("42501") => Self::Denied,
+                // check_violation, not_null_violation, string_data_right_truncation.
+                Some("23514" | "23502" | "22001") => Self::Invalid,
+                // query_canceled (the statement timeout), admin_shutdown, cannot_connect_now.
+                Some("57014" | "57P01" | "57P03") => {
+                    tracing::warn!("database unavailable: {error}");
+                    Self::Unavailable
+                }
+                // foreign_key_violation on `user_id`: the user is not in `auth.users`.
+                Some("23503") => {
+                    tracing::error!(
+                        "{error}: the user is missing from auth.users (with local-auth, set \
+                         LOCAL_AUTH_DATABASE_URL so it keeps auth.users in step)"
+                    );
+                    Self::Unexpected
+                }
+                _ => {
+                    tracing::error!("database error: {error}");
+                    Self::Unexpected
+                }
+            },
+            _ => {
+                tracing::error!("database error: {error}");
+                Self::Unexpected
+            }
+        }
+    }
+}

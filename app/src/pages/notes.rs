@@ -1,0 +1,417 @@
+//! `/notes`: the signed-in user's notes, read and written as that user under Row Level Security
+//! (see `crate::data` and `supabase/migrations/`). Listing, adding and deleting are rendered on
+//! the server and posted as plain forms; editing a note in place is an island, since it is where
+//! JavaScript helps.
+//!
+//! The queries name no user: the policies decide whose rows they see and change, from the claims
+//! of the verified access token the transaction carries. A note id from another user therefore
+//! finds nothing, exactly like an id that does not exist.
+
+#![allow(
+    missing_docs,
+    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
+)]
+
+use leptos::{
+    prelude::*,
+    server_fn::{
+        codec::JsonEncoding,
+        error::{FromServerFnError, ServerFnErrorErr},
+    },
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{auth::AuthError, components::FormError};
+
+/// The longest note, in characters (the table's check says the same).
+pub const MAX_NOTE_CHARS: usize = 2000;
+/// The most notes one user may keep.
+pub const MAX_NOTES_PER_USER: i64 = 1000;
+/// The most notes the page lists.
+const LISTED: i64 = 200;
+
+/// A note as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteView {
+    /// Its id.
+    pub id: String,
+    /// Its text.
+    pub body: String,
+    /// When it was written (UTC, to the minute).
+    pub created: String,
+    /// Whether it is the signed-in user's own (an administrator also reads everyone's).
+    pub mine: bool,
+}
+
+/// What may go wrong with notes, in words a person understands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum NoteError {
+    /// The session is missing or owes its second factor.
+    #[error(transparent)]
+    Session(AuthError),
+    /// The server has no `DATABASE_URL`.
+    #[error(
+        "Notes need a database, and none is configured. Run `cargo xtask dev`, which starts a \
+         local PostgreSQL, or set DATABASE_URL to your Supabase project's connection string \
+         (README: “Data under Row Level Security”)."
+    )]
+    NoDatabase,
+    /// The database cannot be reached.
+    #[error("The database is not reachable right now. Try again shortly.")]
+    Unavailable,
+    /// No such note among those this user may change (someone else's looks the same).
+    #[error("That note does not exist.")]
+    NotFound,
+    /// Empty or too long.
+    #[error("A note holds 1 to {MAX_NOTE_CHARS} characters.")]
+    InvalidNote,
+    /// The user keeps as many notes as allowed.
+    #[error("You have as many notes as an account may keep. Delete some first.")]
+    TooMany,
+    /// A policy refused it.
+    #[error("You may not change that.")]
+    Denied,
+    /// Anything else; the details are in the server log.
+    #[error("Something went wrong. Try again.")]
+    Unexpected,
+}
+
+impl FromServerFnError for NoteError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
+        match error {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                Self::Session(AuthError::InvalidInput)
+            }
+            _ => Self::Unexpected,
+        }
+    }
+}
+
+impl From<AuthError> for NoteError {
+    fn from(error: AuthError) -> Self {
+        Self::Session(error)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::data::DataError> for NoteError {
+    fn from(error: crate::data::DataError) -> Self {
+        use crate::data::DataError;
+
+        match error {
+            DataError::NotConfigured => Self::NoDatabase,
+            DataError::Unavailable => Self::Unavailable,
+            DataError::Denied => Self::Denied,
+            DataError::Invalid => Self::InvalidNote,
+            DataError::Unexpected => Self::Unexpected,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for NoteError {
+    fn from(error: sqlx::Error) -> Self {
+        crate::data::DataError::from(error).into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl NoteError {
+    /// The HTTP status of a server function that failed with this error.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+
+        match self {
+            Self::Session(error) => error.status(),
+            Self::NoDatabase | Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::InvalidNote | Self::TooMany => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Denied => StatusCode::FORBIDDEN,
+            Self::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// The notes the signed-in user may read, newest first.
+#[server(endpoint = "notes/list")]
+pub async fn list_notes() -> Result<Vec<NoteView>, NoteError> {
+    use sqlx::Row;
+
+    let user = ssr::signed_in().await?;
+    let mut transaction = crate::data::database()
+        .begin_as(Some(user.claims()))
+        .await?;
+    let rows = sqlx::query(
+        "select id::text, body, to_char(created_at at time zone 'utc', 'YYYY-MM-DD HH24:MI') \
+         as created, user_id = (select auth.uid()) as mine \
+         from public.notes order by created_at desc, id limit $1",
+    )
+    .bind(LISTED)
+    .fetch_all(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    rows.iter()
+        .map(|row| {
+            Ok(NoteView {
+                id: row.try_get("id")?,
+                body: row.try_get("body")?,
+                created: row.try_get("created")?,
+                mine: row.try_get("mine")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(NoteError::from)
+}
+
+/// Adds a note of the signed-in user's.
+#[server(endpoint = "notes/add")]
+pub async fn add_note(body: String) -> Result<String, NoteError> {
+    let user = ssr::signed_in().await?;
+    let body = ssr::note_text(&body)?;
+    let mut transaction = crate::data::database()
+        .begin_as(Some(user.claims()))
+        .await?;
+    // `user_id` defaults to auth.uid(); the count sees only the user's own notes.
+    let added = sqlx::query(
+        "insert into public.notes (body) select $1 \
+         where (select count(*) from public.notes where user_id = (select auth.uid())) < $2",
+    )
+    .bind(body)
+    .bind(MAX_NOTES_PER_USER)
+    .execute(&mut *transaction)
+    .await?;
+    if added.rows_affected() == 0 {
+        return Err(NoteError::TooMany);
+    }
+    transaction.commit().await?;
+    Ok(crate::auth::ssr::go_to(crate::routes::path::NOTES))
+}
+
+/// Changes the text of a note; answers the text as stored.
+#[server(endpoint = "notes/edit")]
+pub async fn edit_note(note_id: String, body: String) -> Result<String, NoteError> {
+    let user = ssr::signed_in().await?;
+    let body = ssr::note_text(&body)?;
+    let id = ssr::note_id(&note_id)?;
+    let mut transaction = crate::data::database()
+        .begin_as(Some(user.claims()))
+        .await?;
+    let stored: Option<String> = sqlx::query_scalar(
+        "update public.notes set body = $2, updated_at = now() where id = $1 returning body",
+    )
+    .bind(id)
+    .bind(body)
+    .fetch_optional(&mut *transaction)
+    .await?;
+    let stored = stored.ok_or(NoteError::NotFound)?;
+    transaction.commit().await?;
+    Ok(stored)
+}
+
+/// Deletes a note.
+#[server(endpoint = "notes/delete")]
+pub async fn delete_note(note_id: String) -> Result<String, NoteError> {
+    let user = ssr::signed_in().await?;
+    let id = ssr::note_id(&note_id)?;
+    let mut transaction = crate::data::database()
+        .begin_as(Some(user.claims()))
+        .await?;
+    let deleted = sqlx::query("delete from public.notes where id = $1")
+        .bind(id)
+        .execute(&mut *transaction)
+        .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(NoteError::NotFound);
+    }
+    transaction.commit().await?;
+    Ok(crate::auth::ssr::go_to(crate::routes::path::NOTES))
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use supabase_ssr::axum::User;
+
+    use super::{MAX_NOTE_CHARS, NoteError};
+
+    /// The signed-in user with a complete session.
+    pub async fn signed_in() -> Result<User, NoteError> {
+        Ok(crate::auth::ssr::require_full_session().await?)
+    }
+
+    /// The note's text, trimmed, when it has 1 to [`MAX_NOTE_CHARS`] characters.
+    pub fn note_text(body: &str) -> Result<&str, NoteError> {
+        let body = body.trim();
+        if body.is_empty() || body.chars().count() > MAX_NOTE_CHARS {
+            return Err(NoteError::InvalidNote);
+        }
+        Ok(body)
+    }
+
+    /// A note id; anything that is not one is a note that does not exist.
+    pub fn note_id(id: &str) -> Result<uuid::Uuid, NoteError> {
+        uuid::Uuid::parse_str(id).map_err(|_| NoteError::NotFound)
+    }
+}
+
+/// The notes page.
+#[component]
+pub fn NotesPage() -> impl IntoView {
+    let notes = Resource::new(|| (), |()| list_notes());
+    let add = ServerAction::<AddNote>::new();
+    let delete = ServerAction::<DeleteNote>::new();
+
+    view! {
+        <section class="card" aria-labelledby="notes-title">
+            <h1 id="notes-title">"Notes"</h1>
+            <p class="aside">
+                "Stored in PostgreSQL and read as you: the database's row-level security policies, not the page, decide which notes you see."
+            </p>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    notes
+                        .get()
+                        .map(|answer| match answer {
+                            Ok(notes) => view! { <NoteList notes add delete /> }.into_any(),
+                            Err(error) => {
+                                view! {
+                                    <p class="form-error" role="alert" data-testid="notes-error">
+                                        {error.to_string()}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn NoteList(
+    notes: Vec<NoteView>,
+    add: ServerAction<AddNote>,
+    delete: ServerAction<DeleteNote>,
+) -> impl IntoView {
+    let empty = notes.is_empty();
+    view! {
+        <ActionForm action=add attr:class="note-form">
+            <label for="note-body">"New note"</label>
+            <textarea id="note-body" name="body" rows="3" maxlength=MAX_NOTE_CHARS required></textarea>
+            <button type="submit" class="button">"Add note"</button>
+        </ActionForm>
+        <FormError action=add />
+        <FormError action=delete />
+        <p hidden=!empty>"No notes yet."</p>
+        <ul class="notes">
+            {notes
+                .into_iter()
+                .map(|note| {
+                    let id = note.id.clone();
+                    view! {
+                        <li data-testid="note">
+                            <NoteText id=note.id.clone() body=note.body editable=note.mine />
+                            <small class="aside">
+                                {note.created}
+                                {(!note.mine).then_some(" · another user's note")}
+                            </small>
+                            {note
+                                .mine
+                                .then(|| {
+                                    view! {
+                                        <ActionForm action=delete attr:class="inline-form">
+                                            <input type="hidden" name="note_id" value=id />
+                                            <button type="submit" class="button secondary">"Delete"</button>
+                                        </ActionForm>
+                                    }
+                                })}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
+/// A note's text, and where JavaScript runs, "Edit" to change it in place: the text becomes a
+/// field, "Save" stays disabled while the server stores it, and an error shows beside it.
+#[island]
+fn NoteText(id: String, body: String, editable: bool) -> impl IntoView {
+    let live = RwSignal::new(false);
+    // Effects run only in the browser.
+    Effect::new(move || live.set(true));
+    let text = RwSignal::new(body);
+    let draft = RwSignal::new(String::new());
+    let editing = RwSignal::new(false);
+    let saving = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let id = StoredValue::new(id);
+    let field_id = move || format!("edit-{}", id.get_value());
+    let save = move |_| {
+        saving.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match edit_note(id.get_value(), draft.get_untracked()).await {
+                Ok(stored) => {
+                    text.set(stored);
+                    editing.set(false);
+                }
+                Err(failed) => error.set(Some(failed.to_string())),
+            }
+            saving.set(false);
+        });
+    };
+    let start = move |_| {
+        draft.set(text.get_untracked());
+        error.set(None);
+        editing.set(true);
+    };
+    move || {
+        if !editing.get() {
+            return view! {
+                <p class="note-body">{move || text.get()}</p>
+                {move || {
+                    (live.get() && editable)
+                        .then(|| {
+                            view! {
+                                <button type="button" class="button secondary" on:click=start>
+                                    "Edit"
+                                </button>
+                            }
+                        })
+                }}
+            }
+            .into_any();
+        }
+        view! {
+            <label class="visually-hidden" for=field_id>
+                "Note text"
+            </label>
+            <textarea
+                id=field_id
+                rows="3"
+                maxlength=MAX_NOTE_CHARS
+                prop:value=move || draft.get()
+                on:input=move |event| draft.set(event_target_value(&event))
+            ></textarea>
+            <div class="inline-form">
+                <button
+                    type="button"
+                    class="button"
+                    disabled=move || saving.get()
+                    aria-busy=move || saving.get().to_string()
+                    on:click=save
+                >
+                    {move || if saving.get() { "Saving…" } else { "Save" }}
+                </button>
+                <button type="button" class="button secondary" on:click=move |_| editing.set(false)>
+                    "Cancel"
+                </button>
+            </div>
+            {move || error.get().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
+        }
+            .into_any()
+    }
+}

@@ -1,0 +1,339 @@
+//! The notes under Row Level Security, against the tests' real PostgreSQL: what each user reaches
+//! through the server functions, and what the policies answer to a transaction as a given user.
+
+use app::{data::DataError, pages::NoteView};
+use reqwest::StatusCode;
+use sqlx::{Connection, Row};
+use supabase_ssr::{Claims, Session};
+
+use crate::auth_app::{TestApp, add_verified_factor, database_urls, email};
+
+/// Calls the notes server function `name` with `fields` (a form), as `cookie`'s session.
+async fn call(
+    app: &TestApp,
+    name: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url(&format!("/api/notes/{name}")))
+        .header("origin", format!("http://{}", app.app))
+        .header("accept", "application/json")
+        .form(fields);
+    if !cookie.is_empty() {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap()
+}
+
+/// The notes `cookie`'s user reads.
+async fn list(app: &TestApp, cookie: &str) -> Vec<NoteView> {
+    let response = call(app, "list", cookie, &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// Adds a note as `cookie`'s user; returns its id.
+async fn add(app: &TestApp, cookie: &str, body: &str) -> String {
+    let response = call(app, "add", cookie, &[("body", body)]).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+    list(app, cookie)
+        .await
+        .into_iter()
+        .find(|note| note.body == body)
+        .expect("the note is listed")
+        .id
+}
+
+/// A signed-in user with a fresh address: the session and its cookie.
+async fn user(app: &TestApp, name: &str) -> (Session, String) {
+    let session = app.signed_in_user(&email(name)).await;
+    let cookie = app.cookie_header(&session);
+    (session, cookie)
+}
+
+fn claims(session: &Session) -> Claims {
+    // A token local-auth issued a moment ago; the policies are what is under test here.
+    Claims::decode_unverified(session.access_token.expose_secret()).unwrap()
+}
+
+/// The database as the app connects to it.
+fn database() -> app::data::Database {
+    app::data::Database::connect_lazy(&database_urls().0).unwrap()
+}
+
+/// How many notes a transaction as `claims` (or signed out) sees.
+async fn visible_notes(claims: Option<&Claims>) -> i64 {
+    let mut transaction = database().begin_as(claims).await.unwrap();
+    let count: i64 = sqlx::query_scalar("select count(*) from public.notes")
+        .fetch_one(&mut *transaction)
+        .await
+        .unwrap();
+    transaction.rollback().await.unwrap();
+    count
+}
+
+#[tokio::test]
+async fn another_user_cannot_read_change_or_delete_a_note_even_by_its_id() {
+    let app = TestApp::spawn_with_database(|_| {}).await;
+    let (_, alice) = user(&app, "notes-alice").await;
+    let (_, bob) = user(&app, "notes-bob").await;
+    let id = add(&app, &alice, "Alice's secret").await;
+
+    assert!(list(&app, &bob).await.iter().all(|note| note.id != id));
+    let edited = call(
+        &app,
+        "edit",
+        &bob,
+        &[("note_id", &id), ("body", "Bob was here")],
+    )
+    .await;
+    assert_eq!(edited.status(), StatusCode::NOT_FOUND);
+    let deleted = call(&app, "delete", &bob, &[("note_id", &id)]).await;
+    assert_eq!(deleted.status(), StatusCode::NOT_FOUND);
+    // Bob's own note cannot be written as Alice's either: `user_id` is the policy's to check.
+    let mut transaction = database()
+        .begin_as(Some(&claims(
+            &app.signed_in_user(&email("notes-carol")).await,
+        )))
+        .await
+        .unwrap();
+    let forged = sqlx::query("insert into public.notes (user_id, body) select user_id, 'forged' from public.notes where id = $1::uuid")
+        .bind(&id)
+        .execute(&mut *transaction)
+        .await
+        .unwrap();
+    assert_eq!(forged.rows_affected(), 0, "the note is not even visible");
+    transaction.rollback().await.unwrap();
+
+    let notes = list(&app, &alice).await;
+    let note = notes.iter().find(|note| note.id == id).unwrap();
+    assert_eq!(note.body, "Alice's secret");
+    assert!(note.mine);
+    // Alice changes and deletes her own.
+    let edited = call(
+        &app,
+        "edit",
+        &alice,
+        &[("note_id", &id), ("body", "  Alice's plan  ")],
+    )
+    .await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    assert_eq!(edited.json::<String>().await.unwrap(), "Alice's plan");
+    let deleted = call(&app, "delete", &alice, &[("note_id", &id)]).await;
+    assert_eq!(deleted.status(), StatusCode::OK);
+    assert!(list(&app, &alice).await.iter().all(|note| note.id != id));
+}
+
+#[tokio::test]
+async fn a_user_cannot_write_a_note_in_another_users_name() {
+    let app = TestApp::spawn_with_database(|_| {}).await;
+    let (alice, _) = user(&app, "notes-owner").await;
+    let (mallory, _) = user(&app, "notes-mallory").await;
+    let mut transaction = database().begin_as(Some(&claims(&mallory))).await.unwrap();
+
+    let refused =
+        sqlx::query("insert into public.notes (user_id, body) values ($1::uuid, 'planted')")
+            .bind(claims(&alice).sub)
+            .execute(&mut *transaction)
+            .await
+            .unwrap_err();
+
+    assert_eq!(DataError::from(refused), DataError::Denied);
+}
+
+#[tokio::test]
+async fn a_signed_out_call_gets_nothing() {
+    let app = TestApp::spawn_with_database(|_| {}).await;
+    let (_, alice) = user(&app, "notes-public").await;
+    add(&app, &alice, "not for strangers").await;
+
+    for (name, fields) in [
+        ("list", vec![]),
+        ("add", vec![("body", "anonymous")]),
+        (
+            "delete",
+            vec![("note_id", "00000000-0000-0000-0000-000000000000")],
+        ),
+    ] {
+        let response = call(&app, name, "", &fields).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
+    }
+    // As the Data API's `anon`: no rows, and no way to add one.
+    assert_eq!(visible_notes(None).await, 0);
+    let mut transaction = database().begin_as(None).await.unwrap();
+    let refused =
+        sqlx::query("insert into public.notes (user_id, body) values (gen_random_uuid(), 'x')")
+            .execute(&mut *transaction)
+            .await
+            .unwrap_err();
+    assert_eq!(DataError::from(refused), DataError::Denied);
+}
+
+#[tokio::test]
+async fn an_enrolled_user_reaches_their_notes_only_at_aal2() {
+    let app = TestApp::spawn_with_database(|_| {}).await;
+    let (aal1, cookie) = user(&app, "notes-mfa").await;
+    add(&app, &cookie, "behind a second factor").await;
+    assert_eq!(
+        visible_notes(Some(&claims(&aal1))).await,
+        1,
+        "no factor yet"
+    );
+
+    let aal2 = add_verified_factor(&app, aal1.access_token.expose_secret()).await;
+
+    // The aal1 token is still valid, but the restrictive policy hides everything from it…
+    assert_eq!(visible_notes(Some(&claims(&aal1))).await, 0);
+    let mut transaction = database().begin_as(Some(&claims(&aal1))).await.unwrap();
+    let refused = sqlx::query("insert into public.notes (body) values ('at aal1')")
+        .execute(&mut *transaction)
+        .await
+        .unwrap_err();
+    assert_eq!(DataError::from(refused), DataError::Denied);
+    drop(transaction);
+    // The app remembers for a while that this session's user had no factor (it asked when the note
+    // was added), so it lets the aal1 session through: the policy is what keeps the note out.
+    let response = call(&app, "list", &cookie, &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.json::<Vec<NoteView>>().await.unwrap(), Vec::new());
+    // At aal2 the note is there.
+    assert_eq!(visible_notes(Some(&claims(&aal2))).await, 1);
+    let notes = list(&app, &app.cookie_header(&aal2)).await;
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].body, "behind a second factor");
+}
+
+#[tokio::test]
+async fn the_admin_role_reads_every_note_and_changes_none() {
+    let admin_email = email("notes-admin");
+    let claims_file = format!(r#"{{"users": {{"{admin_email}": {{"user_role": "admin"}}}}}}"#);
+    let app = TestApp::spawn_with_database(|config| {
+        config.custom_claims = local_auth::claims::CustomClaims::from_json(&claims_file).unwrap();
+    })
+    .await;
+    let (_, alice) = user(&app, "notes-member").await;
+    let id = add(&app, &alice, "a member's note").await;
+    let admin = app.cookie_header(&app.signed_in_user(&admin_email).await);
+
+    let seen = list(&app, &admin).await;
+    let note = seen
+        .iter()
+        .find(|note| note.id == id)
+        .expect("the admin reads it");
+    assert!(!note.mine);
+    let deleted = call(&app, "delete", &admin, &[("note_id", &id)]).await;
+    assert_eq!(deleted.status(), StatusCode::NOT_FOUND);
+    let edited = call(&app, "edit", &admin, &[("note_id", &id), ("body", "x")]).await;
+    assert_eq!(edited.status(), StatusCode::NOT_FOUND);
+    assert!(
+        list(&app, &alice)
+            .await
+            .iter()
+            .any(|note| note.id == id && note.body == "a member's note")
+    );
+}
+
+#[tokio::test]
+async fn notes_are_bounded_and_bad_ids_are_notes_that_do_not_exist() {
+    let app = TestApp::spawn_with_database(|_| {}).await;
+    let (_, cookie) = user(&app, "notes-bounds").await;
+    let long = "é".repeat(2001);
+
+    for body in ["", "   ", long.as_str()] {
+        let response = call(&app, "add", &cookie, &[("body", body)]).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            body.len()
+        );
+    }
+    let exactly = "é".repeat(2000);
+    add(&app, &cookie, &exactly).await;
+    for id in [
+        "not-a-uuid",
+        "'; drop table public.notes; --",
+        "00000000-0000-0000-0000-000000000000",
+    ] {
+        let response = call(&app, "delete", &cookie, &[("note_id", id)]).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{id}");
+    }
+    let missing = call(&app, "add", &cookie, &[]).await;
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(list(&app, &cookie).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_plain_form_post_is_redirected_back_to_the_notes() {
+    let app = TestApp::spawn_with_database(|_| {}).await;
+    let (_, cookie) = user(&app, "notes-form").await;
+
+    let response = app
+        .client
+        .post(app.url("/api/notes/add"))
+        .header("origin", format!("http://{}", app.app))
+        .header("accept", "text/html")
+        .header("cookie", &cookie)
+        .form(&[("body", "from a form")])
+        .send()
+        .await
+        .unwrap();
+
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(response.headers()["location"], "/notes");
+    let page = app.get("/notes", &cookie).await.text().await.unwrap();
+    assert!(page.contains("from a form"), "{page}");
+}
+
+#[tokio::test]
+async fn a_user_deleted_by_the_auth_server_takes_their_notes_along() {
+    let app = TestApp::spawn_with_database(|_| {}).await;
+    let (session, cookie) = user(&app, "notes-leaver").await;
+    add(&app, &cookie, "soon gone").await;
+    let user_id = claims(&session).sub;
+
+    let deleted = app
+        .auth_request(reqwest::Method::DELETE, &format!("/admin/users/{user_id}"))
+        .header("apikey", &app.secret_key)
+        .bearer_auth(&app.secret_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+
+    // local-auth removed the user from auth.users, and the foreign key took the notes along: the
+    // token, still valid, finds none.
+    let mut auth_admin = sqlx::PgConnection::connect(&database_urls().1)
+        .await
+        .unwrap();
+    let users: i64 = sqlx::query("select count(*) from auth.users where id = $1::uuid")
+        .bind(&user_id)
+        .fetch_one(&mut auth_admin)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(users, 0);
+    assert_eq!(visible_notes(Some(&claims(&session))).await, 0);
+}
+
+#[tokio::test]
+async fn without_a_database_the_page_says_how_to_configure_one() {
+    let app = TestApp::spawn().await;
+    let (_, cookie) = user(&app, "notes-nodb").await;
+
+    let response = app.get("/notes", &cookie).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Notes need a database"), "{page}");
+    assert!(page.contains("DATABASE_URL"), "{page}");
+    let call = call(&app, "add", &cookie, &[("body", "nowhere")]).await;
+    assert_eq!(call.status(), StatusCode::SERVICE_UNAVAILABLE);
+}

@@ -64,7 +64,7 @@ export default defineConfig({
     {
       // The same auth flows as plain HTML forms: every page must work before the WASM arrives.
       name: 'chromium-no-js',
-      testMatch: /(^|\/)(auth|oauth|account|guest|phone|admin)\.spec\.ts$/,
+      testMatch: /(^|\/)(auth|oauth|account|guest|phone|admin|notes)\.spec\.ts$/,
       use: { ...devices['Desktop Chrome'], launchOptions, javaScriptEnabled: false },
     },
   ],

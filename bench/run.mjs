@@ -1,5 +1,6 @@
-// The driver of `cargo xtask bench`: starts the release server (embedded local-auth), creates a
-// confirmed user through the app's own forms, loads the pages with wrk at 32 connections, samples
+// The driver of `cargo xtask bench`: starts the release server (embedded local-auth, and the
+// PostgreSQL `cargo xtask bench` started as DATABASE_URL), creates a confirmed user with ten notes
+// through the app's own forms, loads the pages with wrk at 32 connections, samples
 // the server's memory, loads /auth/login cold in headless Chromium, then prints the figures against
 // the budgets and writes them to BENCHMARKS.md. Reports; never fails on a missed budget.
 //
@@ -139,6 +140,24 @@ async function confirmedUser(server, email, password) {
   const cookies = setCookies(confirm);
   if (cookies.length === 0) throw new Error(`the confirmation link set no session (${confirm.status})`);
   return cookies.join('; ');
+}
+
+/** Adds `count` notes for the user of `cookie` through the notes form. */
+async function addNotes(server, cookie, count) {
+  for (let index = 0; index < count; index++) {
+    const added = await fetch(`${server.app}/api/notes/add`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: server.app,
+        accept: 'application/json',
+        cookie,
+      },
+      body: new URLSearchParams({ body: `Benchmark note ${index + 1}` }),
+    });
+    if (added.status !== 200) throw new Error(`adding a note answered ${added.status}`);
+  }
 }
 
 /**
@@ -343,11 +362,13 @@ async function main() {
     const refreshesBefore = await refreshCalls(server);
     const signedIn = await load(server, `${server.app}/protected`, { cookie, expected: email });
     const refreshesSignedIn = (await refreshCalls(server)) - refreshesBefore;
+    await addNotes(server, cookie, 10);
+    const notes = await load(server, `${server.app}/notes`, { cookie, expected: 'Benchmark note 10' });
     const stampedeCookie = expiredSession(cookie);
     const stampede = await load(server, `${server.app}/protected`, { cookie: stampedeCookie, expected: email });
     const refreshesStampede = (await refreshCalls(server)) - refreshesBefore - refreshesSignedIn;
     const cold = await coldLoads(server);
-    report({ session, home, login, signedIn, refreshesSignedIn, stampede, refreshesStampede, cold });
+    report({ session, home, login, signedIn, refreshesSignedIn, notes, stampede, refreshesStampede, cold });
   } finally {
     server.child.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
@@ -355,7 +376,7 @@ async function main() {
 }
 
 function report(figures) {
-  const { session, home, login, signedIn, refreshesSignedIn, stampede, refreshesStampede, cold } = figures;
+  const { session, home, login, signedIn, refreshesSignedIn, notes, stampede, refreshesStampede, cold } = figures;
   const total = Object.values(cold.bytes).reduce((sum, bytes) => sum + bytes, 0);
   const ratio = signedIn.rate / home.rate;
   const row = (name, run, extra = '') => `| ${name} | ${fmt(run.rate)} | ${fmt(run.p50, 2)} | ${fmt(run.p99, 2)} | ${run.expected} / ${run.other} | ${extra} |`;
@@ -367,6 +388,7 @@ function report(figures) {
     row('`/` (public)', home),
     row('`/auth/login`', login),
     row('`/protected`, valid session', signedIn, calls(refreshesSignedIn)),
+    row('`/notes`, valid session, 10 notes read as the user under RLS (PostgreSQL on the same machine)', notes),
     row('`/protected`, expired access token, one shared refresh token', stampede, calls(refreshesStampede)),
     '',
     `Server memory (RSS, local-auth in-process): peak ${fmt(signedIn.peakRssMiB, 1)} MiB during the signed-in run, `
@@ -398,6 +420,7 @@ function report(figures) {
     '| --- | --- | --- |',
     `| \`/protected\` signed in ≥ 4,000 requests/s | ${fmt(signedIn.rate)} | ${verdict(signedIn.rate >= 4000)} |`,
     `| \`/protected\` signed in p99 ≤ 10 ms | ${fmt(signedIn.p99, 2)} ms | ${verdict(signedIn.p99 <= 10)} |`,
+    `| \`/notes\` signed in p99 ≤ 20 ms (one transaction as the user per request) | ${fmt(notes.p99, 2)} ms | ${verdict(notes.p99 <= 20)} |`,
     `| signed in ≥ half the public home page's throughput | ${fmt(ratio, 2)} | ${verdict(ratio >= 0.5)} |`,
     `| no auth-server call per signed-in request | ${refreshesSignedIn} | ${verdict(refreshesSignedIn === 0)} |`,
     `| stampede: one refresh call, every answer signed in | ${refreshesStampede} call, ${stampede.other} not signed in | ${verdict(refreshesStampede === 1 && stampede.other === 0)} |`,

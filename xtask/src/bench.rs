@@ -1,12 +1,13 @@
 //! `cargo xtask bench`: the release build under load. Runs the session-layer micro-benchmark,
-//! builds the site in release mode (wasm-opt, hashed and precompressed assets), then hands the
-//! server binary to `bench/run.mjs`, which measures it with wrk and headless Chromium, prints the
+//! builds the site in release mode (wasm-opt, hashed and precompressed assets), starts a fresh
+//! local PostgreSQL for `/notes`, then hands the server binary to `bench/run.mjs`, which measures it with wrk and headless Chromium, prints the
 //! figures against the budgets and writes them to BENCHMARKS.md.
 
 use std::fs;
 
 use crate::{
     command::{cargo, program, search_path_with, workspace_root},
+    postgres::Cluster,
     tools::{self, Purpose},
 };
 
@@ -36,12 +37,19 @@ pub fn run() -> Result<(), String> {
         .env("LEPTOS_HASH_FILES", "true")
         .env("LEPTOS_SITE_ROOT", SITE_ROOT)
         .run()?;
-    program("node")
+    // The tests' cluster (port 24322), created afresh: the figures start from an empty table.
+    let database = Cluster::test()?;
+    database.start_fresh()?;
+    let measured = program("node")
         .args(["run.mjs"])
         .dir("bench")
         .env("SERVER_BIN", root.join("target/release/server"))
         .env("SITE_ROOT", root.join(SITE_ROOT))
         .env("SESSION_FIGURES", &session_figures)
         .env("BENCHMARKS_MD", root.join("BENCHMARKS.md"))
-        .run()
+        .env("DATABASE_URL", database.app_url())
+        .env("LOCAL_AUTH_DATABASE_URL", database.auth_url())
+        .run();
+    database.stop();
+    measured
 }

@@ -26,8 +26,10 @@ use crate::{auth::AuthError, components::FormError};
 /// The longest note, in characters (the table's check says the same).
 pub const MAX_NOTE_CHARS: usize = 2000;
 /// The most notes one user may keep.
+#[cfg(feature = "ssr")]
 pub const MAX_NOTES_PER_USER: i64 = 1000;
 /// The most notes the page lists.
+#[cfg(feature = "ssr")]
 const LISTED: i64 = 200;
 
 /// A note as the page shows it.

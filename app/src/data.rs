@@ -44,6 +44,9 @@ impl Database {
         let options: PgConnectOptions = url.parse()?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            // No ping before each query (a round trip per request); a connection the database
+            // dropped fails its one request with "not reachable right now" and is replaced.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(3))
             .connect_lazy_with(options.application_name("app-server"));
         Ok(Self { pool: Some(pool) })

@@ -6,10 +6,11 @@
 //!
 //! Triggers in SQLite list every user whose row or factors changed (`postgres_outbox`); after each
 //! request that changed something, [`Mirror::flush`] copies those users before the answer goes
-//! out, so a client that has its answer finds PostgreSQL up to date. PostgreSQL
-//! trouble never fails an auth request: the change stays listed and the next flush copies it.
+//! out, so a client that has its answer finds PostgreSQL up to date. PostgreSQL trouble never
+//! fails an auth request: the change stays listed and a later flush copies it (an unreachable
+//! database is tried again after [`RETRY_AFTER`], not on every request).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::{
     extract::{Request, State},
@@ -26,13 +27,17 @@ use crate::{config::Secret, db::Db, state::AppState};
 
 /// How many listed users one round copies.
 const BATCH: i64 = 100;
+/// How long an unreachable PostgreSQL is left alone before the next attempt, so requests are not
+/// each held up by a connection attempt.
+const RETRY_AFTER: Duration = Duration::from_secs(10);
 
 /// The PostgreSQL side of the mirror.
 #[derive(Debug)]
 pub struct Mirror {
     pool: PgPool,
-    /// One flush at a time: concurrent requests wait for it and then find nothing left.
-    running: Mutex<()>,
+    /// One flush at a time (concurrent requests wait for it and then find nothing left), and
+    /// when PostgreSQL was last found unreachable.
+    running: Mutex<Option<Instant>>,
 }
 
 impl Mirror {
@@ -49,7 +54,7 @@ impl Mirror {
             .connect_lazy_with(options.application_name("local-auth"));
         Ok(Self {
             pool,
-            running: Mutex::new(()),
+            running: Mutex::new(None),
         })
     }
 
@@ -64,7 +69,11 @@ impl Mirror {
         if matches!(listed, Ok(false)) {
             return;
         }
-        let _running = self.running.lock().await;
+        let mut unreachable_since = self.running.lock().await;
+        if unreachable_since.is_some_and(|since| since.elapsed() < RETRY_AFTER) {
+            return;
+        }
+        *unreachable_since = None;
         let mut failed = Vec::new();
         loop {
             let listed: Vec<(String, i64)> = match sqlx::query_as(
@@ -106,11 +115,12 @@ impl Mirror {
                     Err(error) => {
                         tracing::warn!("mirror: PostgreSQL did not take a user's change: {error}");
                         failed.push(user_id);
-                        // An unreachable database fails every user alike: try again next time.
+                        // An unreachable database fails every user alike: try again later.
                         if matches!(
                             error,
                             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
                         ) {
+                            *unreachable_since = Some(Instant::now());
                             return;
                         }
                     }

@@ -11,6 +11,7 @@ mod identities;
 mod links;
 mod metrics;
 mod mfa;
+mod mirror;
 mod oauth;
 mod persistence;
 mod phone;

@@ -49,6 +49,7 @@ fn GettingStarted() -> impl IntoView {
                 <li>{mail_step}</li>
                 <li>"Open the " <A href=path::PROTECTED>"protected page"</A> ": it shows the claims the server verified."</li>
                 <li>"On your " <A href=path::ACCOUNT>"account"</A> " page, add an authenticator app, link a provider or change the password."</li>
+                <li>"Write some " <A href=path::NOTES>"notes"</A> ": the server reads them from PostgreSQL as you, and the database's policies keep them yours."</li>
                 <li>
                     "Then make it yours: pages and who may open them in " <code>"app/src/routes.rs"</code>
                     ", pages with their server functions and islands in " <code>"app/src/pages/"</code>

@@ -8,7 +8,7 @@
 //! request that changed something, [`Mirror::flush`] copies those users before the answer goes
 //! out, so a client that has its answer finds PostgreSQL up to date. PostgreSQL trouble never
 //! fails an auth request: the change stays listed and a later flush copies it (an unreachable
-//! database is tried again after [`RETRY_AFTER`], not on every request).
+//! database is tried again after 10 s, not on every request).
 
 use std::time::{Duration, Instant};
 

@@ -79,6 +79,23 @@ async fn visible_notes(claims: Option<&Claims>) -> i64 {
     count
 }
 
+/// What a transaction as `claims` (or signed out) gets for the insert `sql`, whose `$1` is
+/// `user_id` (unused when the statement takes no parameter).
+async fn insert_as(
+    claims: Option<&Claims>,
+    sql: &'static str,
+    user_id: &str,
+) -> Result<(), DataError> {
+    let mut transaction = database().begin_as(claims).await?;
+    let mut query = sqlx::query(sql);
+    if sql.contains("$1") {
+        query = query.bind(user_id);
+    }
+    query.execute(&mut *transaction).await?;
+    transaction.rollback().await?;
+    Ok(())
+}
+
 #[tokio::test]
 async fn another_user_cannot_read_change_or_delete_a_note_even_by_its_id() {
     let app = TestApp::spawn_with_database(|_| {}).await;
@@ -136,16 +153,15 @@ async fn a_user_cannot_write_a_note_in_another_users_name() {
     let app = TestApp::spawn_with_database(|_| {}).await;
     let (alice, _) = user(&app, "notes-owner").await;
     let (mallory, _) = user(&app, "notes-mallory").await;
-    let mut transaction = database().begin_as(Some(&claims(&mallory))).await.unwrap();
 
-    let refused =
-        sqlx::query("insert into public.notes (user_id, body) values ($1::uuid, 'planted')")
-            .bind(claims(&alice).sub)
-            .execute(&mut *transaction)
-            .await
-            .unwrap_err();
+    let planted = insert_as(
+        Some(&claims(&mallory)),
+        "insert into public.notes (user_id, body) values ($1::uuid, 'planted')",
+        &claims(&alice).sub,
+    )
+    .await;
 
-    assert_eq!(DataError::from(refused), DataError::Denied);
+    assert_eq!(planted, Err(DataError::Denied));
 }
 
 #[tokio::test]
@@ -167,13 +183,13 @@ async fn a_signed_out_call_gets_nothing() {
     }
     // As the Data API's `anon`: no rows, and no way to add one.
     assert_eq!(visible_notes(None).await, 0);
-    let mut transaction = database().begin_as(None).await.unwrap();
-    let refused =
-        sqlx::query("insert into public.notes (user_id, body) values (gen_random_uuid(), 'x')")
-            .execute(&mut *transaction)
-            .await
-            .unwrap_err();
-    assert_eq!(DataError::from(refused), DataError::Denied);
+    let anonymous = insert_as(
+        None,
+        "insert into public.notes (user_id, body) values (gen_random_uuid(), 'x')",
+        "",
+    )
+    .await;
+    assert_eq!(anonymous, Err(DataError::Denied));
 }
 
 #[tokio::test]
@@ -191,13 +207,13 @@ async fn an_enrolled_user_reaches_their_notes_only_at_aal2() {
 
     // The aal1 token is still valid, but the restrictive policy hides everything from it…
     assert_eq!(visible_notes(Some(&claims(&aal1))).await, 0);
-    let mut transaction = database().begin_as(Some(&claims(&aal1))).await.unwrap();
-    let refused = sqlx::query("insert into public.notes (body) values ('at aal1')")
-        .execute(&mut *transaction)
-        .await
-        .unwrap_err();
-    assert_eq!(DataError::from(refused), DataError::Denied);
-    drop(transaction);
+    let at_aal1 = insert_as(
+        Some(&claims(&aal1)),
+        "insert into public.notes (body) values ('at aal1')",
+        "",
+    )
+    .await;
+    assert_eq!(at_aal1, Err(DataError::Denied));
     // The app remembers for a while that this session's user had no factor (it asked when the note
     // was added), so it lets the aal1 session through: the policy is what keeps the note out.
     let response = call(&app, "list", &cookie, &[]).await;
@@ -275,13 +291,14 @@ async fn a_plain_form_post_is_redirected_back_to_the_notes() {
     let app = TestApp::spawn_with_database(|_| {}).await;
     let (_, cookie) = user(&app, "notes-form").await;
 
+    let markup = r#"from a form <img src=x onerror="alert(1)"></script>"#;
     let response = app
         .client
         .post(app.url("/api/notes/add"))
         .header("origin", format!("http://{}", app.app))
         .header("accept", "text/html")
         .header("cookie", &cookie)
-        .form(&[("body", "from a form")])
+        .form(&[("body", markup)])
         .send()
         .await
         .unwrap();
@@ -289,7 +306,10 @@ async fn a_plain_form_post_is_redirected_back_to_the_notes() {
     assert!(response.status().is_redirection(), "{}", response.status());
     assert_eq!(response.headers()["location"], "/notes");
     let page = app.get("/notes", &cookie).await.text().await.unwrap();
-    assert!(page.contains("from a form"), "{page}");
+    // The note is text on the page (and in the island's props), never markup.
+    assert!(page.contains("from a form &lt;img"), "{page}");
+    assert!(!page.contains("<img src=x"), "{page}");
+    assert!(!page.contains("</script>\""), "{page}");
 }
 
 #[tokio::test]

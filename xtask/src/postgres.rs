@@ -53,7 +53,7 @@ impl Cluster {
 
     fn at(data_dir: PathBuf, port: u16) -> Result<Self, String> {
         let bin = binaries()?;
-        let data_dir = if running_as_root() && !reachable_by_postgres(&data_dir) {
+        let data_dir = if tools::running_as_root() && !reachable_by_postgres(&data_dir) {
             // PostgreSQL refuses to run as root, and the `postgres` user cannot reach a folder
             // under a private home: such a checkout keeps its cluster in /var/tmp instead.
             let name = data_dir
@@ -140,7 +140,7 @@ impl Cluster {
         let password_file = self.data_dir.with_extension("password");
         fs::write(&password_file, PASSWORD)
             .map_err(|error| format!("cannot write {}: {error}", password_file.display()))?;
-        if running_as_root() {
+        if tools::running_as_root() {
             for path in [&self.data_dir, &password_file] {
                 program("chown")
                     .args(["postgres:postgres"])
@@ -252,6 +252,8 @@ impl Cluster {
                 &self.url("postgres"),
             ])
             .env("PGCONNECT_TIMEOUT", "10")
+            // The schema is re-applied on every start: "already exists, skipping" is no news.
+            .env("PGOPTIONS", "-c client_min_messages=warning")
     }
 
     fn pg_ctl(&self) -> Cmd {
@@ -263,7 +265,7 @@ impl Cluster {
     /// `program`, run as the `postgres` user when this task runs as root (PostgreSQL refuses
     /// root).
     fn as_postgres(&self, program_path: PathBuf) -> Cmd {
-        if running_as_root() {
+        if tools::running_as_root() {
             program("runuser")
                 .args(["-u", "postgres", "--"])
                 .args([program_path])
@@ -339,17 +341,9 @@ fn find_binaries() -> Option<PathBuf> {
         .max()
         .map(|(_, bin)| bin);
     debian.or_else(|| {
-        let path = std::env::var_os("PATH")?;
-        std::env::split_paths(&path).find(|dir| {
-            dir.join("initdb").is_file()
-                && dir.join("pg_ctl").is_file()
-                && dir.join("psql").is_file()
-        })
+        tools::on_path("initdb")
+            .filter(|dir| dir.join("pg_ctl").is_file() && dir.join("psql").is_file())
     })
-}
-
-fn running_as_root() -> bool {
-    program("id").args(["-u"]).output().as_deref() == Some("0")
 }
 
 /// Whether the `postgres` user can reach (traverse to) the folder `path` will be created in.

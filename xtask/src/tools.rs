@@ -3,7 +3,11 @@
 //! otherwise the pinned version is installed into the project's `.tools/` (never over a tool the
 //! user installed globally).
 
-use std::{env, fs, path::Path};
+use std::{
+    env, fs,
+    path::{Path, PathBuf},
+    sync::OnceLock,
+};
 
 use crate::command::{cargo, program, tools_dir, workspace_root};
 
@@ -191,9 +195,7 @@ fn ensure_chromium() -> Result<(), String> {
 
 /// `program` from the Debian/Ubuntu package `package` unless it is already on `PATH`.
 fn ensure_apt_program(program_name: &str, package: &str) -> Result<(), String> {
-    let found = env::var_os("PATH")
-        .is_some_and(|path| env::split_paths(&path).any(|dir| dir.join(program_name).is_file()));
-    if found {
+    if on_path(program_name).is_some() {
         return Ok(());
     }
     if program("apt-get").args(["--version"]).output().is_none() {
@@ -204,9 +206,22 @@ fn ensure_apt_program(program_name: &str, package: &str) -> Result<(), String> {
     apt_install(package, program_name)
 }
 
+/// The directory on `PATH` that holds `program_name`.
+pub fn on_path(program_name: &str) -> Option<PathBuf> {
+    let path = env::var_os("PATH")?;
+    env::split_paths(&path).find(|dir| dir.join(program_name).is_file())
+}
+
+/// Whether the tasks run as root (asked once): apt installs then need no `sudo`, and PostgreSQL,
+/// which refuses root, runs as the `postgres` user.
+pub fn running_as_root() -> bool {
+    static ROOT: OnceLock<bool> = OnceLock::new();
+    *ROOT.get_or_init(|| program("id").args(["-u"]).output().as_deref() == Some("0"))
+}
+
 /// Installs `package` with apt as root; otherwise says which command to run.
 pub fn apt_install(package: &str, what: &str) -> Result<(), String> {
-    if program("id").args(["-u"]).output().as_deref() != Some("0") {
+    if !running_as_root() {
         return Err(format!(
             "{what} is missing. Install it, then run this command again:\n    \
              sudo apt-get update && sudo apt-get install -y {package}"

@@ -36,9 +36,13 @@ const launchOptions = {
 };
 
 // local-auth settings for the tests: several mails and texts to one address within seconds, and
-// admin@example.com made an admin (the `user_role` claim) for the role-gated page. Every test
-// browser is 127.0.0.1, so the app's per-client attempt limit is raised (the Rust tests cover it).
+// admin@example.com made an admin (the `user_role` claim) for the role-gated page. Its rate limits
+// are upstream's defaults: the app trusts `x-forwarded-for` as a proxy's, and the test fixture
+// gives each test's browser an address of its own (fixtures/test.ts), which the app forwards
+// with the secret key as on a project. The app's own per-client attempt limit is raised for the
+// contexts a test makes by hand, which share 127.0.0.1 (the Rust tests cover that limit).
 const testAuthSettings = {
+  TRUSTED_PROXY_IP_HEADER: 'x-forwarded-for',
   AUTH_ATTEMPTS_PER_CLIENT: '100000',
   NO_DOTENV: '1',
   LOCAL_AUTH_EMAIL_MAX_FREQUENCY: '0',

@@ -300,34 +300,58 @@ describe('@supabase/auth-js against local-auth (anonymous sign-ins on)', () => {
   });
 });
 
-describe('@supabase/auth-js against local-auth (tight rate limits)', () => {
+describe('@supabase/auth-js against local-auth (rate limits, IP address forwarding)', () => {
   let auth;
   before(async () => {
     auth = await startLocalAuth({
-      LOCAL_AUTH_RATE_LIMIT_SIGN_IN_SIGN_UPS: '2',
-      LOCAL_AUTH_RATE_LIMIT_HEADER: 'x-client-ip',
+      // Upstream's buckets of 30, without refill during the test.
+      LOCAL_AUTH_RATE_LIMIT_TOKEN_REFRESH: '0',
+      LOCAL_AUTH_SB_FORWARDED_FOR_ENABLED: 'true',
     });
   });
   after(() => auth.stop());
 
-  test('a rate-limited sign-in surfaces 429 with over_request_rate_limit', async () => {
-    // Per-IP request limits count the address a proxy names, as Supabase Auth's do.
-    const client = auth.client({
+  /** A server-side client as Supabase's forwarding guide sets it up: the secret key as `apikey`
+   * and `Sb-Forwarded-For` naming the end user (the bearer stays a non-admin key). */
+  const forwarding = (address) =>
+    auth.client({
       headers: {
-        apikey: auth.publishableKey,
+        apikey: auth.secretKey,
         Authorization: `Bearer ${auth.publishableKey}`,
-        'x-client-ip': '203.0.113.5',
+        'Sb-Forwarded-For': address,
       },
     });
-    const attempt = () => client.signInWithPassword({ email: email('limited'), password: PASSWORD });
 
-    for (let allowed = 0; allowed < 2; allowed++) {
-      assert.equal((await attempt()).error.code, 'invalid_credentials');
+  test('a rate-limited sign-in surfaces 429 with over_request_rate_limit, per forwarded address', async () => {
+    const attempt = (client) =>
+      client.signInWithPassword({ email: email('limited'), password: PASSWORD });
+    const first = forwarding('203.0.113.5');
+    for (let allowed = 0; allowed < 30; allowed++) {
+      assert.equal((await attempt(first)).error.code, 'invalid_credentials');
     }
-    const { error } = await attempt();
+    const { error } = await attempt(first);
     assert.ok(isAuthApiError(error));
     assert.equal(error.status, 429);
     assert.equal(error.code, 'over_request_rate_limit');
+    // Another end user of the same server is counted apart.
+    assert.equal((await attempt(forwarding('2001:db8::5'))).error.code, 'invalid_credentials');
+  });
+
+  test('with the publishable key, Sb-Forwarded-For is ignored: the caller is its own address', async () => {
+    const spoofing = (n) =>
+      auth.client({
+        headers: {
+          apikey: auth.publishableKey,
+          Authorization: `Bearer ${auth.publishableKey}`,
+          'Sb-Forwarded-For': `198.51.100.${n}`,
+        },
+      });
+    const attempt = (n) =>
+      spoofing(n).signInWithPassword({ email: email('spoof'), password: PASSWORD });
+    for (let n = 1; n <= 30; n++) {
+      assert.equal((await attempt(n)).error.code, 'invalid_credentials');
+    }
+    assert.equal((await attempt(31)).error.code, 'over_request_rate_limit');
   });
 });
 

@@ -1,6 +1,6 @@
 // Where local-auth answers exactly as Supabase Auth does, found by running auth-js's own test
 // suite against it: address validation, reauthentication by text, admin tokens without `exp`,
-// per-IP limits only with a client-IP header, and the JSON answers of features that are off.
+// rate limits on by default, and the JSON answers of features that are off.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -30,8 +30,6 @@ describe('local-auth answers as Supabase Auth', () => {
       LOCAL_AUTH_SMS_ENABLE_SIGNUP: 'true',
       LOCAL_AUTH_SMS_MAX_FREQUENCY: '0',
       LOCAL_AUTH_EMAIL_SECURE_PASSWORD_CHANGE: 'true',
-      // Limits configured, but no client-IP header: the CLI's setup, where none apply.
-      LOCAL_AUTH_RATE_LIMIT_SIGN_IN_SIGN_UPS: '1',
       LOCAL_AUTH_EXTERNAL_PROVIDERS: 'google',
     });
   });
@@ -109,12 +107,14 @@ describe('local-auth answers as Supabase Auth', () => {
     }
   });
 
-  test('without a client-IP header configured, per-IP request limits do not apply', async () => {
+  test('rate limits are on by default, counted per endpoint: failed sign-ins leave sign-ups alone', async () => {
     const client = auth.client();
     for (let attempt = 0; attempt < 4; attempt++) {
       const { error } = await client.signInWithPassword({ email: email('nolimit'), password: PASSWORD });
       assert.equal(error.code, 'invalid_credentials');
     }
+    const { error } = await client.signUp({ email: email('after'), password: PASSWORD });
+    assert.equal(error, null);
   });
 
   test('features that are off answer with upstream JSON errors', async () => {

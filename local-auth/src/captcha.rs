@@ -1,5 +1,6 @@
 //! CAPTCHA protection (`[auth.captcha]`): when enabled, sign-up (anonymous too), password sign-in,
-//! OTP and magic-link mails and recovery need `gotrue_meta_security.captcha_token` in the body.
+//! OTP and magic-link mails, recovery and resends need `gotrue_meta_security.captcha_token` in the
+//! body, unless the request carries admin credentials (as upstream's `verifyCaptcha`).
 //!
 //! local-auth cannot reach hCaptcha or Cloudflare, so it answers as their published test keys
 //! do: with hCaptcha's test secret `0x0000000000000000000000000000000000000000`, exactly the
@@ -10,13 +11,14 @@
 
 use axum::{
     body::{Body, to_bytes},
-    extract::{Request, State},
+    extract::{FromRequestParts, Request, State},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use serde_json::Value;
 
 use crate::{
+    bearer::ServiceRole,
     config::{Captcha, CaptchaProvider},
     error::{ApiError, ErrorCode},
     extract::{BODY_LIMIT, query_param},
@@ -65,7 +67,15 @@ pub async fn require_token(
     if is_token_endpoint && !password_grant {
         return next.run(request).await;
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    // Upstream skips the check for admin credentials in `Authorization` (never for a key in
+    // `apikey`: a server forwarding its users' addresses with the secret key is still checked).
+    if ServiceRole::from_request_parts(&mut parts, &state)
+        .await
+        .is_ok()
+    {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
     let bytes = match to_bytes(body, BODY_LIMIT).await {
         Ok(bytes) => bytes,
         Err(_) => {

@@ -1,18 +1,29 @@
-//! Rate limits (`[auth.rate_limit]`): requests per client IP and window for the endpoint groups
-//! upstream limits, and mails per hour for the whole server. Off unless configured, so local
-//! development is never throttled; set them (tightly, in tests) to see the 429s a project answers.
+//! Rate limits (`[auth.rate_limit]`), as Supabase Auth applies them: one token bucket per limiter
+//! and client address, and the mail limit for the whole server.
 //!
-//! Over a limit: 429 `over_request_rate_limit` (or `over_email_send_rate_limit` for mail) with
-//! `Retry-After`. As in Supabase Auth, the per-IP request limits apply only where the client IP is
-//! known from the header named by `LOCAL_AUTH_RATE_LIMIT_HEADER` (upstream's
-//! `GOTRUE_RATE_LIMIT_HEADER`): without one configured, or on a request without it, only the mail
-//! limit counts. With a header secret (the app embedding local-auth sets both), a request that
-//! does not prove it came through the app counts by its peer address instead, so browsers calling
-//! the API directly stay limited and cannot choose their address.
+//! Each limiter is upstream's (`internal/api/apilimiter`): a bucket that starts full with
+//! `capacity` tokens, refills at the configured number of requests per window, and is forgotten
+//! an hour (a minute for MFA) after it was made, as tollbooth's expiring buckets are. Endpoints
+//! that share a setting still have their own buckets: a client that spent its magic links can
+//! still ask for a recovery mail. Over a limit: 429 `over_request_rate_limit`, with `Retry-After`
+//! naming the seconds until the next token.
+//!
+//! **Which client a request counts for** is decided once per request by [`identify`], as the
+//! hosted stack does:
+//! 1. `Sb-Forwarded-For`, on a request that carries the **secret** API key while IP address
+//!    forwarding is on (`LOCAL_AUTH_SB_FORWARDED_FOR_ENABLED`, upstream's
+//!    `security.sb_forwarded_for_enabled`): its first entry, when it is an IP address. A malformed
+//!    value is ignored and logged (`error processing Sb-Forwarded-For`). The hosted gateway drops
+//!    the header from requests with any other key, and so does this.
+//! 2. The header a proxy in front names the client in (`LOCAL_AUTH_RATE_LIMIT_HEADER`, upstream's
+//!    `GOTRUE_RATE_LIMIT_HEADER`): its first entry.
+//! 3. Otherwise the peer address: on a hosted project the gateway always knows it.
+//!
+//! A server that calls the API for its users without forwarding is one client to these limits.
 
 use std::{
     collections::HashMap,
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
@@ -25,239 +36,402 @@ use axum::{
 };
 
 use crate::{
-    config::{Config, PROXY_SECRET_HEADER, RateLimits, Secret},
+    config::{Config, RateLimits},
     crypto::constant_time_eq,
     error::{ApiError, ErrorCode},
     extract::query_param,
 };
 
-/// The endpoint groups that share a limit, with upstream's windows.
+/// The header that carries the end user's address from a server holding the secret key.
+pub const SB_FORWARDED_FOR: &str = "sb-forwarded-for";
+
+/// Upstream's limiters, each with buckets of its own per client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Bucket {
-    /// `POST /token?grant_type=refresh_token`, per 5 minutes.
-    TokenRefresh,
-    /// Sign-up, password and PKCE grants, OTP, magic link, recovery and resend, per 5 minutes.
-    SignInSignUp,
-    /// `GET`/`POST /verify`, per 5 minutes.
-    TokenVerification,
-    /// Anonymous sign-ins, per hour.
-    AnonymousUser,
-    /// MFA challenges and verifications, per minute.
-    Mfa,
-    /// Mails sent by the whole server, per hour.
-    EmailSent,
+pub enum Limiter {
+    /// `POST /token`: password, refresh-token and PKCE grants (`token_refresh`).
+    Token,
+    /// `POST /signup` with an email or phone (`sign_in_sign_ups`).
+    Signups,
+    /// `POST /recover` (`sign_in_sign_ups`).
+    Recover,
+    /// `POST /resend` (`sign_in_sign_ups`).
+    Resend,
+    /// `POST /magiclink` (`sign_in_sign_ups`).
+    MagicLink,
+    /// `POST /otp` (`sign_in_sign_ups`).
+    Otp,
+    /// `PUT /user` (`sign_in_sign_ups`).
+    User,
+    /// `GET`/`POST /verify` (`token_verifications`).
+    Verify,
+    /// `POST /signup` without email or phone (`anonymous_users`, per hour).
+    AnonymousSignIns,
+    /// `POST /factors/{id}/challenge` (MFA challenge and verify, per minute).
+    FactorChallenge,
+    /// `POST /factors/{id}/verify` (MFA challenge and verify, per minute).
+    FactorVerify,
+    /// `POST /passkeys/authentication/options` (`passkey`).
+    PasskeyAuthentication,
+}
+
+/// A limiter's shape: refill per second, capacity, and how long a bucket lives.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Shape {
+    per_second: f64,
+    capacity: f64,
+    lifetime: Duration,
+}
+
+/// Upstream's capacity for every limiter but anonymous sign-ins.
+const CAPACITY: f64 = 30.0;
+const HOUR: Duration = Duration::from_secs(3600);
+
+impl Limiter {
+    fn shape(self, limits: &RateLimits) -> Shape {
+        let per_five_minutes = |requests: u32| Shape {
+            per_second: f64::from(requests) / 300.0,
+            capacity: CAPACITY,
+            lifetime: HOUR,
+        };
+        match self {
+            Self::Token => per_five_minutes(limits.token_refresh),
+            Self::Signups
+            | Self::Recover
+            | Self::Resend
+            | Self::MagicLink
+            | Self::Otp
+            | Self::User => per_five_minutes(limits.sign_in_sign_ups),
+            Self::Verify => per_five_minutes(limits.token_verifications),
+            Self::PasskeyAuthentication => per_five_minutes(limits.passkey),
+            Self::AnonymousSignIns => Shape {
+                per_second: f64::from(limits.anonymous_users) / 3600.0,
+                capacity: f64::from(limits.anonymous_users),
+                lifetime: HOUR,
+            },
+            Self::FactorChallenge | Self::FactorVerify => Shape {
+                per_second: f64::from(limits.mfa) / 60.0,
+                capacity: CAPACITY,
+                lifetime: Duration::from_secs(60),
+            },
+        }
+    }
+
+    /// `POST /token`: every grant counts with the token limiter, as upstream's handler does.
+    pub fn of_token(_: &Request) -> Self {
+        Self::Token
+    }
+}
+
+/// One client's bucket in one limiter.
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    made: Instant,
+    updated: Instant,
+    tokens: f64,
 }
 
 impl Bucket {
-    fn window(self) -> Duration {
-        match self {
-            Self::TokenRefresh | Self::SignInSignUp | Self::TokenVerification => {
-                Duration::from_secs(300)
-            }
-            Self::AnonymousUser | Self::EmailSent => Duration::from_secs(3600),
-            Self::Mfa => Duration::from_secs(60),
+    fn full(now: Instant, shape: Shape) -> Self {
+        Self {
+            made: now,
+            updated: now,
+            tokens: shape.capacity,
+        }
+    }
+
+    /// The bucket as it stands at `now`: refilled, or new once its lifetime is over.
+    fn at(self, now: Instant, shape: Shape) -> Self {
+        if now.duration_since(self.made) >= shape.lifetime {
+            return Self::full(now, shape);
+        }
+        let refill = now.duration_since(self.updated).as_secs_f64() * shape.per_second;
+        Self {
+            made: self.made,
+            updated: now,
+            tokens: (self.tokens + refill).min(shape.capacity),
         }
     }
 }
 
-impl RateLimits {
-    /// Whether any limit is set (when none is, requests are not even looked at).
-    fn any(&self) -> bool {
-        [
-            self.token_refresh,
-            self.sign_in_sign_ups,
-            self.token_verifications,
-            self.anonymous_users,
-            self.mfa,
-            self.email_sent,
-        ]
-        .iter()
-        .any(Option::is_some)
-    }
-
-    fn limit(&self, bucket: Bucket) -> Option<u32> {
-        match bucket {
-            Bucket::TokenRefresh => self.token_refresh,
-            Bucket::SignInSignUp => self.sign_in_sign_ups,
-            Bucket::TokenVerification => self.token_verifications,
-            Bucket::AnonymousUser => self.anonymous_users,
-            Bucket::Mfa => self.mfa,
-            Bucket::EmailSent => self.email_sent,
-        }
-    }
-}
-
-/// A fixed window: when it began and how many requests it has counted.
-#[derive(Debug)]
-struct Window {
-    started: Instant,
-    count: u32,
-}
-
-/// Windows above this many are swept of expired entries before a new one is added.
+/// Buckets above this many are swept before a new one is added: full ones (no different from a
+/// new bucket) go. Each client an anonymous request can name therefore costs memory only until its
+/// bucket has refilled.
 const SWEEP_AT: usize = 10_000;
 
-/// The counters of every bucket and client.
+/// The buckets of every limiter and client.
 #[derive(Debug, Default)]
-pub struct RateLimiter {
-    windows: Mutex<HashMap<(Bucket, String), Window>>,
+struct Buckets {
+    buckets: Mutex<HashMap<(Limiter, IpAddr), Bucket>>,
 }
 
-impl RateLimiter {
-    /// Counts one request of `client` in `bucket`; `Err(seconds)` until the window ends when the
-    /// request is over `limit`.
-    pub fn hit(&self, bucket: Bucket, client: &str, limit: u32) -> Result<(), u64> {
+impl Buckets {
+    /// Takes a token from `client`'s bucket; `Err(seconds)` until the next token when it is empty.
+    fn take(&self, limiter: Limiter, shape: Shape, client: IpAddr) -> Result<(), u64> {
         let now = Instant::now();
-        let window = bucket.window();
-        let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        if windows.len() >= SWEEP_AT {
-            windows
-                .retain(|(bucket, _), entry| now.duration_since(entry.started) < bucket.window());
-        }
-        let entry = windows
-            .entry((bucket, client.to_owned()))
-            .or_insert(Window {
-                started: now,
-                count: 0,
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if buckets.len() >= SWEEP_AT {
+            buckets.retain(|_, bucket| {
+                let current = bucket.at(now, shape);
+                current.tokens < shape.capacity
             });
-        if now.duration_since(entry.started) >= window {
-            *entry = Window {
-                started: now,
-                count: 0,
-            };
         }
-        if entry.count >= limit {
-            let left = window.saturating_sub(now.duration_since(entry.started));
+        let bucket = buckets
+            .entry((limiter, client))
+            .or_insert_with(|| Bucket::full(now, shape));
+        *bucket = bucket.at(now, shape);
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            return Ok(());
+        }
+        if shape.per_second <= 0.0 {
+            let left = shape
+                .lifetime
+                .saturating_sub(now.duration_since(bucket.made));
             return Err(left.as_secs().max(1));
         }
-        entry.count += 1;
-        Ok(())
+        let wait = (1.0 - bucket.tokens) / shape.per_second;
+        // A few seconds at most for any configured rate; `as` saturates for absurd ones.
+        Err((wait.ceil() as u64).max(1))
     }
 }
 
-/// The configured limits, where a request's client address comes from, and the shared counters;
-/// cheap to clone.
+/// The server-wide mail limit: a fixed hour of `email_sent` mails, as upstream's interval limiter.
+#[derive(Debug)]
+struct MailWindow {
+    started: Instant,
+    sent: u32,
+}
+
+/// The configured limits, the secret key that may forward addresses, and the counters; cheap to
+/// clone.
 #[derive(Clone, Debug)]
 pub struct RateLimit {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     limits: RateLimits,
-    header: Option<String>,
-    header_secret: Option<Secret>,
-    counters: Arc<RateLimiter>,
+    /// Whether mail counts: only when it leaves through SMTP (the Supabase CLI lifts the limit
+    /// for its local mail catcher likewise).
+    mail_limited: bool,
+    client_header: Option<String>,
+    forwarded_for_enabled: bool,
+    secret_key: String,
+    buckets: Buckets,
+    mail: Mutex<MailWindow>,
 }
 
 impl RateLimit {
-    /// The limits `config` sets, with counters starting at zero.
-    pub fn new(config: &Config) -> Self {
+    /// The limits `config` sets, with full buckets; `secret_key` is the key whose requests may
+    /// name their end user in `Sb-Forwarded-For`.
+    pub fn new(config: &Config, secret_key: &str) -> Self {
         Self {
-            limits: config.rate_limits,
-            header: config.rate_limit_header.clone(),
-            header_secret: config.rate_limit_header_secret.clone(),
-            counters: Arc::default(),
+            inner: Arc::new(Inner {
+                limits: config.rate_limits,
+                mail_limited: config.smtp.is_some(),
+                client_header: config.rate_limit_header.clone(),
+                forwarded_for_enabled: config.sb_forwarded_for_enabled,
+                secret_key: secret_key.to_owned(),
+                buckets: Buckets::default(),
+                mail: Mutex::new(MailWindow {
+                    started: Instant::now(),
+                    sent: 0,
+                }),
+            }),
         }
     }
 
-    /// Counts a request of `client` in `bucket` against the configured limit.
-    pub fn check(&self, bucket: Bucket, client: &str) -> Result<(), ApiError> {
-        let Some(limit) = self.limits.limit(bucket) else {
-            return Ok(());
-        };
-        self.counters
-            .hit(bucket, client, limit)
+    /// Counts a request of `client` with `limiter`: 429 `over_request_rate_limit` when its bucket
+    /// is empty.
+    pub fn check(&self, limiter: Limiter, client: &Client) -> Result<(), ApiError> {
+        let shape = limiter.shape(&self.inner.limits);
+        self.inner
+            .buckets
+            .take(limiter, shape, client.0)
             .map_err(|retry_after| {
-                let (code, message) = if bucket == Bucket::EmailSent {
-                    (
-                        ErrorCode::OverEmailSendRateLimit,
-                        "Email rate limit exceeded",
-                    )
-                } else {
-                    (
-                        ErrorCode::OverRequestRateLimit,
-                        "Request rate limit reached",
-                    )
-                };
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message).retry_after(retry_after)
+                ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ErrorCode::OverRequestRateLimit,
+                    "Request rate limit reached",
+                )
+                .retry_after(retry_after)
             })
     }
-}
 
-/// The client a request counts for in the per-IP request limits: the configured header's first
-/// entry; with a header secret, the peer address of a request that does not carry it. `None`
-/// (not limited) without a header configured, or when the request lacks it.
-fn client_of(rate_limit: &RateLimit, request: &Request) -> Option<String> {
-    let name = rate_limit.header.as_deref()?;
-    let trusted = rate_limit.header_secret.as_ref().is_none_or(|secret| {
-        request
-            .headers()
-            .get(PROXY_SECRET_HEADER)
-            .and_then(|value| value.to_str().ok())
-            .zip(std::str::from_utf8(secret.expose()).ok())
-            .is_some_and(|(sent, secret)| constant_time_eq(sent, secret))
-    });
-    if !trusted {
-        return Some(
+    /// Counts one mail against the server's hourly limit: 429 `over_email_send_rate_limit` past
+    /// it. Mail kept only in the development mailbox is not counted.
+    pub fn count_mail(&self) -> Result<(), ApiError> {
+        if !self.inner.mail_limited {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let mut window = self
+            .inner
+            .mail
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let passed = now.duration_since(window.started);
+        if passed >= HOUR {
+            let hours = passed.as_secs() / HOUR.as_secs();
+            window.started += Duration::from_secs(hours * HOUR.as_secs());
+            window.sent = 0;
+        }
+        if window.sent >= self.inner.limits.email_sent {
+            let left = HOUR.saturating_sub(now.duration_since(window.started));
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::OverEmailSendRateLimit,
+                "Email rate limit exceeded",
+            )
+            .retry_after(left.as_secs().max(1)));
+        }
+        window.sent += 1;
+        Ok(())
+    }
+
+    /// The client `request` counts for (see the module documentation).
+    fn client_of(&self, request: &Request) -> Client {
+        let headers = request.headers();
+        if let Some(forwarded) = headers.get(SB_FORWARDED_FOR)
+            && self.inner.forwarded_for_enabled
+            && self.carries_secret_key(request)
+        {
+            match forwarded
+                .to_str()
+                .ok()
+                .and_then(|value| value.split(',').next())
+                .and_then(|first| first.trim().parse::<IpAddr>().ok())
+            {
+                Some(ip) => return Client(ip),
+                None => tracing::warn!(
+                    error = "invalid Sb-Forwarded-For header value",
+                    "error processing Sb-Forwarded-For"
+                ),
+            }
+        }
+        let from_header = self.inner.client_header.as_deref().and_then(|name| {
+            headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.split(',').next())
+                .and_then(|first| first.trim().parse::<IpAddr>().ok())
+        });
+        Client(from_header.unwrap_or_else(|| {
             request
                 .extensions()
                 .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(
-                    || "unknown".to_owned(),
-                    |ConnectInfo(peer)| peer.ip().to_string(),
-                ),
-        );
+                .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(peer)| {
+                    peer.ip().to_canonical()
+                })
+        }))
     }
-    request
-        .headers()
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(',').next())
-        .map(|first| first.trim().to_owned())
-        .filter(|first| !first.is_empty())
-}
 
-/// The client a request counts for, as the [`identify`] middleware found it when limits are on;
-/// [`limit`] and handlers (for limits that depend on the body: anonymous sign-ins) read it.
-#[derive(Clone, Debug)]
-pub struct Client(pub String);
-
-/// Which bucket a route's request counts in: declared with the route ([`limit`]).
-pub type BucketOf = fn(&Request) -> Bucket;
-
-impl Bucket {
-    /// `POST /token`: refreshes in their own bucket, every other grant with sign-ins.
-    pub fn of_token(request: &Request) -> Self {
-        if query_param(request, "grant_type").as_deref() == Some("refresh_token") {
-            Self::TokenRefresh
-        } else {
-            Self::SignInSignUp
-        }
+    fn carries_secret_key(&self, request: &Request) -> bool {
+        let from_header = request
+            .headers()
+            .get("apikey")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        from_header
+            .or_else(|| query_param(request, "apikey"))
+            .is_some_and(|key| constant_time_eq(&key, &self.inner.secret_key))
     }
 }
 
-/// Middleware of the whole API: when limits are on, finds the client the request counts for
-/// (none when its IP is not known: see the module documentation).
+/// The client a request counts for, as [`identify`] found it; [`limit`] and handlers (for limits
+/// that depend on the body: anonymous sign-ins) read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Client(pub IpAddr);
+
+/// Which limiter a route's request counts with: declared with the route ([`limit`]).
+pub type LimiterOf = fn(&Request) -> Limiter;
+
+/// Middleware of the whole API: finds the client the request counts for.
 pub async fn identify(
     State(rate_limit): State<RateLimit>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    if rate_limit.limits.any()
-        && let Some(client) = client_of(&rate_limit, &request)
-    {
-        request.extensions_mut().insert(Client(client));
-    }
+    let client = rate_limit.client_of(&request);
+    request.extensions_mut().insert(client);
     next.run(request).await
 }
 
-/// Route layer: 429 once the route's bucket ([`BucketOf`]) is over its limit for the client
-/// [`identify`] found (none when limits are off).
+/// Route layer: 429 once the route's limiter ([`LimiterOf`]) has no token left for the client
+/// [`identify`] found.
 pub async fn limit(
-    State((rate_limit, bucket_of)): State<(RateLimit, BucketOf)>,
+    State((rate_limit, limiter_of)): State<(RateLimit, LimiterOf)>,
     request: Request,
     next: Next,
 ) -> Response {
-    if let Some(Client(client)) = request.extensions().get::<Client>()
-        && let Err(error) = rate_limit.check(bucket_of(&request), client)
+    if let Some(client) = request.extensions().get::<Client>()
+        && let Err(error) = rate_limit.check(limiter_of(&request), client)
     {
         return error.into_response();
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHAPE: Shape = Shape {
+        per_second: 0.5,
+        capacity: 3.0,
+        lifetime: HOUR,
+    };
+
+    #[test]
+    fn a_bucket_spends_its_capacity_then_refills_at_the_rate() {
+        let now = Instant::now();
+        let mut bucket = Bucket::full(now, SHAPE);
+        bucket.tokens = 0.0;
+        assert_eq!(bucket.at(now + Duration::from_secs(1), SHAPE).tokens, 0.5);
+        assert_eq!(bucket.at(now + Duration::from_secs(4), SHAPE).tokens, 2.0);
+        assert_eq!(bucket.at(now + Duration::from_secs(60), SHAPE).tokens, 3.0);
+    }
+
+    #[test]
+    fn a_bucket_is_new_once_its_lifetime_is_over() {
+        let now = Instant::now();
+        let mut bucket = Bucket::full(now, SHAPE);
+        bucket.tokens = 0.0;
+        let later = now + HOUR;
+        let renewed = bucket.at(later, SHAPE);
+        assert_eq!((renewed.made, renewed.tokens), (later, 3.0));
+    }
+
+    #[test]
+    fn the_shapes_are_upstreams() {
+        let limits = RateLimits::default();
+        let token = Limiter::Token.shape(&limits);
+        assert_eq!((token.per_second, token.capacity), (150.0 / 300.0, 30.0));
+        let anonymous = Limiter::AnonymousSignIns.shape(&limits);
+        assert_eq!(
+            (anonymous.per_second, anonymous.capacity),
+            (30.0 / 3600.0, 30.0)
+        );
+        let mfa = Limiter::FactorVerify.shape(&limits);
+        assert_eq!(
+            (mfa.per_second, mfa.capacity, mfa.lifetime),
+            (15.0 / 60.0, 30.0, Duration::from_secs(60))
+        );
+        assert_eq!(Limiter::Otp.shape(&limits).per_second, 30.0 / 300.0);
+    }
+
+    #[test]
+    fn an_empty_bucket_names_the_seconds_until_the_next_token() {
+        let buckets = Buckets::default();
+        let client = IpAddr::from([203, 0, 113, 1]);
+        for _ in 0..3 {
+            assert_eq!(buckets.take(Limiter::Otp, SHAPE, client), Ok(()));
+        }
+        assert_eq!(buckets.take(Limiter::Otp, SHAPE, client), Err(2));
+        // Another limiter and another client have buckets of their own.
+        assert_eq!(buckets.take(Limiter::Recover, SHAPE, client), Ok(()));
+        let other = IpAddr::from([203, 0, 113, 2]);
+        assert_eq!(buckets.take(Limiter::Otp, SHAPE, other), Ok(()));
+    }
 }

@@ -74,7 +74,7 @@ impl AppState {
         mirror: Option<Mirror>,
         decoy_hash: String,
     ) -> Self {
-        let rate_limit = RateLimit::new(&config);
+        let rate_limit = RateLimit::new(&config, &api_keys.secret);
         let relying_party = RelyingParty::new(&config);
         Self(Arc::new(Inner {
             config,

@@ -120,6 +120,9 @@ pub enum AuthBackend {
         url: String,
         /// The publishable (anon) key.
         publishable_key: String,
+        /// The secret key (`SUPABASE_SECRET_KEY`, `sb_secret_…`), when the app forwards its
+        /// users' addresses (IP address forwarding); server-only, never printed.
+        secret_key: Option<String>,
     },
     /// local-auth, started in this process (`LOCAL_AUTH_*` variables configure it).
     #[cfg(feature = "local-auth")]
@@ -129,10 +132,13 @@ pub enum AuthBackend {
 impl fmt::Debug for AuthBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Project { url, .. } => f
+            Self::Project {
+                url, secret_key, ..
+            } => f
                 .debug_struct("Project")
                 .field("url", url)
                 .field("publishable_key", &"[redacted]")
+                .field("secret_key", &secret_key.as_ref().map(|_| "[redacted]"))
                 .finish(),
             #[cfg(feature = "local-auth")]
             Self::Embedded(config) => f.debug_tuple("Embedded").field(config).finish(),
@@ -235,9 +241,27 @@ impl AuthBackend {
                         "must be set with SUPABASE_URL (the project's publishable or anon key)"
                             .into(),
                 })?;
+            let secret_key = lookup("SUPABASE_SECRET_KEY")
+                .map(|key| key.trim().to_owned())
+                .map(|key| {
+                    // Only the new secret keys may forward addresses; a legacy service_role JWT
+                    // would be taken for the user's own token.
+                    if key.starts_with("sb_secret_") {
+                        Ok(key)
+                    } else {
+                        Err(ConfigError::Invalid {
+                            variable: "SUPABASE_SECRET_KEY",
+                            problem: "is not a secret API key (sb_secret_…): legacy \
+                                      service_role keys cannot forward addresses"
+                                .into(),
+                        })
+                    }
+                })
+                .transpose()?;
             return Ok(Self::Project {
                 url: url.trim_end_matches('/').to_owned(),
                 publishable_key,
+                secret_key,
             });
         }
         // A forgotten SUPABASE_URL must not quietly put a development auth server (open mailbox,

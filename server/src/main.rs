@@ -50,6 +50,11 @@ async fn serve() -> Result<(), String> {
     let auth = server::connect(config.auth)
         .await
         .map_err(|error| error.to_string())?;
+    if config.leptos.env == leptos::config::Env::PROD
+        && let Some(warning) = auth.shared_limits_warning()
+    {
+        tracing::warn!("{warning}");
+    }
     // The bound address, not the configured one: with port 0 the system picks the port.
     let bound = listener.local_addr().unwrap_or(config.leptos.site_addr);
     tracing::info!("app:     http://{bound}");

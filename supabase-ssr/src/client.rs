@@ -52,20 +52,27 @@ struct Inner {
     http: reqwest::Client,
     project_url: Url,
     auth_url: Url,
+    /// The publishable (or anon) key: `apikey` of every call that forwards no address, and the
+    /// bearer of every call made without a user's token.
     api_key: ApiKey,
+    /// The secret key, when the project forwards end users' addresses: `apikey` of the calls
+    /// made for an end user, never a bearer.
+    secret_key: Option<ApiKey>,
     /// Sent with every call, like supabase-js's `global.headers`.
     headers: http::HeaderMap,
 }
 
-/// The header that carries the end user's address to the auth server, which counts its rate
-/// limits per client when configured to trust it (`GOTRUE_RATE_LIMIT_HEADER`).
-pub const CLIENT_IP_HEADER: &str = "x-forwarded-for";
+/// The header that names the end user's address to Supabase Auth (IP address forwarding): it
+/// counts its per-address rate limits for that address instead of this server's. Only requests
+/// carrying the project's secret key may send it, and only with forwarding turned on.
+pub const FORWARDED_FOR_HEADER: &str = "sb-forwarded-for";
 
 /// A Supabase Auth client for one project. Cheap to clone: clones share one connection pool.
 #[derive(Clone)]
 pub struct AuthClient {
     inner: Arc<Inner>,
-    /// The end user this client calls on behalf of, forwarded in [`CLIENT_IP_HEADER`].
+    /// The end user this client calls on behalf of, forwarded in [`FORWARDED_FOR_HEADER`] when
+    /// the client has the secret key.
     client_ip: Option<std::net::IpAddr>,
 }
 
@@ -74,6 +81,7 @@ impl std::fmt::Debug for AuthClient {
         f.debug_struct("AuthClient")
             .field("auth_url", &self.inner.auth_url.as_str())
             .field("client_ip", &self.client_ip)
+            .field("forwards_addresses", &self.inner.secret_key.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -388,31 +396,55 @@ impl AuthClient {
                 project_url,
                 auth_url,
                 api_key,
+                secret_key: None,
                 headers: http::HeaderMap::new(),
             }),
             client_ip: None,
         })
     }
 
-    /// This client, sending `headers` with every call as well (supabase-js's `global.headers`):
-    /// for a gateway in front of the auth server that wants a header of its own.
-    pub fn with_headers(self, headers: http::HeaderMap) -> Self {
+    fn with_inner(self, change: impl FnOnce(&mut Inner)) -> Self {
         let inner = &self.inner;
+        let mut copy = Inner {
+            http: inner.http.clone(),
+            project_url: inner.project_url.clone(),
+            auth_url: inner.auth_url.clone(),
+            api_key: inner.api_key.clone(),
+            secret_key: inner.secret_key.clone(),
+            headers: inner.headers.clone(),
+        };
+        change(&mut copy);
         Self {
-            inner: Arc::new(Inner {
-                http: inner.http.clone(),
-                project_url: inner.project_url.clone(),
-                auth_url: inner.auth_url.clone(),
-                api_key: inner.api_key.clone(),
-                headers,
-            }),
+            inner: Arc::new(copy),
             client_ip: self.client_ip,
         }
     }
 
+    /// This client, sending `headers` with every call as well (supabase-js's `global.headers`):
+    /// for a gateway in front of the auth server that wants a header of its own.
+    pub fn with_headers(self, headers: http::HeaderMap) -> Self {
+        self.with_inner(|inner| inner.headers = headers)
+    }
+
+    /// This client, forwarding end users' addresses (Supabase's IP address forwarding): each
+    /// call made for an end user ([`AuthClient::for_client_ip`]) carries `secret_key` as
+    /// `apikey` and the user's address in [`FORWARDED_FOR_HEADER`], so the project's per-address
+    /// rate limits count that user rather than this server. The secret key is never a bearer:
+    /// the caller stays the user (or nobody), never an admin, so CAPTCHA and every user check
+    /// still apply. Turn on "IP address forwarding" in the project's rate-limit settings too.
+    pub fn with_secret_key(self, secret_key: ApiKey) -> Self {
+        self.with_inner(|inner| inner.secret_key = Some(secret_key))
+    }
+
+    /// Whether calls for end users forward their addresses.
+    pub fn forwards_addresses(&self) -> bool {
+        self.inner.secret_key.is_some()
+    }
+
     /// A clone that calls on behalf of the end user at `ip`, forwarding it in
-    /// [`CLIENT_IP_HEADER`] so the auth server's per-client limits count that user, not this
-    /// server. Cheap: one reference count.
+    /// [`FORWARDED_FOR_HEADER`] (with the secret key, see [`AuthClient::with_secret_key`]) so the
+    /// auth server's per-client limits count that user, not this server. Cheap: one reference
+    /// count.
     pub fn for_client_ip(&self, ip: Option<std::net::IpAddr>) -> Self {
         Self {
             inner: self.inner.clone(),
@@ -443,22 +475,24 @@ impl AuthClient {
             .expect("endpoint paths are valid relative URLs")
     }
 
+    /// A call to `path`: as the user of `token`, or as nobody (the publishable key as bearer, as
+    /// supabase-js sends it); for an end user with a known address and the secret key, with the
+    /// address forwarded.
     fn request(&self, method: Method, path: &str, token: Option<&AccessToken>) -> RequestBuilder {
-        let bearer = token.map_or(
-            self.inner.api_key.expose_secret(),
-            AccessToken::expose_secret,
-        );
-        let request = self
-            .inner
+        let inner = &self.inner;
+        let bearer = token.map_or(inner.api_key.expose_secret(), AccessToken::expose_secret);
+        let forwarded = self.client_ip.zip(inner.secret_key.as_ref());
+        let api_key = forwarded.map_or(&inner.api_key, |(_, secret_key)| secret_key);
+        let request = inner
             .http
             .request(method, self.endpoint(path))
-            .headers(self.inner.headers.clone())
-            .header("apikey", self.inner.api_key.expose_secret())
+            .headers(inner.headers.clone())
+            .header("apikey", api_key.expose_secret())
             .bearer_auth(bearer)
             .header("x-client-info", CLIENT_INFO)
             .header("x-supabase-api-version", API_VERSION);
-        match self.client_ip {
-            Some(ip) => request.header(CLIENT_IP_HEADER, ip.to_string()),
+        match forwarded {
+            Some((ip, _)) => request.header(FORWARDED_FOR_HEADER, ip.to_string()),
             None => request,
         }
     }

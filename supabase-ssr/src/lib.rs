@@ -34,8 +34,8 @@ pub mod flow;
 
 pub use crate::{
     client::{
-        AuthClient, AuthResponse, CLIENT_IP_HEADER, Challenge, ClientError, Credentials,
-        EmailOptions, OtpType, Passkey, PasskeyCeremony, Settings, SignOutScope, Timeouts,
+        AuthClient, AuthResponse, Challenge, ClientError, Credentials, EmailOptions,
+        FORWARDED_FOR_HEADER, OtpType, Passkey, PasskeyCeremony, Settings, SignOutScope, Timeouts,
         TotpDetails, TotpEnrollment, UserChanges, VerifyOtp, WebauthnCeremonyKind,
         WebauthnChallenge, install_tls_provider,
     },

@@ -19,7 +19,9 @@ mod verify;
 pub use disabled::not_found;
 
 use axum::{
-    Router, middleware,
+    Router,
+    handler::Handler,
+    middleware,
     routing::{delete, get, patch, post},
 };
 use serde::Deserialize;
@@ -27,64 +29,65 @@ use serde::Deserialize;
 use crate::{
     captcha,
     error::{ApiError, ApiResult, ErrorCode},
-    rate_limit::{self, Bucket, BucketOf},
+    rate_limit::{self, Limiter, LimiterOf},
     state::AppState,
 };
 
-/// The API routes, relative to `/auth/v1`, each with its policy: the rate-limit bucket it counts
-/// in (`limit`, when limits are configured) and, for those that can create users or send mail,
-/// the CAPTCHA check (`captcha`, when CAPTCHA protection is on). The limit is checked first.
+/// The API routes, relative to `/auth/v1`, each with its policy as upstream routes it: the
+/// rate limiter it counts with (`limit`; `/signup` picks its limiter by the body, in the handler)
+/// and, for those that can create users or send mail, the CAPTCHA check (`captcha`, when CAPTCHA
+/// protection is on). The limit is checked first.
 pub fn routes(state: &AppState) -> Router<AppState> {
     let captcha = || middleware::from_fn_with_state(state.clone(), captcha::require_token);
-    let limit = |bucket_of: BucketOf| {
-        middleware::from_fn_with_state((state.rate_limit.clone(), bucket_of), rate_limit::limit)
+    let limit = |limiter_of: LimiterOf| {
+        middleware::from_fn_with_state((state.rate_limit.clone(), limiter_of), rate_limit::limit)
     };
-    let sign_in: BucketOf = |_| Bucket::SignInSignUp;
-    let verification: BucketOf = |_| Bucket::TokenVerification;
-    let mfa: BucketOf = |_| Bucket::Mfa;
     let passkeys_on = || middleware::from_fn_with_state(state.clone(), passkeys::require_enabled);
     Router::new()
         .route("/health", get(meta::health))
         .route("/settings", get(meta::settings))
         .route("/.well-known/jwks.json", get(meta::jwks))
-        .route(
-            "/signup",
-            post(signup::signup)
-                .route_layer(captcha())
-                .route_layer(limit(sign_in)),
-        )
+        .route("/signup", post(signup::signup).route_layer(captcha()))
         .route(
             "/token",
             post(token::token)
                 .route_layer(captcha())
-                .route_layer(limit(Bucket::of_token)),
+                .route_layer(limit(Limiter::of_token)),
         )
         .route(
             "/verify",
             get(verify::verify_link)
                 .post(verify::verify_code)
-                .route_layer(limit(verification)),
+                .route_layer(limit(|_| Limiter::Verify)),
         )
         .route(
             "/otp",
             post(otp::otp)
                 .route_layer(captcha())
-                .route_layer(limit(sign_in)),
+                .route_layer(limit(|_| Limiter::Otp)),
         )
         .route(
             "/magiclink",
             post(otp::magiclink)
                 .route_layer(captcha())
-                .route_layer(limit(sign_in)),
+                .route_layer(limit(|_| Limiter::MagicLink)),
         )
         .route(
             "/recover",
             post(otp::recover)
                 .route_layer(captcha())
-                .route_layer(limit(sign_in)),
+                .route_layer(limit(|_| Limiter::Recover)),
         )
-        .route("/resend", post(otp::resend).route_layer(limit(sign_in)))
-        .route("/user", get(user::get_user).put(user::update_user))
+        .route(
+            "/resend",
+            post(otp::resend)
+                .route_layer(captcha())
+                .route_layer(limit(|_| Limiter::Resend)),
+        )
+        .route(
+            "/user",
+            get(user::get_user).put(user::update_user.layer(limit(|_| Limiter::User))),
+        )
         .route("/reauthenticate", get(user::reauthenticate))
         .route("/logout", post(logout::logout))
         .route("/authorize", get(external::authorize))
@@ -119,17 +122,17 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/factors/{id}", delete(factors::unenroll))
         .route(
             "/factors/{id}/challenge",
-            post(factors::challenge).route_layer(limit(mfa)),
+            post(factors::challenge).route_layer(limit(|_| Limiter::FactorChallenge)),
         )
         .route(
             "/factors/{id}/verify",
-            post(factors::verify).route_layer(limit(mfa)),
+            post(factors::verify).route_layer(limit(|_| Limiter::FactorVerify)),
         )
         .route(
             "/passkeys/authentication/options",
             post(passkeys::authentication_options)
                 .route_layer(captcha())
-                .route_layer(limit(sign_in))
+                .route_layer(limit(|_| Limiter::PasskeyAuthentication))
                 .route_layer(passkeys_on()),
         )
         .route(

@@ -15,7 +15,7 @@ use crate::validate::{validate_email, validate_phone};
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
     extract::{ApiJson, ApiQuery},
-    rate_limit::{Bucket, Client},
+    rate_limit::{Client, Limiter},
     redirect, sessions,
     state::AppState,
     store,
@@ -46,6 +46,19 @@ pub async fn signup(
             ErrorCode::SignupDisabled,
             "Signups not allowed for this instance",
         ));
+    }
+    let has_email = params
+        .email
+        .as_deref()
+        .is_some_and(|email| !email.is_empty());
+    let has_phone = params
+        .phone
+        .as_deref()
+        .is_some_and(|phone| !phone.is_empty());
+    if (has_email || has_phone)
+        && let Some(client) = client.as_deref()
+    {
+        state.rate_limit.check(Limiter::Signups, client)?;
     }
     let email = match (params.email.as_deref(), params.phone.as_deref()) {
         (Some(email), _) if !email.is_empty() => validate_email(email)?,
@@ -193,8 +206,8 @@ async fn sign_in_anonymously(
             "Anonymous sign-ins are disabled",
         ));
     }
-    if let Some(Client(client)) = client {
-        state.rate_limit.check(Bucket::AnonymousUser, client)?;
+    if let Some(client) = client {
+        state.rate_limit.check(Limiter::AnonymousSignIns, client)?;
     }
     let metadata = super::user_metadata(data);
     let mut tx = state.db.write.begin().await?;

@@ -7,7 +7,6 @@ use super::Pkce;
 use crate::{
     error::ApiResult,
     mail::{self, Message, Template},
-    rate_limit::Bucket,
     state::AppState,
     store::{self, User},
 };
@@ -87,7 +86,7 @@ pub(super) async fn send(
     pkce: Option<&Pkce>,
     redirect_to: &str,
 ) -> ApiResult<()> {
-    state.rate_limit.check(Bucket::EmailSent, "server")?;
+    state.rate_limit.count_mail()?;
     if let Some(pkce) = pkce {
         let method = purpose.flow_method();
         store::insert_flow_state(tx, Some(&user.id), method, &pkce.challenge, pkce.method).await?;

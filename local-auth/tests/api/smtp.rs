@@ -11,7 +11,7 @@ use tokio::{
 use crate::helpers::{TestAuth, email};
 
 /// A minimal SMTP server that accepts one message and hands over its DATA.
-async fn smtp_sink() -> (u16, oneshot::Receiver<String>) {
+pub(crate) async fn smtp_sink() -> (u16, oneshot::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (delivered, received) = oneshot::channel();

@@ -9,25 +9,49 @@ use crate::config::AuthBackend;
 pub struct AuthEndpoint {
     /// The project URL; the Auth API is at `<url>/auth/v1`.
     pub url: String,
-    /// The publishable (anon) key sent as `apikey`.
+    /// The publishable (anon) key sent as `apikey`, and the one the browser gets.
     pub publishable_key: String,
-    /// Headers sent with every call: the embedded local-auth's proxy secret, which makes it
-    /// believe the client addresses the app forwards.
-    pub headers: axum::http::HeaderMap,
+    /// The secret key, when calls made for end users forward their addresses (server-only).
+    pub secret_key: Option<supabase_ssr::ApiKey>,
     /// The development mailbox, while the embedded local-auth runs: pages that send mail link
     /// to it.
     pub mailbox: Option<String>,
 }
 
 impl AuthEndpoint {
-    /// The project at `url`, called with `publishable_key` and no extra headers.
+    /// The project at `url`, called with `publishable_key`, forwarding no addresses.
     pub fn new(url: impl Into<String>, publishable_key: impl Into<String>) -> Self {
         Self {
             url: url.into(),
             publishable_key: publishable_key.into(),
-            headers: axum::http::HeaderMap::new(),
+            secret_key: None,
             mailbox: None,
         }
+    }
+
+    /// The same endpoint, forwarding end users' addresses with `secret_key`.
+    pub fn with_secret_key(self, secret_key: impl Into<String>) -> Self {
+        Self {
+            secret_key: Some(supabase_ssr::ApiKey::new(secret_key)),
+            ..self
+        }
+    }
+}
+
+/// What the log says at start in production when the app calls a project without forwarding
+/// its users' addresses.
+pub const SHARED_LIMITS_WARNING: &str = "auth: SUPABASE_SECRET_KEY is not set, so Supabase Auth \
+     counts every sign-in, sign-up, code and session refresh of all your users as this server's: \
+     with the project's default rate limits, about 30 sign-ups and 30 sign-ins or refreshes at once, \
+     then 6 sign-ups and 30 sign-ins or refreshes a minute, for the whole site. Past that, users \
+     cannot sign in and sessions stop refreshing. Turn on IP address forwarding \
+     (Authentication > Rate Limits) and set SUPABASE_SECRET_KEY to a secret key (sb_secret_...) \
+     so each user is counted by their own address.";
+
+impl AuthEndpoint {
+    /// [`SHARED_LIMITS_WARNING`] when this endpoint is a project called without the secret key.
+    pub fn shared_limits_warning(&self) -> Option<&'static str> {
+        (self.mailbox.is_none() && self.secret_key.is_none()).then_some(SHARED_LIMITS_WARNING)
     }
 }
 
@@ -35,6 +59,7 @@ impl fmt::Debug for AuthEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthEndpoint")
             .field("url", &self.url)
+            .field("forwards_addresses", &self.secret_key.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -55,9 +80,19 @@ pub async fn connect(backend: AuthBackend) -> Result<AuthEndpoint, AuthBackendEr
         AuthBackend::Project {
             url,
             publishable_key,
+            secret_key,
         } => {
             tracing::info!("auth:    Supabase project at {url}");
-            Ok(AuthEndpoint::new(url, publishable_key))
+            let endpoint = AuthEndpoint::new(url, publishable_key);
+            Ok(match secret_key {
+                Some(secret_key) => {
+                    tracing::info!(
+                        "auth:    forwarding end users' addresses (SUPABASE_SECRET_KEY)"
+                    );
+                    endpoint.with_secret_key(secret_key)
+                }
+                None => endpoint,
+            })
         }
         #[cfg(feature = "local-auth")]
         AuthBackend::Embedded(config) => start_local_auth(*config).await,
@@ -70,18 +105,9 @@ async fn start_local_auth(
 ) -> Result<AuthEndpoint, AuthBackendError> {
     use tokio::net::TcpListener;
 
-    // The app forwards each end user's address; local-auth believes it only from the app, which
-    // proves itself with a secret made for this process (browsers call local-auth directly too).
-    let secret = local_auth::crypto::hex(&local_auth::crypto::random_bytes::<32>());
-    let mut headers = axum::http::HeaderMap::new();
-    headers.insert(
-        local_auth::config::PROXY_SECRET_HEADER,
-        axum::http::HeaderValue::from_str(&secret).expect("hex is a valid header value"),
-    );
-    if config.rate_limit_header.is_none() {
-        config.rate_limit_header = Some(supabase_ssr::CLIENT_IP_HEADER.to_owned());
-        config.rate_limit_header_secret = Some(local_auth::Secret::new(secret));
-    }
+    // As on a project with IP address forwarding turned on: the app sends its users' addresses
+    // with the secret key, the only key local-auth believes them from.
+    config.sb_forwarded_for_enabled = true;
 
     let api = TcpListener::bind(config.api_addr)
         .await
@@ -99,6 +125,7 @@ async fn start_local_auth(
     tracing::info!("mailbox: http://{mailbox_addr}");
     let server = local_auth::LocalAuth::start(config).await?;
     let publishable_key = server.api_keys().publishable.clone();
+    let secret_key = server.api_keys().secret.clone();
     tracing::info!("auth publishable key: {publishable_key}");
     tokio::spawn(async move {
         if let Err(error) = server.serve(api, mailbox, std::future::pending()).await {
@@ -106,9 +133,7 @@ async fn start_local_auth(
         }
     });
     Ok(AuthEndpoint {
-        url,
-        publishable_key,
-        headers,
         mailbox: Some(format!("http://{mailbox_addr}")),
+        ..AuthEndpoint::new(url, publishable_key).with_secret_key(secret_key)
     })
 }

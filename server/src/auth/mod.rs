@@ -20,8 +20,11 @@ pub fn session_layer(
     auth: &AuthEndpoint,
     settings: &SessionSettings,
 ) -> Result<SessionLayer, ClientError> {
-    let client = AuthClient::new(&auth.url, ApiKey::new(auth.publishable_key.clone()))?
-        .with_headers(auth.headers.clone());
+    let client = AuthClient::new(&auth.url, ApiKey::new(auth.publishable_key.clone()))?;
+    let client = match &auth.secret_key {
+        Some(secret_key) => client.with_secret_key(secret_key.clone()),
+        None => client,
+    };
     let mut config = SessionConfig::for_client(&client);
     if let Some(name) = &settings.cookie_name {
         config.cookie_name.clone_from(name);

@@ -2,7 +2,13 @@
 //! reach local-auth and helpers that act as a browser would (cookies by hand, no redirects
 //! followed).
 
-use std::net::SocketAddr;
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
 
 pub use local_auth::testing::email;
 use local_auth::{
@@ -22,6 +28,26 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::helpers::{http_client, state_for};
 
+/// How a [`TestApp`] is put together.
+struct Setup {
+    /// The tests' PostgreSQL behind the app and local-auth.
+    database: bool,
+    /// The app forwards its users' addresses with the secret key, as with the embedded local-auth.
+    forward: bool,
+    /// The app believes `x-forwarded-for` as a proxy's.
+    behind_proxy: bool,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self {
+            database: false,
+            forward: true,
+            behind_proxy: false,
+        }
+    }
+}
+
 /// The app on one port, local-auth on two more.
 pub struct TestApp {
     pub app: SocketAddr,
@@ -32,6 +58,8 @@ pub struct TestApp {
     pub secret_key: String,
     /// The requests that reached local-auth.
     requests: RequestCounts,
+    /// How many of local-auth's answers were 429.
+    rate_limited: Arc<AtomicU64>,
     pub client: Client,
     stop_auth: Option<oneshot::Sender<()>>,
     auth_task: Option<tokio::task::JoinHandle<()>>,
@@ -48,6 +76,11 @@ impl TestApp {
         )
     }
 
+    /// How many of local-auth's answers were 429 (a rate limit).
+    pub fn rate_limited(&self) -> u64 {
+        self.rate_limited.load(Ordering::Relaxed)
+    }
+
     /// Starts with local-auth's test settings (fast bcrypt, no mail frequency limit).
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
@@ -55,16 +88,32 @@ impl TestApp {
 
     /// Starts with local-auth's test settings as changed by `adjust`.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        Self::spawn_full(adjust, false).await
+        Self::spawn_full(adjust, Setup::default()).await
+    }
+
+    /// Starts as [`TestApp::spawn_with`] does, the app behind a proxy that names each client in
+    /// `x-forwarded-for` (`TRUSTED_PROXY_IP_HEADER`), forwarding their addresses to local-auth
+    /// with the secret key when `forward`, else calling it with the publishable key alone.
+    pub async fn spawn_behind_proxy(forward: bool, adjust: impl FnOnce(&mut Config)) -> Self {
+        let setup = Setup {
+            forward,
+            behind_proxy: true,
+            ..Setup::default()
+        };
+        Self::spawn_full(adjust, setup).await
     }
 
     /// Starts with the tests' PostgreSQL ([`database_urls`]) behind the app, local-auth keeping
     /// its `auth.users` and `auth.mfa_factors`, and local-auth's settings changed by `adjust`.
     pub async fn spawn_with_database(adjust: impl FnOnce(&mut Config)) -> Self {
-        Self::spawn_full(adjust, true).await
+        let setup = Setup {
+            database: true,
+            ..Setup::default()
+        };
+        Self::spawn_full(adjust, setup).await
     }
 
-    async fn spawn_full(adjust: impl FnOnce(&mut Config), with_database: bool) -> Self {
+    async fn spawn_full(adjust: impl FnOnce(&mut Config), setup: Setup) -> Self {
         let app_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let app = app_listener.local_addr().unwrap();
         let bound = Bound::new().await;
@@ -79,20 +128,35 @@ impl TestApp {
             data_dir,
             ..
         } = bound;
-        let database = if with_database {
+        let database = if setup.database {
             let (app_url, auth_url) = database_urls();
             config.database_url = Some(local_auth::Secret::new(auth_url));
             app::data::Database::connect_lazy(&app_url).expect("TEST_DATABASE_URL is a URL")
         } else {
             app::data::Database::none()
         };
+        // As the embedded local-auth: IP address forwarding on.
+        config.sb_forwarded_for_enabled = true;
         adjust(&mut config);
         let local_auth = LocalAuth::start(config).await.expect("local-auth starts");
         let publishable_key = local_auth.api_keys().publishable.clone();
         let secret_key = local_auth.api_keys().secret.clone();
 
         let requests = local_auth.state().requests.clone();
-        let api = local_auth.api_router();
+        let rate_limited = Arc::new(AtomicU64::new(0));
+        let counted = rate_limited.clone();
+        let api = local_auth.api_router().layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let counted = counted.clone();
+                async move {
+                    let response = next.run(request).await;
+                    if response.status() == StatusCode::TOO_MANY_REQUESTS {
+                        counted.fetch_add(1, Ordering::Relaxed);
+                    }
+                    response
+                }
+            },
+        ));
         let (stop_auth, stopped) = oneshot::channel::<()>();
         let auth_task = tokio::spawn(async move {
             let api = axum::serve(auth_listener, api).with_graceful_shutdown(async {
@@ -105,10 +169,24 @@ impl TestApp {
             }
         });
 
-        let state = state_for(server::AuthEndpoint::new(
-            format!("http://{auth}"),
-            publishable_key.clone(),
-        ))
+        let mut endpoint =
+            server::AuthEndpoint::new(format!("http://{auth}"), publishable_key.clone());
+        if setup.forward {
+            endpoint = endpoint.with_secret_key(secret_key.clone());
+        }
+        let state = if setup.behind_proxy {
+            let leptos = leptos::config::LeptosOptions::builder()
+                .output_name("app")
+                .site_root("target/site")
+                .build();
+            let settings = server::SessionSettings::from_lookup(&leptos, |name| {
+                (name == "TRUSTED_PROXY_IP_HEADER").then(|| "x-forwarded-for".to_owned())
+            })
+            .expect("the settings are valid");
+            server::AppState::new(leptos, endpoint, &settings).expect("the auth URL is valid")
+        } else {
+            state_for(endpoint)
+        }
         .with_database(database);
         tokio::spawn(server::run(app_listener, state, std::future::pending()));
 
@@ -119,6 +197,7 @@ impl TestApp {
             publishable_key,
             secret_key,
             requests,
+            rate_limited,
             client: http_client(),
             stop_auth: Some(stop_auth),
             auth_task: Some(auth_task),

@@ -40,12 +40,66 @@ fn supabase_url_and_key_select_the_project() {
         AuthBackend::Project {
             url,
             publishable_key,
+            secret_key,
         } => {
             assert_eq!(url, "https://abcd.supabase.co");
             assert_eq!(publishable_key, "sb_publishable_abc");
+            assert_eq!(
+                secret_key, None,
+                "no forwarding without SUPABASE_SECRET_KEY"
+            );
         }
         other => panic!("expected a project, got {other:?}"),
     }
+}
+
+#[test]
+fn the_secret_key_turns_forwarding_on_and_is_never_printed() {
+    let backend = backend(&[
+        ("SUPABASE_URL", "https://abcd.supabase.co"),
+        ("SUPABASE_PUBLISHABLE_KEY", "sb_publishable_abc"),
+        ("SUPABASE_SECRET_KEY", "sb_secret_do-not-print"),
+    ])
+    .unwrap();
+
+    let printed = format!("{backend:?}");
+    assert!(!printed.contains("do-not-print"), "{printed}");
+    assert!(
+        printed.contains("secret_key: Some(\"[redacted]\")"),
+        "{printed}"
+    );
+    let AuthBackend::Project { secret_key, .. } = backend else {
+        panic!("expected a project");
+    };
+    assert_eq!(secret_key.as_deref(), Some("sb_secret_do-not-print"));
+}
+
+#[test]
+fn a_legacy_service_role_key_cannot_forward_addresses() {
+    let error = backend(&[
+        ("SUPABASE_URL", "https://abcd.supabase.co"),
+        ("SUPABASE_PUBLISHABLE_KEY", "sb_publishable_abc"),
+        ("SUPABASE_SECRET_KEY", "eyJhbGciOiJIUzI1NiJ9.service-role"),
+    ])
+    .unwrap_err()
+    .to_string();
+
+    assert!(
+        error.starts_with("SUPABASE_SECRET_KEY: is not a secret API key"),
+        "{error}"
+    );
+    assert!(!error.contains("eyJ"), "{error}");
+}
+
+#[test]
+fn a_project_called_without_the_secret_key_gets_the_shared_limits_warning() {
+    let shared = server::AuthEndpoint::new("https://abcd.supabase.co", "sb_publishable_abc");
+    let warning = shared.shared_limits_warning().unwrap();
+    assert!(warning.contains("SUPABASE_SECRET_KEY"), "{warning}");
+    assert!(warning.contains("IP address forwarding"), "{warning}");
+    let forwarding = shared.with_secret_key("sb_secret_x");
+    assert_eq!(forwarding.shared_limits_warning(), None);
+    assert!(!format!("{forwarding:?}").contains("sb_secret_x"));
 }
 
 #[test]

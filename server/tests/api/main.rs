@@ -4,6 +4,7 @@ mod assets;
 mod auth_app;
 mod auth_pages;
 mod config;
+mod forwarding;
 mod health;
 mod helpers;
 mod instances;

@@ -367,39 +367,125 @@ async fn a_stalled_server_times_out() {
     assert!(error.is_retryable());
 }
 
-/// A client calling on behalf of an end user forwards their address, so an auth server that
-/// trusts the header counts its limits per end user, not per app server.
+/// A client with the secret key forwards each end user's address, so the project's per-address
+/// limits count end users, not the app server; without the secret key they all count as the
+/// server. Password sign-ins share the token limiter (30, then `token_refresh` per 5 minutes).
 #[tokio::test]
-async fn calls_for_an_end_user_forward_their_address() {
+async fn calls_for_an_end_user_forward_their_address_with_the_secret_key() {
     use std::net::{IpAddr, Ipv4Addr};
 
-    let auth = TestAuth::spawn_with(|config| {
-        config.rate_limit_header = Some(supabase_ssr::CLIENT_IP_HEADER.into());
-        config.rate_limits.sign_in_sign_ups = Some(1);
-    })
-    .await;
+    let auth = TestAuth::spawn_with(|config| config.rate_limits.token_refresh = 0).await;
     let wrong = Credentials::Email {
         email: "nobody@example.com",
         password: "wrong-password",
     };
-    let first = auth
-        .client
-        .for_client_ip(Some(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 1))));
-    let second = auth
-        .client
-        .for_client_ip(Some(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 2))));
-
+    let at = |client: &AuthClient, last: u8| {
+        client.for_client_ip(Some(IpAddr::V4(Ipv4Addr::new(203, 0, 113, last))))
+    };
     let code = |result: Result<supabase_ssr::Session, Error>| result.unwrap_err().code().cloned();
+    assert!(auth.client.forwards_addresses());
+
+    for _ in 0..30 {
+        assert_eq!(
+            code(at(&auth.client, 1).sign_in_with_password(wrong).await),
+            Some(ErrorCode::InvalidCredentials)
+        );
+    }
     assert_eq!(
-        code(first.sign_in_with_password(wrong).await),
-        Some(ErrorCode::InvalidCredentials)
-    );
-    assert_eq!(
-        code(first.sign_in_with_password(wrong).await),
+        code(at(&auth.client, 1).sign_in_with_password(wrong).await),
         Some(ErrorCode::OverRequestRateLimit)
     );
     assert_eq!(
-        code(second.sign_in_with_password(wrong).await),
-        Some(ErrorCode::InvalidCredentials)
+        code(at(&auth.client, 2).sign_in_with_password(wrong).await),
+        Some(ErrorCode::InvalidCredentials),
+        "another end user has a bucket of their own"
     );
+
+    // The publishable key alone: every end user is the server, which has spent nothing yet...
+    let shared = AuthClient::new(&auth.url, ApiKey::new(auth.key.clone())).unwrap();
+    assert!(!shared.forwards_addresses());
+    for last in 10..40 {
+        assert_eq!(
+            code(at(&shared, last).sign_in_with_password(wrong).await),
+            Some(ErrorCode::InvalidCredentials)
+        );
+    }
+    // ...until thirty users together have spent its one bucket.
+    assert_eq!(
+        code(at(&shared, 40).sign_in_with_password(wrong).await),
+        Some(ErrorCode::OverRequestRateLimit)
+    );
+}
+
+/// What a forwarding client puts on the wire: the secret key only as `apikey` and only on calls
+/// made for an end user, never as a bearer (which would make the call an admin's and skip
+/// CAPTCHA); calls for nobody in particular, and every call of a client without the secret key,
+/// carry the publishable key and no forwarded address.
+#[tokio::test]
+async fn the_secret_key_is_only_ever_the_apikey_of_calls_for_an_end_user() {
+    use std::sync::{Arc, Mutex};
+
+    type Seen = Arc<Mutex<Vec<http::HeaderMap>>>;
+    let seen: Seen = Arc::default();
+    let recorded = seen.clone();
+    let recorder = axum::Router::new().fallback(move |request: axum::extract::Request| {
+        recorded.lock().unwrap().push(request.headers().clone());
+        async { axum::Json(json!({ "external": {}, "id": "u" })) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, recorder).await });
+    let publishable = "sb_publishable_seen";
+    let secret = "sb_secret_never-a-bearer";
+    let plain = AuthClient::new(&url, ApiKey::new(publishable)).unwrap();
+    let forwarding = plain.clone().with_secret_key(ApiKey::new(secret));
+    let end_user = Some(std::net::IpAddr::from([203, 0, 113, 77]));
+    let token = supabase_ssr::AccessToken::new("the-users-token");
+
+    forwarding.for_client_ip(end_user).settings().await.unwrap();
+    let _ = forwarding.for_client_ip(end_user).get_user(&token).await;
+    forwarding.settings().await.unwrap();
+    plain.for_client_ip(end_user).settings().await.unwrap();
+
+    let seen = seen.lock().unwrap();
+    let header = |n: usize, name: &str| {
+        seen[n]
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    // For an end user: the secret key as `apikey`, their address, a bearer that is not an admin.
+    assert_eq!(header(0, "apikey").as_deref(), Some(secret));
+    assert_eq!(
+        header(0, "sb-forwarded-for").as_deref(),
+        Some("203.0.113.77")
+    );
+    assert_eq!(
+        header(0, "authorization").as_deref(),
+        Some("Bearer sb_publishable_seen")
+    );
+    assert_eq!(
+        header(1, "authorization").as_deref(),
+        Some("Bearer the-users-token")
+    );
+    // For nobody in particular (the JWKS, settings), and without the secret key: no forwarding.
+    for n in [2, 3] {
+        assert_eq!(
+            header(n, "apikey").as_deref(),
+            Some(publishable),
+            "call {n}"
+        );
+        assert_eq!(header(n, "sb-forwarded-for"), None, "call {n}");
+    }
+    for headers in seen.iter() {
+        for (name, value) in headers {
+            if name != "apikey" {
+                assert!(
+                    !value.to_str().unwrap_or_default().contains(secret),
+                    "the secret key in {name}"
+                );
+            }
+        }
+    }
+    assert_eq!(seen.len(), 4);
+    assert!(!format!("{forwarding:?}").contains(secret));
 }

@@ -155,10 +155,23 @@ async fn refresh_trouble_that_is_not_a_definitive_answer_keeps_the_session() {
     // Refreshes over the limit: the auth server counts the end user's address the layer forwards.
     let auth = TestAuth::spawn_with(|config| {
         config.jwt_expiry = 60;
-        config.rate_limits.token_refresh = Some(0);
-        config.rate_limit_header = Some(supabase_ssr::CLIENT_IP_HEADER.into());
+        config.rate_limits.token_refresh = 0;
     })
     .await;
+    let limited = auth.user(&email("limited")).await;
+    let proxied = auth.user(&email("proxied")).await;
+    // The end user at 203.0.113.9 spends their bucket of 30 refreshes first.
+    let end_user = auth
+        .client
+        .for_client_ip(Some(std::net::IpAddr::from([203, 0, 113, 9])));
+    let made_up = supabase_ssr::RefreshToken::new("made-up");
+    for _ in 0..30 {
+        let error = end_user.refresh_session(&made_up).await.unwrap_err();
+        assert_ne!(
+            error.code(),
+            Some(&supabase_ssr::ErrorCode::OverRequestRateLimit)
+        );
+    }
     let layer = SessionLayer::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
     // The end user's connection, as `into_make_service_with_connect_info` gives it to a server.
     let router = app(layer.clone()).layer(axum::middleware::map_request(
@@ -171,8 +184,6 @@ async fn refresh_trouble_that_is_not_a_definitive_answer_keeps_the_session() {
         },
     ));
 
-    let limited = auth.user(&email("limited")).await;
-    let proxied = auth.user(&email("proxied")).await;
     let (state, set) = through(&router, &cookie_for(&layer, &limited)).await;
     assert_eq!(state, "true", "a 429 signed the user out");
     assert!(set.is_empty(), "{set:?}");

@@ -64,9 +64,12 @@ impl TestAuth {
             enable_confirmations: false,
             ..bound.config()
         };
+        // As a project with IP address forwarding on: the client forwards end users' addresses.
+        config.sb_forwarded_for_enabled = true;
         adjust(&mut config);
         let server = LocalAuth::start(config).await.expect("local-auth starts");
         let key = server.api_keys().publishable.clone();
+        let secret_key = server.api_keys().secret.clone();
         let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
         let fault: Arc<Mutex<Fault>> = Arc::default();
         let (counted, faulty) = (hits.clone(), fault.clone());
@@ -102,7 +105,9 @@ impl TestAuth {
         tokio::spawn(async move { axum::serve(api, router).await });
         tokio::spawn(async move { axum::serve(mailbox_listener, server.mailbox_router()).await });
         Self {
-            client: AuthClient::new(&url, ApiKey::new(key.clone())).unwrap(),
+            client: AuthClient::new(&url, ApiKey::new(key.clone()))
+                .unwrap()
+                .with_secret_key(ApiKey::new(secret_key)),
             key,
             url,
             mailbox,

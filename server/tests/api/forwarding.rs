@@ -1,0 +1,140 @@
+//! The app at scale against one auth server with upstream's default rate limits: with the secret
+//! key, each end user counts as their own address; without it, every user counts as the app
+//! server's one address, and the limits show.
+
+use std::net::SocketAddr;
+
+use reqwest::{Client, StatusCode};
+use tokio::task::JoinSet;
+
+use crate::auth_app::{TestApp, browser_cookie_header, email, set_cookies};
+
+/// How many users arrive together.
+const USERS: usize = 200;
+/// How many of them are in flight at once.
+const AT_ONCE: usize = 20;
+
+/// What one user's visit came to.
+#[derive(Debug, Default, Clone, Copy)]
+struct Visit {
+    signed_up: bool,
+    signed_in: bool,
+    refreshed: bool,
+}
+
+/// User `n` at their own address behind the proxy: signs up (confirmations are off), signs in,
+/// then opens a page while their token is due for refresh (tokens live 60 s, inside the
+/// 90 s refresh margin).
+async fn visit(client: Client, app: SocketAddr, n: usize) -> Visit {
+    let address = format!("10.1.{}.{}", n / 250, n % 250 + 1);
+    let user = email(&format!("crowd-{n}"));
+    let url = |path: &str| format!("http://{app}{path}");
+    let form = |path: &str, fields: Vec<(&str, &str)>| {
+        client
+            .post(url(path))
+            .header("x-forwarded-for", &address)
+            .header("accept", "text/html")
+            .header("origin", format!("http://{app}"))
+            .form(&fields)
+            .send()
+    };
+    let signed_up = form(
+        "/api/auth/sign-up",
+        vec![
+            ("email", &user),
+            ("password", "correct horse"),
+            ("password_repeat", "correct horse"),
+        ],
+    )
+    .await
+    .unwrap();
+    let signed_up = !set_cookies(&signed_up).is_empty();
+    let signed_in = form(
+        "/api/auth/sign-in",
+        vec![
+            ("email", &user),
+            ("password", "correct horse"),
+            ("next", "/protected"),
+        ],
+    )
+    .await
+    .unwrap();
+    let cookies = browser_cookie_header(&set_cookies(&signed_in));
+    let signed_in = signed_in.headers().get("location").map(|l| l.as_bytes())
+        == Some(b"/protected")
+        && !cookies.is_empty();
+    let page = client
+        .get(url("/protected"))
+        .header("x-forwarded-for", &address)
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
+    let refreshed = page.status() == StatusCode::OK && !set_cookies(&page).is_empty();
+    Visit {
+        signed_up,
+        signed_in,
+        refreshed,
+    }
+}
+
+/// Every user's visit, [`AT_ONCE`] at a time; the seconds it took.
+async fn crowd(app: &TestApp) -> (Vec<Visit>, f64) {
+    let started = std::time::Instant::now();
+    let mut visits = Vec::new();
+    for wave in (0..USERS).collect::<Vec<_>>().chunks(AT_ONCE) {
+        let mut in_flight = JoinSet::new();
+        for &n in wave {
+            in_flight.spawn(visit(app.client.clone(), app.app, n));
+        }
+        visits.extend(in_flight.join_all().await);
+    }
+    (visits, started.elapsed().as_secs_f64())
+}
+
+fn count(visits: &[Visit], of: impl Fn(&Visit) -> bool) -> usize {
+    visits.iter().filter(|visit| of(visit)).count()
+}
+
+fn with_short_tokens(config: &mut local_auth::Config) {
+    config.enable_confirmations = false;
+    config.jwt_expiry = 60;
+}
+
+#[tokio::test]
+async fn with_the_secret_key_two_hundred_users_sign_up_sign_in_and_refresh_without_a_429() {
+    let app = TestApp::spawn_behind_proxy(true, with_short_tokens).await;
+
+    let (visits, seconds) = crowd(&app).await;
+
+    eprintln!(
+        "forwarding: {USERS} users in {seconds:.1} s, {} answers 429",
+        app.rate_limited()
+    );
+    assert_eq!(app.rate_limited(), 0);
+    assert_eq!(count(&visits, |v| v.signed_up), USERS);
+    assert_eq!(count(&visits, |v| v.signed_in), USERS);
+    assert_eq!(count(&visits, |v| v.refreshed), USERS);
+    assert!(seconds < 60.0, "{seconds} s");
+}
+
+#[tokio::test]
+async fn without_the_secret_key_every_user_shares_the_servers_limits() {
+    let app = TestApp::spawn_behind_proxy(false, with_short_tokens).await;
+
+    let (visits, seconds) = crowd(&app).await;
+
+    let limited = app.rate_limited();
+    eprintln!(
+        "no forwarding: {USERS} users in {seconds:.1} s, {limited} answers 429; signed up {}, \
+         signed in {}, refreshed {}",
+        count(&visits, |v| v.signed_up),
+        count(&visits, |v| v.signed_in),
+        count(&visits, |v| v.refreshed),
+    );
+    // One bucket of 30 sign-ups (then one per 10 s) and one of 30 sign-ins and refreshes (then
+    // one per 2 s) for the whole site.
+    assert!(limited >= 100, "{limited}");
+    assert!(count(&visits, |v| v.signed_up) < 60);
+    assert!(count(&visits, |v| v.refreshed) < 100);
+}

@@ -106,6 +106,9 @@ pub fn run() -> Result<(), String> {
         report.skip("auth-js conformance", "local-auth did not build");
     }
     if report.check("site build", cargo().args(["leptos", "build"])) {
+        report.step("no secret key in the site (WASM, JS, CSS)", || {
+            holds_no_secret_key(&workspace_root().join("target/site"))
+        });
         let server = workspace_root().join("target/debug/server");
         report.tests(
             "@supabase/ssr interop",
@@ -149,6 +152,42 @@ pub fn run() -> Result<(), String> {
 /// Builds the production folder (`cargo xtask dist`), runs it as production does against a
 /// separately started local-auth standing in for a Supabase project, and walks the Playwright
 /// smoke path through it: sign up, confirm by mail, the protected page, sign out.
+/// What a secret API key or its variable looks like; neither belongs in anything the browser
+/// downloads.
+const SECRET_MARKERS: [&[u8]; 2] = [b"sb_secret_", b"SUPABASE_SECRET_KEY"];
+
+/// Fails when a file under `dir` holds [`SECRET_MARKERS`]: the server-only key, or code that reads
+/// it, compiled into the bundle.
+fn holds_no_secret_key(dir: &std::path::Path) -> Result<(), String> {
+    let mut pending = vec![dir.to_path_buf()];
+    let mut files = 0;
+    while let Some(path) = pending.pop() {
+        let entries = std::fs::read_dir(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            files += 1;
+            for marker in SECRET_MARKERS {
+                if bytes.windows(marker.len()).any(|window| window == marker) {
+                    return Err(format!(
+                        "{} holds `{}`",
+                        path.display(),
+                        String::from_utf8_lossy(marker)
+                    ));
+                }
+            }
+        }
+    }
+    if files == 0 {
+        return Err(format!("{} holds no files", dir.display()));
+    }
+    Ok(())
+}
+
 fn prove_production_folder(report: &mut Report, local_auth_built: bool) {
     let folder = workspace_root().join(dist::DEFAULT_OUT);
     if !report.step("production build (cargo xtask dist)", || {

@@ -138,3 +138,105 @@ async fn without_the_secret_key_every_user_shares_the_servers_limits() {
     assert!(count(&visits, |v| v.signed_up) < 60);
     assert!(count(&visits, |v| v.refreshed) < 100);
 }
+
+/// The secret key stays in the server: a production server forwarding with it, logging at debug,
+/// puts it in no page, no error answer and no log line, while local-auth sees it on every call
+/// made for a user.
+#[tokio::test]
+async fn the_secret_key_is_in_no_page_answer_or_log_line() {
+    use crate::instances::start_instance_with;
+
+    let app = TestApp::spawn_with(|config| config.enable_confirmations = false).await;
+    let site_root = tempfile::tempdir().unwrap();
+    let instance = start_instance_with(
+        &app,
+        site_root.path(),
+        &[
+            ("SUPABASE_SECRET_KEY", &app.secret_key),
+            ("LEPTOS_ENV", "PROD"),
+            ("RUST_LOG", "debug"),
+        ],
+    );
+    let user = email("secret-keeper");
+    let client = &app.client;
+    let form = |path: &str, fields: Vec<(&str, &str)>| {
+        client
+            .post(format!("{}{path}", instance.url))
+            .header("accept", "text/html")
+            .header("origin", &instance.url)
+            .form(&fields)
+            .send()
+    };
+    let mut answers = Vec::new();
+    let signed_up = form(
+        "/api/auth/sign-up",
+        vec![
+            ("email", &user),
+            ("password", "correct horse"),
+            ("password_repeat", "correct horse"),
+        ],
+    )
+    .await
+    .unwrap();
+    let cookies = browser_cookie_header(&set_cookies(&signed_up));
+    assert!(!cookies.is_empty(), "the sign-up signed in");
+    answers.push(signed_up.text().await.unwrap());
+    // An error from the auth server, as JSON the way the islands ask for it.
+    let wrong = client
+        .post(format!("{}/api/auth/sign-in", instance.url))
+        .header("origin", &instance.url)
+        .form(&[("email", user.as_str()), ("password", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    answers.push(wrong.text().await.unwrap());
+    for path in [
+        "/",
+        "/auth/login",
+        "/protected",
+        "/account",
+        "/does-not-exist",
+    ] {
+        let page = client
+            .get(format!("{}{path}", instance.url))
+            .header("cookie", &cookies)
+            .send()
+            .await
+            .unwrap();
+        answers.push(format!("{path}: {}", page.text().await.unwrap()));
+    }
+
+    for answer in &answers {
+        assert!(!answer.contains(&app.secret_key), "{answer}");
+    }
+    assert!(answers.iter().any(|page| page.contains(&user)), "signed in");
+    let log = instance.log.lock().unwrap().clone();
+    assert!(log.contains("forwarding end users' addresses"), "{log}");
+    assert!(!log.contains(&app.secret_key), "{log}");
+    assert!(
+        !log.contains("SUPABASE_SECRET_KEY is not set"),
+        "no shared-limits warning with the key: {log}"
+    );
+}
+
+/// Without the secret key, a production server says at start what the shared limits mean.
+#[tokio::test]
+async fn without_the_secret_key_a_production_server_warns_of_the_shared_limits() {
+    use crate::instances::start_instance_with;
+
+    let app = TestApp::spawn().await;
+    let site_root = tempfile::tempdir().unwrap();
+    let instance = start_instance_with(&app, site_root.path(), &[("LEPTOS_ENV", "PROD")]);
+    let health = app
+        .client
+        .get(format!("{}/auth/login", instance.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+
+    let log = instance.log.lock().unwrap().clone();
+    assert!(log.contains("SUPABASE_SECRET_KEY is not set"), "{log}");
+    assert!(log.contains("IP address forwarding"), "{log}");
+}

@@ -6,6 +6,7 @@
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
 };
 
 use reqwest::StatusCode;
@@ -13,9 +14,12 @@ use reqwest::StatusCode;
 use crate::auth_app::{TestApp, email};
 
 /// A `server` process, killed when dropped.
-struct Instance {
+pub struct Instance {
     child: Child,
-    url: String,
+    /// Where it serves.
+    pub url: String,
+    /// Everything it logged so far.
+    pub log: Arc<Mutex<String>>,
 }
 
 impl Drop for Instance {
@@ -28,6 +32,15 @@ impl Drop for Instance {
 /// Starts the server binary on a port the system picks, talking to `app`'s local-auth as a
 /// Supabase project; returns once it listens.
 fn start_instance(app: &TestApp, site_root: &std::path::Path) -> Instance {
+    start_instance_with(app, site_root, &[])
+}
+
+/// [`start_instance`] with `env` added to its environment.
+pub fn start_instance_with(
+    app: &TestApp,
+    site_root: &std::path::Path,
+    env: &[(&str, &str)],
+) -> Instance {
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
         .env("LEPTOS_OUTPUT_NAME", "app")
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
@@ -37,20 +50,37 @@ fn start_instance(app: &TestApp, site_root: &std::path::Path) -> Instance {
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .env("NO_DOTENV", "1")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("the server binary starts");
+    let log = Arc::new(Mutex::new(String::new()));
+    let stderr = BufReader::new(child.stderr.take().expect("stderr is piped"));
+    let errors = log.clone();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            errors.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut lines = BufReader::new(stdout).lines();
     let url = lines
         .by_ref()
         .map_while(Result::ok)
-        .find_map(|line| line.split("app:").nth(1).map(|rest| rest.trim().to_owned()))
+        .find_map(|line| {
+            log.lock().unwrap().push_str(&format!("{line}\n"));
+            line.split("app:").nth(1).map(|rest| rest.trim().to_owned())
+        })
         .expect("the server logs where it listens");
-    // Keep draining the log so the process never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    Instance { child, url }
+    // Keep reading the log so the process never blocks on a full pipe.
+    let kept = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            kept.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
+    Instance { child, url, log }
 }
 
 #[tokio::test]

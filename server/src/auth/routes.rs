@@ -3,7 +3,7 @@
 //! session cookies and redirect to a safe `next`; failures go to `/auth/error?code=`.
 
 use axum::{
-    Router,
+    Extension, Router,
     extract::{Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
@@ -12,6 +12,7 @@ use axum::{
 use serde::Deserialize;
 use supabase_ssr::{
     AuthResponse, Error, ErrorCode, OtpType, VerifyOtp,
+    axum::ClientIp,
     cookie::{Cookies, SetCookie},
     flow::{FlowReturn, FlowSession},
     redirect::safe_next_on,
@@ -32,11 +33,13 @@ pub fn routes() -> Router<AppState> {
 /// verifier cookies, then `next` (or setting a new password after a recovery flow).
 async fn callback(
     State(state): State<AppState>,
+    client: Option<Extension<ClientIp>>,
     headers: HeaderMap,
     Query(back): Query<FlowReturn>,
 ) -> Response {
     let finished = state
         .session_layer
+        .for_client_ip(client.and_then(|Extension(ClientIp(ip))| ip))
         .finish_flow(&back, &Cookies::from_headers(&headers))
         .await;
     match finished.outcome {
@@ -61,10 +64,14 @@ struct ConfirmQuery {
 /// Verifies an email link's token hash; recovery links go on to set a new password.
 async fn confirm(
     State(state): State<AppState>,
+    client: Option<Extension<ClientIp>>,
     headers: HeaderMap,
     Query(query): Query<ConfirmQuery>,
 ) -> Response {
-    let layer = &state.session_layer;
+    // The auth server counts the verification against the user's address, not this server's.
+    let layer = &state
+        .session_layer
+        .for_client_ip(client.and_then(|Extension(ClientIp(ip))| ip));
     let (Some(token_hash), Some(kind)) = (
         query.token_hash.as_deref().filter(|hash| !hash.is_empty()),
         query.kind.as_deref().and_then(OtpType::parse),

@@ -240,3 +240,45 @@ async fn without_the_secret_key_a_production_server_warns_of_the_shared_limits()
     assert!(log.contains("SUPABASE_SECRET_KEY is not set"), "{log}");
     assert!(log.contains("IP address forwarding"), "{log}");
 }
+
+/// The links in confirmation mails land on the app's `/auth/confirm`, whose verification counts
+/// against the user's address too: forty users confirming at once stay clear of the auth
+/// server's verification bucket (30 per address).
+#[tokio::test]
+async fn confirmation_links_count_against_each_users_address() {
+    let app = TestApp::spawn_behind_proxy(true, |_| {}).await;
+
+    for n in 0..40 {
+        let address = format!("10.2.0.{}", n + 1);
+        let user = email(&format!("confirming-{n}"));
+        let signed_up = app
+            .client
+            .post(app.url("/api/auth/sign-up"))
+            .header("x-forwarded-for", &address)
+            .header("origin", format!("http://{}", app.app))
+            .form(&[
+                ("email", user.as_str()),
+                ("password", "correct horse"),
+                ("password_repeat", "correct horse"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(signed_up.status().is_success(), "{}", signed_up.status());
+        let link = app.latest_mail_link(&user).await;
+        assert!(link.contains("/auth/confirm?"), "{link}");
+        let confirmed = app
+            .client
+            .get(&link)
+            .header("x-forwarded-for", &address)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            confirmed.headers()["location"],
+            "/protected",
+            "user {n} was not confirmed"
+        );
+    }
+    assert_eq!(app.rate_limited(), 0);
+}

@@ -62,6 +62,12 @@ impl Database {
         self.pool.is_some()
     }
 
+    /// The connection pool, for what the server keeps in the database itself (the attempt
+    /// limits); queries as a user go through [`Database::begin_as`].
+    pub(crate) fn pool(&self) -> Option<&PgPool> {
+        self.pool.as_ref()
+    }
+
     /// A transaction as the user whose verified access token has `claims` (`None`: signed out,
     /// as `anon`). Only `authenticated` tokens become `authenticated`: any other role a token
     /// names is refused rather than assumed.

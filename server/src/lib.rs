@@ -84,9 +84,14 @@ impl AppState {
         })
     }
 
-    /// The same state with the app's data in `database`.
+    /// The same state with the app's data in `database`, where the attempt limits are counted
+    /// too (shared by every instance).
     pub fn with_database(self, database: Database) -> Self {
-        Self { database, ..self }
+        Self {
+            attempt_limits: self.attempt_limits.shared_in(&database),
+            database,
+            ..self
+        }
     }
 }
 

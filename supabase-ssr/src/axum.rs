@@ -39,12 +39,20 @@ pub struct SessionConfig {
     pub cookie_options: CookieOptions,
     /// Refresh when the access token expires within this margin (upstream: 90 s).
     pub refresh_margin: Duration,
+    /// How long a request whose access token is still valid waits for its refresh before it
+    /// renders with that token (default [`REFRESH_PATIENCE`]). The refresh goes on in its own
+    /// task; the next request gets its session and the new cookies. An expired token always waits.
+    pub refresh_patience: Duration,
     /// The header a trusted reverse proxy puts the client's address in (`X-Forwarded-For`,
     /// `X-Real-IP`, `CF-Connecting-IP`…); its last address is taken. `None` when clients connect
     /// directly: the peer address is the client. Never set it without such a proxy in front, or
     /// clients choose their own address.
     pub client_ip_header: Option<HeaderName>,
 }
+
+/// How long, counted from when its refresh began, a request with a still-valid access token waits
+/// for the refresh: a healthy auth server answers well within it, a hanging one costs no more.
+pub const REFRESH_PATIENCE: Duration = Duration::from_millis(500);
 
 impl SessionConfig {
     /// The upstream defaults for the project `client` talks to.
@@ -53,6 +61,7 @@ impl SessionConfig {
             cookie_name: cookie::storage_key(client.project_url()),
             cookie_options: CookieOptions::default(),
             refresh_margin: Duration::from_secs(90),
+            refresh_patience: REFRESH_PATIENCE,
             client_ip_header: None,
         }
     }
@@ -432,13 +441,29 @@ impl SessionLayer {
 
         let now = unix_now();
         let margin = self.inner.config.refresh_margin.as_secs();
-        if !session.expires_within(now, margin) {
+        // The token's own expiry: a token past it is not worth checking, whatever the cookie says.
+        let Ok(unverified) = Claims::decode_unverified(session.access_token.expose_secret()) else {
+            return Resolved {
+                state: signed_out(false),
+                changes: self.clear_cookies(cookies),
+            };
+        };
+        if !session.expires_within(now, margin) && unverified.exp > now {
             match self.verify(session.clone()).await {
                 Ok(user) => return keep(AuthState::SignedIn(user)),
                 // The token cannot be checked now (the auth server is down and no keys are
                 // cached): keep the cookies and try again on the next request.
                 Err(error) if error.is_retryable() => return keep(signed_out(true)),
-                // Expired early, or not ours: the check below tells which.
+                // The auth server itself refused a shared-secret token that has not expired:
+                // the session is over, and no refresh is tried (a made-up cookie costs one call).
+                Err(Error::Api(refusal)) => {
+                    tracing::debug!("the auth server refused the session's token: {refusal}");
+                    return Resolved {
+                        state: signed_out(false),
+                        changes: self.clear_cookies(cookies),
+                    };
+                }
+                // Not ours, or expired early: the check below tells which.
                 Err(_) => {}
             }
         }
@@ -458,12 +483,27 @@ impl SessionLayer {
             }
         }
 
-        match self
-            .inner
-            .refresher
-            .refresh(&session.refresh_token, client_ip)
-            .await
-        {
+        let refresher = &self.inner.refresher;
+        let outcome = if session.expires_within(now, 0) || unverified.exp <= now {
+            refresher.refresh(&session.refresh_token, client_ip).await
+        } else {
+            // Still valid: wait a moment for the new session, then render with this one.
+            let patience = self.inner.config.refresh_patience;
+            match refresher
+                .refresh_within(&session.refresh_token, client_ip, patience)
+                .await
+            {
+                Some(outcome) => outcome,
+                None => {
+                    return keep(
+                        self.verify(session)
+                            .await
+                            .map_or(signed_out(true), AuthState::SignedIn),
+                    );
+                }
+            }
+        };
+        match outcome {
             Ok(fresh) => match self.verify(fresh.clone()).await {
                 Ok(user) => Resolved {
                     state: AuthState::SignedIn(user),

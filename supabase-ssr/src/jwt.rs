@@ -1,12 +1,15 @@
 //! Verifying access tokens: ES256/RS256 tokens locally against the project's JWKS (cached for ten
 //! minutes, fetched again once when a token names an unknown `kid`), with `exp`, `iss` and `aud`
-//! checked; HS256 tokens and tokens without a `kid` by asking the server (`GET /user`), as the
-//! official client's `getClaims` does. A token verified locally is remembered (by its SHA-256)
-//! until it expires, so the requests of one session pay for the signature check once.
+//! checked; HS256 tokens by asking the server (`GET /user`), as the official client's `getClaims`
+//! does. Any other token (an asymmetric one without a `kid`, another algorithm) is refused
+//! without a call: Supabase Auth issues none. A token verified locally is remembered (by its
+//! SHA-256) until it expires, so the requests of one session pay for the signature check once.
 //!
-//! When the auth server cannot be reached, the keys fetched last stay in use for up to
-//! [`JWKS_MAX_STALE`], and requests that queued behind a failed fetch share its failure instead
-//! of each waiting for their own: an outage of the auth server does not sign anyone out.
+//! Keys past their ten minutes keep verifying while a fetch runs in the background, so no request
+//! waits for the auth server to check a token signed with a key already known. When the auth
+//! server cannot be reached, the keys fetched last stay in use for up to [`JWKS_MAX_STALE`], and
+//! requests that queued behind a failed fetch share its failure instead of each waiting for their
+//! own: an outage of the auth server does not sign anyone out.
 
 use std::{
     collections::HashMap,
@@ -243,7 +246,18 @@ impl JwtVerifier {
             .map_err(|error| Error::InvalidJwt(error.to_string()))?;
         let kid = match (header.alg, header.kid) {
             (Algorithm::ES256 | Algorithm::RS256, Some(kid)) => kid,
-            _ => return Ok(None),
+            (Algorithm::HS256, _) => return Ok(None),
+            // Supabase Auth names the key of every asymmetric token, and signs with nothing else.
+            (algorithm @ (Algorithm::ES256 | Algorithm::RS256), None) => {
+                return Err(Error::InvalidJwt(format!(
+                    "an {algorithm:?} token without a key id"
+                )));
+            }
+            (algorithm, _) => {
+                return Err(Error::InvalidJwt(format!(
+                    "tokens signed with {algorithm:?} are not issued by Supabase Auth"
+                )));
+            }
         };
         let (algorithm, key) = self.key(&kid).await?;
         if algorithm != header.alg {
@@ -333,6 +347,13 @@ impl JwtVerifier {
         if let Ok(key) = self.cached_key(kid) {
             return Ok(key);
         }
+        // Past their time, the keys fetched last still verify while a fetch runs in the
+        // background: a valid token never waits for the auth server. Only a key id never seen
+        // (a rotation) waits for the fetch.
+        if let Some(key) = self.stale_key(kid) {
+            self.refetch_in_background();
+            return Ok(key);
+        }
         let arrived = Instant::now();
         // One fetch at a time; whoever waited finds the keys the first one fetched, or shares
         // its failure.
@@ -341,53 +362,82 @@ impl JwtVerifier {
             Ok(key) => return Ok(key),
             Err(may_fetch) => may_fetch,
         };
-        let failed_lately = self
-            .cache
-            .read()
-            .expect("the key cache lock is never poisoned")
-            .failed_at
-            .is_some_and(|at| at >= arrived || at.elapsed() < FAILED_FETCH_BACKOFF);
-        if failed_lately {
+        if self.failed_since(arrived) {
             return self.stale_key(kid).ok_or(Error::Server {
                 status: http::StatusCode::SERVICE_UNAVAILABLE,
                 code: None,
             });
         }
         if may_fetch {
-            let jwks = match self.client.jwks().await {
-                Ok(jwks) => jwks,
-                Err(error) => {
-                    tracing::warn!("cannot fetch the JWKS, using the keys fetched before: {error}");
-                    self.cache
-                        .write()
-                        .expect("the key cache lock is never poisoned")
-                        .failed_at = Some(Instant::now());
-                    return self.stale_key(kid).ok_or(error);
-                }
-            };
-            let mut cache = self
-                .cache
-                .write()
-                .expect("the key cache lock is never poisoned");
-            let stale = cache
-                .fetched_at
-                .is_none_or(|at| at.elapsed() >= self.jwks_ttl);
-            if !stale {
-                cache.refetched_at = Some(Instant::now());
+            if let Err(error) = self.fetch_keys().await {
+                return self.stale_key(kid).ok_or(error);
             }
-            cache.keys = decoding_keys(&jwks);
-            cache.fetched_at = Some(Instant::now());
-            cache.failed_at = None;
-            // A key may have been withdrawn: what it verified is no longer trusted.
-            self.verified
-                .write()
-                .expect("the verified-token lock is never poisoned")
-                .clear();
-            if let Some(key) = cache.keys.get(kid) {
-                return Ok(key.clone());
+            if let Ok(key) = self.cached_key(kid) {
+                return Ok(key);
             }
         }
         Err(Error::InvalidJwt(format!("no signing key with kid {kid}")))
+    }
+
+    /// Whether a fetch failed after `arrived`, or within [`FAILED_FETCH_BACKOFF`].
+    fn failed_since(&self, arrived: Instant) -> bool {
+        self.cache
+            .read()
+            .expect("the key cache lock is never poisoned")
+            .failed_at
+            .is_some_and(|at| at >= arrived || at.elapsed() < FAILED_FETCH_BACKOFF)
+    }
+
+    /// Starts fetching the JWKS in a task of its own, unless a fetch is under way or one failed
+    /// within [`FAILED_FETCH_BACKOFF`].
+    fn refetch_in_background(&self) {
+        if self.failed_since(Instant::now()) {
+            return;
+        }
+        let Ok(fetching) = self.fetch.clone().try_lock_owned() else {
+            return;
+        };
+        let verifier = self.clone();
+        tokio::spawn(async move {
+            let _fetching = fetching;
+            // A failure is logged and remembered by `fetch_keys`; the old keys stay in use.
+            let _ = verifier.fetch_keys().await;
+        });
+    }
+
+    /// Fetches the JWKS and replaces the cached keys; on failure keeps them, notes when it
+    /// failed, and says why. The caller holds the fetch lock.
+    async fn fetch_keys(&self) -> Result<(), Error> {
+        let jwks = match self.client.jwks().await {
+            Ok(jwks) => jwks,
+            Err(error) => {
+                tracing::warn!("cannot fetch the JWKS, using the keys fetched before: {error}");
+                self.cache
+                    .write()
+                    .expect("the key cache lock is never poisoned")
+                    .failed_at = Some(Instant::now());
+                return Err(error);
+            }
+        };
+        let mut cache = self
+            .cache
+            .write()
+            .expect("the key cache lock is never poisoned");
+        let stale = cache
+            .fetched_at
+            .is_none_or(|at| at.elapsed() >= self.jwks_ttl);
+        if !stale {
+            cache.refetched_at = Some(Instant::now());
+        }
+        cache.keys = decoding_keys(&jwks);
+        cache.fetched_at = Some(Instant::now());
+        cache.failed_at = None;
+        // A key may have been withdrawn: what it verified is no longer trusted.
+        self.verified
+            .write()
+            .expect("the verified-token lock is never poisoned")
+            .clear();
+        Ok(())
     }
 }
 

@@ -43,7 +43,7 @@ pub use crate::{
     error_code::ErrorCode,
     jwt::{Aal, AmrEntry, Audience, Claims, JWKS_TTL, JwtVerifier, Verified},
     pkce::{PkceChallenge, PkceVerifier},
-    refresh::{REMEMBER, RefreshFailure, RefreshOutcome, Refresher},
+    refresh::{REMEMBER, RETRY_AFTER, RefreshFailure, RefreshOutcome, Refresher},
     secret::{AccessToken, ApiKey, RefreshToken, TokenHash},
     session::{Factor, FactorStatus, FactorType, Identity, Session, User, unix_now},
 };

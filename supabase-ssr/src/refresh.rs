@@ -85,8 +85,28 @@ impl Refresher {
         token: &RefreshToken,
         client_ip: Option<std::net::IpAddr>,
     ) -> RefreshOutcome {
-        let key: [u8; 32] = Sha256::digest(token.expose_secret().as_bytes()).into();
-        let mut outcome = self.join_or_start(key, token, client_ip);
+        let (outcome, _) = self.join_or_start(token, client_ip);
+        Self::outcome(outcome).await
+    }
+
+    /// Like [`Refresher::refresh`], but waits only until `patience` after the refresh of this
+    /// token began: `None` when it is still under way then. It goes on in its own task, and its
+    /// answer is kept for the requests that follow, so a caller whose token is still valid can
+    /// render with it now rather than wait for a slow auth server.
+    pub async fn refresh_within(
+        &self,
+        token: &RefreshToken,
+        client_ip: Option<std::net::IpAddr>,
+        patience: Duration,
+    ) -> Option<RefreshOutcome> {
+        let (outcome, started) = self.join_or_start(token, client_ip);
+        let deadline = tokio::time::Instant::from_std(started + patience);
+        tokio::time::timeout_at(deadline, Self::outcome(outcome))
+            .await
+            .ok()
+    }
+
+    async fn outcome(mut outcome: watch::Receiver<Option<RefreshOutcome>>) -> RefreshOutcome {
         match outcome.wait_for(Option::is_some).await {
             Ok(done) => done.clone().unwrap_or(Err(RefreshFailure::Unavailable)),
             // The refreshing task ended without an answer (the runtime is shutting down).
@@ -94,26 +114,28 @@ impl Refresher {
         }
     }
 
+    /// The flight refreshing `token`, joined or started now, and when it started.
     fn join_or_start(
         &self,
-        key: [u8; 32],
         token: &RefreshToken,
         client_ip: Option<std::net::IpAddr>,
-    ) -> watch::Receiver<Option<RefreshOutcome>> {
+    ) -> (watch::Receiver<Option<RefreshOutcome>>, Instant) {
+        let key: [u8; 32] = Sha256::digest(token.expose_secret().as_bytes()).into();
         let mut flights = self
             .flights
             .lock()
             .expect("the flights lock is never poisoned");
         flights.retain(|_, flight| flight.is_current());
         if let Some(flight) = flights.get(&key) {
-            return flight.outcome.clone();
+            return (flight.outcome.clone(), flight.started);
         }
         let (sender, receiver) = watch::channel(None);
+        let started = Instant::now();
         flights.insert(
             key,
             Flight {
                 outcome: receiver.clone(),
-                started: Instant::now(),
+                started,
             },
         );
         drop(flights);
@@ -133,6 +155,6 @@ impl Refresher {
             };
             let _ = sender.send(Some(outcome));
         });
-        receiver
+        (receiver, started)
     }
 }

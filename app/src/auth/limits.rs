@@ -2,6 +2,10 @@
 //! neither one client trying many accounts nor many clients trying one account (a mailed code has
 //! a million values) gets far. The auth server has limits of its own; these hold even where it
 //! sees every request coming from this server, and they answer known and unknown accounts alike.
+//!
+//! With the app's database configured, the counts live there (`private.count_attempt`, one
+//! statement per check, migration `20261206120000_attempt_limits.sql`), so every instance of the
+//! app shares them; without one, or while it cannot be reached, each process counts alone.
 
 use std::{
     collections::HashMap,
@@ -72,7 +76,14 @@ pub struct AttemptLimits {
     per_client: Limit,
     per_address: Limit,
     windows: Arc<Mutex<HashMap<(Attempt, Subject), Window>>>,
+    /// The database every instance counts in, when there is one.
+    shared: Option<sqlx::PgPool>,
+    /// When the database last failed to count; it is left alone for [`SHARED_RETRY`] after.
+    shared_failed: Arc<Mutex<Option<Instant>>>,
 }
+
+/// How long this process counts alone after the database failed to count.
+const SHARED_RETRY: Duration = Duration::from_secs(10);
 
 impl Default for AttemptLimits {
     fn default() -> Self {
@@ -87,34 +98,91 @@ impl AttemptLimits {
             per_client,
             per_address,
             windows: Arc::default(),
+            shared: None,
+            shared_failed: Arc::default(),
+        }
+    }
+
+    /// These limits, counted in `database` (shared by every instance) when it is configured.
+    pub fn shared_in(self, database: &crate::data::Database) -> Self {
+        Self {
+            shared: database.pool().cloned(),
+            ..self
         }
     }
 
     /// Counts one `attempt` by `client` on `address`; `Err(seconds)` until it may be tried
     /// again when either count is over its limit.
-    pub fn check(
+    pub async fn check(
         &self,
         attempt: Attempt,
         client: Option<IpAddr>,
         address: Option<&str>,
     ) -> Result<(), u64> {
+        let subjects = self.subjects(attempt, client, address);
+        if let Some(pool) = self
+            .shared
+            .as_ref()
+            .filter(|_| !self.shared_failed_lately())
+        {
+            match count_in(pool, &subjects).await {
+                Ok(0) => return Ok(()),
+                Ok(seconds) => return Err(seconds),
+                // Never everyone in, never everyone out: this process counts alone meanwhile.
+                Err(error) => {
+                    tracing::warn!(
+                        "attempt limits: the database cannot count ({error}); counting in this \
+                         process for {} s",
+                        SHARED_RETRY.as_secs()
+                    );
+                    *self
+                        .shared_failed
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+                }
+            }
+        }
+        self.count_here(&subjects)
+    }
+
+    fn shared_failed_lately(&self) -> bool {
+        self.shared_failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some_and(|at| at.elapsed() < SHARED_RETRY)
+    }
+
+    /// What `attempt` counts against, in order: the client first, then the account address.
+    fn subjects(
+        &self,
+        attempt: Attempt,
+        client: Option<IpAddr>,
+        address: Option<&str>,
+    ) -> Vec<((Attempt, Subject), Limit)> {
+        [
+            client.map(|ip| ((attempt, Subject::Client(ip)), self.per_client)),
+            address
+                .map(normalize)
+                .filter(|address| !address.is_empty())
+                .map(|address| ((attempt, Subject::Address(address)), self.per_address)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// Counts `subjects` in this process's windows.
+    fn count_here(&self, subjects: &[((Attempt, Subject), Limit)]) -> Result<(), u64> {
         let now = Instant::now();
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
         if windows.len() >= SWEEP_AT {
             let longest = self.per_client.window.max(self.per_address.window);
             windows.retain(|_, window| now.duration_since(window.started) < longest);
         }
-        let subjects = [
-            client.map(|ip| (Subject::Client(ip), self.per_client)),
-            address
-                .map(normalize)
-                .filter(|address| !address.is_empty())
-                .map(|address| (Subject::Address(address), self.per_address)),
-        ];
         // The client is counted first, and a client over its limit counts against no address:
         // one client cannot fill the table with the addresses it sprays.
-        for (subject, limit) in subjects.into_iter().flatten() {
-            let window = windows.entry((attempt, subject)).or_insert(Window {
+        for (key, limit) in subjects {
+            let window = windows.entry(key.clone()).or_insert(Window {
                 started: now,
                 count: 0,
             });
@@ -136,6 +204,35 @@ impl AttemptLimits {
     }
 }
 
+/// Counts `subjects` in the shared table: 0 when within every limit, else the seconds to wait.
+async fn count_in(
+    pool: &sqlx::PgPool,
+    subjects: &[((Attempt, Subject), Limit)],
+) -> Result<u64, sqlx::Error> {
+    let keys: Vec<String> = subjects
+        .iter()
+        .map(|((attempt, subject), _)| match subject {
+            Subject::Client(ip) => format!("{attempt:?} client {ip}"),
+            Subject::Address(address) => format!("{attempt:?} address {address}"),
+        })
+        .collect();
+    let limits: Vec<i32> = subjects
+        .iter()
+        .map(|(_, limit)| i32::try_from(limit.attempts).unwrap_or(i32::MAX))
+        .collect();
+    let windows: Vec<i32> = subjects
+        .iter()
+        .map(|(_, limit)| i32::try_from(limit.window.as_secs()).unwrap_or(i32::MAX))
+        .collect();
+    let seconds: i32 = sqlx::query_scalar("select private.count_attempt($1, $2, $3)")
+        .bind(keys)
+        .bind(limits)
+        .bind(windows)
+        .fetch_one(pool)
+        .await?;
+    Ok(u64::try_from(seconds).unwrap_or(0))
+}
+
 /// One spelling per account: `Ada@Example.com ` and `ada@example.com` are the same address, and
 /// `+1 555 010` the same number as `1555010`.
 fn normalize(address: &str) -> String {
@@ -153,34 +250,43 @@ mod tests {
 
     const CLIENT: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
 
-    #[test]
-    fn an_address_is_limited_whichever_clients_try_it() {
+    #[tokio::test]
+    async fn an_address_is_limited_whichever_clients_try_it() {
         let limits = AttemptLimits::default();
         for index in 0..Limit::PER_ADDRESS.attempts {
             let client = Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, index as u8)));
             assert!(
                 limits
                     .check(Attempt::CodeEntry, client, Some("a@b.co"))
+                    .await
                     .is_ok()
             );
         }
 
-        let refused = limits.check(Attempt::CodeEntry, None, Some(" A@B.co"));
+        let refused = limits
+            .check(Attempt::CodeEntry, None, Some(" A@B.co"))
+            .await;
 
         assert!(
             matches!(refused, Err(seconds) if seconds > 800),
             "{refused:?}"
         );
-        assert!(limits.check(Attempt::SignIn, None, Some("a@b.co")).is_ok());
+        assert!(
+            limits
+                .check(Attempt::SignIn, None, Some("a@b.co"))
+                .await
+                .is_ok()
+        );
         assert!(
             limits
                 .check(Attempt::CodeEntry, None, Some("c@b.co"))
+                .await
                 .is_ok()
         );
     }
 
-    #[test]
-    fn a_client_is_limited_whichever_addresses_it_tries() {
+    #[tokio::test]
+    async fn a_client_is_limited_whichever_addresses_it_tries() {
         let limits = AttemptLimits::new(
             Limit {
                 attempts: 3,
@@ -193,6 +299,7 @@ mod tests {
             assert!(
                 limits
                     .check(Attempt::SignIn, CLIENT, Some(&address))
+                    .await
                     .is_ok()
             );
         }
@@ -200,17 +307,19 @@ mod tests {
         assert!(
             limits
                 .check(Attempt::SignIn, CLIENT, Some("new@b.co"))
+                .await
                 .is_err()
         );
         assert!(
             limits
                 .check(Attempt::SignIn, None, Some("new2@b.co"))
+                .await
                 .is_ok()
         );
     }
 
-    #[test]
-    fn a_client_over_its_limit_counts_against_no_address() {
+    #[tokio::test]
+    async fn a_client_over_its_limit_counts_against_no_address() {
         let limits = AttemptLimits::new(
             Limit {
                 attempts: 1,
@@ -221,6 +330,7 @@ mod tests {
         assert!(
             limits
                 .check(Attempt::SignIn, CLIENT, Some("first@b.co"))
+                .await
                 .is_ok()
         );
 
@@ -229,6 +339,7 @@ mod tests {
             assert!(
                 limits
                     .check(Attempt::SignIn, CLIENT, Some(&address))
+                    .await
                     .is_err()
             );
         }
@@ -237,8 +348,8 @@ mod tests {
         assert_eq!(windows.len(), 2, "the client and the first address only");
     }
 
-    #[test]
-    fn a_phone_number_counts_once_however_it_is_written() {
+    #[tokio::test]
+    async fn a_phone_number_counts_once_however_it_is_written() {
         let limits = AttemptLimits::new(
             Limit::PER_CLIENT,
             Limit {
@@ -250,12 +361,45 @@ mod tests {
         assert!(
             limits
                 .check(Attempt::CodeEntry, None, Some("+1 555 010 2030"))
+                .await
                 .is_ok()
         );
         assert!(
             limits
                 .check(Attempt::CodeEntry, None, Some("15550102030"))
+                .await
                 .is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn while_the_database_cannot_count_the_process_counts_alone() {
+        let unreachable =
+            crate::data::Database::connect_lazy("postgres://app_server@127.0.0.1:1/postgres")
+                .unwrap();
+        let limits = AttemptLimits::new(
+            Limit::PER_CLIENT,
+            Limit {
+                attempts: 2,
+                window: Duration::from_secs(60),
+            },
+        )
+        .shared_in(&unreachable);
+
+        for _ in 0..2 {
+            assert!(
+                limits
+                    .check(Attempt::SignIn, None, Some("a@b.co"))
+                    .await
+                    .is_ok()
+            );
+        }
+        assert!(
+            limits
+                .check(Attempt::SignIn, None, Some("a@b.co"))
+                .await
+                .is_err()
+        );
+        assert!(limits.shared_failed_lately(), "the failure is remembered");
     }
 }

@@ -49,13 +49,14 @@ pub fn request_cookies() -> Cookies {
 /// Counts one `attempt` on `address` (an email address or phone number, when the form names one)
 /// from this request's client: [`AuthError::RateLimited`] once either is over its limit. Known
 /// and unknown accounts are counted and answered alike.
-pub fn check_attempt(attempt: Attempt, address: Option<&str>) -> Result<(), AuthError> {
+pub async fn check_attempt(attempt: Attempt, address: Option<&str>) -> Result<(), AuthError> {
     let Some(limits) = use_context::<AttemptLimits>() else {
         tracing::error!("the server did not provide AttemptLimits to the context");
         return Err(AuthError::Unexpected);
     };
     limits
         .check(attempt, client_ip(), address)
+        .await
         .map_err(|retry_after| AuthError::RateLimited { retry_after })
 }
 

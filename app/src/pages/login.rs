@@ -245,7 +245,7 @@ pub async fn sign_in(
     use supabase_ssr::Credentials;
 
     answer(async move {
-        check_attempt(Attempt::SignIn, Some(&email))?;
+        check_attempt(Attempt::SignIn, Some(&email)).await?;
         let layer = session_layer()?;
         let session = layer
             .client()
@@ -267,7 +267,7 @@ pub async fn email_sign_in(email: String, next: Option<String>) -> Result<String
     use supabase_ssr::EmailOptions;
 
     answer(async move {
-        check_attempt(Attempt::CodeRequest, Some(&email))?;
+        check_attempt(Attempt::CodeRequest, Some(&email)).await?;
         let layer = session_layer()?;
         let email = email.trim().to_owned();
         let next = safe_target(next.as_deref());
@@ -308,7 +308,7 @@ pub async fn passkey_sign_in_options() -> Result<Ceremony, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {
-        check_attempt(Attempt::Passkey, None)?;
+        check_attempt(Attempt::Passkey, None).await?;
         let layer = session_layer()?;
         Ok(layer
             .client()
@@ -331,7 +331,7 @@ pub async fn passkey_sign_in(
     use crate::auth::ssr::*;
 
     answer(async move {
-        check_attempt(Attempt::Passkey, None)?;
+        check_attempt(Attempt::Passkey, None).await?;
         let credential = ceremony_answer(&credential)?;
         let layer = session_layer()?;
         let session = layer

@@ -107,7 +107,7 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<String, Au
 
     answer(async move {
         let user = current_user().ok_or(AuthError::NotSignedIn)?;
-        check_attempt(Attempt::Mfa, Some(user.id()))?;
+        check_attempt(Attempt::Mfa, Some(user.id())).await?;
         let factor = verified_factor(&user, supabase_ssr::FactorType::Totp).await?;
         verify_totp(&user, &factor, &code).await?;
         Ok(go_to(&safe_target(next.as_deref())))
@@ -122,7 +122,7 @@ pub async fn security_key_challenge() -> Result<crate::auth::FactorCeremony, Aut
 
     answer(async move {
         let user = current_user().ok_or(AuthError::NotSignedIn)?;
-        check_attempt(Attempt::Mfa, Some(user.id()))?;
+        check_attempt(Attempt::Mfa, Some(user.id())).await?;
         let factor_id = verified_factor(&user, supabase_ssr::FactorType::Webauthn).await?;
         let ceremony = webauthn_challenge(&user, &factor_id).await?;
         Ok(crate::auth::FactorCeremony {
@@ -146,7 +146,7 @@ pub async fn verify_security_key(
 
     answer(async move {
         let user = current_user().ok_or(AuthError::NotSignedIn)?;
-        check_attempt(Attempt::Mfa, Some(user.id()))?;
+        check_attempt(Attempt::Mfa, Some(user.id())).await?;
         let credential = ceremony_answer(&credential)?;
         let kind = supabase_ssr::WebauthnCeremonyKind::Request;
         verify_webauthn(&user, &factor_id, &challenge_id, kind, &credential).await?;

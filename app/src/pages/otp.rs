@@ -52,7 +52,7 @@ pub async fn verify_code(
     use crate::auth::ssr::*;
 
     answer(async move {
-        check_attempt(Attempt::CodeEntry, Some(&email))?;
+        check_attempt(Attempt::CodeEntry, Some(&email)).await?;
         sign_in_with_code(&email, &code, supabase_ssr::OtpType::Email).await?;
         Ok(go_to(&safe_target(next.as_deref())))
     })

@@ -69,7 +69,7 @@ pub async fn forgot_password(email: String) -> Result<String, AuthError> {
     use supabase_ssr::EmailOptions;
 
     answer(async move {
-        check_attempt(Attempt::CodeRequest, Some(&email))?;
+        check_attempt(Attempt::CodeRequest, Some(&email)).await?;
         let layer = session_layer()?;
         let redirect_to = site_link(crate::routes::path::UPDATE_PASSWORD);
         let sent = layer

@@ -72,7 +72,7 @@ pub async fn phone_sign_in(phone: String, next: Option<String>) -> Result<String
         if phone.trim_start_matches('+').len() < 8 {
             return Err(AuthError::InvalidPhone);
         }
-        check_attempt(Attempt::CodeRequest, Some(&phone))?;
+        check_attempt(Attempt::CodeRequest, Some(&phone)).await?;
         session_layer()?
             .client()
             .sign_in_with_phone_otp(&phone, true)
@@ -96,7 +96,7 @@ pub async fn verify_phone_code(
     use crate::auth::ssr::*;
 
     answer(async move {
-        check_attempt(Attempt::CodeEntry, Some(&phone))?;
+        check_attempt(Attempt::CodeEntry, Some(&phone)).await?;
         sign_in_with_code(&phone, &code, supabase_ssr::OtpType::Sms).await?;
         Ok(go_to(&safe_target(next.as_deref())))
     })

@@ -57,7 +57,7 @@ pub async fn sign_up(
 
     answer(async move {
         passwords_match(&password, &password_repeat)?;
-        check_attempt(Attempt::SignUp, Some(&email))?;
+        check_attempt(Attempt::SignUp, Some(&email)).await?;
         let layer = session_layer()?;
         let redirect_to = site_link(crate::routes::path::PROTECTED);
         let answer = match layer

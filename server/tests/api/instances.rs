@@ -120,3 +120,42 @@ async fn three_instances_share_one_expiring_session_without_signing_anyone_out()
     let refreshes = app.refresh_calls() - before;
     assert!((1..=3).contains(&refreshes), "{refreshes} refresh calls");
 }
+
+/// Three instances against one PostgreSQL count one account's attempts together: the eleventh
+/// wrong password is refused wherever it lands, as it would be by a single instance.
+#[tokio::test]
+async fn three_instances_count_an_accounts_attempts_together() {
+    let app = TestApp::spawn().await;
+    let (database_url, _) = crate::auth_app::database_urls();
+    let site_root = tempfile::tempdir().unwrap();
+    let instances: Vec<Instance> = (0..3)
+        .map(|_| start_instance_with(&app, site_root.path(), &[("DATABASE_URL", &database_url)]))
+        .collect();
+    let address = email("many-doors");
+    let sign_in = |n: usize| {
+        let url = &instances[n % 3].url;
+        app.client
+            .post(format!("{url}/api/auth/sign-in"))
+            .header("origin", url)
+            .form(&[("email", address.as_str()), ("password", "wrong")])
+            .send()
+    };
+
+    for attempt in 0..10 {
+        let answer = sign_in(attempt).await.unwrap();
+        assert_eq!(
+            answer.status(),
+            StatusCode::BAD_REQUEST,
+            "attempt {attempt}"
+        );
+    }
+    for attempt in 10..13 {
+        let answer = sign_in(attempt).await.unwrap();
+        assert_eq!(
+            answer.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "attempt {attempt}"
+        );
+        assert!(answer.headers().contains_key("retry-after"));
+    }
+}

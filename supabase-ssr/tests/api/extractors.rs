@@ -278,3 +278,120 @@ async fn the_factor_check_asks_the_server_once_per_session() {
     }
     assert_eq!(auth.hits("/user") - before, 1);
 }
+
+/// `session` with its access token replaced by a made-up token with `header` and `claims`, and
+/// a made-up refresh token.
+fn forged(session: &supabase_ssr::Session, header: &str, claims: &str) -> supabase_ssr::Session {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+    let mut forged = session.clone();
+    forged.access_token = supabase_ssr::AccessToken::new(format!(
+        "{}.{}.c2lnbmF0dXJl",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims)
+    ));
+    forged.refresh_token = supabase_ssr::RefreshToken::new("made-up");
+    forged
+}
+
+/// A fresh-looking HS256 token is for the auth server to check: it refuses it, and that is the
+/// end of it (one call, no refresh with the made-up refresh token). An ES256 token without a key
+/// id is refused without any call: Supabase Auth issues none.
+#[tokio::test]
+async fn forged_tokens_cost_at_most_one_auth_call() {
+    let auth = TestAuth::spawn().await;
+    let layer = SessionLayer::new(auth.client.clone(), SessionConfig::for_client(&auth.client));
+    let router = app(layer.clone());
+    let real = auth.user(&email("real-one")).await;
+    let far = supabase_ssr::unix_now() + 3000;
+    let claims = format!(
+        r#"{{"sub":"x","exp":{far},"iat":1,"aud":"authenticated","role":"authenticated","iss":"{}"}}"#,
+        auth.client.auth_url().as_str().trim_end_matches('/')
+    );
+    let (users, tokens) = (auth.hits("/user"), auth.hits("/token"));
+
+    let hs256 = forged(&real, r#"{"alg":"HS256","typ":"JWT"}"#, &claims);
+    let (state, set) = through(&router, &cookie_for(&layer, &hs256)).await;
+    assert_eq!(state, "false");
+    assert!(set.iter().all(|line| line.contains("Max-Age=0")), "{set:?}");
+    assert_eq!(auth.hits("/user") - users, 1, "the server was asked once");
+    assert_eq!(
+        auth.hits("/token"),
+        tokens,
+        "no refresh with a made-up token"
+    );
+
+    for header in [
+        r#"{"alg":"ES256","typ":"JWT"}"#,
+        r#"{"alg":"RS256","typ":"JWT"}"#,
+        r#"{"alg":"none","typ":"JWT"}"#,
+        r#"{"alg":"HS512","typ":"JWT"}"#,
+    ] {
+        for expires_at in [1, far] {
+            let mut made_up = forged(&real, header, &claims);
+            made_up.expires_at = Some(expires_at);
+            let (state, set) = through(&router, &cookie_for(&layer, &made_up)).await;
+            assert_eq!(state, "false", "{header}");
+            assert!(!set.is_empty(), "{header}: the cookies are cleared");
+        }
+    }
+    assert_eq!(auth.hits("/user") - users, 1, "no further call");
+    assert_eq!(auth.hits("/token"), tokens, "no refresh call");
+}
+
+/// A session due for refresh whose token is still valid does not wait for a hanging auth server:
+/// it renders with that token at once, keeps its cookies, and gets its new session once the
+/// server answers again.
+#[tokio::test]
+async fn a_valid_session_renders_at_once_while_the_auth_server_hangs() {
+    use std::time::{Duration, Instant};
+
+    use crate::helpers::Fault;
+
+    // Tokens live 60 s, inside the 90 s refresh margin: every request wants a refresh.
+    let auth = TestAuth::spawn_with(|config| config.jwt_expiry = 60).await;
+    let quick = supabase_ssr::Timeouts {
+        connect: Duration::from_millis(500),
+        total: Duration::from_secs(1),
+    };
+    let client = supabase_ssr::AuthClient::with_timeouts(
+        &auth.url,
+        supabase_ssr::ApiKey::new(auth.key.clone()),
+        quick,
+    )
+    .unwrap();
+    let layer = SessionLayer::new(client.clone(), SessionConfig::for_client(&client));
+    let router = app(layer.clone());
+    let session = auth.user(&email("patient")).await;
+    let cookie = cookie_for(&layer, &session);
+    // The keys are cached before the outage.
+    layer
+        .verifier()
+        .verify(&session.access_token)
+        .await
+        .unwrap();
+    *auth.fault.lock().unwrap() = Fault::Hang { path: "/token" };
+
+    let started = Instant::now();
+    let (state, set) = tokio::time::timeout(Duration::from_millis(900), through(&router, &cookie))
+        .await
+        .expect("the page waited for the hanging refresh");
+    assert_eq!(state, "true", "signed in with the still-valid token");
+    assert!(set.is_empty(), "the cookies stay: {set:?}");
+    assert!(started.elapsed() >= supabase_ssr::axum::REFRESH_PATIENCE);
+    // Requests that join the same refresh no longer wait at all.
+    let (state, _) = tokio::time::timeout(Duration::from_millis(300), through(&router, &cookie))
+        .await
+        .expect("a second request waited again");
+    assert_eq!(state, "true");
+
+    // The server answers again: after the failed attempt's pause, the next request refreshes.
+    *auth.fault.lock().unwrap() = Fault::None;
+    tokio::time::sleep(Duration::from_secs(1) + supabase_ssr::RETRY_AFTER).await;
+    let (state, set) = through(&router, &cookie).await;
+    assert_eq!(state, "true");
+    assert!(
+        set.iter().any(|line| !line.contains("Max-Age=0")),
+        "new session cookies: {set:?}"
+    );
+}

@@ -140,8 +140,8 @@ async fn hs256_tokens_are_checked_by_the_server() {
     assert_eq!(forged.code(), Some(&ErrorCode::BadJwt));
 }
 
-/// The JWKS is past its life and the auth server hangs: every waiting request uses the keys
-/// fetched before, and they share one failed attempt rather than queueing one each.
+/// The JWKS is past its life and the auth server hangs: every request verifies at once with the
+/// keys fetched before, while one fetch (not one per request) tries in the background.
 #[tokio::test]
 async fn a_hanging_auth_server_leaves_the_cached_keys_in_use() {
     use crate::helpers::Fault;
@@ -169,16 +169,73 @@ async fn a_hanging_auth_server_leaves_the_cached_keys_in_use() {
         .into_iter()
         .map(|session| {
             let verifier = verifier.clone();
-            tokio::spawn(async move { verifier.verify(&session.access_token).await })
+            tokio::spawn(async move {
+                tokio::time::timeout(
+                    Duration::from_millis(500),
+                    verifier.verify(&session.access_token),
+                )
+                .await
+            })
         })
         .collect();
 
     for answer in waiting {
-        let result = answer.await.unwrap();
+        let result = answer
+            .await
+            .unwrap()
+            .expect("a request waited for the JWKS");
         assert!(result.is_ok(), "{result:?}");
     }
-    // The first fetch, then one attempt that every waiting request shared.
+    // The first fetch, then the one background attempt every request left to itself.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(auth.hits("/.well-known/jwks.json"), 2);
+}
+
+/// Past their time, the keys are fetched again in the background, and the next token is checked
+/// against the new ones.
+#[tokio::test]
+async fn stale_keys_are_refetched_in_the_background() {
+    let auth = TestAuth::spawn().await;
+    let verifier = JwtVerifier::new(auth.client.clone()).with_jwks_ttl(Duration::from_millis(50));
+    let first = auth.user(&email("background-1")).await;
+    verifier.verify(&first.access_token).await.unwrap();
+    assert_eq!(auth.hits("/.well-known/jwks.json"), 1);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let second = auth.user(&email("background-2")).await;
+    verifier.verify(&second.access_token).await.unwrap();
+    for _ in 0..100 {
+        if auth.hits("/.well-known/jwks.json") == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    assert_eq!(auth.hits("/.well-known/jwks.json"), 2);
+}
+
+/// An asymmetric token without a key id, or one signed with an algorithm Supabase Auth never
+/// uses, is refused without asking the server.
+#[tokio::test]
+async fn tokens_supabase_never_issues_are_refused_without_a_call() {
+    let auth = TestAuth::spawn().await;
+    let session = auth.user(&email("no-kid")).await;
+    let verifier = JwtVerifier::new(auth.client.clone());
+
+    for header in [
+        r#"{"alg":"ES256","typ":"JWT"}"#,
+        r#"{"alg":"RS256"}"#,
+        r#"{"alg":"HS384","typ":"JWT"}"#,
+        r#"{"alg":"EdDSA","kid":"x"}"#,
+    ] {
+        let forged = with_header(&session.access_token, header);
+        assert!(
+            matches!(verifier.verify(&forged).await, Err(Error::InvalidJwt(_))),
+            "{header}"
+        );
+        assert!(verifier.is_ours(&forged).await.is_err(), "{header}");
+    }
+    assert_eq!(auth.hits("/user"), 0);
 }
 
 /// A proxy's HTML page instead of the JWKS does not throw the cached keys away either.

@@ -85,7 +85,7 @@ pub async fn change_password(
             .map(str::trim)
             .filter(|code| !code.is_empty());
         if nonce.is_some() {
-            check_attempt(Attempt::CodeEntry, Some(user.id()))?;
+            check_attempt(Attempt::CodeEntry, Some(user.id())).await?;
         }
         let changes = supabase_ssr::UserChanges {
             password: Some(&password),
@@ -105,7 +105,7 @@ pub async fn send_reauthentication_code() -> Result<String, AuthError> {
 
     answer(async move {
         let user = require_full_session().await?;
-        check_attempt(Attempt::CodeRequest, Some(user.id()))?;
+        check_attempt(Attempt::CodeRequest, Some(user.id())).await?;
         session_layer()?
             .client()
             .reauthenticate(user.access_token())

@@ -96,7 +96,7 @@ pub async fn confirm_security_key(
 
     answer(async move {
         let user = require_full_session().await?;
-        check_attempt(Attempt::Mfa, Some(user.id()))?;
+        check_attempt(Attempt::Mfa, Some(user.id())).await?;
         let credential = ceremony_answer(&credential)?;
         let kind = supabase_ssr::WebauthnCeremonyKind::Create;
         verify_webauthn(&user, &factor_id, &challenge_id, kind, &credential).await?;
@@ -273,7 +273,7 @@ pub async fn verify_new_factor(factor_id: String, code: String) -> Result<String
 
     answer(async move {
         let user = require_full_session().await?;
-        check_attempt(Attempt::Mfa, Some(user.id()))?;
+        check_attempt(Attempt::Mfa, Some(user.id())).await?;
         verify_totp(&user, &factor_id, &code).await?;
         Ok(go_to(&super::done("mfa")))
     })

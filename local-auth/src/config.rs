@@ -85,6 +85,8 @@ pub struct Config {
     /// address forwarding", upstream's `security.sb_forwarded_for_enabled`; default off): a
     /// request with the secret key counts for the address in its `Sb-Forwarded-For`.
     pub sb_forwarded_for_enabled: bool,
+    /// How long sessions last (`[auth.sessions]`, `LOCAL_AUTH_SESSIONS_*`); unlimited by default.
+    pub sessions: SessionsConfig,
     /// Passkeys and the WebAuthn MFA factor (`[auth.passkey]`, `[auth.webauthn]`,
     /// `[auth.mfa.web_authn]`, `LOCAL_AUTH_PASSKEY_*` and `LOCAL_AUTH_WEBAUTHN_*`).
     pub webauthn: WebauthnConfig,
@@ -125,6 +127,21 @@ pub struct WebauthnConfig {
     /// The origins whose ceremonies count (`[auth.webauthn] rp_origins`,
     /// `LOCAL_AUTH_WEBAUTHN_RP_ORIGINS`, comma-separated).
     pub rp_origins: Vec<Url>,
+}
+
+/// Session lifetimes, as upstream's `GOTRUE_SESSIONS_*`: checked when a session is refreshed, which
+/// then fails with `session_expired`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionsConfig {
+    /// Seconds after sign-in at which a session ends, however active (`[auth.sessions] timebox`,
+    /// `LOCAL_AUTH_SESSIONS_TIMEBOX`, a duration such as `"24h"`; `0` or unset: never).
+    pub timebox: Option<u64>,
+    /// Seconds without a refresh after which a session ends (`[auth.sessions]
+    /// inactivity_timeout`, `LOCAL_AUTH_SESSIONS_INACTIVITY_TIMEOUT`; `0` or unset: never).
+    pub inactivity_timeout: Option<u64>,
+    /// Only the user's most recently active session may refresh; older ones end
+    /// (`LOCAL_AUTH_SESSIONS_SINGLE_PER_USER`, upstream's `GOTRUE_SESSIONS_SINGLE_PER_USER`).
+    pub single_per_user: bool,
 }
 
 /// Phone sign-in. Text messages are not sent anywhere: they land in the development mailbox,
@@ -299,6 +316,7 @@ impl fmt::Debug for Config {
             .field("rate_limits", &self.rate_limits)
             .field("rate_limit_header", &self.rate_limit_header)
             .field("sb_forwarded_for_enabled", &self.sb_forwarded_for_enabled)
+            .field("sessions", &self.sessions)
             .field("database_url", &self.database_url)
             .finish_non_exhaustive()
     }
@@ -354,6 +372,7 @@ impl Default for Config {
             rate_limits: RateLimits::default(),
             rate_limit_header: None,
             sb_forwarded_for_enabled: false,
+            sessions: SessionsConfig::default(),
             webauthn: WebauthnConfig::default(),
             not_offered: Vec::new(),
             database_url: None,
@@ -681,6 +700,24 @@ pub const SETTINGS: &[Setting] = &[
         Some("false"),
         |c, v| parse_into(&mut c.sb_forwarded_for_enabled, v)
     ),
+    setting!(
+        Some("LOCAL_AUTH_SESSIONS_TIMEBOX"),
+        Some("sessions.timebox"),
+        None,
+        |c, v| lifetime(&mut c.sessions.timebox, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_SESSIONS_INACTIVITY_TIMEOUT"),
+        Some("sessions.inactivity_timeout"),
+        None,
+        |c, v| lifetime(&mut c.sessions.inactivity_timeout, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_SESSIONS_SINGLE_PER_USER"),
+        None,
+        Some("false"),
+        |c, v| parse_into(&mut c.sessions.single_per_user, v)
+    ),
     setting!(Some("LOCAL_AUTH_DATABASE_URL"), None, None, |c, v| {
         c.database_url = Some(Secret::new(v));
         Ok(())
@@ -999,6 +1036,14 @@ where
 fn seconds(field: &mut u64, value: &str) -> Result<(), String> {
     *field = parse_duration(value)
         .ok_or_else(|| format!("`{value}` is not a duration like \"60s\" or \"1m30s\""))?;
+    Ok(())
+}
+
+/// Sets a session lifetime from a duration; zero is none.
+fn lifetime(field: &mut Option<u64>, value: &str) -> Result<(), String> {
+    let mut seconds = 0;
+    self::seconds(&mut seconds, value)?;
+    *field = (seconds > 0).then_some(seconds);
     Ok(())
 }
 
@@ -1338,6 +1383,22 @@ otp_expiry = 600
             .apply_file("f", "[auth.external.myspace]\nenabled = true\n")
             .unwrap_err();
         assert_eq!(error.setting, "f: auth.external.myspace");
+    }
+
+    #[test]
+    fn session_lifetimes_come_from_the_file() {
+        let mut config = Config::default();
+        assert_eq!(config.sessions, SessionsConfig::default(), "unlimited");
+
+        config
+            .apply_file(
+                "supabase/config.toml",
+                "[auth.sessions]\ntimebox = \"24h\"\ninactivity_timeout = \"0s\"\n",
+            )
+            .unwrap();
+
+        assert_eq!(config.sessions.timebox, Some(86_400));
+        assert_eq!(config.sessions.inactivity_timeout, None, "0s is none");
     }
 
     #[test]

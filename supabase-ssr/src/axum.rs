@@ -115,6 +115,10 @@ pub enum AuthState {
         /// True when a session exists but could not be refreshed because the auth server is
         /// unreachable: the page should say "signed out for now" rather than "signed out".
         auth_unavailable: bool,
+        /// The auth server's reason, when it ended the session on this request (the cookies are
+        /// being cleared): `session_expired` for a session past its time box, idle too long or
+        /// replaced by a newer sign-in; `session_not_found` for one signed out elsewhere.
+        ended: Option<crate::ErrorCode>,
     },
 }
 
@@ -423,7 +427,10 @@ impl SessionLayer {
     }
 
     async fn resolve(&self, cookies: &Cookies, client_ip: Option<IpAddr>) -> Resolved {
-        let signed_out = |auth_unavailable| AuthState::SignedOut { auth_unavailable };
+        let signed_out = |auth_unavailable| AuthState::SignedOut {
+            auth_unavailable,
+            ended: None,
+        };
         let keep = |state| Resolved {
             state,
             changes: Vec::new(),
@@ -521,8 +528,11 @@ impl SessionLayer {
                     }
                 }
             },
-            Err(RefreshFailure::Ended(_)) => Resolved {
-                state: signed_out(false),
+            Err(RefreshFailure::Ended(code)) => Resolved {
+                state: AuthState::SignedOut {
+                    auth_unavailable: false,
+                    ended: Some(code),
+                },
                 changes: self.clear_cookies(cookies),
             },
             // Keep the cookies; while the current token is still valid, so is the user.

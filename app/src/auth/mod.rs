@@ -198,7 +198,9 @@ pub async fn current_session() -> Result<SessionView, ServerFnError> {
             }),
             auth_unavailable: false,
         },
-        AuthState::SignedOut { auth_unavailable } => SessionView {
+        AuthState::SignedOut {
+            auth_unavailable, ..
+        } => SessionView {
             user: None,
             auth_unavailable,
             needs_mfa: false,

@@ -93,6 +93,7 @@ pub fn auth_state() -> AuthState {
         .and_then(|parts| parts.extensions.get::<AuthState>().cloned())
         .unwrap_or(AuthState::SignedOut {
             auth_unavailable: false,
+            ended: None,
         })
 }
 

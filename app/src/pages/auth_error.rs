@@ -40,6 +40,13 @@ pub fn explain(code: &str) -> String {
         }
         "validation_failed" => "This link is incomplete. Copy the whole link from the email.",
         "user_banned" => "This account is suspended.",
+        "session_expired" => {
+            "Your session has ended: it reached its time limit, was idle too long, or you signed \
+             in somewhere else. Please sign in again."
+        }
+        "session_not_found" | "refresh_token_not_found" => {
+            "You were signed out, perhaps from another device. Please sign in again."
+        }
         "request_timeout" | "unexpected_failure" => return AuthError::Unavailable.to_string(),
         _ => {
             return AuthError::from_code(code).map_or_else(

@@ -29,9 +29,17 @@ pub fn LoginPage() -> impl IntoView {
             .unwrap_or_else(|| crate::routes::path::PROTECTED.to_owned())
     };
 
+    let ended = move || {
+        query
+            .read()
+            .get("ended")
+            .and_then(|code| ended_sentence(&code))
+    };
+
     view! {
         <section class="card auth-card" aria-labelledby="login-title">
             <h1 id="login-title">"Sign in"</h1>
+            {move || ended().map(|sentence| view! { <p class="notice" role="status">{sentence}</p> })}
             <ActionForm action=sign_in attr:class="stack">
                 <input type="hidden" name="next" value=next />
                 <label for="login-email">"Email"</label>
@@ -69,6 +77,16 @@ pub fn LoginPage() -> impl IntoView {
             <p class="aside">"No account yet? " <A href=crate::routes::path::SIGN_UP>"Sign up"</A></p>
         </section>
     }
+}
+
+/// Why the auth server ended the session the visitor had (`?ended=`, set by the server's page
+/// guard), in the words of the error page; nothing for codes that do not end a session.
+fn ended_sentence(code: &str) -> Option<String> {
+    matches!(
+        code,
+        "session_expired" | "session_not_found" | "refresh_token_not_found"
+    )
+    .then(|| crate::pages::auth_error::explain(code))
 }
 
 /// Passkey sign-in, when the auth server offers it.

@@ -2,13 +2,14 @@
 //! the grants local-auth cannot serve (`id_token`, `web3`).
 
 use axum::{Json, extract::State};
-use chrono::Utc;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::password_matches;
 use crate::validate::{validate_email, validate_phone};
 use crate::{
+    config::SessionsConfig,
     crypto::{self, constant_time_eq, pkce_s256},
     error::{ApiError, ApiResult, ErrorCode},
     extract::{ApiJson, ApiQuery},
@@ -189,11 +190,25 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
                 "Invalid Refresh Token: No Valid Session Found",
             )
         })?;
-    if parse_rfc3339(session.not_after.as_deref()).is_some_and(|not_after| not_after < Utc::now()) {
-        return Err(ApiError::bad_request(
-            ErrorCode::SessionExpired,
-            "Invalid Refresh Token: Session Expired",
-        ));
+    let now = Utc::now();
+    let token_time = parse_rfc3339(Some(&token.updated_at));
+    if let Some(ended) = session_ended(&state.config.sessions, &session, token_time, now) {
+        return Err(ApiError::bad_request(ErrorCode::SessionExpired, ended));
+    }
+    if state.config.sessions.single_per_user {
+        let this = last_refreshed(&session, token_time);
+        let others = store::sessions_of_user(&mut *reader, &session.user_id).await?;
+        let newer = others.iter().any(|other| {
+            other.id != session.id
+                && session_ended(&state.config.sessions, other, None, now).is_none()
+                && last_refreshed(other, None) > this
+        });
+        if newer {
+            return Err(ApiError::bad_request(
+                ErrorCode::SessionExpired,
+                "Invalid Refresh Token: Session Expired (Revoked by Newer Login)",
+            ));
+        }
     }
 
     // Give the reader back while waiting for the writer.
@@ -219,8 +234,47 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
             )
         })?
     };
+    store::mark_refreshed(&state.db.write, &session.id).await?;
     let mut reader = state.db.read.acquire().await?;
     sessions::token_response(state, &mut reader, &user, &session.id, &issued).await
+}
+
+/// Why `session` can no longer be refreshed at `now`, as upstream's `CheckValidity` decides:
+/// past its `not_after`, past the timebox since sign-in, or idle longer than the inactivity
+/// timeout (`token_time`: when the presented refresh token was last changed).
+fn session_ended(
+    config: &SessionsConfig,
+    session: &Session,
+    token_time: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<&'static str> {
+    let seconds = |seconds: u64| TimeDelta::seconds(i64::try_from(seconds).unwrap_or(i64::MAX));
+    let created = parse_rfc3339(Some(&session.created_at)).unwrap_or(now);
+    if parse_rfc3339(session.not_after.as_deref()).is_some_and(|not_after| now > not_after) {
+        return Some("Invalid Refresh Token: Session Expired");
+    }
+    if config
+        .timebox
+        .is_some_and(|timebox| now > created + seconds(timebox))
+    {
+        return Some("Invalid Refresh Token: Session Expired");
+    }
+    if config
+        .inactivity_timeout
+        .is_some_and(|timeout| now > last_refreshed(session, token_time) + seconds(timeout))
+    {
+        return Some("Invalid Refresh Token: Session Expired (Inactivity)");
+    }
+    None
+}
+
+/// When `session` was last refreshed: its `refreshed_at`, else when its refresh token last
+/// changed (if after sign-in), else its sign-in (upstream's `LastRefreshedAt`).
+fn last_refreshed(session: &Session, token_time: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    let created = parse_rfc3339(Some(&session.created_at)).unwrap_or_else(Utc::now);
+    parse_rfc3339(session.refreshed_at.as_deref())
+        .or_else(|| token_time.filter(|time| *time > created))
+        .unwrap_or(created)
 }
 
 /// The token to hand out for a replayed, revoked `token`: the active one when `token` is its

@@ -12,6 +12,7 @@ pub struct Session {
     pub user_id: String,
     pub aal: String,
     pub not_after: Option<String>,
+    pub refreshed_at: Option<String>,
     pub created_at: String,
 }
 
@@ -30,10 +31,12 @@ pub struct RefreshToken {
 
 /// The session `id`.
 pub async fn session_by_id(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<Session>> {
-    sqlx::query_as("SELECT id, user_id, aal, not_after, created_at FROM sessions WHERE id = ?")
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(
+        "SELECT id, user_id, aal, not_after, refreshed_at, created_at FROM sessions WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
 }
 
 /// The refresh token whose value is `token`.
@@ -83,6 +86,32 @@ pub async fn rotate_refresh_token(
     .execute(db)
     .await?;
     Ok(rotated.rows_affected() == 1)
+}
+
+/// Every session of `user_id`.
+pub async fn sessions_of_user(
+    db: impl SqliteExecutor<'_>,
+    user_id: &str,
+) -> sqlx::Result<Vec<Session>> {
+    sqlx::query_as(
+        "SELECT id, user_id, aal, not_after, refreshed_at, created_at FROM sessions \
+         WHERE user_id = ?",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Notes that `session_id` was refreshed now (upstream's `refreshed_at`).
+pub async fn mark_refreshed(db: impl SqliteExecutor<'_>, session_id: &str) -> sqlx::Result<()> {
+    let now = now_rfc3339();
+    sqlx::query("UPDATE sessions SET refreshed_at = ?, updated_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(&now)
+        .bind(session_id)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 /// Revokes every refresh token of `session_id`.

@@ -227,3 +227,79 @@ async fn unknown_refresh_tokens_and_grants_are_refused() {
         (StatusCode::BAD_REQUEST, "invalid_credentials".into())
     );
 }
+
+/// The refresh token of a session answer.
+fn refresh_token_of(session: &Value) -> String {
+    session["refresh_token"].as_str().unwrap().to_owned()
+}
+
+/// `[auth.sessions] timebox`: a session ends that long after sign-in, however active.
+#[tokio::test]
+async fn a_timeboxed_session_ends_at_its_timebox_however_active() {
+    let auth = TestAuth::spawn_with(|config| config.sessions.timebox = Some(2)).await;
+    let session = auth.confirmed_user(&email("timebox"), "timebox-pass").await;
+
+    let refreshed: Value = auth
+        .refresh(&refresh_token_of(&session))
+        .await
+        .json()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    let ended = auth.refresh(&refresh_token_of(&refreshed)).await;
+
+    assert_eq!(
+        error_code(ended).await,
+        (StatusCode::BAD_REQUEST, "session_expired".into())
+    );
+}
+
+/// `[auth.sessions] inactivity_timeout`: each refresh keeps the session alive; a pause longer
+/// than the timeout ends it, with upstream's message.
+#[tokio::test]
+async fn an_idle_session_ends_after_the_inactivity_timeout() {
+    let auth = TestAuth::spawn_with(|config| config.sessions.inactivity_timeout = Some(2)).await;
+    let mut session = auth.confirmed_user(&email("idle"), "idle-pass").await;
+
+    for _ in 0..2 {
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        let refreshed = auth.refresh(&refresh_token_of(&session)).await;
+        assert_eq!(
+            refreshed.status(),
+            StatusCode::OK,
+            "active within the timeout"
+        );
+        session = refreshed.json().await.unwrap();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    let ended = auth.refresh(&refresh_token_of(&session)).await;
+
+    assert_eq!(ended.status(), StatusCode::BAD_REQUEST);
+    let body: Value = ended.json().await.unwrap();
+    assert_eq!(body["code"], "session_expired");
+    assert_eq!(
+        body["message"],
+        "Invalid Refresh Token: Session Expired (Inactivity)"
+    );
+}
+
+/// `LOCAL_AUTH_SESSIONS_SINGLE_PER_USER`: a newer sign-in ends the older session at its next
+/// refresh; the newer one goes on.
+#[tokio::test]
+async fn with_single_sessions_a_newer_sign_in_ends_the_older_session() {
+    let auth = TestAuth::spawn_with(|config| config.sessions.single_per_user = true).await;
+    let address = email("single");
+    let older = auth.confirmed_user(&address, "single-pass").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let newer = auth.sign_in(&address, "single-pass").await;
+
+    let ended = auth.refresh(&refresh_token_of(&older)).await;
+    let body: Value = ended.json().await.unwrap();
+    assert_eq!(body["code"], "session_expired");
+    assert_eq!(
+        body["message"],
+        "Invalid Refresh Token: Session Expired (Revoked by Newer Login)"
+    );
+    let goes_on = auth.refresh(&refresh_token_of(&newer)).await;
+    assert_eq!(goes_on.status(), StatusCode::OK);
+}

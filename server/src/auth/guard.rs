@@ -37,18 +37,23 @@ pub async fn require_access(State(guard): State<Guard>, request: Request, next: 
     if access == Access::Public {
         return next.run(request).await;
     }
-    let user = request
-        .extensions()
-        .get::<AuthState>()
-        .and_then(AuthState::user);
+    let state = request.extensions().get::<AuthState>();
+    let user = state.and_then(AuthState::user);
     let here = request
         .uri()
         .path_and_query()
         .map_or(request.uri().path(), |target| target.as_str());
     let Some(user) = user else {
+        // The sign-in page says why when the auth server just ended the session.
+        let ended = match state {
+            Some(AuthState::SignedOut {
+                ended: Some(code), ..
+            }) => Some(code.as_str()),
+            _ => None,
+        };
         return match access {
             Access::SignedOut => next.run(request).await,
-            _ => see_other(path::LOGIN, Some(here)),
+            _ => see_other_with(path::LOGIN, Some(here), ended),
         };
     };
     if access == Access::SignedOut {
@@ -96,14 +101,23 @@ fn next_of(guard: &Guard, request: &Request) -> String {
 
 /// A 303 to `page`, with `next` in its query when given.
 fn see_other(page: &str, next: Option<&str>) -> Response {
-    let location = match next {
-        Some(next) => {
-            let query = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("next", next)
-                .finish();
-            format!("{page}?{query}")
-        }
-        None => page.to_owned(),
+    see_other_with(page, next, None)
+}
+
+/// A 303 to `page`, with `next` and the code the session `ended` with in its query when given.
+fn see_other_with(page: &str, next: Option<&str>, ended: Option<&str>) -> Response {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(next) = next {
+        query.append_pair("next", next);
+    }
+    if let Some(ended) = ended {
+        query.append_pair("ended", ended);
+    }
+    let query = query.finish();
+    let location = if query.is_empty() {
+        page.to_owned()
+    } else {
+        format!("{page}?{query}")
     };
     super::routes::redirect(&location, Vec::new())
 }

@@ -379,3 +379,48 @@ async fn a_role_page_opens_only_for_tokens_carrying_the_role() {
     let signed_out = app.get("/admin", "").await;
     assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
 }
+
+/// A session the auth server ends (past its time box, or idle too long) signs the user out at the
+/// next page: the cookies go, the protected page sends them to sign in, and the sign-in page says
+/// why.
+async fn assert_ended_session_is_explained(adjust: fn(&mut local_auth::Config)) {
+    let app = TestApp::spawn_with(adjust).await;
+    let session = app.signed_in_user(&email("ended")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+
+    let response = app.get("/protected", &app.cookie_header(&session)).await;
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        location,
+        "/auth/login?next=%2Fprotected&ended=session_expired"
+    );
+    let cleared = set_cookies(&response);
+    assert!(
+        !cleared.is_empty() && cleared.iter().all(|line| line.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
+    let login = app.get(&location, "").await.text().await.unwrap();
+    assert!(login.contains("Your session has ended"), "{login}");
+    let plain = app.get("/auth/login", "").await.text().await.unwrap();
+    assert!(!plain.contains("Your session has ended"));
+}
+
+#[tokio::test]
+async fn a_session_past_its_timebox_is_signed_out_and_the_sign_in_page_says_why() {
+    assert_ended_session_is_explained(|config| {
+        config.jwt_expiry = 60;
+        config.sessions.timebox = Some(1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_idle_session_is_signed_out_and_the_sign_in_page_says_why() {
+    assert_ended_session_is_explained(|config| {
+        config.jwt_expiry = 60;
+        config.sessions.inactivity_timeout = Some(1);
+    })
+    .await;
+}

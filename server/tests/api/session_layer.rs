@@ -534,8 +534,12 @@ async fn a_stalled_auth_server_does_not_hang_the_page() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(server::run(listener, state, std::future::pending()));
     let key = cookie::storage_key(&format!("http://{stalled_addr}").parse().unwrap());
+    // An expired ES256 token (`kid` "k"), so checking whether it is ours needs the JWKS.
+    let token = "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsifQ.eyJpc3MiOiJodHRwOi8vMTI3LjAuMC4xL2F1dGgvdjEi\
+                 LCJzdWIiOiJ1IiwiYXVkIjoiYXV0aGVudGljYXRlZCIsImV4cCI6MSwiaWF0IjowLCJyb2xlIjoiYXV0aG\
+                 VudGljYXRlZCJ9.c2ln";
     let session: Session = serde_json::from_value(json!({
-        "access_token": "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsifQ.e30.c2ln", "expires_in": 3600,
+        "access_token": token, "expires_in": 3600,
         "expires_at": 1, "refresh_token": "abcdefghijkl", "user": {"id": "u"}
     }))
     .unwrap();

@@ -48,7 +48,8 @@ pub const SB_FORWARDED_FOR: &str = "sb-forwarded-for";
 /// Upstream's limiters, each with buckets of its own per client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Limiter {
-    /// `POST /token`: password, refresh-token and PKCE grants (`token_refresh`).
+    /// `POST /token`: every grant, password, refresh-token and PKCE alike (`token_refresh`), as
+    /// upstream's handler counts them.
     Token,
     /// `POST /signup` with an email or phone (`sign_in_sign_ups`).
     Signups,
@@ -114,11 +115,6 @@ impl Limiter {
                 lifetime: Duration::from_secs(60),
             },
         }
-    }
-
-    /// `POST /token`: every grant counts with the token limiter, as upstream's handler does.
-    pub fn of_token(_: &Request) -> Self {
-        Self::Token
     }
 }
 

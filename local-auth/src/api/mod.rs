@@ -52,7 +52,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/token",
             post(token::token)
                 .route_layer(captcha())
-                .route_layer(limit(Limiter::of_token)),
+                .route_layer(limit(|_| Limiter::Token)),
         )
         .route(
             "/verify",

@@ -350,9 +350,11 @@ async fn a_valid_session_renders_at_once_while_the_auth_server_hangs() {
 
     // Tokens live 60 s, inside the 90 s refresh margin: every request wants a refresh.
     let auth = TestAuth::spawn_with(|config| config.jwt_expiry = 60).await;
+    // A hanging refresh fails after 3 s: long enough that waiting for it cannot pass for not
+    // waiting, however loaded the machine.
     let quick = supabase_ssr::Timeouts {
         connect: Duration::from_millis(500),
-        total: Duration::from_secs(1),
+        total: Duration::from_secs(3),
     };
     let client = supabase_ssr::AuthClient::with_timeouts(
         &auth.url,
@@ -373,21 +375,21 @@ async fn a_valid_session_renders_at_once_while_the_auth_server_hangs() {
     *auth.fault.lock().unwrap() = Fault::Hang { path: "/token" };
 
     let started = Instant::now();
-    let (state, set) = tokio::time::timeout(Duration::from_millis(900), through(&router, &cookie))
+    let (state, set) = tokio::time::timeout(Duration::from_secs(2), through(&router, &cookie))
         .await
         .expect("the page waited for the hanging refresh");
     assert_eq!(state, "true", "signed in with the still-valid token");
     assert!(set.is_empty(), "the cookies stay: {set:?}");
     assert!(started.elapsed() >= supabase_ssr::axum::REFRESH_PATIENCE);
     // Requests that join the same refresh no longer wait at all.
-    let (state, _) = tokio::time::timeout(Duration::from_millis(300), through(&router, &cookie))
+    let (state, _) = tokio::time::timeout(Duration::from_secs(1), through(&router, &cookie))
         .await
         .expect("a second request waited again");
     assert_eq!(state, "true");
 
     // The server answers again: after the failed attempt's pause, the next request refreshes.
     *auth.fault.lock().unwrap() = Fault::None;
-    tokio::time::sleep(Duration::from_secs(1) + supabase_ssr::RETRY_AFTER).await;
+    tokio::time::sleep(Duration::from_secs(3) + supabase_ssr::RETRY_AFTER).await;
     let (state, set) = through(&router, &cookie).await;
     assert_eq!(state, "true");
     assert!(

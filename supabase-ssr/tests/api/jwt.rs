@@ -147,9 +147,10 @@ async fn a_hanging_auth_server_leaves_the_cached_keys_in_use() {
     use crate::helpers::Fault;
 
     let auth = TestAuth::spawn().await;
+    // A hanging fetch fails after 3 s: waiting for it cannot pass for not waiting.
     let quick = supabase_ssr::Timeouts {
         connect: Duration::from_millis(500),
-        total: Duration::from_secs(1),
+        total: Duration::from_secs(3),
     };
     let client =
         AuthClient::with_timeouts(&auth.url, ApiKey::new(auth.key.clone()), quick).unwrap();
@@ -171,7 +172,7 @@ async fn a_hanging_auth_server_leaves_the_cached_keys_in_use() {
             let verifier = verifier.clone();
             tokio::spawn(async move {
                 tokio::time::timeout(
-                    Duration::from_millis(500),
+                    Duration::from_millis(1500),
                     verifier.verify(&session.access_token),
                 )
                 .await
@@ -187,7 +188,7 @@ async fn a_hanging_auth_server_leaves_the_cached_keys_in_use() {
         assert!(result.is_ok(), "{result:?}");
     }
     // The first fetch, then the one background attempt every request left to itself.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(auth.hits("/.well-known/jwks.json"), 2);
 }
 

@@ -76,6 +76,12 @@ impl TestApp {
         )
     }
 
+    /// How many requests reached local-auth's `route` (as routed, e.g. `/auth/v1/signup`) with
+    /// `method`.
+    pub fn auth_calls(&self, method: &reqwest::Method, route: &str) -> u64 {
+        self.requests.get(method, route, None)
+    }
+
     /// How many of local-auth's answers were 429 (a rate limit).
     pub fn rate_limited(&self) -> u64 {
         self.rate_limited.load(Ordering::Relaxed)

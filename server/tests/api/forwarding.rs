@@ -274,3 +274,52 @@ async fn confirmation_links_count_against_each_users_address() {
     }
     assert_eq!(app.rate_limited(), 0);
 }
+
+/// Forwarding never turns CAPTCHA off: with CAPTCHA on and the app forwarding with the secret key,
+/// a sign-up through the app that carries no CAPTCHA token is refused by the auth server, and no
+/// user is created.
+#[tokio::test]
+async fn forwarding_never_turns_captcha_off() {
+    let app = TestApp::spawn_behind_proxy(true, |config| {
+        config.enable_confirmations = false;
+        config.captcha = Some(local_auth::config::Captcha {
+            provider: local_auth::config::CaptchaProvider::Hcaptcha,
+            secret: local_auth::captcha::HCAPTCHA_TEST_SECRET.into(),
+        });
+    })
+    .await;
+    let user = email("no-captcha");
+
+    let refused = sign_up(
+        &app.client,
+        &format!("http://{}", app.app),
+        Some("203.0.113.44"),
+        &user,
+    )
+    .await;
+
+    assert!(set_cookies(&refused).is_empty(), "no session");
+    assert_eq!(
+        app.auth_calls(&reqwest::Method::POST, "/auth/v1/signup"),
+        1,
+        "the auth server was asked, and refused"
+    );
+    let users: serde_json::Value = app
+        .client
+        .get(format!("http://{}/auth/v1/admin/users", app.auth))
+        .header("apikey", &app.secret_key)
+        .bearer_auth(&app.secret_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let emails: Vec<&str> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|user| user["email"].as_str())
+        .collect();
+    assert!(!emails.contains(&user.as_str()), "{emails:?}");
+}

@@ -350,11 +350,11 @@ async fn a_valid_session_renders_at_once_while_the_auth_server_hangs() {
 
     // Tokens live 60 s, inside the 90 s refresh margin: every request wants a refresh.
     let auth = TestAuth::spawn_with(|config| config.jwt_expiry = 60).await;
-    // A hanging refresh fails after 3 s: long enough that waiting for it cannot pass for not
-    // waiting, however loaded the machine.
+    // A hanging refresh fails after 6 s: long enough that waiting for it cannot pass for waiting
+    // out the patience, however loaded the machine.
     let quick = supabase_ssr::Timeouts {
         connect: Duration::from_millis(500),
-        total: Duration::from_secs(3),
+        total: Duration::from_secs(6),
     };
     let client = supabase_ssr::AuthClient::with_timeouts(
         &auth.url,
@@ -375,7 +375,8 @@ async fn a_valid_session_renders_at_once_while_the_auth_server_hangs() {
     *auth.fault.lock().unwrap() = Fault::Hang { path: "/token" };
 
     let started = Instant::now();
-    let (state, set) = tokio::time::timeout(Duration::from_secs(2), through(&router, &cookie))
+    let patience = supabase_ssr::axum::REFRESH_PATIENCE;
+    let (state, set) = tokio::time::timeout(patience * 2, through(&router, &cookie))
         .await
         .expect("the page waited for the hanging refresh");
     assert_eq!(state, "true", "signed in with the still-valid token");
@@ -389,7 +390,7 @@ async fn a_valid_session_renders_at_once_while_the_auth_server_hangs() {
 
     // The server answers again: after the failed attempt's pause, the next request refreshes.
     *auth.fault.lock().unwrap() = Fault::None;
-    tokio::time::sleep(Duration::from_secs(3) + supabase_ssr::RETRY_AFTER).await;
+    tokio::time::sleep(Duration::from_secs(6) + supabase_ssr::RETRY_AFTER).await;
     let (state, set) = through(&router, &cookie).await;
     assert_eq!(state, "true");
     assert!(

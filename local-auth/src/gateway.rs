@@ -65,13 +65,7 @@ pub async fn require_api_key(
     if OPEN_ROUTES.contains(&request.uri().path()) {
         return next.run(request).await;
     }
-    let from_header = request
-        .headers()
-        .get("apikey")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let from_query = query_param(&request, "apikey");
-    match from_header.or(from_query) {
+    match api_key(&request) {
         None => refuse(
             "No API key found in request",
             "No `apikey` request header or url param was found.",
@@ -87,6 +81,16 @@ pub async fn require_api_key(
             "Double check your Supabase `anon` or `service_role` API key.",
         ),
     }
+}
+
+/// The API key a request carries: its `apikey` header, else its `apikey` query parameter.
+pub fn api_key(request: &Request) -> Option<String> {
+    request
+        .headers()
+        .get("apikey")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| query_param(request, "apikey"))
 }
 
 fn refuse(message: &str, hint: &str) -> Response {

@@ -30,7 +30,7 @@ use std::{
 
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -39,7 +39,6 @@ use crate::{
     config::{Config, RateLimits},
     crypto::constant_time_eq,
     error::{ApiError, ErrorCode},
-    extract::query_param,
 };
 
 /// The header that carries the end user's address from a server holding the secret key.
@@ -291,14 +290,10 @@ impl RateLimit {
         let headers = request.headers();
         if let Some(forwarded) = headers.get(SB_FORWARDED_FOR)
             && self.inner.forwarded_for_enabled
-            && self.carries_secret_key(request)
+            && crate::gateway::api_key(request)
+                .is_some_and(|key| constant_time_eq(&key, &self.inner.secret_key))
         {
-            match forwarded
-                .to_str()
-                .ok()
-                .and_then(|value| value.split(',').next())
-                .and_then(|first| first.trim().parse::<IpAddr>().ok())
-            {
+            match first_ip(forwarded) {
                 Some(ip) => return Client(ip),
                 None => tracing::warn!(
                     error = "invalid Sb-Forwarded-For header value",
@@ -306,13 +301,12 @@ impl RateLimit {
                 ),
             }
         }
-        let from_header = self.inner.client_header.as_deref().and_then(|name| {
-            headers
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.split(',').next())
-                .and_then(|first| first.trim().parse::<IpAddr>().ok())
-        });
+        let from_header = self
+            .inner
+            .client_header
+            .as_deref()
+            .and_then(|name| headers.get(name))
+            .and_then(first_ip);
         Client(from_header.unwrap_or_else(|| {
             request
                 .extensions()
@@ -322,26 +316,18 @@ impl RateLimit {
                 })
         }))
     }
+}
 
-    fn carries_secret_key(&self, request: &Request) -> bool {
-        let from_header = request
-            .headers()
-            .get("apikey")
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
-        from_header
-            .or_else(|| query_param(request, "apikey"))
-            .is_some_and(|key| constant_time_eq(&key, &self.inner.secret_key))
-    }
+/// The first entry of a comma-separated address list (`X-Forwarded-For`, `Sb-Forwarded-For`),
+/// when it is an IP address.
+fn first_ip(value: &HeaderValue) -> Option<IpAddr> {
+    value.to_str().ok()?.split(',').next()?.trim().parse().ok()
 }
 
 /// The client a request counts for, as [`identify`] found it; [`limit`] and handlers (for limits
 /// that depend on the body: anonymous sign-ins) read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Client(pub IpAddr);
-
-/// Which limiter a route's request counts with: declared with the route ([`limit`]).
-pub type LimiterOf = fn(&Request) -> Limiter;
 
 /// Middleware of the whole API: finds the client the request counts for.
 pub async fn identify(
@@ -354,15 +340,15 @@ pub async fn identify(
     next.run(request).await
 }
 
-/// Route layer: 429 once the route's limiter ([`LimiterOf`]) has no token left for the client
-/// [`identify`] found.
+/// Route layer: 429 once the route's limiter (declared with the route) has no token left for the
+/// client [`identify`] found.
 pub async fn limit(
-    State((rate_limit, limiter_of)): State<(RateLimit, LimiterOf)>,
+    State((rate_limit, limiter)): State<(RateLimit, Limiter)>,
     request: Request,
     next: Next,
 ) -> Response {
     if let Some(client) = request.extensions().get::<Client>()
-        && let Err(error) = rate_limit.check(limiter_of(&request), client)
+        && let Err(error) = rate_limit.check(limiter, client)
     {
         return error.into_response();
     }

@@ -438,27 +438,29 @@ impl SessionLayer {
             state,
             changes: Vec::new(),
         };
+        // The session is over (with the auth server's reason, when it gave one): the cookies go.
+        let end = |ended| Resolved {
+            state: AuthState::SignedOut {
+                auth_unavailable: false,
+                ended,
+            },
+            changes: self.clear_cookies(cookies),
+        };
         let session = match cookie::read_session(cookies, &self.inner.config.cookie_name) {
             StoredSession::Absent => return keep(signed_out(false)),
-            StoredSession::Malformed => {
-                return Resolved {
-                    state: signed_out(false),
-                    changes: self.clear_cookies(cookies),
-                };
-            }
+            StoredSession::Malformed => return end(None),
             StoredSession::Present(session) => Arc::new(*session),
         };
 
         let now = unix_now();
         let margin = self.inner.config.refresh_margin.as_secs();
-        // The token's own expiry: a token past it is not worth checking, whatever the cookie says.
+        // The token's own expiry counts too: a token past it is not worth checking, whatever the
+        // cookie says, and one whose claims do not even decode is not Supabase's.
         let Ok(unverified) = Claims::decode_unverified(session.access_token.expose_secret()) else {
-            return Resolved {
-                state: signed_out(false),
-                changes: self.clear_cookies(cookies),
-            };
+            return end(None);
         };
-        if !session.expires_within(now, margin) && unverified.exp > now {
+        let valid = unverified.exp > now && !session.expires_within(now, 0);
+        if valid && !session.expires_within(now, margin) {
             match self.verify(session.clone()).await {
                 Ok(user) => return keep(AuthState::SignedIn(user)),
                 // The token cannot be checked now (the auth server is down and no keys are
@@ -468,10 +470,7 @@ impl SessionLayer {
                 // the session is over, and no refresh is tried (a made-up cookie costs one call).
                 Err(Error::Api(refusal)) => {
                     tracing::debug!("the auth server refused the session's token: {refusal}");
-                    return Resolved {
-                        state: signed_out(false),
-                        changes: self.clear_cookies(cookies),
-                    };
+                    return end(None);
                 }
                 // Not ours, or expired early: the check below tells which.
                 Err(_) => {}
@@ -486,32 +485,24 @@ impl SessionLayer {
             Err(error) if error.is_retryable() => return keep(signed_out(true)),
             Err(error) => {
                 tracing::debug!("a session cookie with a token not issued here: {error}");
-                return Resolved {
-                    state: signed_out(false),
-                    changes: self.clear_cookies(cookies),
-                };
+                return end(None);
             }
         }
 
         let refresher = &self.inner.refresher;
-        let outcome = if session.expires_within(now, 0) || unverified.exp <= now {
-            refresher.refresh(&session.refresh_token, client_ip).await
-        } else {
-            // Still valid: wait a moment for the new session, then render with this one.
-            let patience = self.inner.config.refresh_patience;
-            match refresher
-                .refresh_within(&session.refresh_token, client_ip, patience)
+        let outcome = if valid {
+            // Still valid: wait a moment for the new session; past that, the refresh goes on in
+            // its own task and this request is served as if the server were unavailable.
+            refresher
+                .refresh_within(
+                    &session.refresh_token,
+                    client_ip,
+                    self.inner.config.refresh_patience,
+                )
                 .await
-            {
-                Some(outcome) => outcome,
-                None => {
-                    return keep(
-                        self.verify(session)
-                            .await
-                            .map_or(signed_out(true), AuthState::SignedIn),
-                    );
-                }
-            }
+                .unwrap_or(Err(RefreshFailure::Unavailable))
+        } else {
+            refresher.refresh(&session.refresh_token, client_ip).await
         };
         match outcome {
             Ok(fresh) => match self.verify(fresh.clone()).await {
@@ -525,26 +516,17 @@ impl SessionLayer {
                 },
                 Err(error) => {
                     tracing::warn!("a refreshed access token failed verification: {error}");
-                    Resolved {
-                        state: signed_out(false),
-                        changes: self.clear_cookies(cookies),
-                    }
+                    end(None)
                 }
             },
-            Err(RefreshFailure::Ended(code)) => Resolved {
-                state: AuthState::SignedOut {
-                    auth_unavailable: false,
-                    ended: Some(code),
-                },
-                changes: self.clear_cookies(cookies),
-            },
+            Err(RefreshFailure::Ended(code)) => end(Some(code)),
             // Keep the cookies; while the current token is still valid, so is the user.
-            Err(RefreshFailure::Unavailable) => keep(if session.expires_within(now, 0) {
-                signed_out(true)
-            } else {
+            Err(RefreshFailure::Unavailable) => keep(if valid {
                 self.verify(session)
                     .await
                     .map_or(signed_out(true), AuthState::SignedIn)
+            } else {
+                signed_out(true)
             }),
         }
     }

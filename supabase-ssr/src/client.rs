@@ -48,6 +48,7 @@ pub enum ClientError {
     Http(#[from] reqwest::Error),
 }
 
+#[derive(Clone)]
 struct Inner {
     http: reqwest::Client,
     project_url: Url,
@@ -404,18 +405,10 @@ impl AuthClient {
     }
 
     fn with_inner(self, change: impl FnOnce(&mut Inner)) -> Self {
-        let inner = &self.inner;
-        let mut copy = Inner {
-            http: inner.http.clone(),
-            project_url: inner.project_url.clone(),
-            auth_url: inner.auth_url.clone(),
-            api_key: inner.api_key.clone(),
-            secret_key: inner.secret_key.clone(),
-            headers: inner.headers.clone(),
-        };
-        change(&mut copy);
+        let mut inner = Inner::clone(&self.inner);
+        change(&mut inner);
         Self {
-            inner: Arc::new(copy),
+            inner: Arc::new(inner),
             client_ip: self.client_ip,
         }
     }

@@ -29,7 +29,7 @@ use serde::Deserialize;
 use crate::{
     captcha,
     error::{ApiError, ApiResult, ErrorCode},
-    rate_limit::{self, Limiter, LimiterOf},
+    rate_limit::{self, Limiter},
     state::AppState,
 };
 
@@ -39,8 +39,8 @@ use crate::{
 /// protection is on). The limit is checked first.
 pub fn routes(state: &AppState) -> Router<AppState> {
     let captcha = || middleware::from_fn_with_state(state.clone(), captcha::require_token);
-    let limit = |limiter_of: LimiterOf| {
-        middleware::from_fn_with_state((state.rate_limit.clone(), limiter_of), rate_limit::limit)
+    let limit = |limiter: Limiter| {
+        middleware::from_fn_with_state((state.rate_limit.clone(), limiter), rate_limit::limit)
     };
     let passkeys_on = || middleware::from_fn_with_state(state.clone(), passkeys::require_enabled);
     Router::new()
@@ -52,41 +52,41 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/token",
             post(token::token)
                 .route_layer(captcha())
-                .route_layer(limit(|_| Limiter::Token)),
+                .route_layer(limit(Limiter::Token)),
         )
         .route(
             "/verify",
             get(verify::verify_link)
                 .post(verify::verify_code)
-                .route_layer(limit(|_| Limiter::Verify)),
+                .route_layer(limit(Limiter::Verify)),
         )
         .route(
             "/otp",
             post(otp::otp)
                 .route_layer(captcha())
-                .route_layer(limit(|_| Limiter::Otp)),
+                .route_layer(limit(Limiter::Otp)),
         )
         .route(
             "/magiclink",
             post(otp::magiclink)
                 .route_layer(captcha())
-                .route_layer(limit(|_| Limiter::MagicLink)),
+                .route_layer(limit(Limiter::MagicLink)),
         )
         .route(
             "/recover",
             post(otp::recover)
                 .route_layer(captcha())
-                .route_layer(limit(|_| Limiter::Recover)),
+                .route_layer(limit(Limiter::Recover)),
         )
         .route(
             "/resend",
             post(otp::resend)
                 .route_layer(captcha())
-                .route_layer(limit(|_| Limiter::Resend)),
+                .route_layer(limit(Limiter::Resend)),
         )
         .route(
             "/user",
-            get(user::get_user).put(user::update_user.layer(limit(|_| Limiter::User))),
+            get(user::get_user).put(user::update_user.layer(limit(Limiter::User))),
         )
         .route("/reauthenticate", get(user::reauthenticate))
         .route("/logout", post(logout::logout))
@@ -122,17 +122,17 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/factors/{id}", delete(factors::unenroll))
         .route(
             "/factors/{id}/challenge",
-            post(factors::challenge).route_layer(limit(|_| Limiter::FactorChallenge)),
+            post(factors::challenge).route_layer(limit(Limiter::FactorChallenge)),
         )
         .route(
             "/factors/{id}/verify",
-            post(factors::verify).route_layer(limit(|_| Limiter::FactorVerify)),
+            post(factors::verify).route_layer(limit(Limiter::FactorVerify)),
         )
         .route(
             "/passkeys/authentication/options",
             post(passkeys::authentication_options)
                 .route_layer(captcha())
-                .route_layer(limit(|_| Limiter::PasskeyAuthentication))
+                .route_layer(limit(Limiter::PasskeyAuthentication))
                 .route_layer(passkeys_on()),
         )
         .route(

@@ -234,7 +234,11 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
             )
         })?
     };
-    store::mark_refreshed(&state.db.write, &session.id).await?;
+    // Only single sessions compare other sessions' last refresh; an idle session is told by its
+    // refresh token's time, so nothing else needs the extra write on this hot path.
+    if state.config.sessions.single_per_user {
+        store::mark_refreshed(&state.db.write, &session.id).await?;
+    }
     let mut reader = state.db.read.acquire().await?;
     sessions::token_response(state, &mut reader, &user, &session.id, &issued).await
 }

@@ -305,9 +305,7 @@ async fn forwarding_never_turns_captcha_off() {
         "the auth server was asked, and refused"
     );
     let users: serde_json::Value = app
-        .client
-        .get(format!("http://{}/auth/v1/admin/users", app.auth))
-        .header("apikey", &app.secret_key)
+        .auth_request(reqwest::Method::GET, "/admin/users")
         .bearer_auth(&app.secret_key)
         .send()
         .await

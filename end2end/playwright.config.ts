@@ -36,7 +36,8 @@ const launchOptions = {
 };
 
 // local-auth settings for the tests: several mails and texts to one address within seconds, and
-// admin@example.com made an admin (the `user_role` claim) for the role-gated page. Its rate limits
+// admin@example.com made an admin (the `user_role` claim) for the role-gated page, and
+// passwords need a letter and a digit. Its rate limits
 // are upstream's defaults: the app trusts `x-forwarded-for` as a proxy's, and the test fixture
 // gives each test's browser an address of its own (fixtures/test.ts), which the app forwards
 // with the secret key as on a project. The app's own per-client attempt limit is raised for the
@@ -47,6 +48,8 @@ const testAuthSettings = {
   NO_DOTENV: '1',
   LOCAL_AUTH_EMAIL_MAX_FREQUENCY: '0',
   LOCAL_AUTH_SMS_MAX_FREQUENCY: '0',
+  // Password rules on, so the forms' sentences for a refused password are tested.
+  LOCAL_AUTH_PASSWORD_REQUIREMENTS: 'letters_digits',
   LOCAL_AUTH_CUSTOM_CLAIMS_FILE: 'end2end/custom-claims.json',
 };
 
@@ -54,6 +57,9 @@ export default defineConfig({
   testDir: './tests',
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
+  // In CI a test that fails is run once more; one that then passes is reported as flaky, and
+  // `cargo xtask test` names its failed attempt under the Playwright step.
+  retries: process.env.CI ? 1 : 0,
   workers: process.env.CI ? 2 : undefined,
   reporter: 'list',
   use: {

@@ -10,7 +10,7 @@ use crate::command::Cmd;
 pub enum Runner {
     /// `test result: ok. 5 passed; 0 failed; …`, once per test binary.
     CargoTest,
-    /// `  3 passed (4.2s)` and `  1 failed` from Playwright's `list` reporter.
+    /// `  3 passed (4.2s)`, `  1 failed` and `  1 flaky` from Playwright's `list` reporter.
     Playwright,
     /// `# pass 11` and `# fail 0` from node's test runner with the TAP reporter.
     NodeTest,
@@ -41,14 +41,38 @@ impl Runner {
                 let Ok(number) = number.parse() else {
                     return (0, 0);
                 };
-                if rest.starts_with("passed") {
+                // A flaky test failed an attempt and passed its retry (CI retries once): it
+                // counts as passed, and its failed attempt is named under the step.
+                if rest.starts_with("passed") || rest.starts_with("flaky") {
                     (number, 0)
-                } else if rest.starts_with("failed") || rest.starts_with("flaky") {
+                } else if rest.starts_with("failed") {
                     (0, number)
                 } else {
                     (0, 0)
                 }
             }
+        }
+    }
+
+    /// The name of the failed test one output line reports, if it reports one.
+    fn failure(self, line: &str) -> Option<String> {
+        match self {
+            Runner::CargoTest => line
+                .strip_prefix("test ")
+                .and_then(|rest| rest.strip_suffix(" ... FAILED"))
+                .map(str::to_owned),
+            Runner::NodeTest => line
+                .trim_start()
+                .strip_prefix("not ok ")
+                .and_then(|rest| rest.split_once(" - "))
+                .map(|(_, name)| name.to_owned()),
+            // `  ✘  74 [chromium] › tests/auth.spec.ts:29:1 › a wrong password … (6.9s)`; a retried
+            // test is reported once per attempt, the same name each time.
+            Runner::Playwright => line
+                .trim_start()
+                .strip_prefix('✘')
+                .and_then(|rest| rest.split_once('['))
+                .map(|(_, name)| format!("[{}", name.trim_end())),
         }
     }
 }
@@ -73,6 +97,8 @@ struct Step {
     time: Duration,
     /// Tests counted from the runner's output; `None` for a step that is a single check.
     tests: Option<(u32, u32)>,
+    /// The failed tests the runner named, so the summary at the end of a long log says which.
+    failures: Vec<String>,
 }
 
 /// The steps run so far.
@@ -91,7 +117,7 @@ impl Report {
     pub fn step(&mut self, name: &'static str, work: impl FnOnce() -> Result<(), String>) -> bool {
         let started = Instant::now();
         let passed = report_error(work());
-        self.push(name, passed, started, None);
+        self.push(name, passed, started, None, Vec::new());
         passed
     }
 
@@ -99,12 +125,14 @@ impl Report {
     pub fn tests(&mut self, name: &'static str, runner: Runner, command: Cmd) {
         let started = Instant::now();
         let (mut passed, mut failed) = (0, 0);
+        let mut failures = Vec::new();
         let ok = report_error(command.run_reading_lines(|line| {
             let (p, f) = runner.counts(line);
             passed += p;
             failed += f;
+            failures.extend(runner.failure(line));
         }));
-        self.push(name, ok, started, Some((passed, failed)));
+        self.push(name, ok, started, Some((passed, failed)), failures);
     }
 
     /// Records a step that could not run.
@@ -114,10 +142,18 @@ impl Report {
             outcome: Outcome::Skipped(why),
             time: Duration::ZERO,
             tests: None,
+            failures: Vec::new(),
         });
     }
 
-    fn push(&mut self, name: &'static str, ok: bool, started: Instant, tests: Option<(u32, u32)>) {
+    fn push(
+        &mut self,
+        name: &'static str,
+        ok: bool,
+        started: Instant,
+        tests: Option<(u32, u32)>,
+        failures: Vec<String>,
+    ) {
         let outcome = if ok { Outcome::Passed } else { Outcome::Failed };
         let time = started.elapsed();
         self.steps.push(Step {
@@ -125,6 +161,7 @@ impl Report {
             outcome,
             time,
             tests,
+            failures,
         });
     }
 
@@ -160,6 +197,10 @@ impl Report {
                 step.name,
                 step.time.as_secs_f64()
             );
+            // Named even when the step passed: a test that passed only on its retry is shown.
+            for failure in &step.failures {
+                eprintln!("            ✘ {failure}");
+            }
             match (&step.outcome, step.tests) {
                 (Outcome::Passed, None) => passed += 1,
                 (Outcome::Failed | Outcome::Skipped(_), None) => failed += 1,
@@ -205,7 +246,7 @@ mod tests {
     fn playwright_summary_lines_are_counted() {
         assert_eq!(Runner::Playwright.counts("  3 passed (4.2s)"), (3, 0));
         assert_eq!(Runner::Playwright.counts("  1 failed"), (0, 1));
-        assert_eq!(Runner::Playwright.counts("  2 flaky"), (0, 2));
+        assert_eq!(Runner::Playwright.counts("  2 flaky"), (2, 0));
     }
 
     #[test]
@@ -213,6 +254,33 @@ mod tests {
         assert_eq!(Runner::NodeTest.counts("# pass 11"), (11, 0));
         assert_eq!(Runner::NodeTest.counts("# fail 2"), (0, 2));
         assert_eq!(Runner::NodeTest.counts("    # Subtest: pass 3"), (0, 0));
+    }
+
+    #[test]
+    fn failed_tests_are_named() {
+        let cargo = "test session_layer::a_stalled_auth_server_does_not_hang_the_page ... FAILED";
+        let playwright =
+            "  ✘  74 [chromium-no-js] › tests/account.spec.ts:100:1 › signing out (7.2s)";
+
+        assert_eq!(
+            Runner::CargoTest.failure(cargo).as_deref(),
+            Some("session_layer::a_stalled_auth_server_does_not_hang_the_page")
+        );
+        assert_eq!(
+            Runner::Playwright.failure(playwright).as_deref(),
+            Some("[chromium-no-js] › tests/account.spec.ts:100:1 › signing out (7.2s)")
+        );
+        assert_eq!(
+            Runner::NodeTest
+                .failure("    not ok 3 - cookies round-trip")
+                .as_deref(),
+            Some("cookies round-trip")
+        );
+        assert_eq!(Runner::CargoTest.failure("test pages::ok ... ok"), None);
+        assert_eq!(
+            Runner::Playwright.failure("  ✓  1 [chromium] › tests/home.spec.ts:3:5 › home"),
+            None
+        );
     }
 
     #[test]

@@ -201,7 +201,8 @@ pub async fn edit_note(note_id: String, body: String) -> Result<String, NoteErro
         .begin_as(Some(user.claims()))
         .await?;
     let stored: Option<String> = sqlx::query_scalar(
-        "update public.notes set body = $2, updated_at = now() where id = $1 returning body",
+        // `updated_at` follows by a trigger: the user may write the text and no other column.
+        "update public.notes set body = $2 where id = $1 returning body",
     )
     .bind(id)
     .bind(body)

@@ -165,6 +165,103 @@ async fn a_user_cannot_write_a_note_in_another_users_name() {
 }
 
 #[tokio::test]
+async fn the_owner_may_change_the_text_of_a_note_and_no_other_column() {
+    let app = TestApp::spawn_with_database(|_| {}).await;
+    let (owner, cookie) = user(&app, "notes-columns").await;
+    let (other, _) = user(&app, "notes-columns-other").await;
+    let id = add(&app, &cookie, "the text").await;
+    let owner = claims(&owner);
+    let update = |sql: &'static str, value: String| {
+        let owner = owner.clone();
+        let id = id.clone();
+        async move {
+            let mut transaction = database().begin_as(Some(&owner)).await?;
+            let changed = sqlx::query(sql)
+                .bind(&id)
+                .bind(value)
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected();
+            transaction.commit().await?;
+            Ok::<u64, DataError>(changed)
+        }
+    };
+    let before = owned_columns(&owner, &id).await;
+
+    for (sql, value) in [
+        (
+            "update public.notes set user_id = $2::uuid where id = $1::uuid",
+            claims(&other).sub.clone(),
+        ),
+        (
+            "update public.notes set id = $2::uuid where id = $1::uuid",
+            uuid::Uuid::new_v4().to_string(),
+        ),
+        (
+            "update public.notes set created_at = $2::timestamptz where id = $1::uuid",
+            "2000-01-01T00:00:00Z".to_owned(),
+        ),
+        (
+            "update public.notes set updated_at = $2::timestamptz where id = $1::uuid",
+            "2000-01-01T00:00:00Z".to_owned(),
+        ),
+    ] {
+        assert_eq!(update(sql, value).await, Err(DataError::Denied), "{sql}");
+    }
+    assert_eq!(owned_columns(&owner, &id).await, before, "nothing changed");
+
+    let changed = update(
+        "update public.notes set body = $2 where id = $1::uuid",
+        "new text".to_owned(),
+    )
+    .await;
+    assert_eq!(changed, Ok(1));
+    let after = owned_columns(&owner, &id).await;
+    assert_eq!(after.body, "new text");
+    assert_eq!(
+        (&after.id, &after.user_id, &after.created_at),
+        (&before.id, &before.user_id, &before.created_at)
+    );
+    assert!(
+        after.updated_at > before.updated_at,
+        "the trigger moved updated_at"
+    );
+}
+
+/// A note's columns as its owner reads them.
+#[derive(Debug, PartialEq)]
+struct NoteRow {
+    id: String,
+    user_id: String,
+    body: String,
+    created_at: String,
+    updated_at: String,
+}
+
+async fn owned_columns(owner: &Claims, id: &str) -> NoteRow {
+    let mut transaction = database().begin_as(Some(owner)).await.unwrap();
+    let (id, user_id, body, created_at, updated_at): (String, String, String, String, String) =
+        sqlx::query_as(
+            "select id::text, user_id::text, body, \
+             to_char(created_at, 'YYYY-MM-DD HH24:MI:SS.US'), \
+             to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS.US') \
+             from public.notes where id = $1::uuid",
+        )
+        .bind(id)
+        .fetch_one(&mut *transaction)
+        .await
+        .unwrap();
+    transaction.rollback().await.unwrap();
+    NoteRow {
+        id,
+        user_id,
+        body,
+        created_at,
+        updated_at,
+    }
+}
+
+#[tokio::test]
 async fn a_signed_out_call_gets_nothing() {
     let app = TestApp::spawn_with_database(|_| {}).await;
     let (_, alice) = user(&app, "notes-public").await;

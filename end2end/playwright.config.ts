@@ -36,9 +36,9 @@ const launchOptions = {
 };
 
 // local-auth settings for the tests: several mails and texts to one address within seconds, and
-// admin@example.com made an admin (the `user_role` claim) for the role-gated page, and
-// passwords need a letter and a digit. Its rate limits
-// are upstream's defaults: the app trusts `x-forwarded-for` as a proxy's, and the test fixture
+// passwords need a letter and a digit. Roles come from the database, as on a project (the roles
+// hook in supabase/config.toml, which needs LOCAL_AUTH_DATABASE_URL). Its rate limits are
+// upstream's defaults: the app trusts `x-forwarded-for` as a proxy's, and the test fixture
 // gives each test's browser an address of its own (fixtures/test.ts), which the app forwards
 // with the secret key as on a project. The app's own per-client attempt limit is raised for the
 // contexts a test makes by hand, which share 127.0.0.1 (the Rust tests cover that limit).
@@ -50,7 +50,6 @@ const testAuthSettings = {
   LOCAL_AUTH_SMS_MAX_FREQUENCY: '0',
   // Password rules on, so the forms' sentences for a refused password are tested.
   LOCAL_AUTH_PASSWORD_REQUIREMENTS: 'letters_digits',
-  LOCAL_AUTH_CUSTOM_CLAIMS_FILE: 'end2end/custom-claims.json',
 };
 
 export default defineConfig({

@@ -40,8 +40,8 @@ test('the password is changed and the new one signs in', async ({ page, request 
   const email = await confirmedUser(page, request, 'password-change');
   await page.goto('/account');
 
-  await page.getByLabel('New password', { exact: true }).fill('another long password');
-  await page.getByLabel('Repeat the new password').fill('another long password');
+  await page.getByLabel('New password', { exact: true }).fill('another long password 2');
+  await page.getByLabel('Repeat the new password').fill('another long password 2');
   await page.getByRole('button', { name: 'Change the password' }).click();
   await expect(page.getByRole('status')).toContainText('Your password is changed');
   await page.getByRole('button', { name: 'Sign out of this device' }).click();
@@ -49,7 +49,23 @@ test('the password is changed and the new one signs in', async ({ page, request 
 
   const login = new LoginPage(page);
   await login.goto();
-  await login.signIn(email, 'another long password');
+  await login.signIn(email, 'another long password 2');
+  await expect(page).toHaveURL('/protected');
+});
+
+test('a new password that breaks the password rules is refused, naming the rule', async ({ page, request }) => {
+  const email = await confirmedUser(page, request, 'weak-change');
+  await page.goto('/account');
+
+  await page.getByLabel('New password', { exact: true }).fill('only letters here');
+  await page.getByLabel('Repeat the new password').fill('only letters here');
+  await page.getByRole('button', { name: 'Change the password' }).click();
+
+  await expect(page.getByRole('alert')).toHaveText('Choose a stronger password: include a letter and a digit.');
+  await page.getByRole('button', { name: 'Sign out of this device' }).click();
+  const login = new LoginPage(page);
+  await login.goto();
+  await login.signIn(email, PASSWORD);
   await expect(page).toHaveURL('/protected');
 });
 

@@ -1,24 +1,34 @@
-// A role-gated page: only tokens carrying the custom claim `user_role: admin` (added by
-// local-auth's custom claims file, as Supabase's custom access token hook would) open it.
+// A role-gated page: only tokens carrying the claim `user_role: admin` open it. The claim comes
+// from the roles migration's custom access token hook (supabase/migrations/*_rbac.sql, enabled in
+// supabase/config.toml), which reads `public.user_roles`: the test grants the role as the README
+// says, in SQL as the database's superuser, and signs in again for a token that carries it.
+import { execFileSync } from 'node:child_process';
 import { expect, test } from './fixtures/test';
-import { LoginPage, PASSWORD, confirmedUser, signUp } from './fixtures/auth';
-import { waitForMail } from './fixtures/mailbox';
+import { LoginPage, PASSWORD, confirmedUser, expectSignedOut } from './fixtures/auth';
 
-/** An address the custom claims file (end2end/custom-claims.json) makes an admin: one per
- * project, since the projects run at the same time. */
-const admin = () =>
-  test.info().project.name === 'chromium' ? 'admin@example.com' : 'admin-no-js@example.com';
+/** Gives the user with `email` an application role, as the README's "make yourself an admin". */
+function grantRole(email: string, role: string) {
+  const url = process.env.E2E_SUPERUSER_DATABASE_URL;
+  if (!url) {
+    throw new Error('E2E_SUPERUSER_DATABASE_URL is not set: `cargo xtask test` sets it');
+  }
+  // psql binds the values as literals (:'email'), never as SQL text.
+  execFileSync('psql', ['--no-psqlrc', '--quiet', '-v', 'ON_ERROR_STOP=1', '-v', `email=${email}`, '-v', `role=${role}`, url], {
+    input:
+      "insert into public.user_roles (user_id, role) select id, :'role' from auth.users where email = :'email';",
+  });
+}
 
 test('the admin page opens for a token with the admin role claim', async ({ page, request }) => {
-  // The same address on every run: sign up the first time, sign in after that.
-  const ADMIN = admin();
+  const email = await confirmedUser(page, request, 'admin');
+  grantRole(email, 'admin');
+  // The role reaches the next token: sign in again.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expectSignedOut(page);
   const login = new LoginPage(page);
   await login.goto();
-  await login.signIn(ADMIN, PASSWORD);
-  if (!(await page.waitForURL('/protected', { timeout: 5_000 }).then(() => true, () => false))) {
-    await signUp(page, ADMIN);
-    await page.goto((await waitForMail(request, ADMIN)).link);
-  }
+  await login.signIn(email, PASSWORD);
+  await expect(page).toHaveURL('/protected');
 
   const response = await page.goto('/admin');
 

@@ -26,6 +26,17 @@ test('sign up, confirm by mail, and reach the protected page signed in', async (
   await expect(page.getByRole('row', { name: /Assurance level/ })).toContainText('aal1');
 });
 
+test('a sign-up whose password breaks the password rules says which rule', async ({ page }) => {
+  await page.goto('/auth/sign-up');
+  await page.getByLabel('Email').fill(freshEmail('weak'));
+  await page.getByLabel('Password', { exact: true }).fill('only letters here');
+  await page.getByLabel('Repeat the password').fill('only letters here');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+
+  await expect(page.getByRole('alert')).toHaveText('Choose a stronger password: include a letter and a digit.');
+  await expect(page.getByRole('heading', { name: 'Check your email' })).toHaveCount(0);
+});
+
 test('a wrong password shows the error and sets no cookie', async ({ page, context, request }) => {
   const email = await confirmedUser(page, request, 'wrong-password');
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -103,15 +114,15 @@ test('forgot password, set a new one by mail, then sign in with it', async ({ pa
   const mail = await waitForMail(request, email, 2);
   await page.goto(mail.link);
   await expect(page).toHaveURL('/auth/update-password');
-  await page.getByLabel('New password', { exact: true }).fill('a brand new password');
-  await page.getByLabel('Repeat it', { exact: true }).fill('a brand new password');
+  await page.getByLabel('New password', { exact: true }).fill('a brand new password 3');
+  await page.getByLabel('Repeat it', { exact: true }).fill('a brand new password 3');
   await page.getByRole('button', { name: 'Save the password' }).click();
   await expect(page).toHaveURL('/protected');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expectSignedOut(page);
   const login = new LoginPage(page);
   await login.goto();
-  await login.signIn(email, 'a brand new password');
+  await login.signIn(email, 'a brand new password 3');
 
   await expect(page).toHaveURL('/protected');
   await expectSignedIn(page, email);

@@ -8,7 +8,7 @@ use std::{env, fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 
 use url::Url;
 
-use crate::claims::CustomClaims;
+use crate::{hooks::HookConfig, password::PasswordRules};
 
 /// Everything local-auth needs to run.
 #[derive(Clone)]
@@ -56,8 +56,9 @@ pub struct Config {
     /// Whether changing the password needs a reauthentication code
     /// (`LOCAL_AUTH_EMAIL_SECURE_PASSWORD_CHANGE`).
     pub secure_password_change: bool,
-    /// Minimum password length (`LOCAL_AUTH_MINIMUM_PASSWORD_LENGTH`, default 6).
-    pub minimum_password_length: usize,
+    /// The rules for new passwords (`minimum_password_length`, `password_requirements`,
+    /// `LOCAL_AUTH_PASSWORD_*`).
+    pub password: PasswordRules,
     /// Seconds between two mails to one user (`LOCAL_AUTH_EMAIL_MAX_FREQUENCY`, default 60).
     pub email_max_frequency: u64,
     /// Lifetime of email links and codes in seconds (`LOCAL_AUTH_EMAIL_OTP_EXPIRY`, default 3600).
@@ -71,8 +72,8 @@ pub struct Config {
     /// An SMTP server that also receives every mail (`LOCAL_AUTH_SMTP_HOST` and friends); the
     /// mailbox keeps a copy either way.
     pub smtp: Option<SmtpConfig>,
-    /// Claims added to every access token, read from `LOCAL_AUTH_CUSTOM_CLAIMS_FILE`.
-    pub custom_claims: CustomClaims,
+    /// The enabled auth hooks (`[auth.hook.<name>]`; see [`crate::hooks`]).
+    pub hooks: Vec<HookConfig>,
     /// CAPTCHA protection (`[auth.captcha]`, `LOCAL_AUTH_CAPTCHA_PROVIDER` and
     /// `LOCAL_AUTH_CAPTCHA_SECRET`); off when `None`.
     pub captcha: Option<Captcha>,
@@ -114,7 +115,7 @@ pub struct WebauthnConfig {
     /// Passkey sign-in and management (`[auth.passkey] enabled`, `LOCAL_AUTH_PASSKEY_ENABLED`;
     /// default off as in the Supabase CLI).
     pub passkeys: bool,
-    /// Passkeys per user (`[auth.passkey] max_passkeys_per_user`, default 10 as upstream).
+    /// Passkeys per user (`LOCAL_AUTH_PASSKEY_MAX_PASSKEYS_PER_USER`, default 10 as upstream).
     pub max_passkeys_per_user: usize,
     /// Enrolling WebAuthn MFA factors (`[auth.mfa.web_authn] enroll_enabled`).
     pub mfa_enroll: bool,
@@ -311,7 +312,6 @@ impl fmt::Debug for Config {
             .field("jwt_secret", &self.jwt_secret)
             .field("data_dir", &self.data_dir)
             .field("smtp", &self.smtp)
-            .field("custom_claims", &self.custom_claims)
             .field("captcha", &self.captcha)
             .field("rate_limits", &self.rate_limits)
             .field("rate_limit_header", &self.rate_limit_header)
@@ -360,14 +360,14 @@ impl Default for Config {
             enable_confirmations: false,
             double_confirm_changes: false,
             secure_password_change: false,
-            minimum_password_length: 0,
+            password: PasswordRules::default(),
             email_max_frequency: 0,
             email_otp_expiry: 0,
             email_links: EmailLinks::App,
             bcrypt_cost: 0,
             data_dir: PathBuf::new(),
             smtp: None,
-            custom_claims: CustomClaims::default(),
+            hooks: Vec::new(),
             captcha: None,
             rate_limits: RateLimits::default(),
             rate_limit_header: None,
@@ -537,7 +537,8 @@ pub const SETTINGS: &[Setting] = &[
     ),
     setting!(
         Some("LOCAL_AUTH_SMS_OTP_EXPIRY"),
-        Some("sms.otp_expiry"),
+        // Not a key of the CLI's file (a project sets it in the dashboard).
+        None,
         Some("60"),
         |c, v| { parse_into(&mut c.sms.otp_expiry, v) }
     ),
@@ -569,7 +570,25 @@ pub const SETTINGS: &[Setting] = &[
         Some("LOCAL_AUTH_MINIMUM_PASSWORD_LENGTH"),
         Some("minimum_password_length"),
         Some("6"),
-        |c, v| parse_into(&mut c.minimum_password_length, v)
+        |c, v| parse_into(&mut c.password.min_length, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_PASSWORD_REQUIREMENTS"),
+        Some("password_requirements"),
+        None,
+        |c, v| parse_into(&mut c.password.requirements, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_PASSWORD_HIBP_ENABLED"),
+        None,
+        Some("false"),
+        |c, v| parse_into(&mut c.password.hibp_enabled, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_PASSWORD_HIBP_FAIL_CLOSED"),
+        None,
+        Some("false"),
+        |c, v| parse_into(&mut c.password.hibp_fail_closed, v)
     ),
     setting!(
         Some("LOCAL_AUTH_EMAIL_MAX_FREQUENCY"),
@@ -595,11 +614,6 @@ pub const SETTINGS: &[Setting] = &[
         Some("local-auth-data"),
         |c, v| { parse_into(&mut c.data_dir, v) }
     ),
-    setting!(Some("LOCAL_AUTH_CUSTOM_CLAIMS_FILE"), None, None, |c, v| {
-        c.custom_claims =
-            CustomClaims::load(v.as_ref()).map_err(|problem| format!("{v}: {problem}"))?;
-        Ok(())
-    }),
     // CAPTCHA: the file's section must say `enabled = true`; the provider defaults to hCaptcha.
     setting!(None, Some("captcha.enabled"), None, |c, v| {
         let mut enabled = false;
@@ -798,8 +812,9 @@ pub const SETTINGS: &[Setting] = &[
         |c, v| parse_into(&mut c.webauthn.passkeys, v)
     ),
     setting!(
+        // Not a key of the CLI's file, which has only `[auth.passkey] enabled`.
+        Some("LOCAL_AUTH_PASSKEY_MAX_PASSKEYS_PER_USER"),
         None,
-        Some("passkey.max_passkeys_per_user"),
         Some("10"),
         |c, v| parse_into(&mut c.webauthn.max_passkeys_per_user, v)
     ),
@@ -853,7 +868,7 @@ pub const SETTINGS: &[Setting] = &[
 
 /// The `[auth]` sections of features local-auth does not offer, as the Supabase CLI's file names
 /// them; one turned on (`enabled = true`) is noted in [`Config::not_offered`].
-const NOT_OFFERED: [&str; 7] = [
+pub const NOT_OFFERED: [&str; 7] = [
     "oauth_server",
     "web3.solana",
     "web3.ethereum",
@@ -927,6 +942,11 @@ impl Config {
                 self.not_offered.push(format!("auth.{section}"));
             }
         }
+        self.hooks =
+            HookConfig::from_file(auth.get("hook")).map_err(|(key, problem)| ConfigError {
+                setting: format!("{source}: {key}"),
+                problem,
+            })?;
         // `[auth.external.<name>] enabled = true` offers a provider.
         if let Some(external) = auth.get("external").and_then(toml::Value::as_table) {
             for (name, provider) in external {
@@ -981,6 +1001,20 @@ impl FromStr for EmailLinks {
             "verify" => Ok(Self::Verify),
             other => Err(format!("expected `app` or `verify`, got `{other}`")),
         }
+    }
+}
+
+/// A file value that may be the Supabase CLI's `env(NAME)`: the variable's value, which must be
+/// set; any other text as it is.
+pub(crate) fn file_env(value: &str) -> Result<String, String> {
+    match value
+        .trim()
+        .strip_prefix("env(")
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
+        Some(name) => env::var(name.trim())
+            .map_err(|_| format!("names the environment variable {name}, which is not set")),
+        None => Ok(value.to_owned()),
     }
 }
 
@@ -1250,7 +1284,7 @@ otp_expiry = 600
         assert_eq!((config.sms.otp_expiry, config.sms.max_frequency), (60, 60));
         assert!(config.enable_confirmations && config.double_confirm_changes);
         assert!(!config.secure_password_change && !config.allow_remote);
-        assert_eq!(config.minimum_password_length, 6);
+        assert_eq!(config.password.min_length, 6);
         assert_eq!(
             (config.email_max_frequency, config.email_otp_expiry),
             (60, 3600)
@@ -1338,7 +1372,7 @@ otp_expiry = 600
         );
         assert_eq!(config.jwt_expiry, 1800);
         assert_eq!(config.refresh_token_reuse_interval, 5);
-        assert_eq!(config.minimum_password_length, 8);
+        assert_eq!(config.password.min_length, 8);
         assert!(config.enable_anonymous_sign_ins);
         assert!(!config.double_confirm_changes);
         assert!(!config.enable_confirmations);
@@ -1360,6 +1394,11 @@ otp_expiry = 600
         assert!(config.enable_manual_linking);
         assert!(config.sms.enable_signup && config.sms.enable_confirmations);
         assert!(config.enable_anonymous_sign_ins);
+        assert_eq!(config.hooks.len(), 1, "the roles hook");
+        assert_eq!(
+            config.hooks[0].name,
+            crate::hooks::HookName::CustomAccessToken
+        );
     }
 
     #[test]

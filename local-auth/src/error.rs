@@ -99,6 +99,16 @@ impl ApiError {
         .retry_after(seconds_left)
     }
 
+    /// 500 `unexpected_failure` with a message upstream sends as it is (a hook's failure, a check
+    /// that could not run); nothing secret may be in it.
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::UnexpectedFailure,
+            message,
+        )
+    }
+
     /// 500 `unexpected_failure`; the cause is logged, never sent.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!("unexpected failure: {cause}");

@@ -18,7 +18,6 @@
 pub mod api;
 pub mod bearer;
 pub mod captcha;
-pub mod claims;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -26,12 +25,14 @@ pub mod dev_idp;
 pub mod error;
 pub mod extract;
 pub mod gateway;
+pub mod hooks;
 pub mod html;
 pub mod keys;
 pub mod mail;
 pub mod mailbox;
 pub mod metrics;
 pub mod mirror;
+pub mod password;
 pub mod rate_limit;
 pub mod redirect;
 pub mod sessions;
@@ -67,6 +68,9 @@ pub enum StartError {
     /// The SMTP settings are unusable.
     #[error("{0}")]
     Smtp(String),
+    /// A configured auth hook cannot run.
+    #[error("{0}")]
+    Hook(#[from] hooks::HookError),
 }
 
 /// A started local-auth: database open, keys loaded, ready to serve.
@@ -107,7 +111,7 @@ impl LocalAuth {
         .await
         .map_err(|error| StartError::Io(io::Error::other(error)))?
         .map_err(|error| StartError::Io(io::Error::other(error)))?;
-        let state = AppState::new(config, db, signer, api_keys, smtp, mirror, decoy_hash);
+        let state = AppState::new(config, db, signer, api_keys, smtp, mirror, decoy_hash)?;
         // Whatever changed while PostgreSQL was away (or before it was configured).
         if let Some(mirror) = &state.mirror {
             mirror.flush(&state.db).await;

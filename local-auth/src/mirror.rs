@@ -41,6 +41,11 @@ pub struct Mirror {
 }
 
 impl Mirror {
+    /// The connection pool of `LOCAL_AUTH_DATABASE_URL`, which PostgreSQL hooks run in too.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// A mirror into the database at `url` (a `postgres://` connection string of a role that may
     /// write `auth.users` and `auth.mfa_factors`, such as `supabase_auth_admin`). Connects
     /// lazily: local-auth starts whether or not the database is up.
@@ -49,7 +54,8 @@ impl Mirror {
             .map_err(|_| sqlx::Error::Configuration("the URL is not UTF-8".into()))?;
         let options: PgConnectOptions = url.parse()?;
         let pool = PgPoolOptions::new()
-            .max_connections(2)
+            // Two for the copy, two for hooks (which hold one for at most their timeout).
+            .max_connections(4)
             .acquire_timeout(Duration::from_secs(3))
             .connect_lazy_with(options.application_name("local-auth"));
         Ok(Self {

@@ -329,6 +329,19 @@ fn first_ip(value: &HeaderValue) -> Option<IpAddr> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Client(pub IpAddr);
 
+tokio::task_local! {
+    /// The client of the request being answered, for what reports it beyond the handler (the
+    /// `ip_address` of a hook's event).
+    static CURRENT: Client;
+}
+
+impl Client {
+    /// The client of the request this task is answering, if any.
+    pub fn current() -> Option<Self> {
+        CURRENT.try_with(|client| *client).ok()
+    }
+}
+
 /// Middleware of the whole API: finds the client the request counts for.
 pub async fn identify(
     State(rate_limit): State<RateLimit>,
@@ -337,7 +350,7 @@ pub async fn identify(
 ) -> Response {
     let client = rate_limit.client_of(&request);
     request.extensions_mut().insert(client);
-    next.run(request).await
+    CURRENT.scope(client, next.run(request)).await
 }
 
 /// Route layer: 429 once the route's limiter (declared with the route) has no token left for the

@@ -7,6 +7,7 @@ use sqlx::SqliteConnection;
 
 use crate::{
     error::ApiResult,
+    hooks::HookName,
     state::AppState,
     store::{self, User},
     time::parse_rfc3339,
@@ -39,9 +40,6 @@ pub struct AccessClaims {
     pub amr: Vec<AmrEntry>,
     pub session_id: String,
     pub is_anonymous: bool,
-    /// Claims from the custom claims file (see [`crate::claims`]).
-    #[serde(flatten)]
-    pub custom: serde_json::Map<String, Value>,
 }
 
 /// Starts a session for `user` authenticated by `method`; returns the token response.
@@ -58,7 +56,7 @@ pub async fn start(
     let user = store::user_by_id(&mut *db, &user.id)
         .await?
         .unwrap_or_else(|| user.clone());
-    token_response(state, db, &user, &session_id, &refresh_token).await
+    token_response(state, db, &user, &session_id, &refresh_token, method).await
 }
 
 /// Raises `session_id` of `user_id` to `aal2` by `method`: its refresh tokens are revoked (the
@@ -76,14 +74,17 @@ pub async fn raise_to_aal2(
 }
 
 /// The `/token` response for a session: a fresh access token plus `refresh_token` and the user.
+/// `method` is how this token was earned (`password`, `token_refresh`, `mfa/totp`, …), as the
+/// custom access token hook is told.
 pub async fn token_response(
     state: &AppState,
     db: &mut SqliteConnection,
     user: &User,
     session_id: &str,
     refresh_token: &str,
+    method: &str,
 ) -> ApiResult<Value> {
-    let (access_token, expires_at) = access_token(state, db, user, session_id).await?;
+    let (access_token, expires_at) = access_token(state, db, user, session_id, method).await?;
     let user_json = store::user_json(db, user).await?;
     Ok(json!({
         "access_token": access_token,
@@ -95,12 +96,14 @@ pub async fn token_response(
     }))
 }
 
-/// Signs an access token for the session; returns it with its expiry (Unix seconds).
+/// Signs an access token for the session; returns it with its expiry (Unix seconds). With the
+/// custom access token hook on, the hook's claims are signed instead (see [`crate::hooks`]).
 pub async fn access_token(
     state: &AppState,
     db: &mut SqliteConnection,
     user: &User,
     session_id: &str,
+    method: &str,
 ) -> ApiResult<(String, i64)> {
     // The session's level and how it was authenticated, newest method first, in one query.
     let (aal, methods) = store::session_aal_and_amr(&mut *db, session_id)
@@ -130,10 +133,21 @@ pub async fn access_token(
         amr,
         session_id: session_id.to_owned(),
         is_anonymous: user.is_anonymous,
-        custom: state
-            .config
-            .custom_claims
-            .for_user(&user.id, user.email.as_deref()),
     };
+    if !state.hooks.enabled(HookName::CustomAccessToken) {
+        return Ok((state.signer.sign(&claims)?, exp));
+    }
+    let output = state
+        .hooks
+        .run(
+            HookName::CustomAccessToken,
+            json!({
+                "user_id": user.id,
+                "claims": claims,
+                "authentication_method": method,
+            }),
+        )
+        .await?;
+    let claims = crate::hooks::token::claims(output)?;
     Ok((state.signer.sign(&claims)?, exp))
 }

@@ -3,8 +3,15 @@
 use std::{fmt, ops::Deref, sync::Arc};
 
 use crate::{
-    config::Config, db::Db, keys::Signer, metrics::RequestCounts, mirror::Mirror,
-    rate_limit::RateLimit, smtp::SmtpOutbox, webauthn::RelyingParty,
+    config::Config,
+    db::Db,
+    hooks::{HookError, Hooks},
+    keys::Signer,
+    metrics::RequestCounts,
+    mirror::Mirror,
+    rate_limit::RateLimit,
+    smtp::SmtpOutbox,
+    webauthn::RelyingParty,
 };
 
 /// Configuration, database, signing keys and API keys; cheap to clone.
@@ -25,6 +32,8 @@ pub struct Inner {
     pub smtp: Option<SmtpOutbox>,
     /// The PostgreSQL copy of users and factors, when `LOCAL_AUTH_DATABASE_URL` is set.
     pub mirror: Option<Mirror>,
+    /// The enabled auth hooks.
+    pub hooks: Hooks,
     /// How many requests each endpoint answered.
     pub requests: RequestCounts,
     /// The rate limits and their counters.
@@ -64,7 +73,7 @@ impl fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// Bundles the parts.
+    /// Bundles the parts, readying the configured hooks (an error names one that cannot run).
     pub fn new(
         config: Config,
         db: Db,
@@ -73,21 +82,24 @@ impl AppState {
         smtp: Option<SmtpOutbox>,
         mirror: Option<Mirror>,
         decoy_hash: String,
-    ) -> Self {
+    ) -> Result<Self, HookError> {
+        // PostgreSQL hooks run through the mirror's connections, to the same database.
+        let hooks = Hooks::start(&config.hooks, mirror.as_ref().map(Mirror::pool))?;
         let rate_limit = RateLimit::new(&config, &api_keys.secret);
         let relying_party = RelyingParty::new(&config);
-        Self(Arc::new(Inner {
+        Ok(Self(Arc::new(Inner {
             config,
             db,
             signer,
             api_keys,
             smtp,
             mirror,
+            hooks,
             requests: RequestCounts::default(),
             rate_limit,
             relying_party,
             decoy_hash,
-        }))
+        })))
     }
 }
 

@@ -102,6 +102,93 @@ impl ApiError {
             weak_password_reasons,
         }
     }
+
+    /// For `weak_password`: which of the project's password rules the password broke, read from
+    /// the reasons and upstream's sentences (`Password should be at least 8 characters.`,
+    /// `Password should contain at least one character of each: abc…, ABC…, 012….`). `None` for
+    /// any other error.
+    pub fn weak_password(&self) -> Option<WeakPassword> {
+        if self.code != ErrorCode::WeakPassword {
+            return None;
+        }
+        let has = |reason: &str| self.weak_password_reasons.iter().any(|r| r == reason);
+        let min_length = has("length")
+            .then(|| {
+                let (_, rest) = self.message.split_once("at least ")?;
+                rest.split_once(' ')?.0.parse().ok()
+            })
+            .flatten();
+        let required_characters = if has("characters") {
+            self.message
+                .split_once("at least one character of each: ")
+                .map(|(_, rest)| {
+                    // The list ends at the sentence's full stop: the end, or `. ` before the
+                    // next sentence (no set upstream offers contains `. `).
+                    let list = rest.split_once(". ").map_or(rest, |(list, _)| list);
+                    let list = list.strip_suffix('.').unwrap_or(list);
+                    list.split(", ").map(CharacterSet::of).collect()
+                })
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        Some(WeakPassword {
+            too_short: has("length"),
+            min_length,
+            required_characters,
+            pwned: has("pwned"),
+        })
+    }
+}
+
+/// Why the auth server refused a new password (`weak_password`), rule by rule.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WeakPassword {
+    /// The password is shorter than the project's minimum.
+    pub too_short: bool,
+    /// That minimum, when the answer named it.
+    pub min_length: Option<usize>,
+    /// The character sets the password must each contain one of, when it lacks one.
+    pub required_characters: Vec<CharacterSet>,
+    /// The password appears in a data breach (the leaked-password check).
+    pub pwned: bool,
+}
+
+/// A set of characters a password rule requires one of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CharacterSet {
+    /// `a` to `z`.
+    Lower,
+    /// `A` to `Z`.
+    Upper,
+    /// Any letter, either case.
+    Letter,
+    /// `0` to `9`.
+    Digit,
+    /// Punctuation and symbols only.
+    Symbol,
+    /// Any other set, as the server listed it.
+    Other(String),
+}
+
+impl CharacterSet {
+    /// Names a set by what it holds.
+    fn of(set: &str) -> Self {
+        let all = |test: fn(&char) -> bool| !set.is_empty() && set.chars().all(|c| test(&c));
+        if all(char::is_ascii_lowercase) {
+            Self::Lower
+        } else if all(char::is_ascii_uppercase) {
+            Self::Upper
+        } else if all(char::is_ascii_alphabetic) {
+            Self::Letter
+        } else if all(char::is_ascii_digit) {
+            Self::Digit
+        } else if all(char::is_ascii_punctuation) {
+            Self::Symbol
+        } else {
+            Self::Other(set.to_owned())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -117,6 +204,39 @@ mod tests {
         assert_eq!(error.code, ErrorCode::WeakPassword);
         assert_eq!(error.message, "too short");
         assert_eq!(error.weak_password_reasons, ["length"]);
+    }
+
+    #[test]
+    fn weak_password_answers_name_each_broken_rule() {
+        let body = br#"{"code":"weak_password","message":"Password should be at least 8 characters. Password should contain at least one character of each: abcdefghijklmnopqrstuvwxyz, ABCDEFGHIJKLMNOPQRSTUVWXYZ, 0123456789, !@#$%^&*()_+-=[]{};'\\:\"|<>?,./`~. Password is known to be weak and easy to guess, please choose a different one.","weak_password":{"reasons":["length","characters","pwned"]}}"#;
+
+        let weak = ApiError::from_answer(StatusCode::UNPROCESSABLE_ENTITY, None, body)
+            .weak_password()
+            .unwrap();
+
+        assert_eq!(
+            weak,
+            WeakPassword {
+                too_short: true,
+                min_length: Some(8),
+                required_characters: vec![
+                    CharacterSet::Lower,
+                    CharacterSet::Upper,
+                    CharacterSet::Digit,
+                    CharacterSet::Symbol
+                ],
+                pwned: true,
+            }
+        );
+        let letters = br#"{"code":"weak_password","message":"Password should contain at least one character of each: abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ, 0123456789.","weak_password":{"reasons":["characters"]}}"#;
+        let weak = ApiError::from_answer(StatusCode::UNPROCESSABLE_ENTITY, None, letters)
+            .weak_password()
+            .unwrap();
+        assert!(!weak.too_short);
+        assert_eq!(
+            weak.required_characters,
+            [CharacterSet::Letter, CharacterSet::Digit]
+        );
     }
 
     #[test]

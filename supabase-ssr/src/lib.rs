@@ -39,7 +39,7 @@ pub use crate::{
         TotpDetails, TotpEnrollment, UserChanges, VerifyOtp, WebauthnCeremonyKind,
         WebauthnChallenge, install_tls_provider,
     },
-    error::{ApiError, Error},
+    error::{ApiError, CharacterSet, Error, WeakPassword},
     error_code::ErrorCode,
     jwt::{Aal, AmrEntry, Audience, Claims, JWKS_TTL, JwtVerifier, Verified},
     pkce::{PkceChallenge, PkceVerifier},

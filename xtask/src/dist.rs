@@ -147,9 +147,10 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts local-auth (the workspace's debug build) and the folder's server; returns once the
-    /// server answers, with how long that took from its start.
-    pub fn start(folder: &Path) -> Result<(Self, Duration), String> {
+    /// Starts local-auth (the workspace's debug build, with `auth_database` as a project's
+    /// database: the roles hook of `supabase/config.toml` runs there) and the folder's server;
+    /// returns once the server answers, with how long that took from its start.
+    pub fn start(folder: &Path, auth_database: Option<&str>) -> Result<(Self, Duration), String> {
         let root = workspace_root();
         let scratch = Scratch::new("prod-proof")?;
         let mut running = Self {
@@ -159,7 +160,11 @@ impl Running {
             auth_url: format!("http://{PROOF_AUTH}/auth/v1"),
             _scratch: scratch,
         };
-        let mut auth = Command::new(root.join("target/debug/local-auth"))
+        let mut auth = Command::new(root.join("target/debug/local-auth"));
+        if let Some(url) = auth_database {
+            auth.env("LOCAL_AUTH_DATABASE_URL", url);
+        }
+        let mut auth = auth
             .current_dir(&root)
             .env("LOCAL_AUTH_API_ADDR", PROOF_AUTH)
             .env("LOCAL_AUTH_MAILBOX_ADDR", PROOF_MAILBOX)

@@ -108,6 +108,10 @@ fn db(action: Option<&str>) -> Result<(), String> {
             db.start()?;
             println!("DATABASE_URL={}", db.app_url());
             println!("LOCAL_AUTH_DATABASE_URL={}", db.auth_url());
+            println!(
+                "# the superuser, as a project's SQL editor: {}",
+                db.superuser_url()
+            );
             Ok(())
         }
         Some("stop") => {

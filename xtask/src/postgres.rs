@@ -80,6 +80,12 @@ impl Cluster {
         self.url("supabase_auth_admin")
     }
 
+    /// The connection string of the superuser, as the SQL editor of a project connects: for what
+    /// the README does by hand (granting a role) and the tests that do it too.
+    pub fn superuser_url(&self) -> String {
+        self.url("postgres")
+    }
+
     fn url(&self, role: &str) -> String {
         format!(
             "postgres://{role}:{PASSWORD}@127.0.0.1:{}/postgres",

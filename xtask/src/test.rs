@@ -28,11 +28,14 @@ pub fn run() -> Result<(), String> {
     // The data suites run against a fresh local PostgreSQL; without it they fail and say why.
     let database = postgres::Cluster::test()?;
     let database_ready = report.step("postgres (fresh, port 24322)", || database.start_fresh());
-    let with_database = |command: Cmd, app: &str, auth: &str| {
+    // Each suite gets the app's URL, local-auth's, and the superuser's (for what the README does
+    // in the SQL editor: granting a role).
+    let with_database = |command: Cmd, [app, auth, superuser]: [&str; 3]| {
         if database_ready {
             command
                 .env(app, database.app_url())
                 .env(auth, database.auth_url())
+                .env(superuser, database.superuser_url())
         } else {
             command
         }
@@ -80,8 +83,11 @@ pub fn run() -> Result<(), String> {
             cargo()
                 .args(["test", "--workspace", "--exclude", "frontend"])
                 .args(locked),
-            "TEST_DATABASE_URL",
-            "TEST_AUTH_DATABASE_URL",
+            [
+                "TEST_DATABASE_URL",
+                "TEST_AUTH_DATABASE_URL",
+                "TEST_SUPERUSER_DATABASE_URL",
+            ],
         ),
     );
     let local_auth_built = report.check(
@@ -126,15 +132,19 @@ pub fn run() -> Result<(), String> {
                     .args(["playwright", "test"])
                     .dir("end2end")
                     .env("E2E_SERVER_COMMAND", server),
-                "DATABASE_URL",
-                "LOCAL_AUTH_DATABASE_URL",
+                [
+                    "DATABASE_URL",
+                    "LOCAL_AUTH_DATABASE_URL",
+                    "E2E_SUPERUSER_DATABASE_URL",
+                ],
             ),
         );
     } else {
         report.skip("@supabase/ssr interop", "the site did not build");
         report.skip("playwright", "the site did not build");
     }
-    prove_production_folder(&mut report, local_auth_built);
+    let auth_database = database_ready.then(|| database.auth_url());
+    prove_production_folder(&mut report, local_auth_built, auth_database.as_deref());
     report.step("generated project (cargo leptos new)", || {
         template::check(locked)
     });
@@ -149,9 +159,6 @@ pub fn run() -> Result<(), String> {
     }
 }
 
-/// Builds the production folder (`cargo xtask dist`), runs it as production does against a
-/// separately started local-auth standing in for a Supabase project, and walks the Playwright
-/// smoke path through it: sign up, confirm by mail, the protected page, sign out.
 /// What a secret API key or its variable looks like; neither belongs in anything the browser
 /// downloads.
 const SECRET_MARKERS: [&[u8]; 2] = [b"sb_secret_", b"SUPABASE_SECRET_KEY"];
@@ -188,7 +195,15 @@ fn holds_no_secret_key(dir: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-fn prove_production_folder(report: &mut Report, local_auth_built: bool) {
+/// Builds the production folder (`cargo xtask dist`), runs it as production does against a
+/// separately started local-auth standing in for a Supabase project (its database
+/// `auth_database`), and walks the Playwright smoke path through it: sign up, confirm by mail,
+/// the protected page, sign out.
+fn prove_production_folder(
+    report: &mut Report,
+    local_auth_built: bool,
+    auth_database: Option<&str>,
+) {
     let folder = workspace_root().join(dist::DEFAULT_OUT);
     if !report.step("production build (cargo xtask dist)", || {
         dist::build(&folder, false)
@@ -202,7 +217,7 @@ fn prove_production_folder(report: &mut Report, local_auth_built: bool) {
     }
     let mut running = None;
     if !report.step("production start", || {
-        let (started, took) = dist::Running::start(&folder)?;
+        let (started, took) = dist::Running::start(&folder, auth_database)?;
         println!("production server: first 200 after {} ms", took.as_millis());
         running = Some(started);
         Ok(())

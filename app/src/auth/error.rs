@@ -16,13 +16,17 @@ pub enum AuthError {
     /// The address has not been confirmed yet.
     #[error("Confirm your email address first: follow the link we sent you.")]
     EmailNotConfirmed,
-    /// The password is too weak; `reasons` as the server gave them.
-    #[error("{}", weak_password_message(*min_length, reasons))]
+    /// The password breaks the project's password rules; each broken rule as the auth server
+    /// named it.
+    #[error("{}", weak_password_message(*min_length, include, *pwned))]
     WeakPassword {
-        /// The shortest password accepted.
-        min_length: usize,
-        /// `length`, `characters`, `pwned`.
-        reasons: Vec<String>,
+        /// Too short: the shortest password accepted, when the answer named it (else the forms'
+        /// [`super::MIN_PASSWORD_LENGTH`]).
+        min_length: Option<usize>,
+        /// The kinds of character missing, in words (`a digit`, `an upper-case letter`).
+        include: Vec<String>,
+        /// Found in a data breach.
+        pwned: bool,
     },
     /// The two password fields differ.
     #[error("The passwords do not match.")]
@@ -107,18 +111,38 @@ fn wait_message(seconds: u64) -> String {
     }
 }
 
-fn weak_password_message(min_length: usize, reasons: &[String]) -> String {
+fn weak_password_message(min_length: Option<usize>, include: &[String], pwned: bool) -> String {
     let mut parts = Vec::new();
-    if reasons.iter().any(|reason| reason == "length") || reasons.is_empty() {
+    if let Some(min_length) = min_length {
         parts.push(format!("use at least {min_length} characters"));
     }
-    if reasons.iter().any(|reason| reason == "characters") {
-        parts.push("mix lower- and upper-case letters, digits and symbols".to_owned());
+    match include {
+        [] => {}
+        [one] => parts.push(format!("include {one}")),
+        [first @ .., last] => parts.push(format!("include {} and {last}", first.join(", "))),
     }
-    if reasons.iter().any(|reason| reason == "pwned") {
+    if pwned {
         parts.push("pick one that has not appeared in a data breach".to_owned());
     }
+    if parts.is_empty() {
+        return "Choose a stronger password.".to_owned();
+    }
     format!("Choose a stronger password: {}.", parts.join("; "))
+}
+
+/// A required character set, in words for the form.
+#[cfg(feature = "ssr")]
+fn character_set_words(set: &supabase_ssr::CharacterSet) -> String {
+    use supabase_ssr::CharacterSet;
+
+    match set {
+        CharacterSet::Lower => "a lower-case letter".to_owned(),
+        CharacterSet::Upper => "an upper-case letter".to_owned(),
+        CharacterSet::Letter => "a letter".to_owned(),
+        CharacterSet::Digit => "a digit".to_owned(),
+        CharacterSet::Symbol => "a symbol such as ! ? # or %".to_owned(),
+        CharacterSet::Other(set) => format!("one of {set}"),
+    }
 }
 
 impl AuthError {
@@ -130,8 +154,9 @@ impl AuthError {
             "invalid_credentials" => Self::InvalidCredentials,
             "email_not_confirmed" => Self::EmailNotConfirmed,
             "weak_password" => Self::WeakPassword {
-                min_length: super::MIN_PASSWORD_LENGTH,
-                reasons: Vec::new(),
+                min_length: None,
+                include: Vec::new(),
+                pwned: false,
             },
             "same_password" => Self::SamePassword,
             "single_identity_not_deletable" => Self::LastIdentity,
@@ -226,14 +251,24 @@ impl From<supabase_ssr::Error> for AuthError {
             tracing::error!("unexpected auth answer: {error}");
             return Self::Unexpected;
         };
+        let weak = match &error {
+            supabase_ssr::Error::Api(api) => api.weak_password(),
+            _ => None,
+        };
+        if let Some(weak) = weak {
+            return Self::WeakPassword {
+                min_length: weak
+                    .too_short
+                    .then(|| weak.min_length.unwrap_or(super::MIN_PASSWORD_LENGTH)),
+                include: weak
+                    .required_characters
+                    .iter()
+                    .map(character_set_words)
+                    .collect(),
+                pwned: weak.pwned,
+            };
+        }
         match Self::from_code(code.as_str()) {
-            Some(Self::WeakPassword { min_length, .. }) => Self::WeakPassword {
-                min_length,
-                reasons: match &error {
-                    supabase_ssr::Error::Api(api) => api.weak_password_reasons.clone(),
-                    _ => Vec::new(),
-                },
-            },
             Some(known) => known,
             None => {
                 tracing::warn!("auth error shown as unexpected: {code}: {error}");
@@ -248,16 +283,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn weak_password_messages_name_every_reason() {
+    fn weak_password_messages_name_every_broken_rule() {
         let error = AuthError::WeakPassword {
-            min_length: 8,
-            reasons: vec!["length".into(), "pwned".into()],
+            min_length: Some(8),
+            include: vec![
+                "a lower-case letter".into(),
+                "an upper-case letter".into(),
+                "a digit".into(),
+            ],
+            pwned: true,
         };
 
         assert_eq!(
             error.to_string(),
-            "Choose a stronger password: use at least 8 characters; pick one that has not \
-             appeared in a data breach."
+            "Choose a stronger password: use at least 8 characters; include a lower-case letter, \
+             an upper-case letter and a digit; pick one that has not appeared in a data breach."
+        );
+        let digit = AuthError::WeakPassword {
+            min_length: None,
+            include: vec!["a digit".into()],
+            pwned: false,
+        };
+        assert_eq!(
+            digit.to_string(),
+            "Choose a stronger password: include a digit."
+        );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_auth_servers_reasons_become_the_forms_sentence() {
+        let answer = supabase_ssr::ApiError {
+            status: http::StatusCode::UNPROCESSABLE_ENTITY,
+            code: supabase_ssr::ErrorCode::WeakPassword,
+            message: "Password should be at least 10 characters. Password should contain at \
+                      least one character of each: abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ, \
+                      0123456789."
+                .into(),
+            weak_password_reasons: vec!["length".into(), "characters".into()],
+        };
+
+        let error = AuthError::from(supabase_ssr::Error::Api(answer));
+
+        assert_eq!(
+            error.to_string(),
+            "Choose a stronger password: use at least 10 characters; include a letter and a digit."
         );
     }
 }

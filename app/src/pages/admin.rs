@@ -1,5 +1,5 @@
 //! `/admin`: a page only for users whose verified access token carries `user_role: admin`, a
-//! claim the auth server's custom access token hook adds (local-auth: `LOCAL_AUTH_CUSTOM_CLAIMS_FILE`).
+//! claim the custom access token hook of the roles migration adds from `public.user_roles`.
 //! Role-based access from claims: the route table declares the page [`Access::Role`], and its
 //! server function checks the same, since it can be called without the page. The server decides
 //! from the token it verified, never from anything the browser says.

@@ -17,6 +17,7 @@ use super::{
     token_mail::{self, Purpose},
     validate_password,
 };
+use crate::hooks::attempts::before_user_created;
 use crate::validate::{validate_email, validate_phone};
 use crate::{
     bearer::ServiceRole,
@@ -331,14 +332,16 @@ pub async fn generate_link(
                 Some(user) if user.is_confirmed() => return Err(ApiError::email_exists()),
                 Some(user) => user,
                 None => {
-                    store::insert_user(
+                    let user = store::insert_user(
                         &mut tx,
                         store::NewAddress::Email(&email),
                         hash.as_deref(),
                         &metadata,
                         false,
                     )
-                    .await?
+                    .await?;
+                    before_user_created(&state, &mut tx, &user).await?;
+                    user
                 }
             };
             if let Some(hash) = &hash {
@@ -360,12 +363,14 @@ pub async fn generate_link(
                 let user = match existing {
                     Some(user) => user,
                     None => {
-                        store::insert_pending_user(
+                        let user = store::insert_pending_user(
                             &mut tx,
                             store::NewAddress::Email(&email),
                             &metadata,
                         )
-                        .await?
+                        .await?;
+                        before_user_created(&state, &mut tx, &user).await?;
+                        user
                     }
                 };
                 (
@@ -449,7 +454,11 @@ pub async fn invite(
         Some(user) => user,
         None => {
             let metadata = super::user_metadata(params.data);
-            store::insert_pending_user(&mut tx, store::NewAddress::Email(&email), &metadata).await?
+            let user =
+                store::insert_pending_user(&mut tx, store::NewAddress::Email(&email), &metadata)
+                    .await?;
+            before_user_created(&state, &mut tx, &user).await?;
+            user
         }
     };
     token_mail::send(

@@ -262,7 +262,9 @@ async fn sign_in_or_up(
         email,
     )
     .await?;
-    user(tx, &id).await
+    let user = user(tx, &id).await?;
+    crate::hooks::attempts::before_user_created(state, tx, &user).await?;
+    Ok(user)
 }
 
 /// Links the identity to the signed-in user who started the flow. An anonymous user becomes

@@ -304,7 +304,22 @@ pub async fn verify(
         if params.code.trim().is_empty() {
             return Err(ApiError::validation("Code needs to be non-empty"));
         }
-        let step = matching_step(&factor, params.code.trim())?.ok_or_else(|| {
+        let step = matching_step(&factor, params.code.trim())?;
+        if let Some(rejection) = crate::hooks::attempts::mfa_verification(
+            &state,
+            &caller.user.id,
+            &factor.id,
+            &factor.factor_type,
+            step.is_some(),
+        )
+        .await?
+        {
+            // The hook's decision stands, and so does the sign-out it brings.
+            store::end_sessions(&mut tx, &caller.user.id, "", store::Scope::Global).await?;
+            tx.commit().await?;
+            return Err(rejection);
+        }
+        let step = step.ok_or_else(|| {
             ApiError::unprocessable(
                 ErrorCode::MfaVerificationFailed,
                 "Invalid TOTP code entered",
@@ -330,7 +345,8 @@ pub async fn verify(
         .await?
         .unwrap_or(caller.user);
     let session =
-        sessions::token_response(&state, &mut tx, &user, session_id, &refresh_token).await?;
+        sessions::token_response(&state, &mut tx, &user, session_id, &refresh_token, method)
+            .await?;
     tx.commit().await?;
     Ok(Json(session))
 }

@@ -28,7 +28,7 @@ use serde::Deserialize;
 
 use crate::{
     captcha,
-    error::{ApiError, ApiResult, ErrorCode},
+    error::{ApiError, ApiResult},
     rate_limit::{self, Limiter},
     state::AppState,
 };
@@ -233,25 +233,9 @@ pub fn user_metadata(data: Option<serde_json::Value>) -> serde_json::Value {
     }
 }
 
-/// Checks a new password against the configured rules: 422 `weak_password` with reasons.
+/// Checks a new password against the configured rules (see [`crate::password`]).
 pub fn validate_password(state: &AppState, password: &str) -> ApiResult<()> {
-    let minimum = state.config.minimum_password_length;
-    if password.chars().count() < minimum {
-        let mut error = ApiError::unprocessable(
-            ErrorCode::WeakPassword,
-            format!("Password should be at least {minimum} characters."),
-        );
-        error.weak_password_reasons = vec!["length"];
-        return Err(error);
-    }
-    // bcrypt ignores everything past 72 bytes, so longer passwords would be silently truncated.
-    if password.len() > 72 {
-        return Err(ApiError::unprocessable(
-            ErrorCode::ValidationFailed,
-            "Password cannot be longer than 72 characters",
-        ));
-    }
-    Ok(())
+    state.config.password.check(password)
 }
 
 /// Hashes a password with bcrypt off the async threads.

@@ -10,6 +10,7 @@ use super::{
     phone::{SmsPurpose, check_sms_frequency, require_phone_provider, send_code},
     token_mail::{self, Purpose},
 };
+use crate::hooks::attempts::before_user_created;
 use crate::validate::{validate_email, validate_phone};
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
@@ -84,7 +85,11 @@ async fn send_otp(
         }
         None => {
             let metadata = super::user_metadata(params.data);
-            store::insert_pending_user(&mut tx, store::NewAddress::Email(&email), &metadata).await?
+            let user =
+                store::insert_pending_user(&mut tx, store::NewAddress::Email(&email), &metadata)
+                    .await?;
+            before_user_created(state, &mut tx, &user).await?;
+            user
         }
     };
     let purpose = if user.is_confirmed() {
@@ -135,11 +140,15 @@ async fn send_phone_otp(
         }
         None => {
             let metadata = super::user_metadata(data);
-            store::insert_pending_user(&mut tx, store::NewAddress::Phone(&phone), &metadata).await?
+            let user =
+                store::insert_pending_user(&mut tx, store::NewAddress::Phone(&phone), &metadata)
+                    .await?;
+            before_user_created(state, &mut tx, &user).await?;
+            user
         }
     };
     check_sms_frequency(state, user.confirmation_sent_at.as_deref())?;
-    let message_id = send_code(&mut tx, &user, SmsPurpose::Confirmation, &phone).await?;
+    let message_id = send_code(state, &mut tx, &user, SmsPurpose::Confirmation, &phone).await?;
     tx.commit().await?;
     Ok(Json(json!({ "message_id": message_id })))
 }
@@ -271,7 +280,7 @@ async fn resend_text(state: &AppState, kind: &str, phone: &str) -> ApiResult<Jso
         return Ok(Json(json!({})));
     };
     check_sms_frequency(state, last_sent.as_deref())?;
-    let message_id = send_code(&mut tx, &user, purpose, &phone).await?;
+    let message_id = send_code(state, &mut tx, &user, purpose, &phone).await?;
     tx.commit().await?;
     Ok(Json(json!({ "message_id": message_id })))
 }

@@ -5,6 +5,7 @@ use sqlx::SqliteConnection;
 
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
+    hooks::HookName,
     html::escape,
     state::AppState,
     store::{self, User},
@@ -70,9 +71,11 @@ pub(super) fn check_sms_frequency(state: &AppState, last_sent: Option<&str>) -> 
     }
 }
 
-/// Issues a code for `purpose`, texts it to `phone` (into the mailbox) and stamps the sent time;
-/// returns the message id.
+/// Issues a code for `purpose`, texts it to `phone` (into the mailbox, or through the send-SMS
+/// hook when it is on) and stamps the sent time; returns the message id (empty when the hook
+/// sent it, as upstream).
 pub(super) async fn send_code(
+    state: &AppState,
     tx: &mut SqliteConnection,
     user: &User,
     purpose: SmsPurpose,
@@ -80,6 +83,18 @@ pub(super) async fn send_code(
 ) -> ApiResult<String> {
     let (code, _) =
         store::issue_one_time_token(tx, &user.id, purpose.token_type(), phone, false).await?;
+    if state.hooks.enabled(HookName::SendSms) {
+        let user_json = store::user_json(tx, user).await?;
+        state
+            .hooks
+            .run(
+                HookName::SendSms,
+                serde_json::json!({ "user": user_json, "sms": { "otp": code, "phone": phone } }),
+            )
+            .await?;
+        store::stamp_sent(&mut *tx, &user.id, purpose.sent()).await?;
+        return Ok(String::new());
+    }
     let id = uuid::Uuid::new_v4().to_string();
     let text = format!("Your code is {code}");
     let html = format!("<p>{}</p>", escape(&text));

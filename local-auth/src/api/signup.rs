@@ -11,6 +11,7 @@ use super::{
     token_mail::{self, Purpose},
     validate_password,
 };
+use crate::hooks::attempts::before_user_created;
 use crate::validate::{validate_email, validate_phone};
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
@@ -99,14 +100,16 @@ pub async fn signup(
         }
         None => {
             let confirmed = !config.enable_confirmations;
-            store::insert_user(
+            let user = store::insert_user(
                 &mut tx,
                 store::NewAddress::Email(&email),
                 Some(&hash),
                 &metadata,
                 confirmed,
             )
-            .await?
+            .await?;
+            before_user_created(&state, &mut tx, &user).await?;
+            user
         }
     };
 
@@ -172,14 +175,16 @@ async fn phone_signup(
             existing
         }
         None => {
-            store::insert_user(
+            let user = store::insert_user(
                 &mut tx,
                 store::NewAddress::Phone(&phone),
                 Some(&hash),
                 &metadata,
                 !confirmations,
             )
-            .await?
+            .await?;
+            before_user_created(state, &mut tx, &user).await?;
+            user
         }
     };
     if !confirmations {
@@ -187,7 +192,7 @@ async fn phone_signup(
         tx.commit().await?;
         return Ok(Json(session));
     }
-    send_code(&mut tx, &user, SmsPurpose::Confirmation, &phone).await?;
+    send_code(state, &mut tx, &user, SmsPurpose::Confirmation, &phone).await?;
     let user = store::user_by_id(&mut *tx, &user.id).await?.unwrap_or(user);
     let body = store::user_json(&mut tx, &user).await?;
     tx.commit().await?;
@@ -212,6 +217,7 @@ async fn sign_in_anonymously(
     let metadata = super::user_metadata(data);
     let mut tx = state.db.write.begin().await?;
     let user = store::insert_anonymous_user(&mut tx, &metadata).await?;
+    before_user_created(state, &mut tx, &user).await?;
     let session = sessions::start(state, &mut tx, &user, "anonymous").await?;
     tx.commit().await?;
     Ok(Json(session))

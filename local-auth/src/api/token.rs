@@ -124,7 +124,14 @@ async fn password_grant(state: &AppState, params: TokenParams) -> ApiResult<Valu
     let hash = user
         .as_ref()
         .and_then(|user| user.encrypted_password.clone());
-    if !password_matches(state, password, hash).await? {
+    let valid = password_matches(state, password, hash).await?;
+    if let Some(user) = &user
+        && let Some(rejection) =
+            crate::hooks::attempts::password_verification(state, &user.id, valid).await?
+    {
+        return Err(rejection);
+    }
+    if !valid {
         return Err(invalid_credentials());
     }
     let user = user.ok_or_else(invalid_credentials)?;
@@ -240,7 +247,15 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
         store::mark_refreshed(&state.db.write, &session.id).await?;
     }
     let mut reader = state.db.read.acquire().await?;
-    sessions::token_response(state, &mut reader, &user, &session.id, &issued).await
+    sessions::token_response(
+        state,
+        &mut reader,
+        &user,
+        &session.id,
+        &issued,
+        "token_refresh",
+    )
+    .await
 }
 
 /// Why `session` can no longer be refreshed at `now`, as upstream's `CheckValidity` decides:

@@ -1,11 +1,13 @@
 //! Mails that carry a one-time token: the token, its PKCE flow, the message and the sent-at stamp,
 //! written together in the caller's transaction.
 
+use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
 use super::Pkce;
 use crate::{
     error::ApiResult,
+    hooks::HookName,
     mail::{self, Message, Template},
     state::AppState,
     store::{self, User},
@@ -76,7 +78,14 @@ impl Purpose {
     }
 }
 
-/// Issues the token, records the PKCE flow, stores the mail to `to` and stamps the sent time.
+/// A token just issued: the code the mail shows and the hash its link carries.
+pub(super) struct Issued {
+    code: String,
+    token_hash: String,
+}
+
+/// Issues the token, records the PKCE flow, stores the mail to `to` (or hands it to the
+/// send-email hook) and stamps the sent time.
 pub(super) async fn send(
     state: &AppState,
     tx: &mut SqliteConnection,
@@ -86,6 +95,33 @@ pub(super) async fn send(
     pkce: Option<&Pkce>,
     redirect_to: &str,
 ) -> ApiResult<()> {
+    let issued = issue(state, tx, user, purpose, to, pkce).await?;
+    if state.hooks.enabled(HookName::SendEmail) {
+        let data = hook_data(state, purpose.template(), &issued, redirect_to);
+        send_by_hook(state, tx, user, data).await?;
+    } else {
+        let message = Message {
+            template: purpose.template(),
+            to,
+            code: &issued.code,
+            token_hash: &issued.token_hash,
+            redirect_to,
+        };
+        mail::send(tx, state, message).await?;
+    }
+    store::stamp_sent(&mut *tx, &user.id, purpose.sent()).await?;
+    Ok(())
+}
+
+/// Counts the mail, records the PKCE flow and issues the token for `purpose`, sent to `to`.
+pub(super) async fn issue(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    user: &User,
+    purpose: Purpose,
+    to: &str,
+    pkce: Option<&Pkce>,
+) -> ApiResult<Issued> {
     state.rate_limit.count_mail()?;
     if let Some(pkce) = pkce {
         let method = purpose.flow_method();
@@ -93,14 +129,68 @@ pub(super) async fn send(
     }
     let (code, token_hash) =
         store::issue_one_time_token(tx, &user.id, purpose.token_type(), to, pkce.is_some()).await?;
-    let message = Message {
-        template: purpose.template(),
-        to,
-        code: &code,
-        token_hash: &token_hash,
-        redirect_to,
+    Ok(Issued { code, token_hash })
+}
+
+/// The confirmation mails of an email change through the send-email hook: one call with both
+/// tokens, as upstream makes it. Its fields follow upstream exactly, mismatch included: with
+/// double confirmation `token` is the current address's code and `token_hash` the new
+/// address's hash (`token_new` and `token_hash_new` the other two); without it, `token` and
+/// `token_hash` are the new address's.
+pub(super) async fn send_email_change_by_hook(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    user: &User,
+    new: &Issued,
+    current: Option<&Issued>,
+    redirect_to: &str,
+) -> ApiResult<()> {
+    let data = match current {
+        Some(current) => {
+            let mut data = hook_data(state, Template::EmailChange, current, redirect_to);
+            data["token_hash"] = new.token_hash.clone().into();
+            data["token_new"] = new.code.clone().into();
+            data["token_hash_new"] = current.token_hash.clone().into();
+            data
+        }
+        None => hook_data(state, Template::EmailChange, new, redirect_to),
     };
-    mail::send(tx, state, message).await?;
-    store::stamp_sent(&mut *tx, &user.id, purpose.sent()).await?;
+    send_by_hook(state, tx, user, data).await?;
+    store::stamp_sent(&mut *tx, &user.id, store::Sent::EmailChange).await?;
+    Ok(())
+}
+
+/// Upstream's `email_data` for one mail.
+fn hook_data(state: &AppState, template: Template, issued: &Issued, redirect_to: &str) -> Value {
+    json!({
+        "token": issued.code,
+        "token_hash": issued.token_hash,
+        "redirect_to": redirect_to,
+        "email_action_type": template.verify_type(),
+        "site_url": state.config.site_url.as_str().trim_end_matches('/'),
+        "token_new": "",
+        "token_hash_new": "",
+        "old_email": "",
+        "old_phone": "",
+        "provider": "",
+        "factor_type": "",
+    })
+}
+
+/// Hands one mail to the send-email hook: the user as `GET /user` shows them, and `data`.
+async fn send_by_hook(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    user: &User,
+    data: Value,
+) -> ApiResult<()> {
+    let user = store::user_json(tx, user).await?;
+    state
+        .hooks
+        .run(
+            HookName::SendEmail,
+            json!({ "user": user, "email_data": data }),
+        )
+        .await?;
     Ok(())
 }

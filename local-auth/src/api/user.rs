@@ -164,7 +164,7 @@ async fn update_phone(
         .await?
         .ok_or_else(|| ApiError::internal("a user vanished inside its transaction"))?;
     if state.config.sms.enable_confirmations {
-        send_code(tx, &user, SmsPurpose::PhoneChange, new_phone).await?;
+        send_code(state, tx, &user, SmsPurpose::PhoneChange, new_phone).await?;
     } else {
         change_phone(tx, &user).await?;
     }
@@ -219,6 +219,30 @@ pub(super) async fn send_email_change(
 ) -> ApiResult<()> {
     check_email_frequency(state, user.email_change_sent_at.as_deref())?;
     store::begin_email_change(&mut *tx, &user.id, new_email).await?;
+    let current = user
+        .email
+        .as_deref()
+        .filter(|_| state.config.double_confirm_changes);
+    if state.hooks.enabled(crate::hooks::HookName::SendEmail) {
+        let new =
+            token_mail::issue(state, tx, user, Purpose::EmailChangeNew, new_email, pkce).await?;
+        let current = match current {
+            Some(current) => Some(
+                token_mail::issue(state, tx, user, Purpose::EmailChangeCurrent, current, None)
+                    .await?,
+            ),
+            None => None,
+        };
+        return token_mail::send_email_change_by_hook(
+            state,
+            tx,
+            user,
+            &new,
+            current.as_ref(),
+            redirect_to,
+        )
+        .await;
+    }
     token_mail::send(
         state,
         tx,
@@ -229,7 +253,7 @@ pub(super) async fn send_email_change(
         redirect_to,
     )
     .await?;
-    if let (true, Some(current)) = (state.config.double_confirm_changes, user.email.as_deref()) {
+    if let Some(current) = current {
         let purpose = Purpose::EmailChangeCurrent;
         token_mail::send(state, tx, user, purpose, current, None, redirect_to).await?;
     }
@@ -270,7 +294,7 @@ pub async fn reauthenticate(
             check_sms_frequency(&state, sent_at)?;
             let mut tx = state.db.write.begin().await?;
             let message_id =
-                send_code(&mut tx, &user, SmsPurpose::Reauthentication, &phone).await?;
+                send_code(&state, &mut tx, &user, SmsPurpose::Reauthentication, &phone).await?;
             tx.commit().await?;
             Ok(Json(json!({ "message_id": message_id })))
         }

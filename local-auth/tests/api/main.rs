@@ -3,10 +3,11 @@
 mod admin;
 mod anonymous;
 mod captcha;
-mod claims;
+mod config_keys;
 mod durability;
 mod errors;
 mod helpers;
+mod hooks;
 mod identities;
 mod links;
 mod metrics;

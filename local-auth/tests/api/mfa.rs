@@ -29,14 +29,14 @@ async fn call(
 }
 
 /// The code an authenticator app shows for `secret` at `unix` seconds.
-fn code_at(secret: &str, unix: u64) -> String {
+pub fn code_at(secret: &str, unix: u64) -> String {
     let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
     TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, None, String::new())
         .unwrap()
         .generate(unix)
 }
 
-fn now() -> u64 {
+pub fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -44,7 +44,7 @@ fn now() -> u64 {
 }
 
 /// Enrolls a TOTP factor; returns (factor id, secret).
-async fn enroll(auth: &TestAuth, session: &Value, name: &str) -> (String, String) {
+pub async fn enroll(auth: &TestAuth, session: &Value, name: &str) -> (String, String) {
     let response = call(
         auth,
         Method::POST,
@@ -62,7 +62,12 @@ async fn enroll(auth: &TestAuth, session: &Value, name: &str) -> (String, String
 }
 
 /// Challenges `factor` and answers with `code`.
-async fn verify(auth: &TestAuth, session: &Value, factor: &str, code: &str) -> reqwest::Response {
+pub async fn verify(
+    auth: &TestAuth,
+    session: &Value,
+    factor: &str,
+    code: &str,
+) -> reqwest::Response {
     let challenge: Value = call(
         auth,
         Method::POST,

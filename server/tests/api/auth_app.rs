@@ -279,6 +279,20 @@ impl TestApp {
         session.with_expiry_from(supabase_ssr::unix_now())
     }
 
+    /// Signs the user of [`TestApp::signed_in_user`] in again with their password: a new session,
+    /// whose token carries what changed since (a role granted, say).
+    pub async fn signed_in_again(&self, email: &str) -> Session {
+        let response = self
+            .auth_request(reqwest::Method::POST, "/token?grant_type=password")
+            .json(&json!({ "email": email, "password": "correct horse" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let session: Session = response.json().await.unwrap();
+        session.with_expiry_from(supabase_ssr::unix_now())
+    }
+
     /// The text of the newest mail to `address`.
     pub async fn latest_mail_text(&self, address: &str) -> String {
         self.mailbox.latest(address).await.text
@@ -315,6 +329,35 @@ pub fn database_urls() -> (String, String) {
         })
     };
     (url("TEST_DATABASE_URL"), url("TEST_AUTH_DATABASE_URL"))
+}
+
+/// The custom access token hook of the roles migration (`supabase/migrations/*_rbac.sql`), as
+/// `supabase/config.toml` turns it on; for [`TestApp::spawn_with_database`].
+pub fn with_roles_hook(config: &mut Config) {
+    config.hooks = vec![local_auth::hooks::HookConfig {
+        name: local_auth::hooks::HookName::CustomAccessToken,
+        uri: "pg-functions://postgres/public/custom_access_token_hook".to_owned(),
+        secrets: Vec::new(),
+    }];
+}
+
+/// Gives the user with `email` the application role `role`, as the README's "make yourself an
+/// administrator" does in the SQL editor (as the superuser: nobody else may write roles).
+pub async fn grant_role(email: &str, role: &str) {
+    let url = std::env::var("TEST_SUPERUSER_DATABASE_URL").expect(
+        "TEST_SUPERUSER_DATABASE_URL: the database's superuser, as `cargo xtask test` sets it",
+    );
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let granted = sqlx::query(
+        "insert into public.user_roles (user_id, role) \
+         select id, $2::public.app_role from auth.users where email = $1",
+    )
+    .bind(email)
+    .bind(role)
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(granted.rows_affected(), 1, "{email} is in auth.users");
 }
 
 /// Enrolls and verifies an authenticator app for the owner of `access_token`, as the account

@@ -3,7 +3,9 @@
 
 use reqwest::StatusCode;
 
-use crate::auth_app::{TestApp, browser_cookie_header, email, session_in, set_cookies};
+use crate::auth_app::{
+    TestApp, browser_cookie_header, email, grant_role, session_in, set_cookies, with_roles_hook,
+};
 
 /// Posts `fields` to the server function at `path` the way an HTML form does.
 async fn post_form(
@@ -341,14 +343,10 @@ async fn pages_that_send_mail_link_the_development_mailbox_while_local_auth_runs
 #[tokio::test]
 async fn a_role_page_opens_only_for_tokens_carrying_the_role() {
     let admin = email("role-admin");
-    let app = TestApp::spawn_with(|config| {
-        config.custom_claims = local_auth::claims::CustomClaims::from_json(&format!(
-            r#"{{"default":{{"user_role":"member"}},"users":{{"{admin}":{{"user_role":"admin"}}}}}}"#
-        ))
-        .unwrap();
-    })
-    .await;
-    let admin_cookie = app.cookie_header(&app.signed_in_user(&admin).await);
+    let app = TestApp::spawn_with_database(with_roles_hook).await;
+    app.signed_in_user(&admin).await;
+    grant_role(&admin, "admin").await;
+    let admin_cookie = app.cookie_header(&app.signed_in_again(&admin).await);
     let member_cookie = app.cookie_header(&app.signed_in_user(&email("role-member")).await);
 
     let opened = app.get("/admin", &admin_cookie).await;

@@ -6,7 +6,9 @@ use reqwest::StatusCode;
 use sqlx::{Connection, Row};
 use supabase_ssr::{Claims, Session};
 
-use crate::auth_app::{TestApp, add_verified_factor, database_urls, email};
+use crate::auth_app::{
+    TestApp, add_verified_factor, database_urls, email, grant_role, with_roles_hook,
+};
 
 /// Calls the notes server function `name` with `fields` (a form), as `cookie`'s session.
 async fn call(
@@ -326,14 +328,23 @@ async fn an_enrolled_user_reaches_their_notes_only_at_aal2() {
 #[tokio::test]
 async fn the_admin_role_reads_every_note_and_changes_none() {
     let admin_email = email("notes-admin");
-    let claims_file = format!(r#"{{"users": {{"{admin_email}": {{"user_role": "admin"}}}}}}"#);
-    let app = TestApp::spawn_with_database(|config| {
-        config.custom_claims = local_auth::claims::CustomClaims::from_json(&claims_file).unwrap();
-    })
-    .await;
+    let app = TestApp::spawn_with_database(with_roles_hook).await;
     let (_, alice) = user(&app, "notes-member").await;
     let id = add(&app, &alice, "a member's note").await;
-    let admin = app.cookie_header(&app.signed_in_user(&admin_email).await);
+    // A moderator's role has no permission to read others' notes.
+    let moderator_email = email("notes-moderator");
+    app.signed_in_user(&moderator_email).await;
+    grant_role(&moderator_email, "moderator").await;
+    let moderator = app.cookie_header(&app.signed_in_again(&moderator_email).await);
+    assert!(
+        list(&app, &moderator)
+            .await
+            .iter()
+            .all(|note| note.id != id)
+    );
+    app.signed_in_user(&admin_email).await;
+    grant_role(&admin_email, "admin").await;
+    let admin = app.cookie_header(&app.signed_in_again(&admin_email).await);
 
     let seen = list(&app, &admin).await;
     let note = seen

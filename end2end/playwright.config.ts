@@ -52,6 +52,25 @@ const testAuthSettings = {
   LOCAL_AUTH_PASSWORD_REQUIREMENTS: 'letters_digits',
 };
 
+/** The same build with HttpOnly session cookies, its own local-auth and data (http-only.spec.ts). */
+const httpOnlyServer = {
+  command: process.env.E2E_SERVER_COMMAND ?? 'target/debug/server',
+  cwd: '..',
+  url: HTTP_ONLY_URL,
+  reuseExistingServer,
+  timeout: 10 * 60_000,
+  stdout: 'pipe' as const,
+  env: {
+    ...process.env,
+    ...testAuthSettings,
+    LEPTOS_SITE_ADDR: new URL(HTTP_ONLY_URL).host,
+    AUTH_COOKIE_HTTP_ONLY: 'true',
+    LOCAL_AUTH_API_ADDR: '127.0.0.1:24331',
+    LOCAL_AUTH_MAILBOX_ADDR: '127.0.0.1:24334',
+    LOCAL_AUTH_DATA_DIR: 'target/e2e-http-only-auth',
+  } as Record<string, string>,
+};
+
 export default defineConfig({
   testDir: './tests',
   fullyParallel: true,
@@ -94,23 +113,8 @@ export default defineConfig({
         LOCAL_AUTH_MAILBOX_ADDR: mailboxAddr,
       } as Record<string, string>,
     },
-    {
-      // The same build with HttpOnly session cookies, its own local-auth and data (http-only.spec.ts).
-      command: process.env.E2E_SERVER_COMMAND ?? 'target/debug/server',
-      cwd: '..',
-      url: HTTP_ONLY_URL,
-      reuseExistingServer,
-      timeout: 10 * 60_000,
-      stdout: 'pipe',
-      env: {
-        ...process.env,
-        ...testAuthSettings,
-        LEPTOS_SITE_ADDR: new URL(HTTP_ONLY_URL).host,
-        AUTH_COOKIE_HTTP_ONLY: 'true',
-        LOCAL_AUTH_API_ADDR: '127.0.0.1:24331',
-        LOCAL_AUTH_MAILBOX_ADDR: '127.0.0.1:24334',
-        LOCAL_AUTH_DATA_DIR: 'target/e2e-http-only-auth',
-      } as Record<string, string>,
-    },
+    // Not beside a production folder started by hand (`cargo xtask test`'s smoke path), whose
+    // suite needs only it.
+    ...(process.env.E2E_REUSE_SERVER ? [] : [httpOnlyServer]),
   ],
 });

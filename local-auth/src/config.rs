@@ -8,7 +8,7 @@ use std::{env, fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 
 use url::Url;
 
-use crate::{hooks::HookConfig, password::PasswordRules};
+use crate::{hooks::HookConfig, mail::TemplateFiles, password::PasswordRules};
 
 /// Everything local-auth needs to run.
 #[derive(Clone)]
@@ -74,6 +74,9 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     /// The enabled auth hooks (`[auth.hook.<name>]`; see [`crate::hooks`]).
     pub hooks: Vec<HookConfig>,
+    /// The project's email templates and notifications (`[auth.email.template.<type>]`,
+    /// `[auth.email.notification.<type>]`; see [`crate::mail`]).
+    pub email_templates: TemplateFiles,
     /// CAPTCHA protection (`[auth.captcha]`, `LOCAL_AUTH_CAPTCHA_PROVIDER` and
     /// `LOCAL_AUTH_CAPTCHA_SECRET`); off when `None`.
     pub captcha: Option<Captcha>,
@@ -368,6 +371,7 @@ impl Default for Config {
             data_dir: PathBuf::new(),
             smtp: None,
             hooks: Vec::new(),
+            email_templates: TemplateFiles::default(),
             captcha: None,
             rate_limits: RateLimits::default(),
             rate_limit_header: None,
@@ -942,11 +946,14 @@ impl Config {
                 self.not_offered.push(format!("auth.{section}"));
             }
         }
-        self.hooks =
-            HookConfig::from_file(auth.get("hook")).map_err(|(key, problem)| ConfigError {
-                setting: format!("{source}: {key}"),
-                problem,
-            })?;
+        let named = |(key, problem): (String, String)| ConfigError {
+            setting: format!("{source}: {key}"),
+            problem,
+        };
+        self.hooks = HookConfig::from_file(auth.get("hook")).map_err(named)?;
+        self.email_templates =
+            TemplateFiles::from_file(auth.get("email"), std::path::Path::new(source))
+                .map_err(named)?;
         // `[auth.external.<name>] enabled = true` offers a provider.
         if let Some(external) = auth.get("external").and_then(toml::Value::as_table) {
             for (name, provider) in external {
@@ -1386,7 +1393,7 @@ otp_expiry = 600
         let mut config = Config::default();
         config
             .apply_file(
-                "supabase/config.toml",
+                "../supabase/config.toml",
                 include_str!("../../supabase/config.toml"),
             )
             .unwrap();

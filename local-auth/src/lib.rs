@@ -71,6 +71,9 @@ pub enum StartError {
     /// A configured auth hook cannot run.
     #[error("{0}")]
     Hook(#[from] hooks::HookError),
+    /// An email template does not parse (file, line and column named).
+    #[error("email template: {0}")]
+    Template(String),
 }
 
 /// A started local-auth: database open, keys loaded, ready to serve.

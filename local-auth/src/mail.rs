@@ -1,5 +1,15 @@
-//! Outgoing mail: composed from Supabase's default templates and stored for the mailbox.
+//! Outgoing mail, as upstream's template mailer writes it: every message is a subject and an HTML
+//! body rendered as Go `html/template`s (context-aware escaping, by the `gotmpl` crate) with
+//! upstream's variables (`{{ .ConfirmationURL }}`, `{{ .Token }}`, `{{ .TokenHash }}`,
+//! `{{ .SiteURL }}`, `{{ .RedirectTo }}`, `{{ .Email }}`, `{{ .NewEmail }}`, `{{ .Data }}`, …).
+//! The project's own files (`[auth.email.template.<type>]`, `[auth.email.notification.<type>]`
+//! in `supabase/config.toml`, the files `supabase config push` sends) win over local-auth's
+//! defaults. Each message is stored for the mailbox (with a plain-text part derived from the HTML)
+//! and queued for SMTP when that is configured.
 
+use std::{collections::BTreeMap, path::PathBuf};
+
+use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
 
 use crate::{
@@ -9,7 +19,7 @@ use crate::{
     store,
 };
 
-/// Which message to send.
+/// A mail that carries a one-time token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Template {
     /// Confirm a new sign-up.
@@ -27,7 +37,17 @@ pub enum Template {
 }
 
 impl Template {
-    /// The `type` a link of this template verifies.
+    /// Every one, in the CLI's order.
+    pub const ALL: [Self; 6] = [
+        Self::Invite,
+        Self::Confirmation,
+        Self::Recovery,
+        Self::MagicLink,
+        Self::EmailChange,
+        Self::Reauthentication,
+    ];
+
+    /// The `type` a link of this template verifies, and the hook's `email_action_type`.
     pub fn verify_type(self) -> &'static str {
         match self {
             Self::Confirmation => "signup",
@@ -39,7 +59,19 @@ impl Template {
         }
     }
 
-    fn subject(self) -> &'static str {
+    /// The key under `[auth.email.template]`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Confirmation => "confirmation",
+            Self::MagicLink => "magic_link",
+            Self::Recovery => "recovery",
+            Self::EmailChange => "email_change",
+            Self::Reauthentication => "reauthentication",
+            Self::Invite => "invite",
+        }
+    }
+
+    fn default_subject(self) -> &'static str {
         match self {
             Self::Confirmation => "Confirm Your Signup",
             Self::MagicLink => "Your Magic Link",
@@ -62,9 +94,252 @@ impl Template {
             }
         }
     }
+
+    /// local-auth's default body: the link (to the app's `/auth/confirm`, or upstream's
+    /// `/verify` with [`EmailLinks::Verify`]) and the code.
+    fn default_body(self, links: EmailLinks) -> String {
+        let (subject, action) = (self.default_subject(), self.action());
+        if self == Self::Reauthentication {
+            return format!("<h2>{subject}</h2>\n<p>{action} <code>{{{{ .Token }}}}</code></p>\n");
+        }
+        let link = match links {
+            EmailLinks::App => format!(
+                "{{{{ .SiteURL }}}}/auth/confirm?token_hash={{{{ .TokenHash }}}}&type={}&next={{{{ .RedirectTo }}}}",
+                self.verify_type()
+            ),
+            EmailLinks::Verify => "{{ .ConfirmationURL }}".to_owned(),
+        };
+        format!(
+            "<h2>{subject}</h2>\n<p>{action}</p>\n<p><a href=\"{link}\">{subject}</a></p>\n\
+             <p>Alternatively, enter the code: <code>{{{{ .Token }}}}</code></p>\n"
+        )
+    }
 }
 
-/// A message about to be sent.
+/// A security notification (`[auth.email.notification.<type>]`), sent when enabled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notification {
+    /// The password was changed.
+    PasswordChanged,
+    /// The email address was changed (sent to the old one).
+    EmailChanged,
+    /// The phone number was changed.
+    PhoneChanged,
+    /// A sign-in method was linked.
+    IdentityLinked,
+    /// A sign-in method was removed.
+    IdentityUnlinked,
+    /// A second factor was added.
+    MfaFactorEnrolled,
+    /// A second factor was removed.
+    MfaFactorUnenrolled,
+}
+
+impl Notification {
+    /// Every one, in upstream's order.
+    pub const ALL: [Self; 7] = [
+        Self::PasswordChanged,
+        Self::EmailChanged,
+        Self::PhoneChanged,
+        Self::IdentityLinked,
+        Self::IdentityUnlinked,
+        Self::MfaFactorEnrolled,
+        Self::MfaFactorUnenrolled,
+    ];
+
+    /// The key under `[auth.email.notification]`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::PasswordChanged => "password_changed",
+            Self::EmailChanged => "email_changed",
+            Self::PhoneChanged => "phone_changed",
+            Self::IdentityLinked => "identity_linked",
+            Self::IdentityUnlinked => "identity_unlinked",
+            Self::MfaFactorEnrolled => "mfa_factor_enrolled",
+            Self::MfaFactorUnenrolled => "mfa_factor_unenrolled",
+        }
+    }
+
+    /// The send-email hook's `email_action_type`.
+    pub fn action_type(self) -> String {
+        format!("{}_notification", self.key())
+    }
+
+    /// Upstream's default subject and body.
+    fn defaults(self) -> (&'static str, &'static str) {
+        match self {
+            Self::PasswordChanged => (
+                "Your password was changed",
+                "<h2>Your password was changed</h2>\n\n<p>The password for your account was recently changed.</p>\n<p>If you didn't make this change, reset your password and contact support immediately.</p>\n",
+            ),
+            Self::EmailChanged => (
+                "Your email address was changed",
+                "<h2>Your email address was changed</h2>\n\n<p>The email address for your account was changed from {{ .OldEmail }} to {{ .Email }}.</p>\n<p>If you didn't make this change, contact support immediately.</p>\n",
+            ),
+            Self::PhoneChanged => (
+                "Your phone number was changed",
+                "<h2>Your phone number was changed</h2>\n\n<p>The phone number for your account was changed from {{ .OldPhone }} to {{ .Phone }}.</p>\n<p>If you didn't make this change, contact support immediately.</p>\n",
+            ),
+            Self::IdentityLinked => (
+                "A new sign-in method was linked to your account",
+                "<h2>A new sign-in method was linked</h2>\n\n<p>Your {{ .Provider }} account was linked as a new sign-in method for {{ .Email }}.</p>\n<p>If you didn't make this change, contact support immediately.</p>\n",
+            ),
+            Self::IdentityUnlinked => (
+                "A sign-in method was removed from your account",
+                "<h2>A sign-in method was removed</h2>\n\n<p>Your {{ .Provider }} account was removed as a sign-in method for {{ .Email }}.</p>\n<p>If you didn't make this change, contact support immediately.</p>\n",
+            ),
+            Self::MfaFactorEnrolled => (
+                "A new verification method was added to your account",
+                "<h2>A new verification method was added</h2>\n\n<p>Sign-in verification method {{ .FactorType }} was added to your account.</p>\n<p>If you didn't make this change, contact support immediately.</p>\n",
+            ),
+            Self::MfaFactorUnenrolled => (
+                "A verification method was removed from your account",
+                "<h2>A verification method was removed</h2>\n\n<p>Sign-in verification method {{ .FactorType }} was removed from your account.</p>\n<p>If you didn't make this change, contact support immediately.</p>\n",
+            ),
+        }
+    }
+}
+
+/// A template as `supabase/config.toml` gives it: a subject, and a body read from `content_path`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TemplateFile {
+    /// The subject template, if set.
+    pub subject: Option<String>,
+    /// The body file, as resolved, and its text.
+    pub content: Option<(PathBuf, String)>,
+}
+
+/// The project's templates and notifications, by their keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TemplateFiles {
+    /// `[auth.email.template.<type>]`.
+    pub templates: BTreeMap<String, TemplateFile>,
+    /// `[auth.email.notification.<type>]` that are enabled.
+    pub notifications: BTreeMap<String, TemplateFile>,
+}
+
+/// A parsed subject and body.
+struct Parsed {
+    subject: gotmpl::html::Template,
+    body: gotmpl::html::Template,
+}
+
+impl Parsed {
+    fn new(
+        name: &str,
+        subject: &str,
+        body: &str,
+        body_file: Option<&PathBuf>,
+    ) -> Result<Self, String> {
+        let located = |source: String, error: gotmpl::TemplateError| match error {
+            gotmpl::TemplateError::Parse {
+                line, col, message, ..
+            }
+            | gotmpl::TemplateError::Lex {
+                line, col, message, ..
+            } => {
+                format!("{source}:{line}:{col}: {message}")
+            }
+            other => format!("{source}: {other}"),
+        };
+        let body_source = body_file.map_or_else(
+            || format!("local-auth's default {name} template"),
+            |path| path.display().to_string(),
+        );
+        Ok(Self {
+            subject: gotmpl::html::Template::new(name)
+                .parse(subject)
+                .map_err(|error| located(format!("the {name} subject"), error))?,
+            body: gotmpl::html::Template::new(name)
+                .parse(body)
+                .map_err(|error| located(body_source, error))?,
+        })
+    }
+
+    fn render(&self, data: &Value) -> Result<(String, String), String> {
+        let data = gotmpl::to_value(data).map_err(|error| error.to_string())?;
+        let subject = self
+            .subject
+            .execute_to_string(&data)
+            .map_err(|e| e.to_string())?;
+        let body = self
+            .body
+            .execute_to_string(&data)
+            .map_err(|e| e.to_string())?;
+        Ok((subject, body))
+    }
+}
+
+/// Every template parsed once at start; a file that does not parse stops the start, naming the
+/// file, line and column.
+pub struct Mailer {
+    templates: Vec<(Template, Parsed)>,
+    notifications: Vec<(Notification, Parsed)>,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer")
+            .field(
+                "notifications",
+                &self
+                    .notifications
+                    .iter()
+                    .map(|(n, _)| n.key())
+                    .collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    /// Parses the project's templates over local-auth's defaults.
+    pub fn new(config: &Config) -> Result<Self, String> {
+        let files = &config.email_templates;
+        let templates = Template::ALL
+            .into_iter()
+            .map(|template| {
+                let file = files.templates.get(template.key());
+                let default_body = template.default_body(config.email_links);
+                let subject = file
+                    .and_then(|file| file.subject.as_deref())
+                    .unwrap_or(template.default_subject());
+                let (path, body) = match file.and_then(|file| file.content.as_ref()) {
+                    Some((path, body)) => (Some(path), body.as_str()),
+                    None => (None, default_body.as_str()),
+                };
+                Parsed::new(template.key(), subject, body, path).map(|parsed| (template, parsed))
+            })
+            .collect::<Result<_, _>>()?;
+        let notifications = Notification::ALL
+            .into_iter()
+            .filter_map(|notification| {
+                let file = files.notifications.get(notification.key())?;
+                let (default_subject, default_body) = notification.defaults();
+                let subject = file.subject.as_deref().unwrap_or(default_subject);
+                let (path, body) = match &file.content {
+                    Some((path, body)) => (Some(path), body.as_str()),
+                    None => (None, default_body),
+                };
+                Some(
+                    Parsed::new(notification.key(), subject, body, path)
+                        .map(|parsed| (notification, parsed)),
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            templates,
+            notifications,
+        })
+    }
+
+    /// Whether `notification` is enabled.
+    pub fn notifies(&self, notification: Notification) -> bool {
+        self.notifications.iter().any(|(n, _)| *n == notification)
+    }
+}
+
+/// A token mail about to be sent.
 pub struct Message<'a> {
     /// Which template.
     pub template: Template,
@@ -78,81 +353,328 @@ pub struct Message<'a> {
     pub redirect_to: &'a str,
 }
 
-/// The link in a message, per [`EmailLinks`].
-pub fn link(config: &Config, message: &Message<'_>) -> String {
-    let kind = message.template.verify_type();
-    let query = |pairs: &[(&str, &str)]| {
-        url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish()
-    };
-    match config.email_links {
-        EmailLinks::App => format!(
-            "{}/auth/confirm?{}",
-            config.site_url.as_str().trim_end_matches('/'),
-            query(&[
-                ("token_hash", message.token_hash),
-                ("type", kind),
-                ("next", message.redirect_to)
-            ])
-        ),
-        EmailLinks::Verify => format!(
-            "{}/verify?{}",
-            config.issuer(),
-            query(&[
-                ("token", message.token_hash),
-                ("type", kind),
-                ("redirect_to", message.redirect_to)
-            ])
-        ),
-    }
+/// Upstream's `ConfirmationURL`: its `/verify` link for the token.
+fn confirmation_url(config: &Config, message: &Message<'_>) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("token", message.token_hash),
+            ("type", message.template.verify_type()),
+            ("redirect_to", message.redirect_to),
+        ])
+        .finish();
+    format!("{}/verify?{query}", config.issuer())
 }
 
-/// Stores the message for the mailbox, in the caller's transaction so that mail and token are
-/// saved together, and queues it for SMTP when that is configured.
+/// The variables every template sees, with the user's.
+fn base_data(config: &Config, user: &store::User) -> Map<String, Value> {
+    let mut data = Map::new();
+    data.insert(
+        "SiteURL".into(),
+        config.site_url.as_str().trim_end_matches('/').into(),
+    );
+    data.insert(
+        "Email".into(),
+        user.email.clone().unwrap_or_default().into(),
+    );
+    data.insert("Data".into(), user.user_metadata());
+    data
+}
+
+/// Renders and stores a token mail for the mailbox, in the caller's transaction so that mail and
+/// token are saved together, and queues it for SMTP when that is configured.
 pub async fn send(
     db: &mut SqliteConnection,
     state: &AppState,
+    user: &store::User,
     message: Message<'_>,
-) -> sqlx::Result<()> {
+) -> Result<(), crate::error::ApiError> {
     let config = &state.config;
-    let subject = message.template.subject();
-    let action = message.template.action();
-    let code = message.code;
-    let (html, text) = if message.template == Template::Reauthentication {
-        (
-            format!("<h2>{subject}</h2>\n<p>{action} <code>{code}</code></p>\n"),
-            format!("{subject}\n\n{action} {code}\n"),
-        )
-    } else {
-        let link = link(config, &message);
-        let escaped = link.replace('&', "&amp;").replace('"', "&quot;");
-        (
-            format!(
-                "<h2>{subject}</h2>\n<p>{action}</p>\n<p><a href=\"{escaped}\">{subject}</a></p>\n\
-                 <p>Alternatively, enter the code: <code>{code}</code></p>\n"
-            ),
-            format!("{subject}\n\n{action}\n{link}\n\nAlternatively, enter the code: {code}\n"),
-        )
+    let mut data = base_data(config, user);
+    data.insert(
+        "ConfirmationURL".into(),
+        confirmation_url(config, &message).into(),
+    );
+    data.insert("Token".into(), message.code.into());
+    data.insert("TokenHash".into(), message.token_hash.into());
+    data.insert("RedirectTo".into(), message.redirect_to.into());
+    if message.template == Template::EmailChange {
+        // The pending address, as this transaction recorded it.
+        let pending = store::user_by_id(&mut *db, &user.id)
+            .await?
+            .and_then(|user| user.email_change);
+        data.insert("NewEmail".into(), pending.unwrap_or_default().into());
+        data.insert("SendingTo".into(), message.to.into());
+    }
+    let parsed = state
+        .mailer
+        .templates
+        .iter()
+        .find(|(template, _)| *template == message.template)
+        .map(|(_, parsed)| parsed)
+        .expect("every template is parsed at start");
+    deliver(db, state, message.to, parsed, &Value::Object(data)).await
+}
+
+/// What a notification adds to the template variables (and the hook's `email_data`).
+#[derive(Clone, Debug, Default)]
+pub struct Details {
+    /// `OldEmail`: the address before an email change.
+    pub old_email: Option<String>,
+    /// `OldPhone` and `Phone`: the numbers before and after a phone change.
+    pub old_phone: Option<String>,
+    /// `Provider`: the identity linked or unlinked.
+    pub provider: Option<String>,
+    /// `FactorType`: the factor enrolled or removed.
+    pub factor_type: Option<String>,
+}
+
+/// Sends `notification` about `user` when it is enabled: through the send-email hook when that is
+/// on, else rendered to the mailbox. `to` is the recipient (the old address of an email change);
+/// nothing is sent to a user without an address.
+pub async fn notify(
+    db: &mut SqliteConnection,
+    state: &AppState,
+    user: &store::User,
+    notification: Notification,
+    to: Option<&str>,
+    details: Details,
+) -> Result<(), crate::error::ApiError> {
+    let Some((_, parsed)) = state
+        .mailer
+        .notifications
+        .iter()
+        .find(|(n, _)| *n == notification)
+    else {
+        return Ok(());
     };
+    let Some(to) = to.or(user.email.as_deref()).filter(|to| !to.is_empty()) else {
+        return Ok(());
+    };
+    if state.hooks.enabled(crate::hooks::HookName::SendEmail) {
+        let user_json = store::user_json(db, user).await?;
+        let email_data = json!({
+            "token": "", "token_hash": "", "redirect_to": "",
+            "email_action_type": notification.action_type(),
+            "site_url": state.config.site_url.as_str().trim_end_matches('/'),
+            "token_new": "", "token_hash_new": "",
+            "old_email": details.old_email.clone().unwrap_or_default(),
+            "old_phone": details.old_phone.clone().unwrap_or_default(),
+            "provider": details.provider.clone().unwrap_or_default(),
+            "factor_type": details.factor_type.clone().unwrap_or_default(),
+        });
+        state
+            .hooks
+            .run(
+                crate::hooks::HookName::SendEmail,
+                json!({ "user": user_json, "email_data": email_data }),
+            )
+            .await?;
+        return Ok(());
+    }
+    let mut data = base_data(&state.config, user);
+    if notification == Notification::IdentityUnlinked {
+        data.insert("Email".into(), to.into());
+    }
+    let fields = [
+        ("OldEmail", details.old_email),
+        ("OldPhone", details.old_phone),
+        (
+            "Phone",
+            (notification == Notification::PhoneChanged)
+                .then(|| user.phone.clone().unwrap_or_default()),
+        ),
+        ("Provider", details.provider),
+        ("FactorType", details.factor_type),
+    ];
+    for (key, value) in fields {
+        if let Some(value) = value {
+            data.insert(key.into(), value.into());
+        }
+    }
+    deliver(db, state, to, parsed, &Value::Object(data)).await
+}
+
+/// Renders, stores for the mailbox and queues for SMTP.
+async fn deliver(
+    db: &mut SqliteConnection,
+    state: &AppState,
+    to: &str,
+    parsed: &Parsed,
+    data: &Value,
+) -> Result<(), crate::error::ApiError> {
+    let (subject, html) = parsed
+        .render(data)
+        .map_err(crate::error::ApiError::internal)?;
+    let text = text_of(&html);
     let id = uuid::Uuid::new_v4().to_string();
-    store::insert_mail(
-        db,
-        &id,
-        store::Channel::Email,
-        message.to,
-        subject,
-        &html,
-        &text,
-    )
-    .await?;
+    store::insert_mail(db, &id, store::Channel::Email, to, &subject, &html, &text).await?;
     if let Some(smtp) = &state.smtp {
         smtp.send(Outgoing {
-            to: message.to,
-            subject,
+            to,
+            subject: &subject,
             text,
             html,
         });
     }
     Ok(())
+}
+
+/// A plain-text part for an HTML body: each link's address on a line of its own after its text,
+/// paragraphs and headings as lines, tags dropped and entities decoded.
+pub fn text_of(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    let mut pending_link: Option<String> = None;
+    while let Some(start) = rest.find('<') {
+        text.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            rest = &rest[start..];
+            break;
+        };
+        let tag = &rest[start + 1..start + end];
+        let name = tag
+            .trim_start_matches('/')
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let closing = tag.starts_with('/');
+        match (name.as_str(), closing) {
+            ("a", false) => pending_link = attribute(tag, "href"),
+            ("a", true) => {
+                if let Some(link) = pending_link.take() {
+                    text.push('\n');
+                    text.push_str(&link);
+                    text.push('\n');
+                }
+            }
+            ("br", _) | ("p", true) | ("h1" | "h2" | "h3" | "div" | "li" | "tr", true) => {
+                text.push('\n')
+            }
+            _ => {}
+        }
+        rest = &rest[start + end + 1..];
+    }
+    text.push_str(rest);
+    let decoded = decode_entities(&text);
+    // Lines trimmed, runs of blank lines folded into one.
+    let mut out = String::new();
+    let mut blank = true;
+    for line in decoded.lines().map(str::trim) {
+        if line.is_empty() {
+            if !blank {
+                out.push('\n');
+            }
+            blank = true;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+            blank = false;
+        }
+    }
+    out
+}
+
+/// The value of `name` in a tag's attributes, entities decoded.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let at = tag.find(&format!("{name}="))? + name.len() + 1;
+    let rest = &tag[at..];
+    let quote = rest.chars().next()?;
+    let value = if quote == '"' || quote == '\'' {
+        rest[1..].split(quote).next()?
+    } else {
+        rest.split(char::is_whitespace).next()?
+    };
+    Some(decode_entities(value))
+}
+
+fn decode_entities(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#43;", "+")
+        .replace("&amp;", "&")
+}
+
+impl TemplateFiles {
+    /// Reads `[auth.email.template.*]` and the enabled `[auth.email.notification.*]` of the file
+    /// at `config_path`, each body from its `content_path`: a template's relative to the project
+    /// (the directory holding `supabase/`), a notification's relative to `supabase/`, as the
+    /// Supabase CLI resolves them. Errors name the key and the problem.
+    pub fn from_file(
+        email: Option<&toml::Value>,
+        config_path: &std::path::Path,
+    ) -> Result<Self, (String, String)> {
+        let supabase_dir = config_path.parent().unwrap_or(std::path::Path::new(""));
+        let project_dir = supabase_dir.parent().unwrap_or(std::path::Path::new(""));
+        let mut files = Self::default();
+        let sections = [
+            (
+                "template",
+                project_dir,
+                Template::ALL.map(Template::key).to_vec(),
+            ),
+            (
+                "notification",
+                supabase_dir,
+                Notification::ALL.map(Notification::key).to_vec(),
+            ),
+        ];
+        for (section, base, known) in sections {
+            let Some(table) = email
+                .and_then(|email| email.get(section))
+                .and_then(toml::Value::as_table)
+            else {
+                continue;
+            };
+            for (name, entry) in table {
+                let key = format!("auth.email.{section}.{name}");
+                if !known.contains(&name.as_str()) {
+                    return Err((
+                        key,
+                        format!("not a type Supabase Auth has: {}", known.join(", ")),
+                    ));
+                }
+                let text = |field: &str| entry.get(field).and_then(toml::Value::as_str);
+                if section == "notification"
+                    && entry.get("enabled").and_then(toml::Value::as_bool) != Some(true)
+                {
+                    continue;
+                }
+                if entry.get("content").is_some() {
+                    return Err((
+                        format!("{key}.content"),
+                        "please use content_path instead".to_owned(),
+                    ));
+                }
+                let content = match text("content_path").filter(|path| !path.is_empty()) {
+                    Some(path) => {
+                        // `./supabase/templates/x.html` as `<base>/supabase/templates/x.html`.
+                        let path: PathBuf = base.join(path).components().collect();
+                        let body = std::fs::read_to_string(&path).map_err(|error| {
+                            (
+                                format!("{key}.content_path"),
+                                format!("cannot read {}: {error}", path.display()),
+                            )
+                        })?;
+                        Some((path, body))
+                    }
+                    None => None,
+                };
+                let file = TemplateFile {
+                    subject: text("subject").map(str::to_owned),
+                    content,
+                };
+                let target = if section == "template" {
+                    &mut files.templates
+                } else {
+                    &mut files.notifications
+                };
+                target.insert(name.clone(), file);
+            }
+        }
+        Ok(files)
+    }
 }

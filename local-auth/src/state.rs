@@ -3,14 +3,8 @@
 use std::{fmt, ops::Deref, sync::Arc};
 
 use crate::{
-    config::Config,
-    db::Db,
-    hooks::{HookError, Hooks},
-    keys::Signer,
-    metrics::RequestCounts,
-    mirror::Mirror,
-    rate_limit::RateLimit,
-    smtp::SmtpOutbox,
+    StartError, config::Config, db::Db, hooks::Hooks, keys::Signer, mail::Mailer,
+    metrics::RequestCounts, mirror::Mirror, rate_limit::RateLimit, smtp::SmtpOutbox,
     webauthn::RelyingParty,
 };
 
@@ -34,6 +28,8 @@ pub struct Inner {
     pub mirror: Option<Mirror>,
     /// The enabled auth hooks.
     pub hooks: Hooks,
+    /// The email templates, parsed.
+    pub mailer: Mailer,
     /// How many requests each endpoint answered.
     pub requests: RequestCounts,
     /// The rate limits and their counters.
@@ -73,7 +69,8 @@ impl fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// Bundles the parts, readying the configured hooks (an error names one that cannot run).
+    /// Bundles the parts, readying the configured hooks and email templates (an error names a
+    /// hook that cannot run, or the file and line of a template that does not parse).
     pub fn new(
         config: Config,
         db: Db,
@@ -82,9 +79,10 @@ impl AppState {
         smtp: Option<SmtpOutbox>,
         mirror: Option<Mirror>,
         decoy_hash: String,
-    ) -> Result<Self, HookError> {
+    ) -> Result<Self, StartError> {
         // PostgreSQL hooks run through the mirror's connections, to the same database.
         let hooks = Hooks::start(&config.hooks, mirror.as_ref().map(Mirror::pool))?;
+        let mailer = Mailer::new(&config).map_err(StartError::Template)?;
         let rate_limit = RateLimit::new(&config, &api_keys.secret);
         let relying_party = RelyingParty::new(&config);
         Ok(Self(Arc::new(Inner {
@@ -95,6 +93,7 @@ impl AppState {
             smtp,
             mirror,
             hooks,
+            mailer,
             requests: RequestCounts::default(),
             rate_limit,
             relying_party,

@@ -46,12 +46,18 @@ export async function startApp() {
   const collect = (chunk) => (output += chunk.toString());
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
+  let running = true;
   const exited = new Promise((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`the server exited with ${code}:\n${output}`))),
+    child.once('exit', (code) => {
+      running = false;
+      reject(new Error(`the server exited with ${code}:\n${output}`));
+    }),
   );
   const app = `http://127.0.0.1:${appPort}`;
+  // Polls until the app answers; stops when the server has exited, so a failed start ends the
+  // suite instead of keeping it alive.
   const ready = (async () => {
-    for (;;) {
+    while (running) {
       try {
         if ((await fetch(`${app}/auth/error`)).ok) return;
       } catch {

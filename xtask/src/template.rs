@@ -120,8 +120,15 @@ fn check_generated(project: &Path) -> Result<(), String> {
     if title != Some(&format!("# {PROJECT_NAME}")) {
         return Err(format!("the README's title is {title:?}"));
     }
-    if !readme.contains("{{ .SiteURL }}") || readme.contains("{% raw %}") {
-        return Err("the README's email templates did not come through as written".into());
+    if !readme.contains("{{ .ConfirmationURL }}") || readme.contains("{% raw %}") {
+        return Err("the README's template variables did not come through as written".into());
+    }
+    // The email templates are Go templates: copied as they are, never rendered by Liquid.
+    let template = "supabase/templates/confirmation.html";
+    let original = fs::read_to_string(workspace_root().join(template))
+        .map_err(|error| format!("{template}: {error}"))?;
+    if read(template)? != original {
+        return Err(format!("{template} did not come through as written"));
     }
     for leftover in ["cargo-generate.toml", "app/src/site.rs.liquid"] {
         if project.join(leftover).exists() {

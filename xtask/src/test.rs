@@ -116,13 +116,21 @@ pub fn run() -> Result<(), String> {
             holds_no_secret_key(&workspace_root().join("target/site"))
         });
         let server = workspace_root().join("target/debug/server");
+        // The app as configured (supabase/config.toml: the roles hook needs the database).
         report.tests(
             "@supabase/ssr interop",
             Runner::NodeTest,
-            program("node")
-                .args(["--test", "--test-reporter=tap"])
-                .dir("server/interop")
-                .env("SERVER_BIN", &server),
+            with_database(
+                program("node")
+                    .args(["--test", "--test-reporter=tap"])
+                    .dir("server/interop")
+                    .env("SERVER_BIN", &server),
+                [
+                    "DATABASE_URL",
+                    "LOCAL_AUTH_DATABASE_URL",
+                    "E2E_SUPERUSER_DATABASE_URL",
+                ],
+            ),
         );
         report.tests(
             "playwright",

@@ -21,7 +21,7 @@ use crate::{
     dev_idp::{self, Grant, found},
     error::{ApiError, ApiResult, ErrorCode},
     extract::ApiQuery,
-    redirect, sessions,
+    mail, redirect, sessions,
     state::AppState,
     store::{self, Metadata, OAuthFlow, User},
     time::parse_rfc3339,
@@ -315,7 +315,21 @@ async fn link_identity(
     } else {
         store::refresh_providers(tx, &target.id, None).await?;
     }
-    user(tx, &target.id).await
+    let linked = user(tx, &target.id).await?;
+    let details = mail::Details {
+        provider: Some(grant.provider.clone()),
+        ..mail::Details::default()
+    };
+    mail::notify(
+        tx,
+        state,
+        &linked,
+        mail::Notification::IdentityLinked,
+        None,
+        details,
+    )
+    .await?;
+    Ok(linked)
 }
 
 /// 404 `manual_linking_disabled`.

@@ -20,7 +20,7 @@ use crate::{
     crypto,
     error::{ApiError, ApiResult, ErrorCode},
     extract::ApiJson,
-    sessions,
+    mail, sessions,
     state::AppState,
     store::{self, Factor},
     time::parse_rfc3339,
@@ -344,6 +344,14 @@ pub async fn verify(
     let user = store::user_by_id(&mut *tx, &caller.user.id)
         .await?
         .unwrap_or(caller.user);
+    if !factor.is_verified() {
+        let details = mail::Details {
+            factor_type: Some(factor.factor_type.clone()),
+            ..mail::Details::default()
+        };
+        let notification = mail::Notification::MfaFactorEnrolled;
+        mail::notify(&mut tx, &state, &user, notification, None, details).await?;
+    }
     let session =
         sessions::token_response(&state, &mut tx, &user, session_id, &refresh_token, method)
             .await?;
@@ -430,6 +438,14 @@ pub async fn unenroll(
         ));
     }
     store::delete_factor(&mut *tx, &factor.id).await?;
+    if factor.is_verified() {
+        let details = mail::Details {
+            factor_type: Some(factor.factor_type.clone()),
+            ..mail::Details::default()
+        };
+        let notification = mail::Notification::MfaFactorUnenrolled;
+        mail::notify(&mut tx, &state, &caller.user, notification, None, details).await?;
+    }
     tx.commit().await?;
     Ok(Json(json!({ "id": factor.id })))
 }

@@ -15,6 +15,7 @@ use crate::{
     dev_idp::found,
     error::{ApiError, ApiResult, ErrorCode},
     extract::ApiQuery,
+    mail,
     state::AppState,
     store,
 };
@@ -92,6 +93,21 @@ pub async fn unlink(
         .then_some(primary)
         .flatten();
     store::refresh_providers(&mut tx, &user.id, primary.as_deref()).await?;
+    // Told at the address the account had when the method was removed.
+    let details = mail::Details {
+        provider: Some(removed.provider.clone()),
+        ..mail::Details::default()
+    };
+    let notification = mail::Notification::IdentityUnlinked;
+    mail::notify(
+        &mut tx,
+        &state,
+        &user,
+        notification,
+        user.email.as_deref(),
+        details,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(json!({})))
 }

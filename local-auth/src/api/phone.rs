@@ -7,6 +7,7 @@ use crate::{
     error::{ApiError, ApiResult, ErrorCode},
     hooks::HookName,
     html::escape,
+    mail,
     state::AppState,
     store::{self, User},
 };
@@ -112,9 +113,13 @@ pub(super) async fn send_code(
     Ok(id)
 }
 
-/// Moves the user to their confirmed new number: the phone identity follows (or is created), and
-/// an anonymous user becomes permanent.
-pub(super) async fn change_phone(db: &mut SqliteConnection, user: &User) -> ApiResult<()> {
+/// Moves the user to their confirmed new number: the phone identity follows (or is created), an
+/// anonymous user becomes permanent, and the phone-changed notification goes out when enabled.
+pub(super) async fn change_phone(
+    state: &AppState,
+    db: &mut SqliteConnection,
+    user: &User,
+) -> ApiResult<()> {
     let new_phone = user.phone_change.clone().ok_or_else(|| {
         ApiError::forbidden(ErrorCode::OtpExpired, "Token has expired or is invalid")
     })?;
@@ -126,5 +131,23 @@ pub(super) async fn change_phone(db: &mut SqliteConnection, user: &User) -> ApiR
     }
     let primary = user.is_anonymous.then_some("phone");
     store::refresh_providers(db, &user.id, primary).await?;
+    if user.phone.is_some() {
+        let changed = store::user_by_id(&mut *db, &user.id)
+            .await?
+            .unwrap_or_else(|| user.clone());
+        let details = mail::Details {
+            old_phone: user.phone.clone(),
+            ..mail::Details::default()
+        };
+        mail::notify(
+            db,
+            state,
+            &changed,
+            mail::Notification::PhoneChanged,
+            None,
+            details,
+        )
+        .await?;
+    }
     Ok(())
 }

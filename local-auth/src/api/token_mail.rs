@@ -107,7 +107,7 @@ pub(super) async fn send(
             token_hash: &issued.token_hash,
             redirect_to,
         };
-        mail::send(tx, state, message).await?;
+        mail::send(tx, state, user, message).await?;
     }
     store::stamp_sent(&mut *tx, &user.id, purpose.sent()).await?;
     Ok(())

@@ -17,6 +17,7 @@ use crate::{
     crypto::token_hash,
     error::{ApiError, ApiResult, ErrorCode},
     extract::{ApiJson, ApiQuery},
+    mail::{self, Details},
     redirect,
     state::AppState,
     store::{self, User},
@@ -116,6 +117,16 @@ pub async fn update_user(
             store::Scope::Others,
         )
         .await?;
+        let notification = mail::Notification::PasswordChanged;
+        mail::notify(
+            &mut tx,
+            &state,
+            &user,
+            notification,
+            None,
+            Details::default(),
+        )
+        .await?;
     }
     if let Some(new_email) = new_email {
         if store::user_by_email(&mut *tx, &new_email).await?.is_some() {
@@ -166,7 +177,7 @@ async fn update_phone(
     if state.config.sms.enable_confirmations {
         send_code(state, tx, &user, SmsPurpose::PhoneChange, new_phone).await?;
     } else {
-        change_phone(tx, &user).await?;
+        change_phone(state, tx, &user).await?;
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use crate::{
     crypto::token_hash,
     error::{ApiError, ApiResult, ErrorCode},
     extract::{ApiJson, ApiQuery},
-    redirect, sessions,
+    mail, redirect, sessions,
     state::AppState,
     store::{self, OneTimeToken, User},
     time::parse_rfc3339,
@@ -310,7 +310,7 @@ async fn apply(
             "otp"
         }
         "phone_change_token" => {
-            super::phone::change_phone(tx, user).await?;
+            super::phone::change_phone(state, tx, user).await?;
             "phone_change"
         }
         "confirmation_token" => {
@@ -342,6 +342,24 @@ async fn apply(
                 store::make_permanent_with_email(tx, &user.id, &new_email).await?;
             } else {
                 store::complete_email_change(tx, &user.id, &new_email).await?;
+                // Told at the address the account had until now.
+                let changed = store::user_by_id(&mut *tx, &user.id)
+                    .await?
+                    .ok_or_else(expired)?;
+                let details = mail::Details {
+                    old_email: user.email.clone(),
+                    ..mail::Details::default()
+                };
+                let notification = mail::Notification::EmailChanged;
+                mail::notify(
+                    tx,
+                    state,
+                    &changed,
+                    notification,
+                    user.email.as_deref(),
+                    details,
+                )
+                .await?;
             }
             store::revoke_mail_tokens(tx, &user.id).await?;
             "email_change"

@@ -20,5 +20,6 @@ mod rate_limits;
 mod security;
 mod signup;
 mod smtp;
+mod templates;
 mod token;
 mod user;

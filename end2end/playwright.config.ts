@@ -52,7 +52,9 @@ const testAuthSettings = {
   LOCAL_AUTH_PASSWORD_REQUIREMENTS: 'letters_digits',
 };
 
-/** The same build with HttpOnly session cookies, its own local-auth and data (http-only.spec.ts). */
+/** The same build with HttpOnly session cookies, its own local-auth and data (http-only.spec.ts),
+ * and CAPTCHA on (captcha.spec.ts): hCaptcha's documented test site key and secret, whose test
+ * answer the widget stub of fixtures/test.ts gives. */
 const httpOnlyServer = {
   command: process.env.E2E_SERVER_COMMAND ?? 'target/debug/server',
   cwd: '..',
@@ -68,6 +70,10 @@ const httpOnlyServer = {
     LOCAL_AUTH_API_ADDR: '127.0.0.1:24331',
     LOCAL_AUTH_MAILBOX_ADDR: '127.0.0.1:24334',
     LOCAL_AUTH_DATA_DIR: 'target/e2e-http-only-auth',
+    CAPTCHA_PROVIDER: 'hcaptcha',
+    CAPTCHA_SITE_KEY: '10000000-ffff-ffff-ffff-000000000001',
+    LOCAL_AUTH_CAPTCHA_PROVIDER: 'hcaptcha',
+    LOCAL_AUTH_CAPTCHA_SECRET: '0x0000000000000000000000000000000000000000',
   } as Record<string, string>,
 };
 

@@ -6,12 +6,19 @@
 use leptos::prelude::*;
 
 /// The policy for a page whose inline scripts carry `nonce`; `connect` lists the other origins
-/// the page's scripts call (the auth server, the live-reload socket).
-pub fn policy(nonce: &str, connect: &[&str]) -> String {
-    let connect: String = connect.iter().map(|origin| format!(" {origin}")).collect();
+/// the page's scripts call (the auth server, the live-reload socket); `widget` the origins of the
+/// CAPTCHA provider, whose script, frames and styles the forms load (and nothing else's).
+pub fn policy(nonce: &str, connect: &[&str], widget: &[&str]) -> String {
+    let list = |origins: &[&str]| -> String { origins.iter().map(|o| format!(" {o}")).collect() };
+    let (connect, widget) = (list(connect), list(widget));
+    let frames = if widget.is_empty() {
+        String::new()
+    } else {
+        format!(" frame-src{widget};")
+    };
     format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'{connect}; \
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'{widget}; \
+         style-src 'self'{widget}; img-src 'self' data:; connect-src 'self'{connect}{widget};{frames} \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
     )
 }
@@ -38,9 +45,12 @@ pub fn ContentSecurityPolicy() -> impl IntoView {
             .chain(reload.iter())
             .map(String::as_str)
             .collect();
+        let widget = use_context::<Option<crate::components::Captcha>>()
+            .flatten()
+            .map_or(&[][..], |captcha| captcha.provider.origins());
         if let (Some(response), Ok(value)) = (
             use_context::<leptos_axum::ResponseOptions>(),
-            http::HeaderValue::from_str(&policy(&nonce, &connect)),
+            http::HeaderValue::from_str(&policy(&nonce, &connect, widget)),
         ) {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }
@@ -53,11 +63,30 @@ mod tests {
 
     #[test]
     fn scripts_need_the_nonce_and_nothing_may_frame_the_page() {
-        let policy = policy("abc", &["http://127.0.0.1:54321"]);
+        let policy = policy("abc", &["http://127.0.0.1:54321"], &[]);
 
         assert!(policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"));
         assert!(!policy.contains("unsafe-inline"));
         assert!(policy.contains("frame-ancestors 'none'"));
         assert!(policy.contains("connect-src 'self' http://127.0.0.1:54321;"));
+        assert!(
+            !policy.contains("frame-src"),
+            "no frames without a CAPTCHA widget"
+        );
+    }
+
+    #[test]
+    fn a_captcha_provider_is_admitted_for_its_script_frames_styles_and_calls_only() {
+        let origins = crate::components::CaptchaProvider::Hcaptcha.origins();
+        let policy = policy("abc", &[], origins);
+
+        let widget = "https://hcaptcha.com https://*.hcaptcha.com";
+        assert!(policy.contains(&format!(
+            "script-src 'self' 'nonce-abc' 'wasm-unsafe-eval' {widget};"
+        )));
+        assert!(policy.contains(&format!("frame-src {widget};")));
+        assert!(policy.contains(&format!("style-src 'self' {widget};")));
+        assert!(policy.contains(&format!("connect-src 'self' {widget};")));
+        assert!(!policy.contains("img-src 'self' data: https"), "{policy}");
     }
 }

@@ -22,6 +22,9 @@ pub struct Config {
     pub session: SessionSettings,
     /// The app's database (`DATABASE_URL`), if configured. Its password never appears in logs.
     pub database: app::data::Database,
+    /// CAPTCHA in the forms (`CAPTCHA_PROVIDER` and `CAPTCHA_SITE_KEY`), when the project checks
+    /// it.
+    pub captcha: Option<app::components::Captcha>,
 }
 
 /// How the session cookies are written.
@@ -183,17 +186,57 @@ impl Config {
         let auth = AuthBackend::from_lookup(&leptos, env)?;
         let session = SessionSettings::from_lookup(&leptos, env)?;
         let database = database_from_lookup(env)?;
+        let captcha = captcha_from_lookup(env)?;
         Ok(Self {
             leptos,
             auth,
             session,
             database,
+            captcha,
         })
     }
 
     /// The address to listen on (`LEPTOS_SITE_ADDR`).
     pub fn addr(&self) -> SocketAddr {
         self.leptos.site_addr
+    }
+}
+
+/// CAPTCHA in the forms: `CAPTCHA_PROVIDER` (`hcaptcha` or `turnstile`, as the project's
+/// `[auth.captcha] provider`) with the provider's `CAPTCHA_SITE_KEY`; neither, no CAPTCHA. One
+/// without the other stops the server.
+pub fn captcha_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Option<app::components::Captcha>, ConfigError> {
+    use app::components::{Captcha, CaptchaProvider};
+
+    let lookup = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+    match (lookup("CAPTCHA_PROVIDER"), lookup("CAPTCHA_SITE_KEY")) {
+        (None, None) => Ok(None),
+        (Some(provider), Some(site_key)) => {
+            let provider = match provider.trim() {
+                "hcaptcha" => CaptchaProvider::Hcaptcha,
+                "turnstile" => CaptchaProvider::Turnstile,
+                other => {
+                    return Err(ConfigError::Invalid {
+                        variable: "CAPTCHA_PROVIDER",
+                        problem: format!("`{other}` is not `hcaptcha` or `turnstile`"),
+                    });
+                }
+            };
+            Ok(Some(Captcha {
+                provider,
+                site_key: site_key.trim().to_owned(),
+            }))
+        }
+        (Some(_), None) => Err(ConfigError::Invalid {
+            variable: "CAPTCHA_SITE_KEY",
+            problem: "must be set with CAPTCHA_PROVIDER: the provider's site key".into(),
+        }),
+        (None, Some(_)) => Err(ConfigError::Invalid {
+            variable: "CAPTCHA_PROVIDER",
+            problem: "must be set with CAPTCHA_SITE_KEY: `hcaptcha` or `turnstile`".into(),
+        }),
     }
 }
 

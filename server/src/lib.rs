@@ -63,6 +63,8 @@ pub struct AppState {
     pub attempt_limits: AttemptLimits,
     /// The app's database, whose queries run as the request's user (see `app::data`).
     pub database: Database,
+    /// CAPTCHA in the forms, when the project checks it.
+    pub captcha: Option<app::components::Captcha>,
 }
 
 impl AppState {
@@ -81,7 +83,14 @@ impl AppState {
             attempt_limits: AttemptLimits::new(settings.attempts_per_client, Limit::PER_ADDRESS),
             auth,
             database: Database::none(),
+            captcha: None,
         })
+    }
+
+    /// The same state with the forms showing `captcha`'s widget (and the page's policy admitting
+    /// its provider).
+    pub fn with_captcha(self, captcha: Option<app::components::Captcha>) -> Self {
+        Self { captcha, ..self }
     }
 
     /// The same state with the app's data in `database`, where the attempt limits are counted
@@ -106,6 +115,7 @@ pub fn router(state: AppState) -> Router {
     let attempt_limits = state.attempt_limits.clone();
     let dev_mailbox = state.auth.mailbox.clone().map(DevMailbox);
     let database = state.database.clone();
+    let captcha = state.captcha.clone();
     let context = {
         let layer = layer.clone();
         move || {
@@ -115,6 +125,7 @@ pub fn router(state: AppState) -> Router {
             provide_context(browser_access.clone());
             provide_context(attempt_limits.clone());
             provide_context(database.clone());
+            provide_context(captcha.clone());
             if let Some(mailbox) = &dev_mailbox {
                 provide_context(mailbox.clone());
             }

@@ -75,6 +75,8 @@ pub struct AuthClient {
     /// The end user this client calls on behalf of, forwarded in [`FORWARDED_FOR_HEADER`] when
     /// the client has the secret key.
     client_ip: Option<std::net::IpAddr>,
+    /// The end user's CAPTCHA answer, sent with the calls the auth server protects by CAPTCHA.
+    captcha_token: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for AuthClient {
@@ -401,6 +403,7 @@ impl AuthClient {
                 headers: http::HeaderMap::new(),
             }),
             client_ip: None,
+            captcha_token: None,
         })
     }
 
@@ -410,6 +413,7 @@ impl AuthClient {
         Self {
             inner: Arc::new(inner),
             client_ip: self.client_ip,
+            captcha_token: self.captcha_token,
         }
     }
 
@@ -442,6 +446,29 @@ impl AuthClient {
         Self {
             inner: self.inner.clone(),
             client_ip: ip,
+            captcha_token: self.captcha_token.clone(),
+        }
+    }
+
+    /// A clone that sends the end user's CAPTCHA answer (the token the provider's widget gave
+    /// the browser) with the calls Supabase Auth checks CAPTCHA on: sign-up, password sign-in,
+    /// anonymous sign-in, codes and magic links, recovery and resends
+    /// (`gotrue_meta_security.captcha_token`).
+    pub fn with_captcha_token(&self, token: Option<&str>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            client_ip: self.client_ip,
+            captcha_token: token.filter(|token| !token.is_empty()).map(Arc::from),
+        }
+    }
+
+    /// Adds the CAPTCHA answer, if any, to a request body.
+    fn add_captcha(&self, body: &mut Map<String, Value>) {
+        if let Some(token) = &self.captcha_token {
+            body.insert(
+                "gotrue_meta_security".into(),
+                json!({ "captcha_token": &**token }),
+            );
         }
     }
 
@@ -558,6 +585,7 @@ impl AuthClient {
         let mut body = credentials.to_json();
         body.insert("data".into(), data);
         add_challenge(&mut body, options.challenge);
+        self.add_captcha(&mut body);
         let request = self
             .request(Method::POST, "signup", None)
             .query(&redirect_query(options.redirect_to))
@@ -567,9 +595,10 @@ impl AuthClient {
 
     /// `POST /signup` without credentials: an anonymous user.
     pub async fn sign_in_anonymously(&self, data: Value) -> Result<Session, Error> {
-        let request = self
-            .request(Method::POST, "signup", None)
-            .json(&json!({ "data": data }));
+        let mut body = Map::new();
+        body.insert("data".into(), data);
+        self.add_captcha(&mut body);
+        let request = self.request(Method::POST, "signup", None).json(&body);
         self.send_session(request).await
     }
 
@@ -578,10 +607,12 @@ impl AuthClient {
         &self,
         credentials: Credentials<'_>,
     ) -> Result<Session, Error> {
+        let mut body = credentials.to_json();
+        self.add_captcha(&mut body);
         let request = self
             .request(Method::POST, "token", None)
             .query(&[("grant_type", "password")])
-            .json(&credentials.to_json());
+            .json(&body);
         self.send_session(request).await
     }
 
@@ -620,6 +651,7 @@ impl AuthClient {
         body.insert("email".into(), email.into());
         body.insert("create_user".into(), create_user.into());
         add_challenge(&mut body, options.challenge);
+        self.add_captcha(&mut body);
         let request = self
             .request(Method::POST, "otp", None)
             .query(&redirect_query(options.redirect_to))
@@ -634,9 +666,12 @@ impl AuthClient {
         phone: &str,
         create_user: bool,
     ) -> Result<(), Error> {
-        let request = self
-            .request(Method::POST, "otp", None)
-            .json(&json!({ "phone": phone, "create_user": create_user, "channel": "sms" }));
+        let mut body = Map::new();
+        body.insert("phone".into(), phone.into());
+        body.insert("create_user".into(), create_user.into());
+        body.insert("channel".into(), "sms".into());
+        self.add_captcha(&mut body);
+        let request = self.request(Method::POST, "otp", None).json(&body);
         self.send(request).await.map(drop)
     }
 
@@ -672,6 +707,7 @@ impl AuthClient {
         let mut body = Map::new();
         body.insert("email".into(), email.into());
         add_challenge(&mut body, options.challenge);
+        self.add_captcha(&mut body);
         let request = self
             .request(Method::POST, "recover", None)
             .query(&redirect_query(options.redirect_to))
@@ -686,10 +722,14 @@ impl AuthClient {
         kind: OtpType,
         options: EmailOptions<'_>,
     ) -> Result<(), Error> {
+        let mut body = Map::new();
+        body.insert("email".into(), email.into());
+        body.insert("type".into(), kind.as_str().into());
+        self.add_captcha(&mut body);
         let request = self
             .request(Method::POST, "resend", None)
             .query(&redirect_query(options.redirect_to))
-            .json(&json!({ "email": email, "type": kind.as_str() }));
+            .json(&body);
         self.send(request).await.map(drop)
     }
 

@@ -92,6 +92,9 @@ pub enum AuthError {
     /// The sign-in provider is not offered.
     #[error("That sign-in provider is not available.")]
     UnknownProvider,
+    /// The CAPTCHA check was not passed (or not made: the form needs JavaScript for it).
+    #[error("Complete the CAPTCHA check, then send the form again.")]
+    CaptchaFailed,
     /// The request did not carry the form's fields (a tampered or truncated post).
     #[error("The form arrived incomplete. Reload the page and try again.")]
     InvalidInput,
@@ -178,6 +181,7 @@ impl AuthError {
             | "mfa_webauthn_enroll_not_enabled"
             | "mfa_webauthn_verify_not_enabled" => Self::PasskeysDisabled,
             "anonymous_provider_disabled" => Self::GuestsDisabled,
+            "captcha_failed" => Self::CaptchaFailed,
             "phone_provider_disabled" => Self::InvalidPhone,
             "email_address_invalid" | "validation_failed" => Self::InvalidEmail,
             // The auth server's limits run in windows of a minute to an hour; its answer does
@@ -228,7 +232,7 @@ impl AuthError {
             | Self::PasskeyExists
             | Self::TooManyPasskeys
             | Self::PasskeysDisabled => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::PasskeyRejected => StatusCode::BAD_REQUEST,
+            Self::PasskeyRejected | Self::CaptchaFailed => StatusCode::BAD_REQUEST,
             Self::MfaRequired | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::ReauthenticationNeeded | Self::InvalidInput => StatusCode::BAD_REQUEST,
             Self::InvalidCode => StatusCode::FORBIDDEN,

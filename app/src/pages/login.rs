@@ -11,7 +11,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
     auth::{AuthError, Ceremony, webauthn},
-    components::{FormError, SubmitButton},
+    components::{CaptchaAnswer, CaptchaScript, CaptchaWidget, FormError, SubmitButton},
     routes::url_query,
 };
 
@@ -53,6 +53,7 @@ pub fn LoginPage() -> impl IntoView {
                     autocomplete="current-password"
                     required
                 />
+                <CaptchaWidget />
                 <FormError action=sign_in />
                 <SubmitButton label="Sign in" pending="Signing in…" />
             </ActionForm>
@@ -66,6 +67,7 @@ pub fn LoginPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next />
                 <label for="login-link-email">"Email"</label>
                 <input id="login-link-email" type="email" name="email" autocomplete="email" required />
+                <CaptchaWidget />
                 <FormError action=email_sign_in />
                 <SubmitButton
                     label="Email me a link and code"
@@ -75,6 +77,7 @@ pub fn LoginPage() -> impl IntoView {
             </ActionForm>
             <OtherWays options next />
             <p class="aside">"No account yet? " <A href=crate::routes::path::SIGN_UP>"Sign up"</A></p>
+            <CaptchaScript />
         </section>
     }
 }
@@ -220,6 +223,7 @@ fn OtherWays(
                         let guests = options.guests.then(|| {
                             view! {
                                 <ActionForm action=guest attr:class="inline-form">
+                                    <CaptchaWidget />
                                     <button type="submit" class="button secondary">"Continue as guest"</button>
                                 </ActionForm>
                                 <FormError action=guest />
@@ -258,6 +262,7 @@ pub async fn sign_in(
     email: String,
     password: String,
     next: Option<String>,
+    #[server(flatten)] captcha: CaptchaAnswer,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
     use supabase_ssr::Credentials;
@@ -267,6 +272,7 @@ pub async fn sign_in(
         let layer = session_layer()?;
         let session = layer
             .client()
+            .with_captcha_token(captcha.token())
             .sign_in_with_password(Credentials::Email {
                 email: email.trim(),
                 password: &password,
@@ -280,7 +286,11 @@ pub async fn sign_in(
 
 /// Mails a sign-in link and code to `email` (an existing account), then shows the code form.
 #[server(endpoint = "auth/email-sign-in")]
-pub async fn email_sign_in(email: String, next: Option<String>) -> Result<String, AuthError> {
+pub async fn email_sign_in(
+    email: String,
+    next: Option<String>,
+    #[server(flatten)] captcha: CaptchaAnswer,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
     use supabase_ssr::EmailOptions;
 
@@ -292,6 +302,7 @@ pub async fn email_sign_in(email: String, next: Option<String>) -> Result<String
         let redirect_to = site_link(&next);
         let sent = layer
             .client()
+            .with_captcha_token(captcha.token())
             .sign_in_with_otp(
                 &email,
                 false,
@@ -393,13 +404,16 @@ pub async fn oauth_sign_in(provider: String, next: Option<String>) -> Result<Str
 
 /// Signs in as a new guest (an anonymous user), who can become permanent on `/account`.
 #[server(endpoint = "auth/guest")]
-pub async fn sign_in_as_guest() -> Result<String, AuthError> {
+pub async fn sign_in_as_guest(
+    #[server(flatten)] captcha: CaptchaAnswer,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {
         let layer = session_layer()?;
         let session = layer
             .client()
+            .with_captcha_token(captcha.token())
             .sign_in_anonymously(serde_json::json!({}))
             .await?;
         store_session(&layer, &session);

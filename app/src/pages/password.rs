@@ -10,7 +10,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     auth::AuthError,
-    components::{FormError, NewPasswordFields, SubmitButton},
+    components::{
+        CaptchaAnswer, CaptchaScript, CaptchaWidget, FormError, NewPasswordFields, SubmitButton,
+    },
 };
 
 /// Asks for the address to send a reset link to; says so once it is sent.
@@ -30,9 +32,11 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                         <ActionForm action=forgot_password attr:class="stack">
                             <label for="forgot-email">"Email"</label>
                             <input id="forgot-email" type="email" name="email" autocomplete="email" required />
+                            <CaptchaWidget />
                             <FormError action=forgot_password />
                             <SubmitButton label="Send a reset link" pending="Sending…" />
                         </ActionForm>
+                        <CaptchaScript />
                     }
                 }
             >
@@ -64,7 +68,10 @@ pub fn UpdatePasswordPage() -> impl IntoView {
 
 /// Mails a password-reset link to `email`. Answers the same whether or not the account exists.
 #[server(endpoint = "auth/forgot-password")]
-pub async fn forgot_password(email: String) -> Result<String, AuthError> {
+pub async fn forgot_password(
+    email: String,
+    #[server(flatten)] captcha: CaptchaAnswer,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
     use supabase_ssr::EmailOptions;
 
@@ -74,6 +81,7 @@ pub async fn forgot_password(email: String) -> Result<String, AuthError> {
         let redirect_to = site_link(crate::routes::path::UPDATE_PASSWORD);
         let sent = layer
             .client()
+            .with_captcha_token(captcha.token())
             .reset_password_for_email(
                 email.trim(),
                 EmailOptions {

@@ -11,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     auth::AuthError,
-    components::{CodeField, FormError, SubmitButton},
+    components::{CaptchaAnswer, CaptchaScript, CaptchaWidget, CodeField, FormError, SubmitButton},
 };
 
 /// The number form, then (with `?phone=`) the code form.
@@ -39,9 +39,11 @@ pub fn PhonePage() -> impl IntoView {
                             <input type="hidden" name="next" value=next />
                             <label for="phone-number">"Phone number"</label>
                             <input id="phone-number" type="tel" name="phone" autocomplete="tel" placeholder="+1 555 010 2030" required />
+                            <CaptchaWidget />
                             <FormError action=send />
                             <SubmitButton label="Text me a code" pending="Sending…" />
                         </ActionForm>
+                        <CaptchaScript />
                     }
                 }
             >
@@ -61,7 +63,11 @@ pub fn PhonePage() -> impl IntoView {
 
 /// Texts a sign-in code to `phone`, then shows the code form.
 #[server(endpoint = "auth/phone")]
-pub async fn phone_sign_in(phone: String, next: Option<String>) -> Result<String, AuthError> {
+pub async fn phone_sign_in(
+    phone: String,
+    next: Option<String>,
+    #[server(flatten)] captcha: CaptchaAnswer,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {
@@ -75,6 +81,7 @@ pub async fn phone_sign_in(phone: String, next: Option<String>) -> Result<String
         check_attempt(Attempt::CodeRequest, Some(&phone)).await?;
         session_layer()?
             .client()
+            .with_captcha_token(captcha.token())
             .sign_in_with_phone_otp(&phone, true)
             .await?;
         let query = url::form_urlencoded::Serializer::new(String::new())

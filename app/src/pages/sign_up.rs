@@ -10,7 +10,9 @@ use leptos_router::components::A;
 
 use crate::{
     auth::AuthError,
-    components::{FormError, NewPasswordFields, SubmitButton},
+    components::{
+        CaptchaAnswer, CaptchaScript, CaptchaWidget, FormError, NewPasswordFields, SubmitButton,
+    },
 };
 
 /// The sign-up form: email, password twice.
@@ -25,10 +27,12 @@ pub fn SignUpPage() -> impl IntoView {
                 <label for="sign-up-email">"Email"</label>
                 <input id="sign-up-email" type="email" name="email" autocomplete="email" required />
                 <NewPasswordFields id="sign-up" label="Password" repeat_label="Repeat the password" />
+                <CaptchaWidget />
                 <FormError action=sign_up />
                 <SubmitButton label="Sign up" pending="Creating your account…" />
             </ActionForm>
             <p class="aside">"Have an account? " <A href=crate::routes::path::LOGIN>"Sign in"</A></p>
+            <CaptchaScript />
         </section>
     }
 }
@@ -51,6 +55,7 @@ pub async fn sign_up(
     email: String,
     password: String,
     password_repeat: String,
+    #[server(flatten)] captcha: CaptchaAnswer,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
     use supabase_ssr::{AuthResponse, Credentials, EmailOptions};
@@ -62,6 +67,7 @@ pub async fn sign_up(
         let redirect_to = site_link(crate::routes::path::PROTECTED);
         let answer = match layer
             .client()
+            .with_captcha_token(captcha.token())
             .sign_up(
                 Credentials::Email {
                     email: email.trim(),

@@ -321,3 +321,66 @@ async fn forwarding_never_turns_captcha_off() {
         .collect();
     assert!(!emails.contains(&user.as_str()), "{emails:?}");
 }
+
+/// The CAPTCHA widget's answer in a form (`h-captcha-response`, as hCaptcha's widget names it)
+/// goes with the call to the auth server, which lets the sign-up and the password sign-in
+/// through; a wrong answer is refused with the form's sentence.
+#[tokio::test]
+async fn a_captcha_answer_in_the_form_reaches_the_auth_server() {
+    let app = TestApp::spawn_behind_proxy(true, |config| {
+        config.enable_confirmations = false;
+        config.captcha = Some(local_auth::config::Captcha {
+            provider: local_auth::config::CaptchaProvider::Hcaptcha,
+            secret: local_auth::captcha::HCAPTCHA_TEST_SECRET.into(),
+        });
+    })
+    .await;
+    let base = format!("http://{}", app.app);
+    let user = email("captcha");
+    let post = |path: &str, fields: Vec<(&str, &str)>| {
+        app.client
+            .post(format!("{base}{path}"))
+            .header("origin", &base)
+            .form(&fields)
+            .send()
+    };
+    let token = local_auth::captcha::HCAPTCHA_TEST_TOKEN;
+
+    let signed_up = post(
+        "/api/auth/sign-up",
+        vec![
+            ("email", &user),
+            ("password", "correct horse"),
+            ("password_repeat", "correct horse"),
+            ("h-captcha-response", token),
+        ],
+    )
+    .await
+    .unwrap();
+    let wrong = post(
+        "/api/auth/sign-in",
+        vec![
+            ("email", &user),
+            ("password", "correct horse"),
+            ("h-captcha-response", "not-the-answer"),
+        ],
+    )
+    .await
+    .unwrap();
+    let signed_in = post(
+        "/api/auth/sign-in",
+        vec![
+            ("email", &user),
+            ("password", "correct horse"),
+            ("h-captcha-response", token),
+        ],
+    )
+    .await
+    .unwrap();
+
+    assert!(!set_cookies(&signed_up).is_empty(), "signed up and in");
+    assert_eq!(wrong.status(), reqwest::StatusCode::BAD_REQUEST);
+    let refused = wrong.text().await.unwrap();
+    assert!(refused.contains("CaptchaFailed"), "{refused}");
+    assert!(!set_cookies(&signed_in).is_empty(), "signed in");
+}

@@ -149,3 +149,42 @@ async fn identity_calls_send_the_upstream_requests() {
         "/auth/v1/user/identities/identity-1"
     );
 }
+
+#[tokio::test]
+async fn a_captcha_answer_goes_with_every_call_the_auth_server_checks_it_on() {
+    let (client, seen) = recorder(|_| json!({})).await;
+    let client = client.with_captcha_token(Some("captcha-answer"));
+    let options = supabase_ssr::EmailOptions::default();
+    let email = supabase_ssr::Credentials::Email {
+        email: "ada@example.com",
+        password: "pw",
+    };
+
+    let _ = client.sign_up(email, json!({}), options).await;
+    let _ = client.sign_in_with_password(email).await;
+    let _ = client.sign_in_anonymously(json!({})).await;
+    let _ = client
+        .sign_in_with_otp("ada@example.com", true, options)
+        .await;
+    let _ = client.sign_in_with_phone_otp("15550100", true).await;
+    let _ = client
+        .reset_password_for_email("ada@example.com", options)
+        .await;
+    let _ = client
+        .resend("ada@example.com", supabase_ssr::OtpType::Signup, options)
+        .await;
+    let without = client.with_captcha_token(None);
+    let _ = without.sign_in_with_password(email).await;
+
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 8);
+    for call in &seen[..7] {
+        assert_eq!(
+            call.body["gotrue_meta_security"],
+            json!({ "captcha_token": "captcha-answer" }),
+            "{}",
+            call.path_and_query
+        );
+    }
+    assert!(seen[7].body.get("gotrue_meta_security").is_none());
+}

@@ -75,8 +75,9 @@ impl HookName {
     }
 }
 
-/// One `[auth.hook.<name>]` section as the file (or a test) gives it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One `[auth.hook.<name>]` section as the file (or a test) gives it. Its `Debug` shows how many
+/// secrets it has, never them.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HookConfig {
     /// Which hook.
     pub name: HookName,
@@ -85,6 +86,19 @@ pub struct HookConfig {
     /// For HTTP hooks: the Standard Webhooks secrets (`v1,whsec_<base64>`), `|`-separated in the
     /// file as upstream reads them.
     pub secrets: Vec<String>,
+}
+
+impl std::fmt::Debug for HookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HookConfig")
+            .field("name", &self.name)
+            .field("uri", &self.uri)
+            .field(
+                "secrets",
+                &format_args!("[{} redacted]", self.secrets.len()),
+            )
+            .finish()
+    }
 }
 
 impl HookConfig {
@@ -396,6 +410,11 @@ mod tests {
         let configs = HookConfig::from_file(file.get("hook")).unwrap();
         assert_eq!(configs.len(), 2);
         assert_eq!(configs[1].secrets.len(), 2);
+        let debug = format!("{configs:?}");
+        assert!(
+            !debug.contains("whsec_"),
+            "secrets stay out of Debug: {debug}"
+        );
 
         let error = Hooks::start(&configs, None).unwrap_err();
         assert_eq!(error.hook, "custom_access_token");

@@ -5,6 +5,7 @@
 use local_auth::{
     config::{KNOWN_PROVIDERS, NOT_OFFERED, SETTINGS},
     hooks::HookName,
+    mail::{Notification, Template},
 };
 
 /// The CLI's keys; a `*` part stands for any one name.
@@ -46,6 +47,19 @@ fn every_key_local_auth_reads_is_a_key_of_the_cli() {
     for section in NOT_OFFERED {
         read.push(format!("auth.{section}.enabled"));
     }
+    for template in Template::ALL {
+        for field in ["subject", "content_path"] {
+            read.push(format!("auth.email.template.{}.{field}", template.key()));
+        }
+    }
+    for notification in Notification::ALL {
+        for field in ["enabled", "subject", "content_path"] {
+            read.push(format!(
+                "auth.email.notification.{}.{field}",
+                notification.key()
+            ));
+        }
+    }
 
     let unknown: Vec<&String> = read.iter().filter(|key| !known(key)).collect();
 
@@ -62,4 +76,5 @@ fn the_check_refuses_keys_the_cli_does_not_have() {
     assert!(!known("auth.passkey.max_passkeys_per_user"));
     assert!(!known("auth.sms.otp_expiry"));
     assert!(!known("auth.hook.after_user_created.enabled"));
+    assert!(!known("auth.email.template.welcome.subject"));
 }

@@ -623,3 +623,97 @@ async fn a_hook_that_cannot_run_stops_the_start_and_says_why() {
     assert!(error.contains("[auth.hook.custom_access_token]"), "{error}");
     assert!(error.contains("LOCAL_AUTH_DATABASE_URL"), "{error}");
 }
+
+/// What a hook answers to let its request through, as upstream expects each hook's output.
+fn pass_through(name: HookName, event: &Value) -> Value {
+    match name {
+        HookName::CustomAccessToken => event.clone(),
+        HookName::MfaVerificationAttempt | HookName::PasswordVerificationAttempt => {
+            json!({ "decision": "continue" })
+        }
+        HookName::SendEmail | HookName::SendSms | HookName::BeforeUserCreated => json!({}),
+    }
+}
+
+/// Runs the request that calls hook `name` on `auth`; returns its status.
+async fn trigger(auth: &TestAuth, name: HookName) -> StatusCode {
+    let address = email("every-hook");
+    match name {
+        HookName::SendEmail | HookName::BeforeUserCreated => auth
+            .post("/signup", json!({ "email": address, "password": PASSWORD }))
+            .await
+            .status(),
+        HookName::SendSms => {
+            let phone = format!("1555{:07}", uuid::Uuid::new_v4().as_u128() % 10_000_000);
+            auth.post("/otp", json!({ "phone": phone })).await.status()
+        }
+        HookName::CustomAccessToken | HookName::PasswordVerificationAttempt => {
+            auth.confirmed_user(&address, PASSWORD).await;
+            sign_in(auth, &address, PASSWORD).await.status()
+        }
+        HookName::MfaVerificationAttempt => {
+            let session = auth.confirmed_user(&address, PASSWORD).await;
+            let (factor, secret) = enroll(auth, &session, "app").await;
+            verify(auth, &session, &factor, &code_at(&secret, now()))
+                .await
+                .status()
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_hook_runs_as_a_postgres_function_and_as_an_http_endpoint() {
+    let pool = PgPool::connect(&database_url()).await.unwrap();
+    sqlx::query(
+        "create table if not exists auth.hook_calls (marker text not null, name text not null)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    for name in HookName::ALL {
+        // As a PostgreSQL function: it records its event's name under a marker of this run.
+        let marker = uuid::Uuid::new_v4().simple().to_string();
+        let output = match name {
+            HookName::CustomAccessToken => "event".to_owned(),
+            other => format!("'{}'::jsonb", pass_through(other, &Value::Null)),
+        };
+        let uri = pg_function(&format!(
+            "insert into auth.hook_calls (marker, name) values ('{marker}', event->'metadata'->>'name');\n\
+             return {output};"
+        ))
+        .await;
+        let auth = with_hooks(&[(name, &uri)], |config| {
+            config.sms.enable_signup = true;
+            config.sms.max_frequency = 0;
+        })
+        .await;
+
+        let status = trigger(&auth, name).await;
+
+        assert_eq!(status, StatusCode::OK, "{name:?} as a PostgreSQL function");
+        let calls: Vec<String> =
+            sqlx::query_scalar("select name from auth.hook_calls where marker = $1")
+                .bind(&marker)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert!(!calls.is_empty(), "{name:?} was called");
+
+        // As an HTTP endpoint.
+        let (url, calls) = endpoint(move |event| json_answer(pass_through(name, event))).await;
+        let auth = with_hooks(&[(name, &url)], |config| {
+            config.sms.enable_signup = true;
+            config.sms.max_frequency = 0;
+        })
+        .await;
+
+        let status = trigger(&auth, name).await;
+
+        assert_eq!(status, StatusCode::OK, "{name:?} as an HTTP endpoint");
+        let calls = calls.lock().unwrap().clone();
+        assert!(!calls.is_empty(), "{name:?} was called");
+        for (headers, body) in &calls {
+            assert_signed(headers, body);
+        }
+    }
+}

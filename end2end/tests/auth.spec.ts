@@ -9,6 +9,7 @@ import {
   expectSignedIn,
   expectSignedOut,
   signUp,
+  submitSignUp,
 } from './fixtures/auth';
 import { freshEmail, waitForMail } from './fixtures/mailbox';
 
@@ -27,11 +28,7 @@ test('sign up, confirm by mail, and reach the protected page signed in', async (
 });
 
 test('a sign-up whose password breaks the password rules says which rule', async ({ page }) => {
-  await page.goto('/auth/sign-up');
-  await page.getByLabel('Email').fill(freshEmail('weak'));
-  await page.getByLabel('Password', { exact: true }).fill('only letters here');
-  await page.getByLabel('Repeat the password').fill('only letters here');
-  await page.getByRole('button', { name: 'Sign up' }).click();
+  await submitSignUp(page, freshEmail('weak'), 'only letters here');
 
   await expect(page.getByRole('alert')).toHaveText('Choose a stronger password: include a letter and a digit.');
   await expect(page.getByRole('heading', { name: 'Check your email' })).toHaveCount(0);

@@ -2,7 +2,14 @@
 // the app, its test secret in local-auth). The widget's script is the stub of fixtures/test.ts,
 // served in place of hCaptcha's; its answer reaches the auth server, which checks it.
 import { expect, test } from './fixtures/test';
-import { LoginPage, PASSWORD, expectSignedIn, expectSignedOut } from './fixtures/auth';
+import {
+  LoginPage,
+  PASSWORD,
+  expectSignedIn,
+  expectSignedOut,
+  signUp,
+  submitSignUp,
+} from './fixtures/auth';
 import { freshEmail, waitForMail } from './fixtures/mailbox';
 
 test.use({ baseURL: 'http://127.0.0.1:3002' });
@@ -28,13 +35,7 @@ test('every form the auth server protects carries the widget, and the policy adm
 
 test('with the widget answered, sign-up and sign-in go through', async ({ page, request }) => {
   const email = freshEmail('captcha');
-  await page.goto('/auth/sign-up');
-  await expect(page.locator('.h-captcha[data-answered]')).toHaveCount(1);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByLabel('Repeat the password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page.getByRole('heading', { name: 'Check your email' })).toBeVisible();
+  await signUp(page, email);
   await page.goto((await waitForMail(request, email, 1, 'http://127.0.0.1:24334')).link);
   await expectSignedIn(page, email);
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -54,10 +55,7 @@ test('without JavaScript the forms say they need it, and a post without an answe
   await page.goto('/auth/sign-up');
 
   await expect(page.getByText('This form is protected by a CAPTCHA check, which needs JavaScript').first()).toBeVisible();
-  await page.getByLabel('Email').fill(freshEmail('captcha-no-js'));
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByLabel('Repeat the password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign up' }).click();
+  await submitSignUp(page, freshEmail('captcha-no-js'));
 
   await expect(page.getByRole('alert')).toHaveText('Complete the CAPTCHA check, then send the form again.');
   await context.close();

@@ -275,19 +275,21 @@ async fn confirmation_links_count_against_each_users_address() {
     assert_eq!(app.rate_limited(), 0);
 }
 
+/// local-auth with CAPTCHA on (hCaptcha's test secret) and sign-ups signed in at once.
+fn with_hcaptcha(config: &mut local_auth::Config) {
+    config.enable_confirmations = false;
+    config.captcha = Some(local_auth::config::Captcha {
+        provider: local_auth::config::CaptchaProvider::Hcaptcha,
+        secret: local_auth::captcha::HCAPTCHA_TEST_SECRET.into(),
+    });
+}
+
 /// Forwarding never turns CAPTCHA off: with CAPTCHA on and the app forwarding with the secret key,
 /// a sign-up through the app that carries no CAPTCHA token is refused by the auth server, and no
 /// user is created.
 #[tokio::test]
 async fn forwarding_never_turns_captcha_off() {
-    let app = TestApp::spawn_behind_proxy(true, |config| {
-        config.enable_confirmations = false;
-        config.captcha = Some(local_auth::config::Captcha {
-            provider: local_auth::config::CaptchaProvider::Hcaptcha,
-            secret: local_auth::captcha::HCAPTCHA_TEST_SECRET.into(),
-        });
-    })
-    .await;
+    let app = TestApp::spawn_behind_proxy(true, with_hcaptcha).await;
     let user = email("no-captcha");
 
     let refused = sign_up(
@@ -327,14 +329,7 @@ async fn forwarding_never_turns_captcha_off() {
 /// through; a wrong answer is refused with the form's sentence.
 #[tokio::test]
 async fn a_captcha_answer_in_the_form_reaches_the_auth_server() {
-    let app = TestApp::spawn_behind_proxy(true, |config| {
-        config.enable_confirmations = false;
-        config.captcha = Some(local_auth::config::Captcha {
-            provider: local_auth::config::CaptchaProvider::Hcaptcha,
-            secret: local_auth::captcha::HCAPTCHA_TEST_SECRET.into(),
-        });
-    })
-    .await;
+    let app = TestApp::spawn_behind_proxy(true, with_hcaptcha).await;
     let base = format!("http://{}", app.app);
     let user = email("captcha");
     let post = |path: &str, fields: Vec<(&str, &str)>| {

@@ -17,7 +17,7 @@ use leptos_router::{
 
 use crate::pages::{
     AccountPage, AdminPage, AuthErrorPage, ForbiddenPage, ForgotPasswordPage, HomePage, LoginPage,
-    MfaPage, NotFoundPage, NotesPage, OtpPage, PhonePage, ProtectedPage, SignUpPage,
+    MfaPage, NotFoundPage, NotePage, NotesPage, OtpPage, PhonePage, ProtectedPage, SignUpPage,
     SignUpSuccessPage, UpdatePasswordPage,
 };
 
@@ -117,6 +117,7 @@ pages! {
     AUTH_ERROR = "/auth/error" => AuthErrorPage, Access::Public;
     PROTECTED = "/protected" => ProtectedPage, Access::FullSession;
     NOTES = "/notes" => NotesPage, Access::FullSession;
+    NOTE = "/notes/:id" => NotePage, Access::FullSession;
     ACCOUNT = "/account" => AccountPage, Access::FullSession;
     ADMIN = "/admin" => AdminPage, Access::Role(ADMIN_ROLE);
 }
@@ -215,13 +216,81 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// Who may open `path`: the page's access, or [`Access::Public`] for paths that are not pages
-/// (assets, server functions, the not-found page).
+/// The page of a note.
+pub fn note_path(id: &str) -> String {
+    format!("/notes/{}", encode(id))
+}
+
+/// Who may open `path`: the access of the page the router renders for it, or [`Access::Public`]
+/// for paths that are not pages (assets, server functions, the not-found page). Matched as the
+/// router matches, or more strictly: percent-escapes decoded, empty segments and a trailing slash
+/// ignored, letters in either case, `:name` for any one segment and `*name` for the rest. A path
+/// no page matches is public; one that several could match takes the strictest of them, so the
+/// guard never opens what the router guards.
 pub fn access(path: &str) -> Access {
+    let segments = path_segments(path);
     PAGES
         .iter()
-        .find(|page| page.path == path)
-        .map_or(Access::Public, |page| page.access)
+        .filter(|page| pattern_matches(page.path, &segments))
+        .map(|page| page.access)
+        .max_by_key(|access| match access {
+            Access::Public => 0,
+            Access::SignedOut => 1,
+            Access::SecondFactorDue => 2,
+            Access::FullSession => 3,
+            Access::Role(_) => 4,
+        })
+        .unwrap_or(Access::Public)
+}
+
+/// The decoded segments of a request path, without empty ones (`//`, a trailing `/`).
+fn path_segments(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter(|segment| !segment.is_empty())
+        .map(percent_decode)
+        .collect()
+}
+
+/// Whether a route pattern (`/notes/:id`, `/files/*rest`) matches the decoded `segments`.
+fn pattern_matches(pattern: &str, segments: &[String]) -> bool {
+    let parts: Vec<&str> = pattern.split('/').filter(|part| !part.is_empty()).collect();
+    let mut segments = segments.iter();
+    for part in &parts {
+        if part.starts_with('*') {
+            return true;
+        }
+        match segments.next() {
+            // Case folded: stricter than the router, never looser.
+            Some(segment) if part.starts_with(':') || segment.eq_ignore_ascii_case(part) => {}
+            _ => return false,
+        }
+    }
+    segments.next().is_none()
+}
+
+/// `%XX` escapes decoded (invalid ones and invalid UTF-8 kept as they are written).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = |at: usize| {
+            bytes
+                .get(at)
+                .and_then(|byte| char::from(*byte).to_digit(16))
+        };
+        match (bytes[index], hex(index + 1), hex(index + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push(u8::try_from(high * 16 + low).unwrap_or(b'%'));
+                index += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
 
 #[cfg(test)]
@@ -239,6 +308,33 @@ mod tests {
                 page.path
             );
         }
+    }
+
+    #[test]
+    fn paths_are_matched_as_the_router_matches_them() {
+        for path in [
+            "/notes/0b6f4c9e-3b1c-4b43-9a6e-1f0c6e1d2a9b",
+            "/notes/anything",
+            "/notes/anything/",
+            "//notes//x",
+            "/%6Eotes/x",
+            "/notes/%2e%2e",
+        ] {
+            assert_eq!(access(path), Access::FullSession, "{path}");
+        }
+        assert_eq!(access("/protected/"), Access::FullSession);
+        assert_eq!(access("/%70rotected"), Access::FullSession);
+        assert_eq!(
+            access("/ADMIN"),
+            Access::Role(ADMIN_ROLE),
+            "case folded, to be safe"
+        );
+        assert_eq!(
+            access("/notes/a/b"),
+            Access::Public,
+            "no page: the not-found page"
+        );
+        assert_eq!(note_path("a b/c"), "/notes/a%20b%2Fc");
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub use home::HomePage;
 pub use login::LoginPage;
 pub use mfa::MfaPage;
 pub use not_found::NotFoundPage;
-pub use notes::{NoteError, NoteView, NotesPage};
+pub use notes::{NoteError, NotePage, NoteView, NotesPage};
 pub use otp::OtpPage;
 pub use password::{ForgotPasswordPage, UpdatePasswordPage};
 pub use phone::PhonePage;

@@ -167,6 +167,35 @@ pub async fn list_notes() -> Result<Vec<NoteView>, NoteError> {
         .map_err(NoteError::from)
 }
 
+/// One note the signed-in user may read; anything else (someone else's, a malformed id) is a
+/// note that does not exist.
+#[server(endpoint = "notes/get")]
+pub async fn get_note(note_id: String) -> Result<NoteView, NoteError> {
+    use sqlx::Row;
+
+    let user = ssr::signed_in().await?;
+    let id = ssr::note_id(&note_id)?;
+    let mut transaction = crate::data::database()
+        .begin_as(Some(user.claims()))
+        .await?;
+    let row = sqlx::query(
+        "select id::text, body, to_char(created_at at time zone 'utc', 'YYYY-MM-DD HH24:MI') \
+         as created, user_id = (select auth.uid()) as mine \
+         from public.notes where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    let row = row.ok_or(NoteError::NotFound)?;
+    Ok(NoteView {
+        id: row.try_get("id")?,
+        body: row.try_get("body")?,
+        created: row.try_get("created")?,
+        mine: row.try_get("mine")?,
+    })
+}
+
 /// Adds a note of the signed-in user's.
 #[server(endpoint = "notes/add")]
 pub async fn add_note(body: String) -> Result<String, NoteError> {
@@ -292,6 +321,46 @@ pub fn NotesPage() -> impl IntoView {
     }
 }
 
+/// One note on a page of its own (`/notes/:id`): the route table's example of a page with a
+/// parameter, guarded by the server like any other.
+#[component]
+pub fn NotePage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let note = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        get_note,
+    );
+
+    view! {
+        <section class="card" aria-labelledby="note-title">
+            <h1 id="note-title">"Note"</h1>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    note.get()
+                        .map(|answer| match answer {
+                            Ok(note) => {
+                                view! {
+                                    <p data-testid="note-body" class="note-body">{note.body}</p>
+                                    <p class="aside">{note.created}</p>
+                                }
+                                    .into_any()
+                            }
+                            Err(error) => {
+                                view! {
+                                    <p class="form-error" role="alert" data-testid="notes-error">
+                                        {error.to_string()}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+            <p><a href=crate::routes::path::NOTES>"All notes"</a></p>
+        </section>
+    }
+}
+
 #[component]
 fn NoteList(
     notes: Vec<NoteView>,
@@ -317,7 +386,7 @@ fn NoteList(
                         <li data-testid="note">
                             <NoteText id=note.id.clone() body=note.body editable=note.mine />
                             <small class="aside">
-                                {note.created}
+                                <a href=crate::routes::note_path(&id)>{note.created}</a>
                                 {(!note.mine).then_some(" · another user's note")}
                             </small>
                             {note

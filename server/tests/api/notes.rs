@@ -465,3 +465,49 @@ async fn without_a_database_the_page_says_how_to_configure_one() {
     let call = call(&app, "add", &cookie, &[("body", "nowhere")]).await;
     assert_eq!(call.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
+
+/// A page with a parameter (`/notes/:id`) is guarded like any other: a signed-out request is sent
+/// to sign in by the server before anything renders, however the path is spelled; the owner reads
+/// the note, another user finds nothing.
+#[tokio::test]
+async fn a_page_with_a_parameter_is_guarded_by_the_server() {
+    let app = TestApp::spawn_with_database(|_| {}).await;
+    let (_, owner) = user(&app, "note-page-owner").await;
+    let (_, other) = user(&app, "note-page-other").await;
+    let id = add(&app, &owner, "a note of its own").await;
+
+    for path in [
+        format!("/notes/{id}"),
+        format!("/notes/{id}/"),
+        format!("/%6Eotes/{id}"),
+    ] {
+        let signed_out = app.get(&path, "").await;
+        assert_eq!(signed_out.status(), StatusCode::SEE_OTHER, "{path}");
+        let location = signed_out.headers()["location"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            location.starts_with("/auth/login?next="),
+            "{path}: {location}"
+        );
+        assert!(
+            !signed_out
+                .text()
+                .await
+                .unwrap()
+                .contains("a note of its own")
+        );
+    }
+    let read = app.get(&format!("/notes/{id}"), &owner).await;
+    assert_eq!(read.status(), StatusCode::OK);
+    assert!(read.text().await.unwrap().contains("a note of its own"));
+    let foreign = app
+        .get(&format!("/notes/{id}"), &other)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!foreign.contains("a note of its own"));
+    assert!(foreign.contains("That note does not exist."), "{foreign}");
+}

@@ -142,8 +142,11 @@ impl From<sqlx::Error> for DataError {
             sqlx::Error::Database(database) => match database.code().as_deref() {
                 // insufficient_privilege: row security refused the row.
                 Some("42501") => Self::Denied,
-                // check_violation, not_null_violation, string_data_right_truncation.
-                Some("23514" | "23502" | "22001") => Self::Invalid,
+                // check_violation, not_null_violation, and every data exception (class 22: a
+                // value too long, a byte the encoding refuses, text that is not a number): the
+                // client's input, never the server's failure.
+                Some("23514" | "23502") => Self::Invalid,
+                Some(code) if code.starts_with("22") => Self::Invalid,
                 // query_canceled (the statement timeout), admin_shutdown, cannot_connect_now.
                 Some("57014" | "57P01" | "57P03") => {
                     tracing::warn!("database unavailable: {error}");

@@ -87,13 +87,22 @@ macro_rules! pages {
         #[component]
         pub fn AppRoutes() -> impl IntoView {
             let Visitors(visitor) = expect_context::<Visitors>();
+            let location = leptos_router::hooks::use_location();
+            // Where the visitor is (the path as opened, with its query) and the `next` it names.
+            let here = move || format!("{}{}", location.pathname.get(), location.search.get());
+            let next = move || {
+                let query = location.query.read();
+                query.get("next").and_then(|next| local_target(&next).map(str::to_owned))
+            };
             view! {
                 <Routes fallback=NotFoundPage>
                     $(
                         <ProtectedRoute
                             path=segments!($path)
                             condition=move || may_open(visitor, $access)
-                            redirect_path=move || visitor.get().unwrap_or_default().gate($path)
+                            redirect_path=move || {
+                                visitor.get().unwrap_or_default().gate(&here(), next().as_deref())
+                            }
                             view=move || role_gate(visitor, $access, $view)
                             ssr=SsrMode::Async
                         />
@@ -177,16 +186,18 @@ impl Visitor {
         }
     }
 
-    /// Where this visitor goes instead of the page at `path`: the code form while the second
-    /// factor is due, sign-in when signed out (each with `next` back to `path`), else the
-    /// protected page.
-    pub fn gate(&self, path: &str) -> String {
+    /// Where this visitor goes instead of a page they may not open, `here` (its path and query):
+    /// sign-in when signed out and the code form while the second factor is due, each with
+    /// `next` back to `here`; a complete session (on sign-in, sign-up or the code form) on to
+    /// `next`, which the caller has checked stays on the site, else the protected page. The one
+    /// rule of the router and the server's guard.
+    pub fn gate(&self, here: &str, next: Option<&str>) -> String {
         let page = match (self.signed_in, self.needs_mfa) {
             (false, _) => path::LOGIN,
             (true, true) => path::MFA,
-            (true, false) => return path::PROTECTED.to_owned(),
+            (true, false) => return next.unwrap_or(path::PROTECTED).to_owned(),
         };
-        format!("{page}?{}", url_query(&[("next", path)]))
+        format!("{page}?{}", url_query(&[("next", here)]))
     }
 }
 
@@ -214,6 +225,15 @@ fn encode(text: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
+}
+
+/// `next` when it is a path on this site that no browser reads as another origin: it starts with
+/// one `/`, and holds no backslash, whitespace or control character (which browsers drop or turn
+/// into `/`). A strict subset of what the server's WHATWG check (`safe_next_on`) admits, for the
+/// router, which has no site URL to resolve against.
+pub fn local_target(next: &str) -> Option<&str> {
+    let bad = |c: char| c == '\\' || c.is_whitespace() || c.is_control();
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains(bad)).then_some(next)
 }
 
 /// The page of a note.
@@ -311,6 +331,24 @@ mod tests {
     }
 
     #[test]
+    fn only_plain_local_paths_are_next_targets_in_the_browser() {
+        assert_eq!(local_target("/notes?x=1"), Some("/notes?x=1"));
+        for hostile in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "https://evil.example",
+            "evil.example",
+            "",
+            "/\u{0}",
+            "/ /evil.example",
+        ] {
+            assert_eq!(local_target(hostile), None, "{hostile:?}");
+        }
+    }
+
+    #[test]
     fn paths_are_matched_as_the_router_matches_them() {
         for path in [
             "/notes/0b6f4c9e-3b1c-4b43-9a6e-1f0c6e1d2a9b",
@@ -363,13 +401,20 @@ mod tests {
         assert!(
             signed_out.may_open(Access::SignedOut) && !signed_out.may_open(Access::FullSession)
         );
-        assert_eq!(signed_out.gate("/account"), "/auth/login?next=%2Faccount");
+        assert_eq!(
+            signed_out.gate("/account", None),
+            "/auth/login?next=%2Faccount"
+        );
         assert!(
             owing.may_open(Access::SecondFactorDue) && !owing.may_open(Access::Role(ADMIN_ROLE))
         );
-        assert_eq!(owing.gate("/admin"), "/auth/mfa?next=%2Fadmin");
+        assert_eq!(owing.gate("/admin", None), "/auth/mfa?next=%2Fadmin");
         assert!(complete.may_open(Access::FullSession) && !complete.may_open(Access::SignedOut));
-        assert_eq!(complete.gate("/auth/login"), path::PROTECTED);
+        assert_eq!(complete.gate("/auth/login", None), path::PROTECTED);
+        assert_eq!(
+            complete.gate("/auth/login?next=%2Fnotes", Some("/notes")),
+            "/notes"
+        );
     }
 
     #[test]

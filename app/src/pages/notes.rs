@@ -272,13 +272,15 @@ mod ssr {
         Ok(crate::auth::ssr::require_full_session().await?)
     }
 
-    /// The note's text, trimmed, when it has 1 to [`MAX_NOTE_CHARS`] characters.
-    pub fn note_text(body: &str) -> Result<&str, NoteError> {
+    /// The note's text, without NUL characters (which PostgreSQL cannot store in text) and
+    /// trimmed, when it has 1 to [`MAX_NOTE_CHARS`] characters.
+    pub fn note_text(body: &str) -> Result<String, NoteError> {
+        let body: String = body.chars().filter(|c| *c != '\0').collect();
         let body = body.trim();
         if body.is_empty() || body.chars().count() > MAX_NOTE_CHARS {
             return Err(NoteError::InvalidNote);
         }
-        Ok(body)
+        Ok(body.to_owned())
     }
 
     /// A note id; anything that is not one is a note that does not exist.

@@ -6,7 +6,7 @@
 //! ([`Access::Role`]) answers 403 to a complete session whose verified token lacks it: the router
 //! renders the 403 page from the same table, and the guard makes sure of the status.
 
-use app::routes::{self, Access, path};
+use app::routes::{self, Access, Visitor, path};
 use axum::{
     extract::{Request, State},
     http::{HeaderValue, StatusCode, header},
@@ -44,6 +44,9 @@ pub async fn require_access(State(guard): State<Guard>, request: Request, next: 
         .path_and_query()
         .map_or(request.uri().path(), |target| target.as_str());
     let Some(user) = user else {
+        if access == Access::SignedOut {
+            return next.run(request).await;
+        }
         // The sign-in page says why when the auth server just ended the session.
         let ended = match state {
             Some(AuthState::SignedOut {
@@ -51,32 +54,35 @@ pub async fn require_access(State(guard): State<Guard>, request: Request, next: 
             }) => Some(code.as_str()),
             _ => None,
         };
-        return match access {
-            Access::SignedOut => next.run(request).await,
-            _ => see_other_with(path::LOGIN, Some(here), ended),
-        };
+        let location = Visitor::default().gate(here, None);
+        return see_other(&with_ended(location, ended));
     };
-    if access == Access::SignedOut {
-        return see_other(&next_of(&guard, &request), None);
-    }
-    let client_ip = request.extensions().get::<ClientIp>().and_then(|ip| ip.0);
-    let needs_mfa = match guard
-        .session_layer
-        .for_client_ip(client_ip)
-        .needs_mfa(user)
-        .await
-    {
-        Ok(needs_mfa) => needs_mfa,
-        Err(error) => {
-            tracing::warn!("cannot tell whether a second factor is due: {error}");
-            return unavailable();
+    // Whether a second factor is due matters to every page for signed-in users but sign-in and
+    // sign-up, which a signed-in user leaves whatever the answer.
+    let needs_mfa = if access == Access::SignedOut {
+        false
+    } else {
+        let client_ip = request.extensions().get::<ClientIp>().and_then(|ip| ip.0);
+        match guard
+            .session_layer
+            .for_client_ip(client_ip)
+            .needs_mfa(user)
+            .await
+        {
+            Ok(needs_mfa) => needs_mfa,
+            Err(error) => {
+                tracing::warn!("cannot tell whether a second factor is due: {error}");
+                return unavailable();
+            }
         }
     };
-    if needs_mfa && access.needs_full_session() {
-        return see_other(path::MFA, Some(here));
-    }
-    if !needs_mfa && access == Access::SecondFactorDue {
-        return see_other(&next_of(&guard, &request), None);
+    let visitor = Visitor {
+        signed_in: true,
+        needs_mfa,
+        role: None,
+    };
+    if !visitor.may_open(access) {
+        return see_other(&visitor.gate(here, Some(&next_of(&guard, &request))));
     }
     if !access.admits_role(app::auth::ssr::role(user)) {
         let mut response = next.run(request).await;
@@ -86,7 +92,8 @@ pub async fn require_access(State(guard): State<Guard>, request: Request, next: 
     next.run(request).await
 }
 
-/// The request's `next`, if it stays on the site, else the protected page.
+/// The request's `next`, if it stays on the site (WHATWG resolution, same origin), else the
+/// protected page.
 fn next_of(guard: &Guard, request: &Request) -> String {
     let next = request.uri().query().and_then(|query| {
         url::form_urlencoded::parse(query.as_bytes())
@@ -99,27 +106,17 @@ fn next_of(guard: &Guard, request: &Request) -> String {
     }
 }
 
-/// A 303 to `page`, with `next` in its query when given.
-fn see_other(page: &str, next: Option<&str>) -> Response {
-    see_other_with(page, next, None)
+/// A 303 to `location`.
+fn see_other(location: &str) -> Response {
+    super::routes::redirect(location, Vec::new())
 }
 
-/// A 303 to `page`, with `next` and the code the session `ended` with in its query when given.
-fn see_other_with(page: &str, next: Option<&str>, ended: Option<&str>) -> Response {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if let Some(next) = next {
-        query.append_pair("next", next);
+/// `location` with the code the session `ended` with added to its query, when there is one.
+fn with_ended(location: String, ended: Option<&str>) -> String {
+    match ended {
+        Some(code) => format!("{location}&{}", routes::url_query(&[("ended", code)])),
+        None => location,
     }
-    if let Some(ended) = ended {
-        query.append_pair("ended", ended);
-    }
-    let query = query.finish();
-    let location = if query.is_empty() {
-        page.to_owned()
-    } else {
-        format!("{page}?{query}")
-    };
-    super::routes::redirect(&location, Vec::new())
 }
 
 /// The answer when the auth server cannot say whether the page may be shown.

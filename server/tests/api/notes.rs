@@ -392,6 +392,44 @@ async fn notes_are_bounded_and_bad_ids_are_notes_that_do_not_exist() {
     let missing = call(&app, "add", &cookie, &[]).await;
     assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
     assert_eq!(list(&app, &cookie).await.len(), 1);
+    // PostgreSQL stores no NUL in text: they are dropped, never a 500.
+    let nul_only = call(&app, "add", &cookie, &[("body", "\0\0")]).await;
+    assert_eq!(nul_only.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let added = call(&app, "add", &cookie, &[("body", "before\0after")]).await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let id = list(&app, &cookie)
+        .await
+        .into_iter()
+        .find(|note| note.body == "beforeafter")
+        .expect("stored without the NUL")
+        .id;
+    let edited = call(
+        &app,
+        "edit",
+        &cookie,
+        &[("note_id", &id), ("body", "new\0text")],
+    )
+    .await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    assert_eq!(edited.json::<String>().await.unwrap(), "newtext");
+    assert_eq!(list(&app, &cookie).await.len(), 2);
+}
+
+/// A value the database refuses as data (class 22, here a byte the encoding cannot hold) is the
+/// client's input: a 4xx, never the server's 500.
+#[tokio::test]
+async fn data_exceptions_are_invalid_input() {
+    let app = TestApp::spawn_with_database(|_| {}).await;
+    let (session, _) = user(&app, "notes-data-exception").await;
+    let mut transaction = database().begin_as(Some(&claims(&session))).await.unwrap();
+
+    let refused = sqlx::query("insert into public.notes (body) values ($1)")
+        .bind("a\0b")
+        .execute(&mut *transaction)
+        .await
+        .map_err(DataError::from);
+
+    assert_eq!(refused.map(drop), Err(DataError::Invalid));
 }
 
 #[tokio::test]

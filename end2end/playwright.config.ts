@@ -117,6 +117,8 @@ export default defineConfig({
         ...testAuthSettings,
         LOCAL_AUTH_API_ADDR: authAddr,
         LOCAL_AUTH_MAILBOX_ADDR: mailboxAddr,
+        // The suite's users and mails stay out of the store `cargo xtask dev` shows.
+        LOCAL_AUTH_DATA_DIR: 'target/e2e-auth',
       } as Record<string, string>,
     },
     // Not beside a production folder started by hand (`cargo xtask test`'s smoke path), whose

@@ -182,6 +182,7 @@ impl Config {
         if leptos.output_name.is_empty() {
             return Err(ConfigError::MissingOutputName);
         }
+        check_site(&leptos)?;
         let env = |name: &str| std::env::var(name).ok();
         let auth = AuthBackend::from_lookup(&leptos, env)?;
         let session = SessionSettings::from_lookup(&leptos, env)?;
@@ -200,6 +201,24 @@ impl Config {
     pub fn addr(&self) -> SocketAddr {
         self.leptos.site_addr
     }
+}
+
+/// Refuses a site root without the built bundle (`<LEPTOS_SITE_ROOT>/pkg`): pages would go out
+/// unstyled and never hydrate, every asset a 404, and nothing would say why.
+pub fn check_site(leptos: &LeptosOptions) -> Result<(), ConfigError> {
+    let pkg = std::path::Path::new(&*leptos.site_root).join(&*leptos.site_pkg_dir);
+    if pkg.is_dir() {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid {
+        variable: "LEPTOS_SITE_ROOT",
+        problem: format!(
+            "`{}` holds no built site ({} is missing): run `cargo leptos build`, or point \
+             LEPTOS_SITE_ROOT at the `site` folder of the production build",
+            leptos.site_root,
+            pkg.display()
+        ),
+    })
 }
 
 /// CAPTCHA in the forms: `CAPTCHA_PROVIDER` (`hcaptcha` or `turnstile`, as the project's

@@ -43,7 +43,7 @@ use tower_http::trace::TraceLayer;
 
 pub use crate::{
     auth::backend::{AuthBackendError, AuthEndpoint, connect},
-    config::{AuthBackend, Config, ConfigError, SessionSettings},
+    config::{AuthBackend, Config, ConfigError, SessionSettings, check_site},
 };
 
 /// Shared state of the running server, handed to every request.

@@ -174,11 +174,13 @@ fn production_refuses_the_embedded_local_auth_unless_allowed() {
 fn the_server_reads_dot_env_unless_told_not_to() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(".env"), "SUPABASE_URL=ftp://example.com\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("site/pkg")).unwrap();
     let run = |no_dotenv: bool| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
         command
             .current_dir(dir.path())
             .env("LEPTOS_OUTPUT_NAME", "app")
+            .env("LEPTOS_SITE_ROOT", dir.path().join("site"))
             .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
             .env("LOCAL_AUTH_API_ADDR", "127.0.0.1:0")
             .env("LOCAL_AUTH_MAILBOX_ADDR", "127.0.0.1:0")
@@ -268,4 +270,27 @@ fn every_setting_is_documented_and_every_documented_setting_exists() {
             "README documents {documented}, which nothing reads"
         );
     }
+}
+
+#[test]
+fn a_site_root_without_the_built_site_stops_the_server_naming_it() {
+    let empty = tempfile::tempdir().unwrap();
+    let at = |root: &std::path::Path| {
+        LeptosOptions::builder()
+            .output_name("app")
+            .site_root(root.display().to_string())
+            .build()
+    };
+
+    let error = server::check_site(&at(empty.path()))
+        .unwrap_err()
+        .to_string();
+
+    assert!(error.contains("LEPTOS_SITE_ROOT"), "{error}");
+    assert!(
+        error.contains(&empty.path().display().to_string()),
+        "{error}"
+    );
+    std::fs::create_dir(empty.path().join("pkg")).unwrap();
+    assert!(server::check_site(&at(empty.path())).is_ok());
 }

@@ -41,6 +41,9 @@ pub fn start_instance_with(
     site_root: &std::path::Path,
     env: &[(&str, &str)],
 ) -> Instance {
+    // A built site as far as the server checks at start: its bundle folder (the pages these
+    // tests read need nothing in it).
+    std::fs::create_dir_all(site_root.join("pkg")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
         .env("LEPTOS_OUTPUT_NAME", "app")
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")

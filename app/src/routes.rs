@@ -227,6 +227,18 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
+/// The `next` of the page's query (where to go once signed in; the server checks it when it
+/// redirects there), else the protected page: for the sign-in pages' hidden `next` fields.
+pub fn use_next() -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query
+            .read()
+            .get("next")
+            .unwrap_or_else(|| path::PROTECTED.to_owned())
+    }
+}
+
 /// `next` when it is a path on this site that no browser reads as another origin: it starts with
 /// one `/`, and holds no backslash, whitespace or control character (which browsers drop or turn
 /// into `/`). A strict subset of what the server's WHATWG check (`safe_next_on`) admits, for the

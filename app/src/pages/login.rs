@@ -22,12 +22,7 @@ pub fn LoginPage() -> impl IntoView {
     let email_sign_in = ServerAction::<EmailSignIn>::new();
     let options = Resource::new(|| (), |()| sign_in_options());
     let query = use_query_map();
-    let next = move || {
-        query
-            .read()
-            .get("next")
-            .unwrap_or_else(|| crate::routes::path::PROTECTED.to_owned())
-    };
+    let next = crate::routes::use_next();
 
     let ended = move || {
         query

@@ -8,7 +8,6 @@
 )]
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -21,13 +20,7 @@ use crate::{
 pub fn MfaPage() -> impl IntoView {
     let verify = ServerAction::<VerifyMfa>::new();
     let methods = Resource::new(|| (), |()| mfa_methods());
-    let query = use_query_map();
-    let next = move || {
-        query
-            .read()
-            .get("next")
-            .unwrap_or_else(|| crate::routes::path::PROTECTED.to_owned())
-    };
+    let next = crate::routes::use_next();
 
     view! {
         <section class="card auth-card" aria-labelledby="mfa-title">

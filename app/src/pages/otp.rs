@@ -19,12 +19,7 @@ pub fn OtpPage() -> impl IntoView {
     let verify_code = ServerAction::<VerifyCode>::new();
     let query = use_query_map();
     let email = move || query.read().get("email").unwrap_or_default();
-    let next = move || {
-        query
-            .read()
-            .get("next")
-            .unwrap_or_else(|| crate::routes::path::PROTECTED.to_owned())
-    };
+    let next = crate::routes::use_next();
 
     view! {
         <section class="card auth-card" aria-labelledby="otp-title">

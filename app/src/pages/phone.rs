@@ -21,12 +21,7 @@ pub fn PhonePage() -> impl IntoView {
     let verify = ServerAction::<VerifyPhoneCode>::new();
     let query = use_query_map();
     let phone = move || query.read().get("phone");
-    let next = move || {
-        query
-            .read()
-            .get("next")
-            .unwrap_or_else(|| crate::routes::path::PROTECTED.to_owned())
-    };
+    let next = crate::routes::use_next();
 
     view! {
         <section class="card auth-card" aria-labelledby="phone-title">

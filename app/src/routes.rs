@@ -157,6 +157,9 @@ fn role_gate<V: IntoView + 'static>(
     }
 }
 
+/// Where signing out leads: the home page, which then says so.
+pub const SIGNED_OUT: &str = "/?signed-out=1";
+
 /// Where a PKCE flow comes back with its code (a server route, not a page).
 pub const CALLBACK: &str = "/auth/callback";
 /// Where an email link's token hash is verified (a server route, not a page).

@@ -124,7 +124,8 @@ test('signing out of all devices ends this session and the one in another browse
   await page.goto('/account');
   await page.getByRole('button', { name: 'Sign out of all devices' }).click();
 
-  await expect(page).toHaveURL('/');
+  await expect(page).toHaveURL('/?signed-out=1');
+  await expect(page.getByRole('status')).toHaveText('You are signed out.');
   await expectSignedOut(page);
   await elsewhere.goto('/account');
   await expect(elsewhere.getByRole('alert')).toHaveText('Your session has ended. Sign in again.');

@@ -63,6 +63,7 @@ test('a session survives a reload and sign-out clears every auth cookie', async 
   await page.getByRole('button', { name: 'Sign out' }).click();
 
   await expectSignedOut(page);
+  await expect(page.getByRole('status')).toHaveText('You are signed out.');
   await expect.poll(async () => authCookies(context)).toEqual([]);
 });
 

@@ -93,7 +93,7 @@ pub async fn sign_out() -> Result<String, AuthError> {
             tracing::warn!("sign-out did not reach the auth server: {error}");
         }
         clear_session(&layer);
-        Ok(go_to(crate::routes::path::HOME))
+        Ok(go_to(crate::routes::SIGNED_OUT))
     })
     .await
 }

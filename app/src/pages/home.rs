@@ -14,7 +14,12 @@ use crate::{
 /// The landing page.
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let signed_out = move || query.read().get("signed-out").is_some();
     view! {
+        <Show when=signed_out>
+            <p class="notice" role="status">"You are signed out."</p>
+        </Show>
         <section class="hero">
             <h1>{crate::site::NAME}</h1>
             <p class="lede">

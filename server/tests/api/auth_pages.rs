@@ -422,3 +422,53 @@ async fn an_idle_session_is_signed_out_and_the_sign_in_page_says_why() {
     })
     .await;
 }
+
+/// The last way to sign in cannot be unlinked: the account page offers no button for it, and a
+/// call made anyway gets the form's sentence (422), the identity kept.
+#[tokio::test]
+async fn the_last_way_to_sign_in_cannot_be_unlinked() {
+    let app = TestApp::spawn_with(|config| config.enable_manual_linking = true).await;
+    let session = app.signed_in_user(&email("last-identity")).await;
+    let cookie = app.cookie_header(&session);
+    let token = session.access_token.expose_secret().to_owned();
+    let user: serde_json::Value = app
+        .auth_request(reqwest::Method::GET, "/user")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let identity = user["identities"][0]["identity_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let page = app.get("/account", &cookie).await.text().await.unwrap();
+    let refused = app
+        .client
+        .post(app.url("/api/account/unlink"))
+        .header("origin", format!("http://{}", app.app))
+        .header("accept", "application/json")
+        .header("cookie", &cookie)
+        .form(&[("identity_id", identity.as_str())])
+        .send()
+        .await
+        .unwrap();
+
+    assert!(page.contains("Your only way to sign in"), "{page}");
+    assert!(!page.contains("Unlink Email"), "{page}");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("LastIdentity"));
+    let after: serde_json::Value = app
+        .auth_request(reqwest::Method::GET, "/user")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["identities"].as_array().unwrap().len(), 1);
+}

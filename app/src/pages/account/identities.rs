@@ -35,6 +35,8 @@ pub(super) fn GuestUpgrade(linkable: Vec<Provider>) -> impl IntoView {
 #[component]
 pub(super) fn Identities(identities: Vec<IdentityView>, linkable: Vec<Provider>) -> impl IntoView {
     let unlink = ServerAction::<UnlinkIdentity>::new();
+    // The last way to sign in cannot go (the auth server refuses too), so it offers no button.
+    let only_one = identities.len() <= 1;
     view! {
         <h2>"Ways to sign in"</h2>
         <ul class="identities">
@@ -46,13 +48,21 @@ pub(super) fn Identities(identities: Vec<IdentityView>, linkable: Vec<Provider>)
                         None => identity.provider.name.clone(),
                     };
                     let unlink_label = format!("Unlink {}", identity.provider.name);
-                    view! {
-                        <li data-provider=identity.provider.id.clone()>
-                            <span>{label}</span>
+                    let action = if only_one {
+                        view! { <span class="aside">"Your only way to sign in"</span> }.into_any()
+                    } else {
+                        view! {
                             <ActionForm action=unlink attr:class="inline-form">
                                 <input type="hidden" name="identity_id" value=identity.id />
                                 <button type="submit" class="button secondary">{unlink_label}</button>
                             </ActionForm>
+                        }
+                            .into_any()
+                    };
+                    view! {
+                        <li data-provider=identity.provider.id.clone()>
+                            <span>{label}</span>
+                            {action}
                         </li>
                     }
                 })

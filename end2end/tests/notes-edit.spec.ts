@@ -9,6 +9,10 @@ test('edit a note in place, saying so while it saves', async ({ page, request })
   await page.getByLabel('New note').fill('first draft');
   await page.getByRole('button', { name: 'Add note' }).click();
   const note = page.getByTestId('note').first();
+  // "Edit" sits on the line of the note's text, not under it.
+  const edit = await note.getByRole('button', { name: 'Edit' }).boundingBox();
+  const text = await note.locator('.note-body').boundingBox();
+  expect(edit && text && edit.y < text.y + text.height).toBe(true);
 
   // Hold the save for a moment, to see the pending state.
   let release = () => {};

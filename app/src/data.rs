@@ -124,6 +124,10 @@ pub enum DataError {
     /// The data broke a constraint of the table.
     #[error("a constraint refused it")]
     Invalid,
+    /// The token's user is not in `auth.users`: deleted since the token was issued (or, with
+    /// local-auth, `LOCAL_AUTH_DATABASE_URL` unset, so no user is copied there).
+    #[error("the user is not in auth.users")]
+    UnknownUser,
     /// Anything else; the details are in the server log.
     #[error("unexpected database error")]
     Unexpected,
@@ -154,11 +158,11 @@ impl From<sqlx::Error> for DataError {
                 }
                 // foreign_key_violation on `user_id`: the user is not in `auth.users`.
                 Some("23503") => {
-                    tracing::error!(
-                        "{error}: the user is missing from auth.users (with local-auth, set \
-                         LOCAL_AUTH_DATABASE_URL so it keeps auth.users in step)"
+                    tracing::info!(
+                        "{error}: the user is not in auth.users (deleted since the token was \
+                         issued; with local-auth, check that LOCAL_AUTH_DATABASE_URL is set)"
                     );
-                    Self::Unexpected
+                    Self::UnknownUser
                 }
                 _ => {
                     tracing::error!("database error: {error}");

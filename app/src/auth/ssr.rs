@@ -142,8 +142,18 @@ pub async fn require_access(access: crate::routes::Access) -> Result<User, AuthE
 
 /// Whether `user` has a verified factor but this session has not been raised to `aal2` with it,
 /// as the auth server says ([`SessionLayer::needs_mfa`]; never the cookie's copy of the user).
+/// A definitive answer that the session is over (the user deleted or banned, the session ended)
+/// signs the browser out, as the page guard does: [`AuthError::NotSignedIn`], cookies cleared.
 pub async fn needs_mfa(user: &User) -> Result<bool, AuthError> {
-    Ok(session_layer()?.needs_mfa(user).await?)
+    let layer = session_layer()?;
+    match layer.needs_mfa(user).await {
+        Ok(needs_mfa) => Ok(needs_mfa),
+        Err(supabase_ssr::Error::Api(refused)) if refused.code.ends_session() => {
+            clear_session(&layer);
+            Err(AuthError::NotSignedIn)
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// `PUT /user` with `changes` for `user`; confirmation mails lead back to `/account`.

@@ -40,6 +40,7 @@ pub fn explain(code: &str) -> String {
         }
         "validation_failed" => "This link is incomplete. Copy the whole link from the email.",
         "user_banned" => "This account is suspended.",
+        "user_not_found" => "This account no longer exists. Sign up again to come back.",
         "session_expired" => {
             "Your session has ended: it reached its time limit, was idle too long, or you signed \
              in somewhere else. Please sign in again."

@@ -82,7 +82,11 @@ pub fn LoginPage() -> impl IntoView {
 fn ended_sentence(code: &str) -> Option<String> {
     matches!(
         code,
-        "session_expired" | "session_not_found" | "refresh_token_not_found"
+        "session_expired"
+            | "session_not_found"
+            | "refresh_token_not_found"
+            | "user_not_found"
+            | "user_banned"
     )
     .then(|| crate::pages::auth_error::explain(code))
 }

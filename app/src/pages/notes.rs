@@ -107,6 +107,8 @@ impl From<crate::data::DataError> for NoteError {
             DataError::Unavailable => Self::Unavailable,
             DataError::Denied => Self::Denied,
             DataError::Invalid => Self::InvalidNote,
+            // Signed out, as anywhere the auth server says the user is gone.
+            DataError::UnknownUser => Self::Session(AuthError::NotSignedIn),
             DataError::Unexpected => Self::Unexpected,
         }
     }

@@ -70,6 +70,16 @@ pub async fn require_access(State(guard): State<Guard>, request: Request, next: 
             .await
         {
             Ok(needs_mfa) => needs_mfa,
+            // A definitive answer (the user deleted or banned, the session ended): signed out,
+            // as a refresh refused for the same reason signs out.
+            Err(supabase_ssr::Error::Api(refused)) if refused.code.ends_session() => {
+                let cookies = supabase_ssr::cookie::Cookies::from_headers(request.headers());
+                let location = Visitor::default().gate(here, None);
+                return super::routes::redirect(
+                    &with_ended(location, Some(refused.code.as_str())),
+                    guard.session_layer.clear_cookies(&cookies),
+                );
+            }
             Err(error) => {
                 tracing::warn!("cannot tell whether a second factor is due: {error}");
                 return unavailable();

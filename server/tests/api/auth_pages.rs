@@ -160,7 +160,7 @@ async fn a_form_sign_out_deletes_every_auth_cookie() {
 
     let response = post_form(&app, "/api/auth/sign-out", "/", &cookies, &[]).await;
 
-    assert_eq!(response.headers()["location"], "/");
+    assert_eq!(response.headers()["location"], "/?signed-out=1");
     let set = set_cookies(&response);
     assert!(!set.is_empty());
     assert!(set.iter().all(|line| line.contains("Max-Age=0")), "{set:?}");

@@ -7,7 +7,7 @@ use sqlx::{Connection, Row};
 use supabase_ssr::{Claims, Session};
 
 use crate::auth_app::{
-    TestApp, add_verified_factor, database_urls, email, grant_role, with_roles_hook,
+    TestApp, add_verified_factor, database_urls, email, grant_role, set_cookies, with_roles_hook,
 };
 
 /// Calls the notes server function `name` with `fields` (a form), as `cookie`'s session.
@@ -461,8 +461,12 @@ async fn a_plain_form_post_is_redirected_back_to_the_notes() {
 #[tokio::test]
 async fn a_user_deleted_by_the_auth_server_takes_their_notes_along() {
     let app = TestApp::spawn_with_database(|_| {}).await;
-    let (session, cookie) = user(&app, "notes-leaver").await;
+    let address = email("notes-leaver");
+    let session = app.signed_in_user(&address).await;
+    let cookie = app.cookie_header(&session);
     add(&app, &cookie, "soon gone").await;
+    // A second session of the user, which the app has not seen yet.
+    let fresh = app.cookie_header(&app.signed_in_again(&address).await);
     let user_id = claims(&session).sub;
 
     let deleted = app
@@ -487,6 +491,31 @@ async fn a_user_deleted_by_the_auth_server_takes_their_notes_along() {
         .get(0);
     assert_eq!(users, 0);
     assert_eq!(visible_notes(Some(&claims(&session))).await, 0);
+
+    // The auth server no longer knows the user: signed out, everywhere alike. The page sends
+    // them to sign in saying why, its server functions answer "signed out", and both clear the
+    // session cookies; nothing answers 5xx.
+    let page = app.get("/notes", &fresh).await;
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        page.headers()["location"],
+        "/auth/login?next=%2Fnotes&ended=user_not_found"
+    );
+    assert!(
+        !set_cookies(&page).is_empty(),
+        "the session cookies are cleared"
+    );
+    let added = call(&app, "add", &fresh, &[("body", "still here?")]).await;
+    assert_eq!(added.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        !set_cookies(&added).is_empty(),
+        "the session cookies are cleared"
+    );
+    // The session the app saw a moment ago is not asked about again for a minute (the answer on
+    // second factors is kept that long); its write finds no user in auth.users, and is answered
+    // as signed out too, not as a failure of the server.
+    let cached = call(&app, "add", &cookie, &[("body", "still here?")]).await;
+    assert_eq!(cached.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

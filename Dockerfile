@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # The production image: `cargo xtask dist` in a build stage (the same command as outside Docker),
 # then the folder it makes on a slim Debian, run as a non-root user on 0.0.0.0:8080.
 #
@@ -12,7 +13,12 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN cargo xtask dist --out /dist
+# Kept between builds (BuildKit cache mounts): the crates downloaded, the compiled dependencies, and
+# cargo-leptos and wasm-bindgen, which xtask builds into .tools/ once (a few minutes each).
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    --mount=type=cache,target=/src/.tools \
+    cargo xtask dist --out /dist
 
 FROM debian:bookworm-slim
 RUN apt-get update \

@@ -85,18 +85,46 @@ pub fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The pages' stylesheet: the app's look (its system font, card, accent and muted colours, light
+/// and dark), inline since the pages load nothing.
+const STYLE: &str = ":root{--bg:#f6f7f9;--card:#fff;--text:#1b1f24;--muted:#5b6470;--accent:#2563eb;\
+--border:#d8dde3;color-scheme:light dark}\
+@media (prefers-color-scheme:dark){:root{--bg:#111418;--card:#1a1f26;--text:#e6e9ed;--muted:#9aa4b1;\
+--accent:#6ea1ff;--border:#2c333c}}\
+body{font-family:system-ui,sans-serif;background:var(--bg);color:var(--text);margin:0}\
+main{max-width:52rem;margin:2rem auto;padding:1.5rem;background:var(--card);border:1px solid var(--border);\
+border-radius:12px}\
+a{color:var(--accent)}h1{margin-top:0}.aside{color:var(--muted);font-size:.9rem}\
+.bar{display:flex;justify-content:space-between;align-items:center;gap:1rem;flex-wrap:wrap}\
+table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.5rem;border-bottom:1px solid var(--border)}\
+th{color:var(--muted);font-weight:600}time{color:var(--muted);white-space:nowrap}\
+.tag{font-size:.75rem;border:1px solid var(--border);border-radius:999px;padding:0 .4rem;margin-right:.3rem}\
+article{border:1px solid var(--border);border-radius:8px;padding:1rem}\
+form{display:grid;gap:.75rem;max-width:24rem}label{display:grid;gap:.25rem}\
+.bar form{display:inline}input,button{font:inherit;padding:.4rem .8rem}\
+button{border:1px solid var(--border);border-radius:8px;background:var(--card);color:var(--text);cursor:pointer}\
+.error{color:#c33}";
+
 /// A complete page around `body` (already HTML); `title` must be escaped by the caller.
 pub fn page(title: &str, body: &str) -> Html<String> {
+    page_with(title, body, "")
+}
+
+/// [`page`] that reloads itself every `seconds` (without a script: the pages may run none).
+pub fn refreshing_page(title: &str, body: &str, seconds: u32) -> Html<String> {
+    page_with(
+        title,
+        body,
+        &format!("<meta http-equiv=\"refresh\" content=\"{seconds}\">"),
+    )
+}
+
+fn page_with(title: &str, body: &str, head: &str) -> Html<String> {
     Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"color-scheme\" content=\"light dark\"><link rel=\"icon\" href=\"data:,\"><title>{title}</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}}\
-         table{{width:100%;border-collapse:collapse}}td,th{{text-align:left;padding:.4rem;border-bottom:1px solid #8884}}\
-         article{{border:1px solid #8886;border-radius:8px;padding:1rem}}\
-         form{{display:grid;gap:.75rem;max-width:24rem}}label{{display:grid;gap:.25rem}}\
-         input,button{{font:inherit;padding:.4rem}}.error{{color:#c33}}</style></head>\
-         <body>{body}</body></html>"
+         <meta name=\"color-scheme\" content=\"light dark\"><link rel=\"icon\" href=\"data:,\">{head}\
+         <title>{title}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>"
     ))
 }
 

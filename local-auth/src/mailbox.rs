@@ -6,14 +6,14 @@
 use axum::{
     Json, Router,
     extract::{Path, State},
-    http::StatusCode,
-    response::{IntoResponse, Response},
-    routing::get,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
 };
 use serde_json::{Value, json};
 
 use crate::{
-    html::{escape, page},
+    html::{escape, page, refreshing_page},
     state::AppState,
     store::{self, Mail},
 };
@@ -45,6 +45,7 @@ impl Mail {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(index))
+        .route("/clear", post(clear))
         .route("/view/{id}", get(view))
         .route("/api/v1/messages", get(list).delete(delete_all))
         .route("/api/v1/message/{id}", get(message))
@@ -94,6 +95,9 @@ async fn delete_all(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Seconds between two reloads of the mailbox page, so new mail shows without a click.
+const REFRESH_SECONDS: u32 = 5;
+
 async fn index(State(state): State<AppState>) -> Response {
     let mails = match store::all_mail(&state.db.read).await {
         Ok(mails) => mails,
@@ -103,8 +107,12 @@ async fn index(State(state): State<AppState>) -> Response {
         .iter()
         .map(|mail| {
             format!(
-                "<tr><td>{}{}</td><td><a href=\"/view/{}\">{}</a></td><td>{}</td></tr>",
-                if mail.channel == "sms" { "SMS to " } else { "" },
+                "<tr><td>{}{}</td><td><a href=\"/view/{}\">{}</a></td><td><time>{}</time></td></tr>",
+                if mail.channel == "sms" {
+                    "<span class=\"tag\">SMS</span>"
+                } else {
+                    ""
+                },
                 escape(&mail.recipient),
                 escape(&mail.id),
                 escape(&mail.subject),
@@ -112,16 +120,49 @@ async fn index(State(state): State<AppState>) -> Response {
             )
         })
         .collect();
-    let body = if mails.is_empty() {
-        "<h1>Mailbox</h1><p>No mail yet. Sign up in the app and the confirmation lands here.</p>"
-            .to_owned()
+    let list = if mails.is_empty() {
+        "<p>No mail yet. Sign up in the app and the confirmation lands here.</p>".to_owned()
     } else {
         format!(
-            "<h1>Mailbox</h1><table><thead><tr><th>To</th><th>Subject</th><th>Received</th></tr></thead>\
+            "<table><thead><tr><th>To</th><th>Subject</th><th>Received</th></tr></thead>\
              <tbody>{rows}</tbody></table>"
         )
     };
-    page("Mailbox", &body).into_response()
+    let body = format!(
+        "<div class=\"bar\"><h1>Mailbox</h1><form method=\"post\" action=\"/clear\">\
+         <button type=\"submit\">Delete all mail</button></form></div>\
+         <p class=\"aside\">Every mail and text local-auth sent, newest first; this page looks for new \
+         ones every {REFRESH_SECONDS} seconds.</p>{list}"
+    );
+    refreshing_page("Mailbox", &body, REFRESH_SECONDS).into_response()
+}
+
+/// "Delete all mail": only from the mailbox page itself (the browser says the form is this
+/// site's), so another site cannot empty it.
+async fn clear(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let same_origin = match headers.get("sec-fetch-site") {
+        Some(site) => site == "same-origin",
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|host| host.to_str().ok());
+            let origin = headers
+                .get(header::ORIGIN)
+                .and_then(|origin| origin.to_str().ok());
+            matches!((host, origin), (Some(host), Some(origin)) if origin.split_once("://").map(|(_, rest)| rest) == Some(host))
+        }
+    };
+    if !same_origin {
+        return (
+            StatusCode::FORBIDDEN,
+            "the mailbox is emptied from its own page",
+        )
+            .into_response();
+    }
+    match store::delete_all_mail(&state.db.write).await {
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(error) => failure(error),
+    }
 }
 
 async fn view(State(state): State<AppState>, Path(id): Path<String>) -> Response {

@@ -408,3 +408,47 @@ async fn the_mailbox_lists_messages_and_can_be_emptied() {
     assert_eq!(deleted.status(), StatusCode::OK);
     assert!(auth.mails().await.is_empty());
 }
+
+#[tokio::test]
+async fn the_mailbox_page_refreshes_itself_and_is_emptied_from_its_own_page_only() {
+    let auth = TestAuth::spawn().await;
+    let address = email("mailbox-page");
+    auth.post(
+        "/signup",
+        json!({ "email": address, "password": "secret-pass" }),
+    )
+    .await;
+    let base = format!("http://{}", auth.mailbox.addr());
+    let clear = |site: &'static str, origin: String| {
+        auth.client
+            .post(format!("{base}/clear"))
+            .header("sec-fetch-site", site)
+            .header("origin", origin)
+            .send()
+    };
+
+    let html = auth
+        .client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let forged = clear("cross-site", "http://evil.example".to_owned())
+        .await
+        .unwrap();
+    let kept = auth.mails().await.len();
+    let cleared = clear("same-origin", base.clone()).await.unwrap();
+
+    assert!(
+        html.contains(r#"<meta http-equiv="refresh" content="5">"#),
+        "{html}"
+    );
+    assert!(html.contains("Delete all mail"), "{html}");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(kept, 1, "a cross-site post deletes nothing");
+    assert_eq!(cleared.status(), StatusCode::SEE_OTHER);
+    assert!(auth.mails().await.is_empty());
+}

@@ -141,8 +141,6 @@ impl NoteError {
 /// The notes the signed-in user may read, newest first.
 #[server(endpoint = "notes/list")]
 pub async fn list_notes() -> Result<Vec<NoteView>, NoteError> {
-    use sqlx::Row;
-
     let user = ssr::signed_in().await?;
     let mut transaction = crate::data::database()
         .begin_as(Some(user.claims()))
@@ -157,14 +155,7 @@ pub async fn list_notes() -> Result<Vec<NoteView>, NoteError> {
     .await?;
     transaction.commit().await?;
     rows.iter()
-        .map(|row| {
-            Ok(NoteView {
-                id: row.try_get("id")?,
-                body: row.try_get("body")?,
-                created: row.try_get("created")?,
-                mine: row.try_get("mine")?,
-            })
-        })
+        .map(ssr::note_view)
         .collect::<Result<_, sqlx::Error>>()
         .map_err(NoteError::from)
 }
@@ -173,8 +164,6 @@ pub async fn list_notes() -> Result<Vec<NoteView>, NoteError> {
 /// note that does not exist.
 #[server(endpoint = "notes/get")]
 pub async fn get_note(note_id: String) -> Result<NoteView, NoteError> {
-    use sqlx::Row;
-
     let user = ssr::signed_in().await?;
     let id = ssr::note_id(&note_id)?;
     let mut transaction = crate::data::database()
@@ -189,13 +178,7 @@ pub async fn get_note(note_id: String) -> Result<NoteView, NoteError> {
     .fetch_optional(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    let row = row.ok_or(NoteError::NotFound)?;
-    Ok(NoteView {
-        id: row.try_get("id")?,
-        body: row.try_get("body")?,
-        created: row.try_get("created")?,
-        mine: row.try_get("mine")?,
-    })
+    Ok(ssr::note_view(&row.ok_or(NoteError::NotFound)?)?)
 }
 
 /// Adds a note of the signed-in user's.
@@ -267,7 +250,7 @@ pub async fn delete_note(note_id: String) -> Result<String, NoteError> {
 mod ssr {
     use supabase_ssr::axum::User;
 
-    use super::{MAX_NOTE_CHARS, NoteError};
+    use super::{MAX_NOTE_CHARS, NoteError, NoteView};
 
     /// The signed-in user with a complete session.
     pub async fn signed_in() -> Result<User, NoteError> {
@@ -283,6 +266,18 @@ mod ssr {
             return Err(NoteError::InvalidNote);
         }
         Ok(body.to_owned())
+    }
+
+    /// A note as the page shows it, from a row of `id`, `body`, `created` and `mine`.
+    pub fn note_view(row: &sqlx::postgres::PgRow) -> Result<NoteView, sqlx::Error> {
+        use sqlx::Row;
+
+        Ok(NoteView {
+            id: row.try_get("id")?,
+            body: row.try_get("body")?,
+            created: row.try_get("created")?,
+            mine: row.try_get("mine")?,
+        })
     }
 
     /// A note id; anything that is not one is a note that does not exist.
@@ -310,14 +305,7 @@ pub fn NotesPage() -> impl IntoView {
                         .get()
                         .map(|answer| match answer {
                             Ok(notes) => view! { <NoteList notes add delete /> }.into_any(),
-                            Err(error) => {
-                                view! {
-                                    <p class="form-error" role="alert" data-testid="notes-error">
-                                        {error.to_string()}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
+                            Err(error) => failure(&error),
                         })
                 }}
             </Transition>
@@ -349,20 +337,23 @@ pub fn NotePage() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Err(error) => {
-                                view! {
-                                    <p class="form-error" role="alert" data-testid="notes-error">
-                                        {error.to_string()}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
+                            Err(error) => failure(&error),
                         })
                 }}
             </Transition>
             <p><a href=crate::routes::path::NOTES>"All notes"</a></p>
         </section>
     }
+}
+
+/// Why the notes could not be shown, where they would be.
+fn failure(error: &NoteError) -> AnyView {
+    view! {
+        <p class="form-error" role="alert" data-testid="notes-error">
+            {error.to_string()}
+        </p>
+    }
+    .into_any()
 }
 
 #[component]

@@ -578,3 +578,38 @@ async fn a_page_with_a_parameter_is_guarded_by_the_server() {
     assert!(!foreign.contains("a note of its own"));
     assert!(foreign.contains("That note does not exist."), "{foreign}");
 }
+
+/// A user soft-deleted by the admin API (`should_soft_delete`, as upstream: the row stays, with
+/// `deleted_at`, and every session ends) is signed out at the app's next question to the auth
+/// server (`session_not_found`), like a deleted one; their notes stay with the row.
+#[tokio::test]
+async fn a_soft_deleted_user_is_signed_out_and_their_notes_stay() {
+    let app = TestApp::spawn_with_database(|_| {}).await;
+    let address = email("notes-soft");
+    let session = app.signed_in_user(&address).await;
+    add(&app, &app.cookie_header(&session), "kept with the row").await;
+    let fresh = app.cookie_header(&app.signed_in_again(&address).await);
+    let user_id = claims(&session).sub;
+
+    let deleted = app
+        .auth_request(reqwest::Method::DELETE, &format!("/admin/users/{user_id}"))
+        .header("apikey", &app.secret_key)
+        .bearer_auth(&app.secret_key)
+        .json(&serde_json::json!({ "should_soft_delete": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+
+    let page = app.get("/notes", &fresh).await;
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        page.headers()["location"],
+        "/auth/login?next=%2Fnotes&ended=session_not_found"
+    );
+    assert!(
+        !set_cookies(&page).is_empty(),
+        "the session cookies are cleared"
+    );
+    assert_eq!(visible_notes(Some(&claims(&session))).await, 1);
+}

@@ -270,6 +270,7 @@ impl Hooks {
             .map_err(|failure| {
                 tracing::warn!(
                     action = "run_hook",
+                    name = hook.name.key(),
                     hook = %hook.uri,
                     success = false,
                     duration,
@@ -280,7 +281,14 @@ impl Hooks {
                     ApiError::failure(format!("Error running hook URI: {}", hook.uri))
                 })
             })?;
-        tracing::debug!(action = "run_hook", hook = %hook.uri, success = true, duration, "Hook ran successfully");
+        tracing::debug!(
+            action = "run_hook",
+            name = hook.name.key(),
+            hook = %hook.uri,
+            success = true,
+            duration,
+            "Hook ran successfully"
+        );
         Ok(output)
     }
 }

@@ -398,11 +398,8 @@ pub async fn send(
     data.insert("TokenHash".into(), message.token_hash.into());
     data.insert("RedirectTo".into(), message.redirect_to.into());
     if message.template == Template::EmailChange {
-        // The pending address, as this transaction recorded it.
-        let pending = store::user_by_id(&mut *db, &user.id)
-            .await?
-            .and_then(|user| user.email_change);
-        data.insert("NewEmail".into(), pending.unwrap_or_default().into());
+        let pending = user.email_change.clone().unwrap_or_default();
+        data.insert("NewEmail".into(), pending.into());
         data.insert("SendingTo".into(), message.to.into());
     }
     let parsed = state
@@ -451,25 +448,14 @@ pub async fn notify(
         return Ok(());
     };
     if state.hooks.enabled(crate::hooks::HookName::SendEmail) {
-        let user_json = store::user_json(db, user).await?;
-        let email_data = json!({
-            "token": "", "token_hash": "", "redirect_to": "",
-            "email_action_type": notification.action_type(),
-            "site_url": state.config.site_url.as_str().trim_end_matches('/'),
-            "token_new": "", "token_hash_new": "",
-            "old_email": details.old_email.clone().unwrap_or_default(),
-            "old_phone": details.old_phone.clone().unwrap_or_default(),
-            "provider": details.provider.clone().unwrap_or_default(),
-            "factor_type": details.factor_type.clone().unwrap_or_default(),
-        });
-        state
-            .hooks
-            .run(
-                crate::hooks::HookName::SendEmail,
-                json!({ "user": user_json, "email_data": email_data }),
-            )
-            .await?;
-        return Ok(());
+        let data = hook_data(
+            &state.config,
+            &notification.action_type(),
+            None,
+            "",
+            &details,
+        );
+        return send_by_hook(db, state, user, data).await;
     }
     let mut data = base_data(&state.config, user);
     if notification == Notification::IdentityUnlinked {
@@ -492,6 +478,51 @@ pub async fn notify(
         }
     }
     deliver(db, state, to, parsed, &Value::Object(data)).await
+}
+
+/// Upstream's `email_data` for the send-email hook: the action, the token (code and hash) when the
+/// mail carries one, where its link leads, and a notification's details.
+pub fn hook_data(
+    config: &Config,
+    action_type: &str,
+    token: Option<(&str, &str)>,
+    redirect_to: &str,
+    details: &Details,
+) -> Value {
+    let (code, token_hash) = token.unwrap_or_default();
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    json!({
+        "token": code,
+        "token_hash": token_hash,
+        "redirect_to": redirect_to,
+        "email_action_type": action_type,
+        "site_url": config.site_url.as_str().trim_end_matches('/'),
+        "token_new": "",
+        "token_hash_new": "",
+        "old_email": text(&details.old_email),
+        "old_phone": text(&details.old_phone),
+        "provider": text(&details.provider),
+        "factor_type": text(&details.factor_type),
+    })
+}
+
+/// Hands one mail to the send-email hook instead of the mailbox: the user as `GET /user` shows
+/// them, and `data` ([`hook_data`]).
+pub async fn send_by_hook(
+    db: &mut SqliteConnection,
+    state: &AppState,
+    user: &store::User,
+    data: Value,
+) -> Result<(), crate::error::ApiError> {
+    let user = store::user_json(db, user).await?;
+    state
+        .hooks
+        .run(
+            crate::hooks::HookName::SendEmail,
+            json!({ "user": user, "email_data": data }),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Renders, stores for the mailbox and queues for SMTP.

@@ -1,7 +1,7 @@
 //! Mails that carry a one-time token: the token, its PKCE flow, the message and the sent-at stamp,
 //! written together in the caller's transaction.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::SqliteConnection;
 
 use super::Pkce;
@@ -97,8 +97,8 @@ pub(super) async fn send(
 ) -> ApiResult<()> {
     let issued = issue(state, tx, user, purpose, to, pkce).await?;
     if state.hooks.enabled(HookName::SendEmail) {
-        let data = hook_data(state, purpose.template(), &issued, redirect_to);
-        send_by_hook(state, tx, user, data).await?;
+        let data = issued.hook_data(state, purpose.template(), redirect_to);
+        mail::send_by_hook(tx, state, user, data).await?;
     } else {
         let message = Message {
             template: purpose.template(),
@@ -147,50 +147,30 @@ pub(super) async fn send_email_change_by_hook(
 ) -> ApiResult<()> {
     let data = match current {
         Some(current) => {
-            let mut data = hook_data(state, Template::EmailChange, current, redirect_to);
+            let mut data = current.hook_data(state, Template::EmailChange, redirect_to);
             data["token_hash"] = new.token_hash.clone().into();
             data["token_new"] = new.code.clone().into();
             data["token_hash_new"] = current.token_hash.clone().into();
             data
         }
-        None => hook_data(state, Template::EmailChange, new, redirect_to),
+        None => new.hook_data(state, Template::EmailChange, redirect_to),
     };
-    send_by_hook(state, tx, user, data).await?;
+    mail::send_by_hook(tx, state, user, data).await?;
     store::stamp_sent(&mut *tx, &user.id, store::Sent::EmailChange).await?;
     Ok(())
 }
 
-/// Upstream's `email_data` for one mail.
-fn hook_data(state: &AppState, template: Template, issued: &Issued, redirect_to: &str) -> Value {
-    json!({
-        "token": issued.code,
-        "token_hash": issued.token_hash,
-        "redirect_to": redirect_to,
-        "email_action_type": template.verify_type(),
-        "site_url": state.config.site_url.as_str().trim_end_matches('/'),
-        "token_new": "",
-        "token_hash_new": "",
-        "old_email": "",
-        "old_phone": "",
-        "provider": "",
-        "factor_type": "",
-    })
-}
-
-/// Hands one mail to the send-email hook: the user as `GET /user` shows them, and `data`.
-async fn send_by_hook(
-    state: &AppState,
-    tx: &mut SqliteConnection,
-    user: &User,
-    data: Value,
-) -> ApiResult<()> {
-    let user = store::user_json(tx, user).await?;
-    state
-        .hooks
-        .run(
-            HookName::SendEmail,
-            json!({ "user": user, "email_data": data }),
+impl Issued {
+    /// The send-email hook's `email_data` for this token's mail of `template`.
+    fn hook_data(&self, state: &AppState, template: Template, redirect_to: &str) -> Value {
+        let token = Some((self.code.as_str(), self.token_hash.as_str()));
+        let details = mail::Details::default();
+        mail::hook_data(
+            &state.config,
+            template.verify_type(),
+            token,
+            redirect_to,
+            &details,
         )
-        .await?;
-    Ok(())
+    }
 }

@@ -230,6 +230,11 @@ pub(super) async fn send_email_change(
 ) -> ApiResult<()> {
     check_email_frequency(state, user.email_change_sent_at.as_deref())?;
     store::begin_email_change(&mut *tx, &user.id, new_email).await?;
+    // The mails name the pending address (`{{ .NewEmail }}`).
+    let user = &User {
+        email_change: Some(new_email.to_owned()),
+        ..user.clone()
+    };
     let current = user
         .email
         .as_deref()

@@ -38,6 +38,11 @@ async fn list(app: &TestApp, cookie: &str) -> Vec<NoteView> {
 
 /// Adds a note as `cookie`'s user; returns its id.
 async fn add(app: &TestApp, cookie: &str, body: &str) -> String {
+    add_stored(app, cookie, body, body).await
+}
+
+/// Adds a note of `body`, which the server stores as `stored`; returns its id.
+async fn add_stored(app: &TestApp, cookie: &str, body: &str, stored: &str) -> String {
     let response = call(app, "add", cookie, &[("body", body)]).await;
     assert_eq!(
         response.status(),
@@ -48,9 +53,22 @@ async fn add(app: &TestApp, cookie: &str, body: &str) -> String {
     list(app, cookie)
         .await
         .into_iter()
-        .find(|note| note.body == body)
+        .find(|note| note.body == stored)
         .expect("the note is listed")
         .id
+}
+
+/// Deletes `user_id` through the admin API, softly (`should_soft_delete`) or for good.
+async fn delete_user(app: &TestApp, user_id: &str, soft: bool) {
+    let deleted = app
+        .auth_request(reqwest::Method::DELETE, &format!("/admin/users/{user_id}"))
+        .header("apikey", &app.secret_key)
+        .bearer_auth(&app.secret_key)
+        .json(&serde_json::json!({ "should_soft_delete": soft }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
 }
 
 /// A signed-in user with a fresh address: the session and its cookie.
@@ -395,14 +413,7 @@ async fn notes_are_bounded_and_bad_ids_are_notes_that_do_not_exist() {
     // PostgreSQL stores no NUL in text: they are dropped, never a 500.
     let nul_only = call(&app, "add", &cookie, &[("body", "\0\0")]).await;
     assert_eq!(nul_only.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let added = call(&app, "add", &cookie, &[("body", "before\0after")]).await;
-    assert_eq!(added.status(), StatusCode::OK);
-    let id = list(&app, &cookie)
-        .await
-        .into_iter()
-        .find(|note| note.body == "beforeafter")
-        .expect("stored without the NUL")
-        .id;
+    let id = add_stored(&app, &cookie, "before\0after", "beforeafter").await;
     let edited = call(
         &app,
         "edit",
@@ -469,14 +480,7 @@ async fn a_user_deleted_by_the_auth_server_takes_their_notes_along() {
     let fresh = app.cookie_header(&app.signed_in_again(&address).await);
     let user_id = claims(&session).sub;
 
-    let deleted = app
-        .auth_request(reqwest::Method::DELETE, &format!("/admin/users/{user_id}"))
-        .header("apikey", &app.secret_key)
-        .bearer_auth(&app.secret_key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), StatusCode::OK);
+    delete_user(&app, &user_id, false).await;
 
     // local-auth removed the user from auth.users, and the foreign key took the notes along: the
     // token, still valid, finds none.
@@ -591,15 +595,7 @@ async fn a_soft_deleted_user_is_signed_out_and_their_notes_stay() {
     let fresh = app.cookie_header(&app.signed_in_again(&address).await);
     let user_id = claims(&session).sub;
 
-    let deleted = app
-        .auth_request(reqwest::Method::DELETE, &format!("/admin/users/{user_id}"))
-        .header("apikey", &app.secret_key)
-        .bearer_auth(&app.secret_key)
-        .json(&serde_json::json!({ "should_soft_delete": true }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), StatusCode::OK);
+    delete_user(&app, &user_id, true).await;
 
     let page = app.get("/notes", &fresh).await;
     assert_eq!(page.status(), StatusCode::SEE_OTHER);

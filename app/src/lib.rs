@@ -8,6 +8,7 @@ pub mod components;
 pub mod csp;
 #[cfg(feature = "ssr")]
 pub mod data;
+pub mod failure;
 pub mod health;
 pub mod loader;
 pub mod pages;

@@ -1,9 +1,8 @@
 //! Server-function calls (`/api/…`): bodies are bounded before anything reads them (413 beyond
-//! [`MAX_BODY`]), and a failed call is answered with its [`AuthError`]'s (or [`NoteError`]'s)
-//! status instead of the 500 the server-function machinery sends for every error, so a client
-//! error (a missing field, a wrong code, a missing second factor) is never a 5xx.
+//! [`MAX_BODY`]), and a failed call is answered with the status its error carries
+//! ([`app::failure`]) instead of the 500 the server-function machinery sends for every error, so
+//! a client error (a missing field, a wrong code, a missing second factor) is never a 5xx.
 
-use app::{auth::AuthError, pages::NoteError};
 use axum::{
     body::{Body, to_bytes},
     extract::Request,
@@ -50,10 +49,8 @@ pub async fn bound_and_answer(request: Request, next: Next) -> Response {
     let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    if let Ok(error) = serde_json::from_slice::<AuthError>(&bytes) {
-        parts.status = error.status();
-    } else if let Ok(error) = serde_json::from_slice::<NoteError>(&bytes) {
-        parts.status = error.status();
+    if let Some(status) = app::failure::status_of(&bytes) {
+        parts.status = status;
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -146,6 +146,11 @@ error_codes! {
     WebauthnChallengeExpired => "webauthn_challenge_expired",
     WebauthnVerificationFailed => "webauthn_verification_failed",
     WebauthnCredentialExists => "webauthn_credential_exists",
+    // Not the auth server's own, but met on the same paths: the OAuth 2 error a provider sends
+    // the browser back with when the person declines, and auth-js's name for a PKCE flow whose
+    // verifier is missing (the link was opened in another browser).
+    AccessDenied => "access_denied",
+    PkceCodeVerifierNotFound => "pkce_code_verifier_not_found",
 }
 
 impl ErrorCode {

@@ -115,8 +115,7 @@ impl SessionLayer {
         };
         let stored = cookie::read_verifiers(existing, &config.cookie_name, back.flow.as_deref());
         if stored.is_empty() {
-            // auth-js's name for this case.
-            return failed(ErrorCode::Other("pkce_code_verifier_not_found".into()));
+            return failed(ErrorCode::PkceCodeVerifierNotFound);
         }
         for candidate in stored {
             let used = candidate.verifier.expose_secret().to_owned();

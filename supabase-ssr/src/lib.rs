@@ -14,17 +14,30 @@
 //! - [`redirect::safe_next`]: the only way a post-auth redirect target is chosen;
 //! - with the `axum` feature, [`axum`]: the session middleware and the `User` extractors, and
 //!   [`flow`]: PKCE flows through the browser, begun and finished by the session layer.
+//!
+//! Without the default `client` feature the crate is [`ErrorCode`] alone, so an app's browser
+//! build (WASM) shares the typed codes with its server.
 
+#[cfg(feature = "client")]
 mod client;
+#[cfg(feature = "client")]
 pub mod cookie;
+#[cfg(feature = "client")]
 mod error;
 mod error_code;
+#[cfg(feature = "client")]
 mod jwt;
+#[cfg(feature = "client")]
 pub mod pkce;
+#[cfg(feature = "client")]
 pub mod provider;
+#[cfg(feature = "client")]
 pub mod redirect;
+#[cfg(feature = "client")]
 mod refresh;
+#[cfg(feature = "client")]
 mod secret;
+#[cfg(feature = "client")]
 mod session;
 
 #[cfg(feature = "axum")]
@@ -32,6 +45,8 @@ pub mod axum;
 #[cfg(feature = "axum")]
 pub mod flow;
 
+pub use crate::error_code::ErrorCode;
+#[cfg(feature = "client")]
 pub use crate::{
     client::{
         AuthClient, AuthResponse, Challenge, ClientError, Credentials, EmailOptions,
@@ -40,7 +55,6 @@ pub use crate::{
         WebauthnChallenge, install_tls_provider,
     },
     error::{ApiError, CharacterSet, Error, WeakPassword},
-    error_code::ErrorCode,
     jwt::{Aal, AmrEntry, Audience, Claims, JWKS_TTL, JwtVerifier, Verified},
     pkce::{PkceChallenge, PkceVerifier},
     refresh::{REMEMBER, RETRY_AFTER, RefreshFailure, RefreshOutcome, Refresher},

@@ -1,13 +1,16 @@
-//! What may go wrong with an auth form, in words a person understands. Only these user-safe
-//! variants ever reach the browser; the server's own messages stay in its log.
+//! What may go wrong with signing in, in words a person understands: at a form, or on arriving
+//! from a link, a provider or an ended session. Only these user-safe variants ever reach the
+//! browser; the server's own messages stay in its log. [`AuthError::from_code`] is the one table
+//! from Supabase error codes to them.
 
-use leptos::server_fn::{
-    codec::JsonEncoding,
-    error::{FromServerFnError, ServerFnErrorErr},
-};
+use http::StatusCode;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+use supabase_ssr::ErrorCode;
 
-/// An auth form's failure, shown next to the form.
+use crate::failure::{Failure, FailureEncoding};
+
+/// A failure of signing in, shown next to the form (or on the page the person arrived at).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AuthError {
     /// Wrong email or password.
@@ -62,7 +65,10 @@ pub enum AuthError {
     #[error("This is your only way to sign in, so it cannot be unlinked.")]
     LastIdentity,
     /// That provider account belongs to another user.
-    #[error("That account is already linked to another user.")]
+    #[error(
+        "That account is already linked to another user. Sign in with it instead, or unlink it \
+         there first."
+    )]
     IdentityTaken,
     /// The address belongs to another account.
     #[error("Another account already uses that email address.")]
@@ -104,6 +110,56 @@ pub enum AuthError {
     /// Anything else; details are in the server log.
     #[error("Something went wrong. Try again.")]
     Unexpected,
+    /// On arrival: the emailed link (or the flow it belonged to) has expired or was used.
+    #[error("This link has expired or was already used. Ask for a new one.")]
+    LinkExpired,
+    /// On arrival: the link is missing part of itself.
+    #[error("This link is incomplete. Copy the whole link from the email.")]
+    LinkIncomplete,
+    /// On arrival: the flow's PKCE verifier is in another browser.
+    #[error(
+        "This sign-in link was opened in a different browser than the one that asked for it. \
+         Open it where you started, or start again here."
+    )]
+    OtherBrowser,
+    /// On arrival: the person declined at the provider.
+    #[error("Sign-in was cancelled.")]
+    SignInCancelled,
+    /// On arrival: the provider's answer could not be used.
+    #[error(
+        "The sign-in with the provider could not be completed. Start again from the sign-in page."
+    )]
+    ProviderFailed,
+    /// The account is banned.
+    #[error("This account is suspended.")]
+    Suspended,
+    /// On arrival: the account was deleted.
+    #[error("This account no longer exists. Sign up again to come back.")]
+    AccountGone,
+    /// On arrival: the session reached its time limit or idle timeout, or gave way to another.
+    #[error(
+        "Your session has ended: it reached its time limit, was idle too long, or you signed in \
+         somewhere else. Please sign in again."
+    )]
+    SessionTimedOut,
+    /// On arrival: the session was ended elsewhere (signed out on another device).
+    #[error("You were signed out, perhaps from another device. Please sign in again.")]
+    SignedOutElsewhere,
+    /// On arrival: a code this table does not know.
+    #[error("Something went wrong while signing you in. Try again.")]
+    ArrivalFailed,
+}
+
+/// Where a Supabase error code reaches the person, which decides its sentence for the few codes
+/// that mean different things in the two places (`otp_expired`: a code typed wrong at a form, a
+/// used link on arrival).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Met {
+    /// As the answer to a form the person sent.
+    AtForm,
+    /// On arriving from an emailed link, a provider, or a session the server ended
+    /// (`/auth/error?code=`, the sign-in page's `?ended=`).
+    OnArrival,
 }
 
 fn wait_message(seconds: u64) -> String {
@@ -149,57 +205,88 @@ fn character_set_words(set: &supabase_ssr::CharacterSet) -> String {
 }
 
 impl AuthError {
-    /// What a Supabase error code (`supabase_ssr::ErrorCode`, as on the wire) means for the
-    /// person at the form, when it is one of these: the one table from codes to sentences, read
-    /// by the server functions and the `/auth/error` page.
-    pub fn from_code(code: &str) -> Option<Self> {
+    /// What a Supabase error code means for the person where they `met` it, when it is one of
+    /// these: the one table from codes to sentences, read by the server functions, the
+    /// `/auth/error` page and the sign-in page.
+    pub fn from_code(code: &ErrorCode, met: Met) -> Option<Self> {
+        use ErrorCode as Code;
+
+        let arriving = met == Met::OnArrival;
         Some(match code {
-            "invalid_credentials" => Self::InvalidCredentials,
-            "email_not_confirmed" => Self::EmailNotConfirmed,
-            "weak_password" => Self::WeakPassword {
+            Code::OtpExpired | Code::FlowStateExpired if arriving => Self::LinkExpired,
+            Code::ValidationFailed if arriving => Self::LinkIncomplete,
+            Code::UserNotFound if arriving => Self::AccountGone,
+            Code::SessionExpired if arriving => Self::SessionTimedOut,
+            Code::SessionNotFound | Code::RefreshTokenNotFound | Code::RefreshTokenAlreadyUsed
+                if arriving =>
+            {
+                Self::SignedOutElsewhere
+            }
+            Code::FlowStateNotFound | Code::BadCodeVerifier | Code::PkceCodeVerifierNotFound => {
+                Self::OtherBrowser
+            }
+            Code::AccessDenied => Self::SignInCancelled,
+            Code::BadOauthState | Code::BadOauthCallback | Code::FlowStateAlreadyUsed => {
+                Self::ProviderFailed
+            }
+            Code::UserBanned => Self::Suspended,
+            Code::RequestTimeout | Code::UnexpectedFailure => Self::Unavailable,
+            Code::InvalidCredentials => Self::InvalidCredentials,
+            Code::EmailNotConfirmed => Self::EmailNotConfirmed,
+            Code::WeakPassword => Self::WeakPassword {
                 min_length: None,
                 include: Vec::new(),
                 pwned: false,
             },
-            "same_password" => Self::SamePassword,
-            "single_identity_not_deletable" => Self::LastIdentity,
-            "identity_already_exists" => Self::IdentityTaken,
-            "email_exists" | "user_already_exists" => Self::EmailTaken,
-            "reauthentication_needed" => Self::ReauthenticationNeeded,
-            "reauthentication_not_valid"
-            | "mfa_verification_failed"
-            | "otp_expired"
-            | "otp_disabled" => Self::InvalidCode,
-            "insufficient_aal" => Self::MfaRequired,
-            "webauthn_verification_failed"
-            | "webauthn_challenge_not_found"
-            | "webauthn_challenge_expired"
-            | "webauthn_credential_not_found" => Self::PasskeyRejected,
-            "webauthn_credential_exists" => Self::PasskeyExists,
-            "too_many_passkeys" => Self::TooManyPasskeys,
-            "passkey_disabled"
-            | "mfa_webauthn_enroll_not_enabled"
-            | "mfa_webauthn_verify_not_enabled" => Self::PasskeysDisabled,
-            "anonymous_provider_disabled" => Self::GuestsDisabled,
-            "captcha_failed" => Self::CaptchaFailed,
-            "phone_provider_disabled" => Self::InvalidPhone,
-            "email_address_invalid" | "validation_failed" => Self::InvalidEmail,
+            Code::SamePassword => Self::SamePassword,
+            Code::SingleIdentityNotDeletable => Self::LastIdentity,
+            Code::IdentityAlreadyExists => Self::IdentityTaken,
+            Code::EmailExists | Code::UserAlreadyExists => Self::EmailTaken,
+            Code::ReauthenticationNeeded => Self::ReauthenticationNeeded,
+            Code::ReauthenticationNotValid
+            | Code::MfaVerificationFailed
+            | Code::OtpExpired
+            | Code::OtpDisabled => Self::InvalidCode,
+            Code::InsufficientAal => Self::MfaRequired,
+            Code::WebauthnVerificationFailed
+            | Code::WebauthnChallengeNotFound
+            | Code::WebauthnChallengeExpired
+            | Code::WebauthnCredentialNotFound => Self::PasskeyRejected,
+            Code::WebauthnCredentialExists => Self::PasskeyExists,
+            Code::TooManyPasskeys => Self::TooManyPasskeys,
+            Code::PasskeyDisabled
+            | Code::MfaWebauthnEnrollNotEnabled
+            | Code::MfaWebauthnVerifyNotEnabled => Self::PasskeysDisabled,
+            Code::AnonymousProviderDisabled => Self::GuestsDisabled,
+            Code::CaptchaFailed => Self::CaptchaFailed,
+            Code::PhoneProviderDisabled => Self::InvalidPhone,
+            Code::EmailAddressInvalid | Code::ValidationFailed => Self::InvalidEmail,
             // The auth server's limits run in windows of a minute to an hour; its answer does
             // not say how much is left.
-            "over_request_rate_limit"
-            | "over_email_send_rate_limit"
-            | "over_sms_send_rate_limit" => Self::RateLimited { retry_after: 60 },
-            "signup_disabled" | "email_provider_disabled" => Self::SignUpsDisabled,
-            "no_authorization" | "bad_jwt" | "session_not_found" | "user_not_found" => {
-                Self::NotSignedIn
-            }
+            Code::OverRequestRateLimit
+            | Code::OverEmailSendRateLimit
+            | Code::OverSmsSendRateLimit => Self::RateLimited { retry_after: 60 },
+            Code::SignupDisabled | Code::EmailProviderDisabled => Self::SignUpsDisabled,
+            Code::NoAuthorization
+            | Code::BadJwt
+            | Code::SessionNotFound
+            | Code::SessionExpired
+            | Code::RefreshTokenNotFound
+            | Code::RefreshTokenAlreadyUsed
+            | Code::UserNotFound => Self::NotSignedIn,
             _ => return None,
         })
+    }
+
+    /// What the code a person arrived with means (`/auth/error?code=`, `?ended=`); a code the
+    /// table does not know is [`Self::ArrivalFailed`].
+    pub fn on_arrival(code: &str) -> Self {
+        Self::from_code(&ErrorCode::parse(code), Met::OnArrival).unwrap_or(Self::ArrivalFailed)
     }
 }
 
 impl FromServerFnError for AuthError {
-    type Encoder = JsonEncoding;
+    type Encoder = FailureEncoding;
 
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
         match error {
@@ -210,12 +297,8 @@ impl FromServerFnError for AuthError {
     }
 }
 
-#[cfg(feature = "ssr")]
-impl AuthError {
-    /// The HTTP status of a server function that failed with this error.
-    pub fn status(&self) -> http::StatusCode {
-        use http::StatusCode;
-
+impl Failure for AuthError {
+    fn status(&self) -> StatusCode {
         match self {
             Self::InvalidCredentials | Self::EmailNotConfirmed => StatusCode::BAD_REQUEST,
             Self::WeakPassword { .. }
@@ -240,6 +323,16 @@ impl AuthError {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::LinkExpired
+            | Self::LinkIncomplete
+            | Self::OtherBrowser
+            | Self::SignInCancelled
+            | Self::ProviderFailed
+            | Self::ArrivalFailed => StatusCode::BAD_REQUEST,
+            Self::Suspended => StatusCode::FORBIDDEN,
+            Self::AccountGone | Self::SessionTimedOut | Self::SignedOutElsewhere => {
+                StatusCode::UNAUTHORIZED
+            }
         }
     }
 }
@@ -272,7 +365,7 @@ impl From<supabase_ssr::Error> for AuthError {
                 pwned: weak.pwned,
             };
         }
-        match Self::from_code(code.as_str()) {
+        match Self::from_code(code, Met::AtForm) {
             Some(known) => known,
             None => {
                 tracing::warn!("auth error shown as unexpected: {code}: {error}");
@@ -312,6 +405,64 @@ mod tests {
             digit.to_string(),
             "Choose a stronger password: include a digit."
         );
+    }
+
+    #[test]
+    fn arrivals_get_their_own_sentences_and_other_codes_the_forms_ones() {
+        assert_eq!(
+            AuthError::on_arrival("validation_failed"),
+            AuthError::LinkIncomplete
+        );
+        assert_eq!(
+            AuthError::from_code(&ErrorCode::ValidationFailed, Met::AtForm),
+            Some(AuthError::InvalidEmail)
+        );
+        assert_eq!(
+            AuthError::on_arrival("otp_expired").to_string(),
+            "This link has expired or was already used. Ask for a new one."
+        );
+        assert_eq!(
+            AuthError::on_arrival("signup_disabled"),
+            AuthError::SignUpsDisabled
+        );
+        assert_eq!(
+            AuthError::on_arrival("unexpected_failure"),
+            AuthError::Unavailable
+        );
+        assert_eq!(
+            AuthError::on_arrival("<script>").to_string(),
+            "Something went wrong while signing you in. Try again."
+        );
+    }
+
+    #[test]
+    fn every_code_that_ends_a_session_says_so_on_arrival_and_signs_out_at_a_form() {
+        for code in [
+            ErrorCode::SessionExpired,
+            ErrorCode::SessionNotFound,
+            ErrorCode::RefreshTokenNotFound,
+            ErrorCode::RefreshTokenAlreadyUsed,
+            ErrorCode::UserNotFound,
+            ErrorCode::UserBanned,
+        ] {
+            assert!(code.ends_session(), "{code}");
+            let arrival = AuthError::on_arrival(code.as_str());
+            assert!(
+                matches!(
+                    arrival,
+                    AuthError::SessionTimedOut
+                        | AuthError::SignedOutElsewhere
+                        | AuthError::AccountGone
+                        | AuthError::Suspended
+                ),
+                "{code}: {arrival:?}"
+            );
+            let form = AuthError::from_code(&code, Met::AtForm);
+            assert!(
+                matches!(form, Some(AuthError::NotSignedIn | AuthError::Suspended)),
+                "{code}: {form:?}"
+            );
+        }
     }
 
     #[cfg(feature = "ssr")]

@@ -12,7 +12,7 @@ pub mod ssr;
 mod status;
 pub mod webauthn;
 
-pub use error::AuthError;
+pub use error::{AuthError, Met};
 pub use session_sync::SessionSync;
 pub use status::UserStatus;
 

@@ -294,7 +294,7 @@ pub async fn verify_webauthn(
 
 /// Runs a server function's `work`; a rate-limited failure says when to try again
 /// (`Retry-After`). The server answers every failed call with its error's status
-/// ([`AuthError::status`]); a plain form post is redirected back to its form instead.
+/// ([`crate::failure::Failure`]); a plain form post is redirected back to its form instead.
 pub async fn answer<T>(work: impl Future<Output = Result<T, AuthError>>) -> Result<T, AuthError> {
     let result = work.await;
     if let Err(AuthError::RateLimited { retry_after }) = &result

@@ -80,15 +80,9 @@ pub fn LoginPage() -> impl IntoView {
 /// Why the auth server ended the session the visitor had (`?ended=`, set by the server's page
 /// guard), in the words of the error page; nothing for codes that do not end a session.
 fn ended_sentence(code: &str) -> Option<String> {
-    matches!(
-        code,
-        "session_expired"
-            | "session_not_found"
-            | "refresh_token_not_found"
-            | "user_not_found"
-            | "user_banned"
-    )
-    .then(|| crate::pages::auth_error::explain(code))
+    supabase_ssr::ErrorCode::parse(code)
+        .ends_session()
+        .then(|| AuthError::on_arrival(code).to_string())
 }
 
 /// Passkey sign-in, when the auth server offers it.

@@ -12,16 +12,18 @@
     reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
 )]
 
+use http::StatusCode;
 use leptos::{
     prelude::*,
-    server_fn::{
-        codec::JsonEncoding,
-        error::{FromServerFnError, ServerFnErrorErr},
-    },
+    server_fn::error::{FromServerFnError, ServerFnErrorErr},
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{auth::AuthError, components::FormError};
+use crate::{
+    auth::AuthError,
+    components::FormError,
+    failure::{Failure, FailureEncoding},
+};
 
 /// The longest note, in characters (the table's check says the same).
 pub const MAX_NOTE_CHARS: usize = 2000;
@@ -78,16 +80,24 @@ pub enum NoteError {
     Unexpected,
 }
 
+impl Failure for NoteError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Session(error) => error.status(),
+            Self::NoDatabase | Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::InvalidNote | Self::TooMany => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Denied => StatusCode::FORBIDDEN,
+            Self::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 impl FromServerFnError for NoteError {
-    type Encoder = JsonEncoding;
+    type Encoder = FailureEncoding;
 
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
-        match error {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                Self::Session(AuthError::InvalidInput)
-            }
-            _ => Self::Unexpected,
-        }
+        Self::Session(AuthError::from_server_fn_error(error))
     }
 }
 
@@ -118,23 +128,6 @@ impl From<crate::data::DataError> for NoteError {
 impl From<sqlx::Error> for NoteError {
     fn from(error: sqlx::Error) -> Self {
         crate::data::DataError::from(error).into()
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl NoteError {
-    /// The HTTP status of a server function that failed with this error.
-    pub fn status(&self) -> http::StatusCode {
-        use http::StatusCode;
-
-        match self {
-            Self::Session(error) => error.status(),
-            Self::NoDatabase | Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::InvalidNote | Self::TooMany => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Denied => StatusCode::FORBIDDEN,
-            Self::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
-        }
     }
 }
 

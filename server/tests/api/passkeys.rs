@@ -108,5 +108,9 @@ async fn managing_passkeys_needs_a_session_and_passkeys_on() {
     .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let error: Value = response.json().await.unwrap();
-    assert_eq!(error, json!("PasskeysDisabled"), "{error}");
+    assert_eq!(
+        error,
+        json!({"status": 422, "error": "PasskeysDisabled"}),
+        "{error}"
+    );
 }

@@ -4,7 +4,7 @@
 //! The server's `/api` layer reads the status from any failed call's body with [`status_of`],
 //! so it names no feature's type, and a feature with errors of its own touches only its module:
 //!
-//! ```ignore
+//! ```text
 //! impl Failure for MyError {
 //!     fn status(&self) -> StatusCode { … }
 //! }

@@ -23,7 +23,8 @@ use crate::{
     auth::{Auth, UserStatus},
     csp::ContentSecurityPolicy,
     loader::IslandScripts,
-    routes::{AppRoutes, path},
+    pages::AppRoutes,
+    routes::path,
 };
 
 /// The HTML document the server renders around [`App`]: head, islands script and stylesheet.
@@ -62,7 +63,7 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Header and routes ([`routes`]). Inside the router, so each form sees the error its post was
+/// Header and routes ([`AppRoutes`]). Inside the router, so each form sees the error its post was
 /// redirected back with. Every route renders in `SsrMode::Async`: the server sends the finished
 /// page, so the session in the header and every form work before (or without) the WASM bundle;
 /// out-of-order streaming would need JavaScript to put the pieces in place.

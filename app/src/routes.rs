@@ -1,6 +1,7 @@
-//! The app's pages and who may see each: the one table that both the Leptos router
-//! ([`AppRoutes`]) and the server's guard (which redirects before anything renders) read. Adding
-//! a page for signed-in users is one line in the `pages!` table below.
+//! The app's pages and who may see each: the one table (`page_table!`) that both the Leptos
+//! router (`crate::pages::AppRoutes`) and the server's guard (which redirects before anything
+//! renders) read, and the rule they both apply ([`Visitor::gate`]). Adding a page for signed-in
+//! users is one line in the table.
 //!
 //! Paths used as link and redirect targets live in [`path`], so no other code spells them.
 //!
@@ -9,17 +10,6 @@
 //! everyone else.
 
 use leptos::prelude::*;
-use leptos_router::{
-    SsrMode,
-    components::{ProtectedRoute, Routes},
-    path as segments,
-};
-
-use crate::pages::{
-    AccountPage, AdminPage, AuthErrorPage, ForbiddenPage, ForgotPasswordPage, HomePage, LoginPage,
-    MfaPage, NotFoundPage, NotePage, NotesPage, OtpPage, PhonePage, ProtectedPage, SignUpPage,
-    SignUpSuccessPage, UpdatePasswordPage,
-};
 
 /// The access token claim that carries the user's role (as in Supabase's Custom Claims & RBAC
 /// guide).
@@ -67,9 +57,36 @@ pub struct Page {
     pub access: Access,
 }
 
-/// Declares [`path`], [`PAGES`] and [`AppRoutes`] from one list, so they cannot disagree.
-macro_rules! pages {
-    ($($name:ident = $path:tt => $view:ident, $access:expr;)*) => {
+/// The table of pages, handed to the macro `$then`: per line, the name of its constant in
+/// [`path`], its path as the router matches it, its component (in `crate::pages`), and who may
+/// open it. Written once and read twice, so the two cannot disagree: here it declares [`path`]
+/// and [`PAGES`], and `crate::pages` declares the router from it, so this module names no page.
+macro_rules! page_table {
+    ($then:ident) => {
+        $then! {
+            HOME = "/" => HomePage, Access::Public;
+            LOGIN = "/auth/login" => LoginPage, Access::SignedOut;
+            SIGN_UP = "/auth/sign-up" => SignUpPage, Access::SignedOut;
+            SIGN_UP_SUCCESS = "/auth/sign-up-success" => SignUpSuccessPage, Access::Public;
+            OTP = "/auth/otp" => OtpPage, Access::Public;
+            FORGOT_PASSWORD = "/auth/forgot-password" => ForgotPasswordPage, Access::Public;
+            UPDATE_PASSWORD = "/auth/update-password" => UpdatePasswordPage, Access::Public;
+            MFA = "/auth/mfa" => MfaPage, Access::SecondFactorDue;
+            PHONE = "/auth/phone" => PhonePage, Access::Public;
+            AUTH_ERROR = "/auth/error" => AuthErrorPage, Access::Public;
+            PROTECTED = "/protected" => ProtectedPage, Access::FullSession;
+            NOTES = "/notes" => NotesPage, Access::FullSession;
+            NOTE = "/notes/:id" => NotePage, Access::FullSession;
+            ACCOUNT = "/account" => AccountPage, Access::FullSession;
+            ADMIN = "/admin" => AdminPage, Access::Role(ADMIN_ROLE);
+        }
+    };
+}
+pub(crate) use page_table;
+
+/// Declares [`path`] and [`PAGES`] from [`page_table!`].
+macro_rules! declare_paths {
+    ($($name:ident = $path:tt => $page:ident, $access:expr;)*) => {
         /// The path of every page, for links and redirects.
         pub mod path {
             $(
@@ -80,82 +97,13 @@ macro_rules! pages {
 
         /// Every page and who may open it.
         pub const PAGES: &[Page] = &[$(Page { path: $path, access: $access }),*];
-
-        /// The router's routes: each page behind the check its access asks for. The server's
-        /// guard has already sent visitors who may not open a page elsewhere; the same check here
-        /// keeps a client-side navigation honest.
-        #[component]
-        pub fn AppRoutes() -> impl IntoView {
-            let Visitors(visitor) = expect_context::<Visitors>();
-            let location = leptos_router::hooks::use_location();
-            // Where the visitor is (the path as opened, with its query) and the `next` it names.
-            let here = move || format!("{}{}", location.pathname.get(), location.search.get());
-            let next = move || {
-                let query = location.query.read();
-                query.get("next").and_then(|next| local_target(&next).map(str::to_owned))
-            };
-            view! {
-                <Routes fallback=NotFoundPage>
-                    $(
-                        <ProtectedRoute
-                            path=segments!($path)
-                            condition=move || may_open(visitor, $access)
-                            redirect_path=move || {
-                                visitor.get().unwrap_or_default().gate(&here(), next().as_deref())
-                            }
-                            view=move || role_gate(visitor, $access, $view)
-                            ssr=SsrMode::Async
-                        />
-                    )*
-                </Routes>
-            }
-        }
     };
 }
 
-pages! {
-    HOME = "/" => HomePage, Access::Public;
-    LOGIN = "/auth/login" => LoginPage, Access::SignedOut;
-    SIGN_UP = "/auth/sign-up" => SignUpPage, Access::SignedOut;
-    SIGN_UP_SUCCESS = "/auth/sign-up-success" => SignUpSuccessPage, Access::Public;
-    OTP = "/auth/otp" => OtpPage, Access::Public;
-    FORGOT_PASSWORD = "/auth/forgot-password" => ForgotPasswordPage, Access::Public;
-    UPDATE_PASSWORD = "/auth/update-password" => UpdatePasswordPage, Access::Public;
-    MFA = "/auth/mfa" => MfaPage, Access::SecondFactorDue;
-    PHONE = "/auth/phone" => PhonePage, Access::Public;
-    AUTH_ERROR = "/auth/error" => AuthErrorPage, Access::Public;
-    PROTECTED = "/protected" => ProtectedPage, Access::FullSession;
-    NOTES = "/notes" => NotesPage, Access::FullSession;
-    NOTE = "/notes/:id" => NotePage, Access::FullSession;
-    ACCOUNT = "/account" => AccountPage, Access::FullSession;
-    ADMIN = "/admin" => AdminPage, Access::Role(ADMIN_ROLE);
-}
+page_table!(declare_paths);
 
 /// The [`ROLE_CLAIM`] value that opens the admin page.
 pub const ADMIN_ROLE: &str = "admin";
-
-/// Whether the visitor may open a page with `access`; `None` until the session is read (public
-/// pages do not wait for it).
-fn may_open(visitor: Signal<Option<Visitor>>, access: Access) -> Option<bool> {
-    if access == Access::Public {
-        return Some(true);
-    }
-    visitor.get().map(|visitor| visitor.may_open(access))
-}
-
-/// The page itself when the visitor's role admits it, else the 403 page.
-fn role_gate<V: IntoView + 'static>(
-    visitor: Signal<Option<Visitor>>,
-    access: Access,
-    page: impl FnOnce() -> V,
-) -> AnyView {
-    let role = visitor.get().and_then(|visitor| visitor.role);
-    if access.admits_role(role.as_deref()) {
-        page().into_any()
-    } else {
-        view! { <ForbiddenPage /> }.into_any()
-    }
-}
 
 /// Where signing out leads: the home page, which then says so.
 pub const SIGNED_OUT: &str = "/?signed-out=1";

@@ -10,12 +10,14 @@
 //! - `cargo xtask dist`: builds the production folder (release server and site) into `target/dist`.
 //! - `cargo xtask soak`: keeps 200 sessions refreshing across three app instances for a minute and
 //!   prints how many were lost.
+//! - `cargo xtask circles`: checks that no source file imports one that imports it back.
 //! - `cargo xtask setup`: only installs what is missing.
 //!
 //! `dev`, `dist`, `bench` and `setup` hand the variables of `.env` to what they start; `test`
 //! does not. It has no dependencies so that it compiles in seconds on a fresh machine.
 
 mod bench;
+mod circles;
 mod command;
 mod dist;
 mod dotenv;
@@ -39,6 +41,7 @@ commands:
   dist    build the production folder: release server (no local-auth unless --with-local-auth)
           and site with hashed, precompressed assets, into target/dist (or --out DIR)
   soak    keep 200 sessions refreshing across three app instances for a minute; print the losses
+  circles check that no source file imports one that imports it back (part of `test`)
   setup   install what is missing and stop";
 
 fn main() -> ExitCode {
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         "soak" => command::cargo()
             .args(["bench", "--package", "server", "--bench", "soak"])
             .run(),
+        "circles" => circles::check(),
         "setup" => tools::ensure_all(tools::Purpose::Test),
         "-h" | "--help" | "help" => {
             eprintln!("{USAGE}");

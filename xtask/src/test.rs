@@ -8,6 +8,7 @@
 use std::env;
 
 use crate::{
+    circles,
     command::{Cmd, cargo, program, workspace_root},
     dist, postgres,
     report::{Report, Runner},
@@ -42,6 +43,7 @@ pub fn run() -> Result<(), String> {
     };
 
     report.check("format", cargo().args(["fmt", "--all", "--check"]));
+    report.step("import circles", circles::check);
     // The two Leptos builds enable different features of `app`, so they are linted separately.
     report.check(
         "clippy: server (ssr)",

@@ -63,7 +63,7 @@ pub async fn change_email(email: String) -> Result<String, AuthError> {
             ..Default::default()
         };
         update_user(&user, changes).await?;
-        Ok(go_to(&super::done("email")))
+        Ok(go_to(&super::done::Done::Email.location()))
     })
     .await
 }
@@ -93,7 +93,7 @@ pub async fn change_password(
             ..Default::default()
         };
         update_user(&user, changes).await?;
-        Ok(go_to(&super::done("password")))
+        Ok(go_to(&super::done::Done::Password.location()))
     })
     .await
 }
@@ -110,7 +110,7 @@ pub async fn send_reauthentication_code() -> Result<String, AuthError> {
             .client()
             .reauthenticate(user.access_token())
             .await?;
-        Ok(go_to(&super::done("code")))
+        Ok(go_to(&super::done::Done::Code.location()))
     })
     .await
 }

@@ -100,7 +100,7 @@ pub async fn confirm_security_key(
         let credential = ceremony_answer(&credential)?;
         let kind = supabase_ssr::WebauthnCeremonyKind::Create;
         verify_webauthn(&user, &factor_id, &challenge_id, kind, &credential).await?;
-        Ok(go_to(&super::done("security-key")))
+        Ok(go_to(&super::done::Done::SecurityKey.location()))
     })
     .await
 }
@@ -275,7 +275,7 @@ pub async fn verify_new_factor(factor_id: String, code: String) -> Result<String
         let user = require_full_session().await?;
         check_attempt(Attempt::Mfa, Some(user.id())).await?;
         verify_totp(&user, &factor_id, &code).await?;
-        Ok(go_to(&super::done("mfa")))
+        Ok(go_to(&super::done::Done::Mfa.location()))
     })
     .await
 }
@@ -293,7 +293,7 @@ pub async fn remove_factor(factor_id: String) -> Result<String, AuthError> {
             .unenroll_factor(user.access_token(), &factor_id)
             .await?;
         layer.forget_factors(&user);
-        Ok(go_to(&super::done("mfa-removed")))
+        Ok(go_to(&super::done::Done::MfaRemoved.location()))
     })
     .await
 }

@@ -125,7 +125,7 @@ pub async fn upgrade_guest(
             ..Default::default()
         };
         update_user(&user, changes).await?;
-        Ok(go_to(&super::done("upgrade")))
+        Ok(go_to(&super::done::Done::Upgrade.location()))
     })
     .await
 }
@@ -167,7 +167,7 @@ pub async fn unlink_identity(identity_id: String) -> Result<String, AuthError> {
             .client()
             .unlink_identity(user.access_token(), &identity_id)
             .await?;
-        Ok(go_to(&super::done("unlinked")))
+        Ok(go_to(&super::done::Done::Unlinked.location()))
     })
     .await
 }

@@ -8,6 +8,7 @@
 )]
 
 mod credentials;
+mod done;
 mod factors;
 mod identities;
 mod passkeys;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use self::{
     credentials::{EmailChange, PasswordChange},
+    done::Done,
     factors::{FactorView, Factors},
     identities::{GuestUpgrade, Identities, IdentityView},
     passkeys::{PasskeyView, Passkeys},
@@ -35,19 +37,20 @@ use crate::{
 pub fn AccountPage() -> impl IntoView {
     let view = Resource::new(|| (), |()| account());
     let query = use_query_map();
-    let done = move || query.read().get("done").map(|done| done_message(&done));
-    // These notices follow a mail.
-    let mailed = move || {
+    let done = move || {
         query
             .read()
             .get("done")
-            .is_some_and(|done| matches!(done.as_str(), "upgrade" | "email" | "code"))
+            .and_then(|key| Done::from_key(&key))
     };
+    let mailed = move || done().is_some_and(Done::mailed);
 
     view! {
         <section class="card account" aria-labelledby="account-title">
             <h1 id="account-title">"Your account"</h1>
-            {move || done().map(|message| view! { <p class="notice" role="status">{message}</p> })}
+            {move || {
+                done().map(|done| view! { <p class="notice" role="status">{done.message()}</p> })
+            }}
             <Show when=mailed>
                 <DevMailboxLink />
             </Show>
@@ -64,25 +67,6 @@ pub fn AccountPage() -> impl IntoView {
                 }}
             </Transition>
         </section>
-    }
-}
-
-fn done_message(done: &str) -> &'static str {
-    match done {
-        "profile" => "Your profile is saved.",
-        "upgrade" => "Almost there: follow the link we mailed you to confirm the address.",
-        "email" => "Confirm the change from the mails we sent (to both addresses when asked).",
-        "password" => "Your password is changed. Other devices were signed out.",
-        "code" => "We mailed you a code. Enter it with the new password.",
-        "unlinked" => "The sign-in method is unlinked.",
-        "mfa" => "Your authenticator app is set up.",
-        "security-key" => "Your security key is set up as a second factor.",
-        "mfa-removed" => "The second factor is removed.",
-        "passkey" => "Your passkey is added. Next time, sign in with it.",
-        "passkey-renamed" => "The passkey is renamed.",
-        "passkey-removed" => "The passkey is removed.",
-        "others" => "Every other device is signed out.",
-        _ => "Done.",
     }
 }
 
@@ -243,7 +227,7 @@ pub async fn update_profile(display_name: String) -> Result<String, AuthError> {
             ..Default::default()
         };
         update_user(&user, changes).await?;
-        Ok(go_to(&done("profile")))
+        Ok(go_to(&Done::Profile.location()))
     })
     .await
 }
@@ -256,10 +240,4 @@ pub fn aal_name(claims: &supabase_ssr::Claims) -> String {
         _ => "aal1",
     }
     .to_owned()
-}
-
-/// `/account?done=<what>`: the account page, saying what was just done.
-#[cfg(feature = "ssr")]
-fn done(what: &str) -> String {
-    format!("{}?done={what}", crate::routes::path::ACCOUNT)
 }

@@ -113,7 +113,7 @@ pub async fn add_passkey(challenge_id: String, credential: String) -> Result<Str
             .client()
             .passkey_registration_verify(user.access_token(), &challenge_id, &credential)
             .await?;
-        Ok(go_to(&super::done("passkey")))
+        Ok(go_to(&super::done::Done::Passkey.location()))
     })
     .await
 }
@@ -137,7 +137,7 @@ pub async fn rename_passkey(
             .client()
             .rename_passkey(user.access_token(), &passkey_id, name)
             .await?;
-        Ok(go_to(&super::done("passkey-renamed")))
+        Ok(go_to(&super::done::Done::PasskeyRenamed.location()))
     })
     .await
 }
@@ -153,7 +153,7 @@ pub async fn remove_passkey(passkey_id: String) -> Result<String, AuthError> {
             .client()
             .delete_passkey(user.access_token(), &passkey_id)
             .await?;
-        Ok(go_to(&super::done("passkey-removed")))
+        Ok(go_to(&super::done::Done::PasskeyRemoved.location()))
     })
     .await
 }

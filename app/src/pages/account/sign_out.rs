@@ -48,7 +48,7 @@ pub async fn sign_out_scope(scope: String) -> Result<String, AuthError> {
         let ended = layer.client().sign_out(user.access_token(), scope).await;
         if scope == SignOutScope::Others {
             ended?;
-            return Ok(go_to(&super::done("others")));
+            return Ok(go_to(&super::done::Done::Others.location()));
         }
         if let Err(error) = ended {
             tracing::warn!("sign-out did not reach the auth server: {error}");

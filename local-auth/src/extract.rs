@@ -22,6 +22,16 @@ pub fn query_param(request: &Request, name: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
+/// The API key a request carries: its `apikey` header, else its `apikey` query parameter.
+pub fn api_key(request: &Request) -> Option<String> {
+    request
+        .headers()
+        .get("apikey")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| query_param(request, "apikey"))
+}
+
 /// A JSON body; an empty body reads as `{}`.
 pub struct ApiJson<T>(pub T);
 

@@ -12,7 +12,7 @@ use axum::{
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::{crypto::constant_time_eq, extract::query_param, state::AppState};
+use crate::{crypto::constant_time_eq, extract::api_key, state::AppState};
 
 /// Routes the gateway leaves open: browsers reach them by navigation, without headers.
 const OPEN_ROUTES: [&str; 5] = [
@@ -81,16 +81,6 @@ pub async fn require_api_key(
             "Double check your Supabase `anon` or `service_role` API key.",
         ),
     }
-}
-
-/// The API key a request carries: its `apikey` header, else its `apikey` query parameter.
-pub fn api_key(request: &Request) -> Option<String> {
-    request
-        .headers()
-        .get("apikey")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| query_param(request, "apikey"))
 }
 
 fn refuse(message: &str, hint: &str) -> Response {

@@ -47,7 +47,12 @@ pub mod webauthn;
 
 use std::{future::Future, io};
 
-use axum::{Router, extract::DefaultBodyLimit, middleware};
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request, State},
+    middleware::{self, Next},
+    response::Response,
+};
 use tokio::net::TcpListener;
 
 pub use crate::{
@@ -150,7 +155,7 @@ impl LocalAuth {
             .layer(middleware::from_fn(error::shape_errors))
             .layer(middleware::from_fn_with_state(
                 self.state.clone(),
-                mirror::flush_after_changes,
+                flush_after_changes,
             ))
             .layer(middleware::from_fn_with_state(
                 self.state.clone(),
@@ -242,4 +247,18 @@ async fn api_key(db: &Db, name: &str, prefix: &str) -> sqlx::Result<String> {
     let key = format!("{prefix}{}", crypto::hex(&crypto::random_bytes::<16>()));
     store::insert_api_key(&db.write, name, &key).await?;
     Ok(key)
+}
+
+/// After each request (links in mails and provider callbacks change users on `GET` too), copies
+/// the changes it made to PostgreSQL before the answer goes out.
+async fn flush_after_changes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    if let Some(mirror) = &state.mirror {
+        mirror.flush(&state.db).await;
+    }
+    response
 }

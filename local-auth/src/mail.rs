@@ -10,12 +10,9 @@
 use std::{collections::BTreeMap, path::PathBuf};
 
 use serde_json::{Map, Value, json};
-use sqlx::SqliteConnection;
 
 use crate::{
     config::{Config, EmailLinks},
-    smtp::Outgoing,
-    state::AppState,
     store,
 };
 
@@ -256,6 +253,19 @@ impl Parsed {
         })
     }
 
+    /// The subject, body and plain-text part for `data`.
+    fn rendered(&self, data: &Value) -> Result<Rendered, crate::error::ApiError> {
+        let (subject, html) = self
+            .render(data)
+            .map_err(crate::error::ApiError::internal)?;
+        let text = text_of(&html);
+        Ok(Rendered {
+            subject,
+            html,
+            text,
+        })
+    }
+
     fn render(&self, data: &Value) -> Result<(String, String), String> {
         let data = gotmpl::to_value(data).map_err(|error| error.to_string())?;
         let subject = self
@@ -380,38 +390,6 @@ fn base_data(config: &Config, user: &store::User) -> Map<String, Value> {
     data
 }
 
-/// Renders and stores a token mail for the mailbox, in the caller's transaction so that mail and
-/// token are saved together, and queues it for SMTP when that is configured.
-pub async fn send(
-    db: &mut SqliteConnection,
-    state: &AppState,
-    user: &store::User,
-    message: Message<'_>,
-) -> Result<(), crate::error::ApiError> {
-    let config = &state.config;
-    let mut data = base_data(config, user);
-    data.insert(
-        "ConfirmationURL".into(),
-        confirmation_url(config, &message).into(),
-    );
-    data.insert("Token".into(), message.code.into());
-    data.insert("TokenHash".into(), message.token_hash.into());
-    data.insert("RedirectTo".into(), message.redirect_to.into());
-    if message.template == Template::EmailChange {
-        let pending = user.email_change.clone().unwrap_or_default();
-        data.insert("NewEmail".into(), pending.into());
-        data.insert("SendingTo".into(), message.to.into());
-    }
-    let parsed = state
-        .mailer
-        .templates
-        .iter()
-        .find(|(template, _)| *template == message.template)
-        .map(|(_, parsed)| parsed)
-        .expect("every template is parsed at start");
-    deliver(db, state, message.to, parsed, &Value::Object(data)).await
-}
-
 /// What a notification adds to the template variables (and the hook's `email_data`).
 #[derive(Clone, Debug, Default)]
 pub struct Details {
@@ -425,59 +403,82 @@ pub struct Details {
     pub factor_type: Option<String>,
 }
 
-/// Sends `notification` about `user` when it is enabled: through the send-email hook when that is
-/// on, else rendered to the mailbox. `to` is the recipient (the old address of an email change);
-/// nothing is sent to a user without an address.
-pub async fn notify(
-    db: &mut SqliteConnection,
-    state: &AppState,
-    user: &store::User,
-    notification: Notification,
-    to: Option<&str>,
-    details: Details,
-) -> Result<(), crate::error::ApiError> {
-    let Some((_, parsed)) = state
-        .mailer
-        .notifications
-        .iter()
-        .find(|(n, _)| *n == notification)
-    else {
-        return Ok(());
-    };
-    let Some(to) = to.or(user.email.as_deref()).filter(|to| !to.is_empty()) else {
-        return Ok(());
-    };
-    if state.hooks.enabled(crate::hooks::HookName::SendEmail) {
-        let data = hook_data(
-            &state.config,
-            &notification.action_type(),
-            None,
-            "",
-            &details,
+/// A mail rendered from its template: subject, HTML body and its plain-text part.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    /// The subject line.
+    pub subject: String,
+    /// The HTML body.
+    pub html: String,
+    /// The plain-text part ([`text_of`] the body).
+    pub text: String,
+}
+
+impl Mailer {
+    /// Renders a token mail's template for `user`.
+    pub fn token_mail(
+        &self,
+        config: &Config,
+        user: &store::User,
+        message: &Message<'_>,
+    ) -> Result<Rendered, crate::error::ApiError> {
+        let mut data = base_data(config, user);
+        data.insert(
+            "ConfirmationURL".into(),
+            confirmation_url(config, message).into(),
         );
-        return send_by_hook(db, state, user, data).await;
-    }
-    let mut data = base_data(&state.config, user);
-    if notification == Notification::IdentityUnlinked {
-        data.insert("Email".into(), to.into());
-    }
-    let fields = [
-        ("OldEmail", details.old_email),
-        ("OldPhone", details.old_phone),
-        (
-            "Phone",
-            (notification == Notification::PhoneChanged)
-                .then(|| user.phone.clone().unwrap_or_default()),
-        ),
-        ("Provider", details.provider),
-        ("FactorType", details.factor_type),
-    ];
-    for (key, value) in fields {
-        if let Some(value) = value {
-            data.insert(key.into(), value.into());
+        data.insert("Token".into(), message.code.into());
+        data.insert("TokenHash".into(), message.token_hash.into());
+        data.insert("RedirectTo".into(), message.redirect_to.into());
+        if message.template == Template::EmailChange {
+            let pending = user.email_change.clone().unwrap_or_default();
+            data.insert("NewEmail".into(), pending.into());
+            data.insert("SendingTo".into(), message.to.into());
         }
+        let parsed = self
+            .templates
+            .iter()
+            .find(|(template, _)| *template == message.template)
+            .map(|(_, parsed)| parsed)
+            .expect("every template is parsed at start");
+        parsed.rendered(&Value::Object(data))
     }
-    deliver(db, state, to, parsed, &Value::Object(data)).await
+
+    /// Renders `notification` about `user`, to `to`; `None` when the project does not send it.
+    pub fn notification(
+        &self,
+        config: &Config,
+        user: &store::User,
+        notification: Notification,
+        to: &str,
+        details: Details,
+    ) -> Option<Result<Rendered, crate::error::ApiError>> {
+        let (_, parsed) = self
+            .notifications
+            .iter()
+            .find(|(n, _)| *n == notification)?;
+        let mut data = base_data(config, user);
+        if notification == Notification::IdentityUnlinked {
+            data.insert("Email".into(), to.into());
+        }
+        let fields = [
+            ("OldEmail", details.old_email),
+            ("OldPhone", details.old_phone),
+            (
+                "Phone",
+                (notification == Notification::PhoneChanged)
+                    .then(|| user.phone.clone().unwrap_or_default()),
+            ),
+            ("Provider", details.provider),
+            ("FactorType", details.factor_type),
+        ];
+        for (key, value) in fields {
+            if let Some(value) = value {
+                data.insert(key.into(), value.into());
+            }
+        }
+        Some(parsed.rendered(&Value::Object(data)))
+    }
 }
 
 /// Upstream's `email_data` for the send-email hook: the action, the token (code and hash) when the
@@ -504,50 +505,6 @@ pub fn hook_data(
         "provider": text(&details.provider),
         "factor_type": text(&details.factor_type),
     })
-}
-
-/// Hands one mail to the send-email hook instead of the mailbox: the user as `GET /user` shows
-/// them, and `data` ([`hook_data`]).
-pub async fn send_by_hook(
-    db: &mut SqliteConnection,
-    state: &AppState,
-    user: &store::User,
-    data: Value,
-) -> Result<(), crate::error::ApiError> {
-    let user = store::user_json(db, user).await?;
-    state
-        .hooks
-        .run(
-            crate::hooks::HookName::SendEmail,
-            json!({ "user": user, "email_data": data }),
-        )
-        .await?;
-    Ok(())
-}
-
-/// Renders, stores for the mailbox and queues for SMTP.
-async fn deliver(
-    db: &mut SqliteConnection,
-    state: &AppState,
-    to: &str,
-    parsed: &Parsed,
-    data: &Value,
-) -> Result<(), crate::error::ApiError> {
-    let (subject, html) = parsed
-        .render(data)
-        .map_err(crate::error::ApiError::internal)?;
-    let text = text_of(&html);
-    let id = uuid::Uuid::new_v4().to_string();
-    store::insert_mail(db, &id, store::Channel::Email, to, &subject, &html, &text).await?;
-    if let Some(smtp) = &state.smtp {
-        smtp.send(Outgoing {
-            to,
-            subject: &subject,
-            text,
-            html,
-        });
-    }
-    Ok(())
 }
 
 /// A plain-text part for an HTML body: each link's address on a line of its own after its text,

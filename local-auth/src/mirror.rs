@@ -12,18 +12,13 @@
 
 use std::time::{Duration, Instant};
 
-use axum::{
-    extract::{Request, State},
-    middleware::Next,
-    response::Response,
-};
 use sqlx::{
     PgPool, Row,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 use tokio::sync::Mutex;
 
-use crate::{config::Secret, db::Db, state::AppState};
+use crate::{config::Secret, db::Db};
 
 /// How many listed users one round copies.
 const BATCH: i64 = 100;
@@ -223,18 +218,4 @@ impl Mirror {
         }
         tx.commit().await
     }
-}
-
-/// After each request (links in mails and provider callbacks change users on `GET` too), copies
-/// the changes it made to PostgreSQL before the answer goes out.
-pub async fn flush_after_changes(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let response = next.run(request).await;
-    if let Some(mirror) = &state.mirror {
-        mirror.flush(&state.db).await;
-    }
-    response
 }

@@ -290,7 +290,7 @@ impl RateLimit {
         let headers = request.headers();
         if let Some(forwarded) = headers.get(SB_FORWARDED_FOR)
             && self.inner.forwarded_for_enabled
-            && crate::gateway::api_key(request)
+            && crate::extract::api_key(request)
                 .is_some_and(|key| constant_time_eq(&key, &self.inner.secret_key))
         {
             match first_ip(forwarded) {

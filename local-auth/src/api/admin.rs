@@ -14,7 +14,7 @@ use sqlx::SqliteConnection;
 
 use super::{
     RedirectQuery, hash_password,
-    token_mail::{self, Purpose},
+    mails::{self, Purpose},
     validate_password,
 };
 use crate::hooks::attempts::before_user_created;
@@ -461,7 +461,7 @@ pub async fn invite(
             user
         }
     };
-    token_mail::send(
+    mails::send(
         &state,
         &mut tx,
         &user,

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
-use super::PkceParams;
+use super::{PkceParams, mails};
 use crate::{
     dev_idp::{self, Grant, found},
     error::{ApiError, ApiResult, ErrorCode},
@@ -320,7 +320,7 @@ async fn link_identity(
         provider: Some(grant.provider.clone()),
         ..mail::Details::default()
     };
-    mail::notify(
+    mails::notify(
         tx,
         state,
         &linked,

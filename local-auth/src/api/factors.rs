@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 use totp_rs::{Algorithm, TOTP};
 
+use super::mails;
 use crate::{
     bearer::Caller,
     crypto,
@@ -350,7 +351,7 @@ pub async fn verify(
             ..mail::Details::default()
         };
         let notification = mail::Notification::MfaFactorEnrolled;
-        mail::notify(&mut tx, &state, &user, notification, None, details).await?;
+        mails::notify(&mut tx, &state, &user, notification, None, details).await?;
     }
     let session =
         sessions::token_response(&state, &mut tx, &user, session_id, &refresh_token, method)
@@ -444,7 +445,7 @@ pub async fn unenroll(
             ..mail::Details::default()
         };
         let notification = mail::Notification::MfaFactorUnenrolled;
-        mail::notify(&mut tx, &state, &caller.user, notification, None, details).await?;
+        mails::notify(&mut tx, &state, &caller.user, notification, None, details).await?;
     }
     tx.commit().await?;
     Ok(Json(json!({ "id": factor.id })))

@@ -9,7 +9,10 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::external::{self, AuthorizeQuery, manual_linking_disabled};
+use super::{
+    external::{self, AuthorizeQuery, manual_linking_disabled},
+    mails,
+};
 use crate::{
     bearer::Caller,
     dev_idp::found,
@@ -99,7 +102,7 @@ pub async fn unlink(
         ..mail::Details::default()
     };
     let notification = mail::Notification::IdentityUnlinked;
-    mail::notify(
+    mails::notify(
         &mut tx,
         &state,
         &user,

@@ -6,13 +6,13 @@ mod external;
 pub mod factors;
 mod identities;
 mod logout;
+mod mails;
 mod meta;
 mod otp;
 mod passkeys;
 mod phone;
 mod signup;
 mod token;
-mod token_mail;
 mod user;
 mod verify;
 

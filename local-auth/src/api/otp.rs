@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use super::{
     PkceParams, RedirectQuery, check_email_frequency,
+    mails::{self, Purpose},
     phone::{SmsPurpose, check_sms_frequency, require_phone_provider, send_code},
-    token_mail::{self, Purpose},
 };
 use crate::hooks::attempts::before_user_created;
 use crate::validate::{validate_email, validate_phone};
@@ -99,7 +99,7 @@ async fn send_otp(
         check_email_frequency(state, user.confirmation_sent_at.as_deref())?;
         Purpose::Confirmation
     };
-    token_mail::send(
+    mails::send(
         state,
         &mut tx,
         &user,
@@ -174,7 +174,7 @@ pub async fn recover(
     if let Some(user) = store::user_by_email(&mut *tx, &email).await? {
         check_email_frequency(&state, user.recovery_sent_at.as_deref())?;
         let (pkce, redirect_to) = (pkce.as_ref(), &redirect_to);
-        token_mail::send(
+        mails::send(
             &state,
             &mut tx,
             &user,
@@ -227,7 +227,7 @@ pub async fn resend(
         "signup" if user.email_confirmed_at.is_none() => {
             check_email_frequency(&state, user.confirmation_sent_at.as_deref())?;
             let (pkce, redirect_to) = (pkce.as_ref(), &redirect_to);
-            token_mail::send(
+            mails::send(
                 &state,
                 &mut tx,
                 &user,

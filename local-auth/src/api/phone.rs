@@ -3,6 +3,7 @@
 
 use sqlx::SqliteConnection;
 
+use super::mails;
 use crate::{
     error::{ApiError, ApiResult, ErrorCode},
     hooks::HookName,
@@ -139,7 +140,7 @@ pub(super) async fn change_phone(
             old_phone: user.phone.clone(),
             ..mail::Details::default()
         };
-        mail::notify(
+        mails::notify(
             db,
             state,
             &changed,

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use super::{
     PkceParams, RedirectQuery, check_email_frequency, hash_password,
+    mails::{self, Purpose},
     phone::{SmsPurpose, check_sms_frequency, require_phone_provider, send_code},
-    token_mail::{self, Purpose},
     validate_password,
 };
 use crate::hooks::attempts::before_user_created;
@@ -120,7 +120,7 @@ pub async fn signup(
     }
 
     let (pkce, redirect_to) = (pkce.as_ref(), &redirect_to);
-    token_mail::send(
+    mails::send(
         &state,
         &mut tx,
         &user,

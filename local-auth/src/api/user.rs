@@ -6,9 +6,10 @@ use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
 
 use super::{
-    Pkce, PkceParams, RedirectQuery, check_email_frequency, hash_password, password_matches,
+    Pkce, PkceParams, RedirectQuery, check_email_frequency, hash_password,
+    mails::{self, Purpose},
+    password_matches,
     phone::{SmsPurpose, change_phone, check_sms_frequency, require_phone_provider, send_code},
-    token_mail::{self, Purpose},
     validate_password,
 };
 use crate::validate::{validate_email, validate_phone};
@@ -118,7 +119,7 @@ pub async fn update_user(
         )
         .await?;
         let notification = mail::Notification::PasswordChanged;
-        mail::notify(
+        mails::notify(
             &mut tx,
             &state,
             &user,
@@ -240,16 +241,14 @@ pub(super) async fn send_email_change(
         .as_deref()
         .filter(|_| state.config.double_confirm_changes);
     if state.hooks.enabled(crate::hooks::HookName::SendEmail) {
-        let new =
-            token_mail::issue(state, tx, user, Purpose::EmailChangeNew, new_email, pkce).await?;
+        let new = mails::issue(state, tx, user, Purpose::EmailChangeNew, new_email, pkce).await?;
         let current = match current {
             Some(current) => Some(
-                token_mail::issue(state, tx, user, Purpose::EmailChangeCurrent, current, None)
-                    .await?,
+                mails::issue(state, tx, user, Purpose::EmailChangeCurrent, current, None).await?,
             ),
             None => None,
         };
-        return token_mail::send_email_change_by_hook(
+        return mails::send_email_change_by_hook(
             state,
             tx,
             user,
@@ -259,7 +258,7 @@ pub(super) async fn send_email_change(
         )
         .await;
     }
-    token_mail::send(
+    mails::send(
         state,
         tx,
         user,
@@ -271,7 +270,7 @@ pub(super) async fn send_email_change(
     .await?;
     if let Some(current) = current {
         let purpose = Purpose::EmailChangeCurrent;
-        token_mail::send(state, tx, user, purpose, current, None, redirect_to).await?;
+        mails::send(state, tx, user, purpose, current, None, redirect_to).await?;
     }
     Ok(())
 }
@@ -296,7 +295,7 @@ pub async fn reauthenticate(
             let mut tx = state.db.write.begin().await?;
             let site = state.config.site_url.to_string();
             let purpose = Purpose::Reauthentication;
-            token_mail::send(&state, &mut tx, &user, purpose, &email, None, &site).await?;
+            mails::send(&state, &mut tx, &user, purpose, &email, None, &site).await?;
             tx.commit().await?;
             Ok(Json(json!({})))
         }

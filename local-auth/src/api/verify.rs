@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
+use super::mails;
 use crate::validate::{validate_email, validate_phone};
 use crate::{
     crypto::token_hash,
@@ -351,7 +352,7 @@ async fn apply(
                     ..mail::Details::default()
                 };
                 let notification = mail::Notification::EmailChanged;
-                mail::notify(
+                mails::notify(
                     tx,
                     state,
                     &changed,

@@ -1,5 +1,7 @@
-//! Mails that carry a one-time token: the token, its PKCE flow, the message and the sent-at stamp,
-//! written together in the caller's transaction.
+//! The mails the API sends, in the caller's transaction: those that carry a one-time token (the
+//! token, its PKCE flow, the message and the sent-at stamp, written together) and the
+//! notifications. Each goes to the send-email hook when that is on, else is rendered
+//! ([`crate::mail::Mailer`]) into the mailbox and queued for SMTP.
 
 use serde_json::Value;
 use sqlx::SqliteConnection;
@@ -8,7 +10,8 @@ use super::Pkce;
 use crate::{
     error::ApiResult,
     hooks::HookName,
-    mail::{self, Message, Template},
+    mail::{self, Details, Message, Notification, Rendered, Template},
+    smtp::Outgoing,
     state::AppState,
     store::{self, User},
 };
@@ -98,7 +101,7 @@ pub(super) async fn send(
     let issued = issue(state, tx, user, purpose, to, pkce).await?;
     if state.hooks.enabled(HookName::SendEmail) {
         let data = issued.hook_data(state, purpose.template(), redirect_to);
-        mail::send_by_hook(tx, state, user, data).await?;
+        send_by_hook(tx, state, user, data).await?;
     } else {
         let message = Message {
             template: purpose.template(),
@@ -107,7 +110,8 @@ pub(super) async fn send(
             token_hash: &issued.token_hash,
             redirect_to,
         };
-        mail::send(tx, state, user, message).await?;
+        let rendered = state.mailer.token_mail(&state.config, user, &message)?;
+        deliver(tx, state, to, rendered).await?;
     }
     store::stamp_sent(&mut *tx, &user.id, purpose.sent()).await?;
     Ok(())
@@ -155,7 +159,7 @@ pub(super) async fn send_email_change_by_hook(
         }
         None => new.hook_data(state, Template::EmailChange, redirect_to),
     };
-    mail::send_by_hook(tx, state, user, data).await?;
+    send_by_hook(tx, state, user, data).await?;
     store::stamp_sent(&mut *tx, &user.id, store::Sent::EmailChange).await?;
     Ok(())
 }
@@ -164,7 +168,7 @@ impl Issued {
     /// The send-email hook's `email_data` for this token's mail of `template`.
     fn hook_data(&self, state: &AppState, template: Template, redirect_to: &str) -> Value {
         let token = Some((self.code.as_str(), self.token_hash.as_str()));
-        let details = mail::Details::default();
+        let details = Details::default();
         mail::hook_data(
             &state.config,
             template.verify_type(),
@@ -173,4 +177,79 @@ impl Issued {
             &details,
         )
     }
+}
+
+/// Sends `notification` about `user` when the project sends it: through the send-email hook when
+/// that is on, else rendered to the mailbox. `to` is the recipient (the old address of an email
+/// change); nothing is sent to a user without an address.
+pub(super) async fn notify(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    user: &User,
+    notification: Notification,
+    to: Option<&str>,
+    details: Details,
+) -> ApiResult<()> {
+    if !state.mailer.notifies(notification) {
+        return Ok(());
+    }
+    let Some(to) = to.or(user.email.as_deref()).filter(|to| !to.is_empty()) else {
+        return Ok(());
+    };
+    if state.hooks.enabled(HookName::SendEmail) {
+        let action = notification.action_type();
+        let data = mail::hook_data(&state.config, &action, None, "", &details);
+        return send_by_hook(tx, state, user, data).await;
+    }
+    match state
+        .mailer
+        .notification(&state.config, user, notification, to, details)
+    {
+        Some(rendered) => deliver(tx, state, to, rendered?).await,
+        None => Ok(()),
+    }
+}
+
+/// Hands one mail to the send-email hook instead of the mailbox: the user as `GET /user` shows
+/// them, and `data` ([`mail::hook_data`]).
+async fn send_by_hook(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    user: &User,
+    data: Value,
+) -> ApiResult<()> {
+    let user = store::user_json(tx, user).await?;
+    state
+        .hooks
+        .run(
+            HookName::SendEmail,
+            serde_json::json!({ "user": user, "email_data": data }),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Stores a rendered mail for the mailbox and queues it for SMTP.
+async fn deliver(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    to: &str,
+    mail: Rendered,
+) -> ApiResult<()> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let Rendered {
+        subject,
+        html,
+        text,
+    } = mail;
+    store::insert_mail(tx, &id, store::Channel::Email, to, &subject, &html, &text).await?;
+    if let Some(smtp) = &state.smtp {
+        smtp.send(Outgoing {
+            to,
+            subject: &subject,
+            text,
+            html,
+        });
+    }
+    Ok(())
 }

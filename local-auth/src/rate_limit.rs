@@ -400,7 +400,7 @@ mod tests {
 
     #[test]
     fn the_shapes_are_upstreams() {
-        let limits = RateLimits::default();
+        let limits = crate::config::Config::default().rate_limits;
         let token = Limiter::Token.shape(&limits);
         assert_eq!((token.per_second, token.capacity), (150.0 / 300.0, 30.0));
         let anonymous = Limiter::AnonymousSignIns.shape(&limits);

@@ -92,8 +92,9 @@ fn circles(sources: &BTreeMap<ModulePath, (PathBuf, String)>) -> Vec<String> {
         .iter()
         .map(|(module, (_, text))| (module, references(text)))
         .collect();
-    // What each file re-exports (`pub use`): the name, and the absolute path it stands for.
-    let exports: BTreeMap<&ModulePath, BTreeMap<&str, ModulePath>> = references
+    // What each file re-exports (`pub use`): the name, and the absolute path it stands for
+    // (`*` for a glob, whose names are looked up in the files it names).
+    let exports: BTreeMap<&ModulePath, Vec<(&str, ModulePath)>> = references
         .iter()
         .map(|(module, found)| {
             let named = found.iter().filter_map(|reference| {
@@ -103,6 +104,7 @@ fn circles(sources: &BTreeMap<ModulePath, (PathBuf, String)>) -> Vec<String> {
             (*module, named.collect())
         })
         .collect();
+    let defines = |file: &ModulePath, name: &str| defines(&sources[file].1, name);
     // file -> file it imports -> the paths it names there.
     let mut edges: BTreeMap<&ModulePath, BTreeMap<&ModulePath, BTreeSet<String>>> = BTreeMap::new();
     for (module, found) in &references {
@@ -115,7 +117,7 @@ fn circles(sources: &BTreeMap<ModulePath, (PathBuf, String)>) -> Vec<String> {
             let target = if reference.export.is_some() {
                 locate(&path, &modules).map(|(file, _)| file)
             } else {
-                defining_file(path, &modules, &exports)
+                defining_file(path, &modules, &exports, &defines)
             };
             if let Some(target) = target.filter(|target| target != module) {
                 edges
@@ -217,26 +219,57 @@ fn locate<'a, 'p>(
     })
 }
 
-/// The file that defines what `path` names, following re-exports.
+/// The file that defines what `path` names, following re-exports (a glob's into the file among
+/// those it names that `defines` the name).
 fn defining_file<'a>(
     mut path: ModulePath,
     modules: &BTreeSet<&'a ModulePath>,
-    exports: &BTreeMap<&ModulePath, BTreeMap<&str, ModulePath>>,
+    exports: &BTreeMap<&ModulePath, Vec<(&str, ModulePath)>>,
+    defines: &dyn Fn(&ModulePath, &str) -> bool,
 ) -> Option<&'a ModulePath> {
     // Re-exports cannot loop in code that compiles; the bound is for code that does not.
     for _ in 0..16 {
         let (file, rest) = locate(&path, modules)?;
-        let Some(target) = rest
-            .first()
-            .and_then(|name| exports.get(file)?.get(name.as_str()))
-        else {
+        let Some(name) = rest.first() else {
             return Some(file);
         };
-        let mut next = target.clone();
+        let reexported = exports.get(file).into_iter().flatten();
+        let target = reexported
+            .clone()
+            .find(|(export, _)| export == name)
+            .map(|(_, target)| target.clone())
+            .or_else(|| {
+                reexported
+                    .filter(|(export, _)| *export == "*")
+                    .map(|(_, glob)| glob[..glob.len() - 1].to_vec())
+                    .find(|glob| {
+                        locate(glob, modules).is_some_and(|(source, inside)| {
+                            inside.is_empty() && defines(source, name)
+                        })
+                    })
+                    .map(|mut glob| {
+                        glob.push(name.clone());
+                        glob
+                    })
+            });
+        let Some(mut next) = target else {
+            return Some(file);
+        };
         next.extend(rest[1..].iter().cloned());
         path = next;
     }
     None
+}
+
+/// Whether `text` defines an item called `name` at any depth (`fn name`, `struct name`, …).
+fn defines(text: &str, name: &str) -> bool {
+    let tokens = tokens(text);
+    tokens.windows(2).any(|pair| {
+        matches!(
+            pair[0].as_str(),
+            "fn" | "struct" | "enum" | "const" | "static" | "type" | "trait" | "mod" | "union"
+        ) && pair[1] == name
+    })
 }
 
 /// Every path `text` names from `crate`, `super`, `self`, or in a `use`, outside comments,
@@ -277,7 +310,7 @@ fn references(text: &str) -> Vec<Reference> {
                     references.push(Reference {
                         inside: inside.clone(),
                         spelled: segments.join("::"),
-                        export: public.then_some(binding).filter(|name| name != "*"),
+                        export: public.then_some(binding),
                         segments,
                     });
                 }
@@ -639,6 +672,24 @@ mod tests {
             ("secret.rs", "pub struct Token; fn f() { crate::Client; }"),
         ]);
         assert_eq!(circles(&tied).len(), 1);
+    }
+
+    #[test]
+    fn a_path_through_a_glob_re_export_ties_the_file_that_defines_the_item() {
+        let sources = crate_of(&[
+            ("lib.rs", "mod store;"),
+            (
+                "store/mod.rs",
+                "mod users; mod flows; pub use self::{users::*, flows::*};",
+            ),
+            (
+                "store/users.rs",
+                "use super::delete_flows; pub fn user() {}",
+            ),
+            ("store/flows.rs", "pub async fn delete_flows() {}"),
+        ]);
+
+        assert_eq!(circles(&sources), Vec::<String>::new());
     }
 
     #[test]

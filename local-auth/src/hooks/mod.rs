@@ -22,46 +22,9 @@ use sqlx::PgPool;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
-/// The hooks upstream runs and the Supabase CLI configures, by their `[auth.hook.<name>]` key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum HookName {
-    /// `custom_access_token`: changes the claims of every access token issued.
-    CustomAccessToken,
-    /// `send_email`: sends the auth mails instead of local-auth.
-    SendEmail,
-    /// `send_sms`: sends the texted codes instead of local-auth.
-    SendSms,
-    /// `mfa_verification_attempt`: may reject an MFA verification (and end the user's sessions).
-    MfaVerificationAttempt,
-    /// `password_verification_attempt`: may reject a password sign-in.
-    PasswordVerificationAttempt,
-    /// `before_user_created`: may refuse a new user.
-    BeforeUserCreated,
-}
+pub use crate::config::{HookConfig, HookName};
 
 impl HookName {
-    /// Every hook, in the order the CLI's file lists them.
-    pub const ALL: [Self; 6] = [
-        Self::MfaVerificationAttempt,
-        Self::PasswordVerificationAttempt,
-        Self::CustomAccessToken,
-        Self::SendSms,
-        Self::SendEmail,
-        Self::BeforeUserCreated,
-    ];
-
-    /// The key under `[auth.hook]`.
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::CustomAccessToken => "custom_access_token",
-            Self::SendEmail => "send_email",
-            Self::SendSms => "send_sms",
-            Self::MfaVerificationAttempt => "mfa_verification_attempt",
-            Self::PasswordVerificationAttempt => "password_verification_attempt",
-            Self::BeforeUserCreated => "before_user_created",
-        }
-    }
-
     /// The name in the event's `metadata.name`, as upstream writes it.
     fn event_name(self) -> &'static str {
         match self {
@@ -72,76 +35,6 @@ impl HookName {
             Self::PasswordVerificationAttempt => "password-verification",
             Self::BeforeUserCreated => "before-user-created",
         }
-    }
-}
-
-/// One `[auth.hook.<name>]` section as the file (or a test) gives it. Its `Debug` shows how many
-/// secrets it has, never them.
-#[derive(Clone, PartialEq, Eq)]
-pub struct HookConfig {
-    /// Which hook.
-    pub name: HookName,
-    /// `pg-functions://…`, `https://…` or `http://localhost…`.
-    pub uri: String,
-    /// For HTTP hooks: the Standard Webhooks secrets (`v1,whsec_<base64>`), `|`-separated in the
-    /// file as upstream reads them.
-    pub secrets: Vec<String>,
-}
-
-impl std::fmt::Debug for HookConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HookConfig")
-            .field("name", &self.name)
-            .field("uri", &self.uri)
-            .field(
-                "secrets",
-                &format_args!("[{} redacted]", self.secrets.len()),
-            )
-            .finish()
-    }
-}
-
-impl HookConfig {
-    /// Reads the enabled hooks of the `[auth.hook]` table; `None` or a section with
-    /// `enabled = false` is no hook.
-    pub fn from_file(hooks: Option<&toml::Value>) -> Result<Vec<Self>, (String, String)> {
-        let mut found = Vec::new();
-        let Some(table) = hooks.and_then(toml::Value::as_table) else {
-            return Ok(found);
-        };
-        for (key, section) in table {
-            let name = HookName::ALL
-                .into_iter()
-                .find(|name| name.key() == key)
-                .ok_or_else(|| {
-                    let known: Vec<_> = HookName::ALL.iter().map(|name| name.key()).collect();
-                    (
-                        format!("auth.hook.{key}"),
-                        format!("not a hook Supabase Auth has: {}", known.join(", ")),
-                    )
-                })?;
-            let text = |field: &str| section.get(field).and_then(toml::Value::as_str);
-            if section.get("enabled").and_then(toml::Value::as_bool) != Some(true) {
-                continue;
-            }
-            let uri = text("uri")
-                .ok_or_else(|| (format!("auth.hook.{key}.uri"), "missing".to_owned()))?;
-            let secrets = match text("secrets") {
-                Some(secrets) => crate::config::file_env(secrets)
-                    .map_err(|problem| (format!("auth.hook.{key}.secrets"), problem))?,
-                None => String::new(),
-            };
-            found.push(Self {
-                name,
-                uri: uri.to_owned(),
-                secrets: secrets
-                    .split('|')
-                    .filter(|secret| !secret.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-            });
-        }
-        Ok(found)
     }
 }
 

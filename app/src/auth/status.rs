@@ -1,11 +1,6 @@
 //! The header's account status: who is signed in with a sign-out button (and its server
 //! function), or sign-in links, and the island that keeps open tabs in step.
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use leptos::prelude::*;
 use leptos_router::components::A;
 

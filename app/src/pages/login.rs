@@ -1,11 +1,6 @@
 //! `/auth/login`: password sign-in, passkeys (a button, and the browser's autofill), a link and
 //! code by mail, OAuth providers and guest sign-in, with their server functions.
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
@@ -252,10 +247,12 @@ fn OtherWays(
 /// Signs in with email and password, then goes to `next`.
 #[server(endpoint = "auth/sign-in")]
 pub async fn sign_in(
-    email: String,
-    password: String,
-    next: Option<String>,
-    #[server(flatten)] captcha: CaptchaAnswer,
+    #[doc = "The email address the form names."] email: String,
+    #[doc = "The password typed into the form."] password: String,
+    #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
+    #[server(flatten)]
+    #[doc = "The CAPTCHA check's answer, when the form carries one."]
+    captcha: CaptchaAnswer,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
     use supabase_ssr::Credentials;
@@ -280,9 +277,11 @@ pub async fn sign_in(
 /// Mails a sign-in link and code to `email` (an existing account), then shows the code form.
 #[server(endpoint = "auth/email-sign-in")]
 pub async fn email_sign_in(
-    email: String,
-    next: Option<String>,
-    #[server(flatten)] captcha: CaptchaAnswer,
+    #[doc = "The email address the form names."] email: String,
+    #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
+    #[server(flatten)]
+    #[doc = "The CAPTCHA check's answer, when the form carries one."]
+    captcha: CaptchaAnswer,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
     use supabase_ssr::EmailOptions;
@@ -346,9 +345,9 @@ pub async fn passkey_sign_in_options() -> Result<Ceremony, AuthError> {
 /// enters it on `/auth/mfa`, as after a password.
 #[server(endpoint = "auth/passkey/sign-in")]
 pub async fn passkey_sign_in(
-    challenge_id: String,
-    credential: String,
-    next: Option<String>,
+    #[doc = "The id of the challenge the ceremony answers."] challenge_id: String,
+    #[doc = "The authenticator's answer, as JSON text."] credential: String,
+    #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
@@ -371,7 +370,11 @@ pub async fn passkey_sign_in(
 /// returns it to `/auth/callback` with a code. Always posted as a plain form: the browser leaves
 /// the app.
 #[server(endpoint = "auth/oauth")]
-pub async fn oauth_sign_in(provider: String, next: Option<String>) -> Result<String, AuthError> {
+pub async fn oauth_sign_in(
+    #[doc = "The sign-in provider's name at the auth server (`github`, `google`, …)."]
+    provider: String,
+    #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {
@@ -398,7 +401,9 @@ pub async fn oauth_sign_in(provider: String, next: Option<String>) -> Result<Str
 /// Signs in as a new guest (an anonymous user), who can become permanent on `/account`.
 #[server(endpoint = "auth/guest")]
 pub async fn sign_in_as_guest(
-    #[server(flatten)] captcha: CaptchaAnswer,
+    #[server(flatten)]
+    #[doc = "The CAPTCHA check's answer, when the form carries one."]
+    captcha: CaptchaAnswer,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 

@@ -2,11 +2,6 @@
 //! for signed-in users opens: the code of an authenticator app, or a security key (an island, as
 //! its ceremony runs in the browser), with their server functions.
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -95,7 +90,10 @@ pub async fn mfa_methods() -> Result<SecondFactors, AuthError> {
 /// The code asked for at sign-in when the user has an authenticator app: checks it against
 /// their verified factor and raises the session to `aal2`, then goes to `next`.
 #[server(endpoint = "auth/mfa")]
-pub async fn verify_mfa(code: String, next: Option<String>) -> Result<String, AuthError> {
+pub async fn verify_mfa(
+    #[doc = "The code from the mail, the text or the authenticator app."] code: String,
+    #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {
@@ -130,10 +128,10 @@ pub async fn security_key_challenge() -> Result<crate::auth::FactorCeremony, Aut
 /// then goes to `next`.
 #[server(endpoint = "auth/mfa/security-key/verify")]
 pub async fn verify_security_key(
-    factor_id: String,
-    challenge_id: String,
-    credential: String,
-    next: Option<String>,
+    #[doc = "The second factor's id."] factor_id: String,
+    #[doc = "The id of the challenge the ceremony answers."] challenge_id: String,
+    #[doc = "The authenticator's answer, as JSON text."] credential: String,
+    #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 

@@ -7,11 +7,6 @@
 //! of the verified access token the transaction carries. A note id from another user therefore
 //! finds nothing, exactly like an id that does not exist.
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use http::StatusCode;
 use leptos::{
     prelude::*,
@@ -156,7 +151,7 @@ pub async fn list_notes() -> Result<Vec<NoteView>, NoteError> {
 /// One note the signed-in user may read; anything else (someone else's, a malformed id) is a
 /// note that does not exist.
 #[server(endpoint = "notes/get")]
-pub async fn get_note(note_id: String) -> Result<NoteView, NoteError> {
+pub async fn get_note(#[doc = "The note's id."] note_id: String) -> Result<NoteView, NoteError> {
     let user = ssr::signed_in().await?;
     let id = ssr::note_id(&note_id)?;
     let mut transaction = crate::data::database()
@@ -176,7 +171,7 @@ pub async fn get_note(note_id: String) -> Result<NoteView, NoteError> {
 
 /// Adds a note of the signed-in user's.
 #[server(endpoint = "notes/add")]
-pub async fn add_note(body: String) -> Result<String, NoteError> {
+pub async fn add_note(#[doc = "The note's text."] body: String) -> Result<String, NoteError> {
     let user = ssr::signed_in().await?;
     let body = ssr::note_text(&body)?;
     let mut transaction = crate::data::database()
@@ -200,7 +195,10 @@ pub async fn add_note(body: String) -> Result<String, NoteError> {
 
 /// Changes the text of a note; answers the text as stored.
 #[server(endpoint = "notes/edit")]
-pub async fn edit_note(note_id: String, body: String) -> Result<String, NoteError> {
+pub async fn edit_note(
+    #[doc = "The note's id."] note_id: String,
+    #[doc = "The note's text."] body: String,
+) -> Result<String, NoteError> {
     let user = ssr::signed_in().await?;
     let body = ssr::note_text(&body)?;
     let id = ssr::note_id(&note_id)?;
@@ -222,7 +220,7 @@ pub async fn edit_note(note_id: String, body: String) -> Result<String, NoteErro
 
 /// Deletes a note.
 #[server(endpoint = "notes/delete")]
-pub async fn delete_note(note_id: String) -> Result<String, NoteError> {
+pub async fn delete_note(#[doc = "The note's id."] note_id: String) -> Result<String, NoteError> {
     let user = ssr::signed_in().await?;
     let id = ssr::note_id(&note_id)?;
     let mut transaction = crate::data::database()

@@ -1,10 +1,5 @@
 //! `/auth/otp?email=`: the 6-digit code from the sign-in mail, and its server function.
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -40,9 +35,9 @@ pub fn OtpPage() -> impl IntoView {
 /// Signs in with the 6-digit code from the mail, then goes to `next`.
 #[server(endpoint = "auth/verify-code")]
 pub async fn verify_code(
-    email: String,
-    code: String,
-    next: Option<String>,
+    #[doc = "The address the code was mailed to."] email: String,
+    #[doc = "The 6-digit code."] code: String,
+    #[doc = "Where to go afterwards (checked to stay on the site)."] next: Option<String>,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 

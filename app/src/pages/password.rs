@@ -1,10 +1,5 @@
 //! `/auth/forgot-password` and `/auth/update-password`, with their server functions.
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -69,8 +64,10 @@ pub fn UpdatePasswordPage() -> impl IntoView {
 /// Mails a password-reset link to `email`. Answers the same whether or not the account exists.
 #[server(endpoint = "auth/forgot-password")]
 pub async fn forgot_password(
-    email: String,
-    #[server(flatten)] captcha: CaptchaAnswer,
+    #[doc = "The email address the form names."] email: String,
+    #[server(flatten)]
+    #[doc = "The CAPTCHA check's answer, when the form carries one."]
+    captcha: CaptchaAnswer,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
     use supabase_ssr::EmailOptions;
@@ -102,8 +99,8 @@ pub async fn forgot_password(
 /// Sets a new password for the signed-in user (after a recovery link, or any time).
 #[server(endpoint = "auth/update-password")]
 pub async fn update_password(
-    password: String,
-    password_repeat: String,
+    #[doc = "The password typed into the form."] password: String,
+    #[doc = "The password typed again; it must equal `password`."] password_repeat: String,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
     use supabase_ssr::EmailOptions;

@@ -1,11 +1,6 @@
 //! `/auth/phone`: sign in with a phone number and the code texted to it, with the two server
 //! functions.
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -59,9 +54,11 @@ pub fn PhonePage() -> impl IntoView {
 /// Texts a sign-in code to `phone`, then shows the code form.
 #[server(endpoint = "auth/phone")]
 pub async fn phone_sign_in(
-    phone: String,
-    next: Option<String>,
-    #[server(flatten)] captcha: CaptchaAnswer,
+    #[doc = "The phone number, with its country code."] phone: String,
+    #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
+    #[server(flatten)]
+    #[doc = "The CAPTCHA check's answer, when the form carries one."]
+    captcha: CaptchaAnswer,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
@@ -91,9 +88,9 @@ pub async fn phone_sign_in(
 /// Signs in with the texted code, then goes to `next`.
 #[server(endpoint = "auth/phone-code")]
 pub async fn verify_phone_code(
-    phone: String,
-    code: String,
-    next: Option<String>,
+    #[doc = "The phone number, with its country code."] phone: String,
+    #[doc = "The code from the mail, the text or the authenticator app."] code: String,
+    #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 

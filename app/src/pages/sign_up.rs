@@ -1,10 +1,5 @@
 //! `/auth/sign-up` and `/auth/sign-up-success`, with the sign-up server function.
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -52,10 +47,12 @@ pub fn SignUpSuccessPage() -> impl IntoView {
 /// Creates an account; a confirmation mail follows unless the project confirms automatically.
 #[server(endpoint = "auth/sign-up")]
 pub async fn sign_up(
-    email: String,
-    password: String,
-    password_repeat: String,
-    #[server(flatten)] captcha: CaptchaAnswer,
+    #[doc = "The email address the form names."] email: String,
+    #[doc = "The password typed into the form."] password: String,
+    #[doc = "The password typed again; it must equal `password`."] password_repeat: String,
+    #[server(flatten)]
+    #[doc = "The CAPTCHA check's answer, when the form carries one."]
+    captcha: CaptchaAnswer,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
     use supabase_ssr::{AuthResponse, Credentials, EmailOptions};

@@ -1,11 +1,6 @@
 //! Changing the email address (confirmed from the mails) and the password (with the mailed
 //! reauthentication code when the project asks for one) on `/account`.
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use leptos::prelude::*;
 
 use crate::{
@@ -53,7 +48,9 @@ pub(super) fn PasswordChange() -> impl IntoView {
 
 /// Asks to move the account to `email`; the change happens once confirmed from the mail(s).
 #[server(endpoint = "account/email")]
-pub async fn change_email(email: String) -> Result<String, AuthError> {
+pub async fn change_email(
+    #[doc = "The email address the form names."] email: String,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {
@@ -71,9 +68,9 @@ pub async fn change_email(email: String) -> Result<String, AuthError> {
 /// Sets a new password; `code` is the reauthentication code when the project requires one.
 #[server(endpoint = "account/password")]
 pub async fn change_password(
-    password: String,
-    password_repeat: String,
-    code: Option<String>,
+    #[doc = "The password typed into the form."] password: String,
+    #[doc = "The password typed again; it must equal `password`."] password_repeat: String,
+    #[doc = "The code from the mail, the text or the authenticator app."] code: Option<String>,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 

@@ -2,11 +2,6 @@
 //! shown once, then the first code confirms it) or a security key (an island running the WebAuthn
 //! ceremony that registers it), and removing one.
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -88,9 +83,9 @@ pub async fn enroll_security_key() -> Result<FactorCeremony, AuthError> {
 /// becomes `aal2`.
 #[server(endpoint = "account/mfa/security-key/confirm")]
 pub async fn confirm_security_key(
-    factor_id: String,
-    challenge_id: String,
-    credential: String,
+    #[doc = "The second factor's id."] factor_id: String,
+    #[doc = "The id of the challenge the ceremony answers."] challenge_id: String,
+    #[doc = "The authenticator's answer, as JSON text."] credential: String,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
@@ -237,7 +232,9 @@ pub struct Enrollment {
 /// Starts enrolling an authenticator app: the QR code and secret to add it with. Needs
 /// JavaScript to show them (the secret is given once).
 #[server(endpoint = "account/mfa/enroll")]
-pub async fn enroll_totp(friendly_name: Option<String>) -> Result<Enrollment, AuthError> {
+pub async fn enroll_totp(
+    #[doc = "The name the account page shows for it."] friendly_name: Option<String>,
+) -> Result<Enrollment, AuthError> {
     use crate::auth::ssr::*;
     use base64::Engine;
 
@@ -268,7 +265,10 @@ pub async fn enroll_totp(friendly_name: Option<String>) -> Result<Enrollment, Au
 
 /// Confirms a new factor with its first code; the session becomes `aal2`.
 #[server(endpoint = "account/mfa/verify")]
-pub async fn verify_new_factor(factor_id: String, code: String) -> Result<String, AuthError> {
+pub async fn verify_new_factor(
+    #[doc = "The second factor's id."] factor_id: String,
+    #[doc = "The code from the mail, the text or the authenticator app."] code: String,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {
@@ -282,7 +282,9 @@ pub async fn verify_new_factor(factor_id: String, code: String) -> Result<String
 
 /// Removes a factor (a verified one needs an `aal2` session).
 #[server(endpoint = "account/mfa/remove")]
-pub async fn remove_factor(factor_id: String) -> Result<String, AuthError> {
+pub async fn remove_factor(
+    #[doc = "The second factor's id."] factor_id: String,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {

@@ -1,11 +1,6 @@
 //! The ways to sign in on `/account`: a guest turns permanent (email and password, or a linked
 //! provider), and linked identities are listed, linked and unlinked (never the last).
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -110,9 +105,9 @@ pub struct IdentityView {
 /// once the address is confirmed from the mail.
 #[server(endpoint = "account/upgrade")]
 pub async fn upgrade_guest(
-    email: String,
-    password: String,
-    password_repeat: String,
+    #[doc = "The email address the form names."] email: String,
+    #[doc = "The password typed into the form."] password: String,
+    #[doc = "The password typed again; it must equal `password`."] password_repeat: String,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
@@ -133,7 +128,10 @@ pub async fn upgrade_guest(
 /// Starts linking an identity of `provider`: like an OAuth sign-in, back through
 /// `/auth/callback` to `/account`. Posted as a plain form: the browser leaves for the provider.
 #[server(endpoint = "account/link")]
-pub async fn link_identity(provider: String) -> Result<String, AuthError> {
+pub async fn link_identity(
+    #[doc = "The sign-in provider's name at the auth server (`github`, `google`, …)."]
+    provider: String,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {
@@ -158,7 +156,9 @@ pub async fn link_identity(provider: String) -> Result<String, AuthError> {
 
 /// Unlinks an identity; the last one cannot go.
 #[server(endpoint = "account/unlink")]
-pub async fn unlink_identity(identity_id: String) -> Result<String, AuthError> {
+pub async fn unlink_identity(
+    #[doc = "The linked identity's id."] identity_id: String,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {

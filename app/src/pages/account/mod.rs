@@ -2,11 +2,6 @@
 //! second factors (authenticator apps and security keys) and sign-out scopes. Every form works
 //! without JavaScript but adding an authenticator app, a passkey or a security key (islands).
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 mod credentials;
 mod done;
 mod factors;
@@ -214,7 +209,9 @@ pub async fn account() -> Result<AccountView, AuthError> {
 
 /// Sets the display name (`user_metadata.display_name`).
 #[server(endpoint = "account/profile")]
-pub async fn update_profile(display_name: String) -> Result<String, AuthError> {
+pub async fn update_profile(
+    #[doc = "The name to show for the user."] display_name: String,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {

@@ -1,11 +1,6 @@
 //! Passkeys on `/account`: the list, renaming and removing one (plain forms, without JavaScript
 //! too) and adding one (an island: the browser's WebAuthn ceremony needs it).
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +98,10 @@ pub async fn passkey_registration() -> Result<Ceremony, AuthError> {
 
 /// Stores the passkey the browser created (`credential`, its `toJSON()`).
 #[server(endpoint = "account/passkeys/add")]
-pub async fn add_passkey(challenge_id: String, credential: String) -> Result<String, AuthError> {
+pub async fn add_passkey(
+    #[doc = "The id of the challenge the ceremony answers."] challenge_id: String,
+    #[doc = "The authenticator's answer, as JSON text."] credential: String,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {
@@ -121,8 +119,8 @@ pub async fn add_passkey(challenge_id: String, credential: String) -> Result<Str
 /// Renames a passkey.
 #[server(endpoint = "account/passkeys/rename")]
 pub async fn rename_passkey(
-    passkey_id: String,
-    friendly_name: String,
+    #[doc = "The passkey's id."] passkey_id: String,
+    #[doc = "The name the account page shows for it."] friendly_name: String,
 ) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
@@ -144,7 +142,9 @@ pub async fn rename_passkey(
 
 /// Removes a passkey.
 #[server(endpoint = "account/passkeys/remove")]
-pub async fn remove_passkey(passkey_id: String) -> Result<String, AuthError> {
+pub async fn remove_passkey(
+    #[doc = "The passkey's id."] passkey_id: String,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
 
     answer(async move {

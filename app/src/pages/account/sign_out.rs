@@ -1,10 +1,5 @@
 //! Signing out of this device, every device or every other device, from `/account`.
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 use leptos::prelude::*;
 
 use crate::{auth::AuthError, components::FormError};
@@ -33,7 +28,9 @@ pub(super) fn SignOutEverywhere() -> impl IntoView {
 
 /// Signs out this device (`local`), every device (`global`) or every other device (`others`).
 #[server(endpoint = "account/sign-out")]
-pub async fn sign_out_scope(scope: String) -> Result<String, AuthError> {
+pub async fn sign_out_scope(
+    #[doc = "Which sessions to end: `others` or `global`."] scope: String,
+) -> Result<String, AuthError> {
     use crate::auth::ssr::*;
     use supabase_ssr::SignOutScope;
 

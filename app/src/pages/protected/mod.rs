@@ -2,11 +2,6 @@
 //! renders). Shows the verified claims of the session's access token, and an island that checks
 //! the session from the browser.
 
-#![allow(
-    missing_docs,
-    reason = "#[server] turns the parameters into fields of a public struct, and parameters cannot carry doc comments"
-)]
-
 #[cfg(any(feature = "hydrate", test))]
 mod browser_session;
 

@@ -345,10 +345,11 @@ pub async fn generate_link(
                 }
             };
             if let Some(hash) = &hash {
-                store::set_password_hash(&mut *tx, &user.id, Some(hash)).await?;
+                store::set_field(&mut *tx, &user.id, store::Field::PasswordHash(Some(hash)))
+                    .await?;
             }
             if kind == "invite" {
-                store::mark_invited(&mut *tx, &user.id).await?;
+                store::set_field(&mut *tx, &user.id, store::Field::InvitedNow).await?;
             }
             (user, "confirmation_token", kind.clone(), email.clone())
         }
@@ -568,7 +569,7 @@ struct Changes {
 
 async fn apply(db: &mut SqliteConnection, user_id: &str, changes: Changes) -> ApiResult<()> {
     if let Some(hash) = changes.password_hash {
-        store::set_password_hash(&mut *db, user_id, Some(&hash)).await?;
+        store::set_field(&mut *db, user_id, store::Field::PasswordHash(Some(&hash))).await?;
     }
     // Metadata is merged key by key; a null value removes its key. `provider` and `providers`
     // in app_metadata are Supabase's own and stay.
@@ -584,7 +585,7 @@ async fn apply(db: &mut SqliteConnection, user_id: &str, changes: Changes) -> Ap
         store::patch_metadata(&mut *db, user_id, metadata, &Value::Object(patch)).await?;
     }
     if let Some(role) = changes.role.filter(|role| !role.is_empty()) {
-        store::set_role(&mut *db, user_id, &role).await?;
+        store::set_field(&mut *db, user_id, store::Field::Role(&role)).await?;
     }
     if let Some(banned_until) = changes.banned_until {
         store::set_banned_until(db, user_id, banned_until.as_deref()).await?;

@@ -85,7 +85,12 @@ pub async fn unlink(
             .rev()
             .filter(|other| other.id != removed.id)
             .find_map(|other| other.email.clone());
-        store::set_email_address(&mut *tx, &user.id, replacement.as_deref()).await?;
+        store::set_field(
+            &mut *tx,
+            &user.id,
+            store::Field::EmailAddress(replacement.as_deref()),
+        )
+        .await?;
     }
     let primary = identities
         .iter()

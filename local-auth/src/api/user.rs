@@ -106,10 +106,10 @@ pub async fn update_user(
                 }
             }
         }
-        store::set_user_metadata(&mut *tx, &user.id, &metadata).await?;
+        store::set_field(&mut *tx, &user.id, store::Field::UserMetadata(&metadata)).await?;
     }
     if let Some(hash) = new_hash {
-        store::set_password_hash(&mut *tx, &user.id, Some(&hash)).await?;
+        store::set_field(&mut *tx, &user.id, store::Field::PasswordHash(Some(&hash))).await?;
         store::delete_one_time_token(&mut tx, &user.id, "reauthentication_token").await?;
         store::end_sessions(
             &mut tx,
@@ -171,7 +171,7 @@ async fn update_phone(
         ));
     }
     check_sms_frequency(state, user.phone_change_sent_at.as_deref())?;
-    store::begin_phone_change(&mut *tx, &user.id, new_phone).await?;
+    store::set_field(&mut *tx, &user.id, store::Field::PhoneChange(new_phone)).await?;
     let user = store::user_by_id(&mut *tx, &user.id)
         .await?
         .ok_or_else(|| ApiError::internal("a user vanished inside its transaction"))?;

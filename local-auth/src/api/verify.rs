@@ -335,7 +335,12 @@ async fn apply(
                 state.config.double_confirm_changes && user.email_change_confirm_status == 0;
             let remaining = store::email_change_pending(&mut *tx, &user.id).await?;
             if other_leg_pending && remaining {
-                store::confirm_first_email_change_leg(&mut *tx, &user.id).await?;
+                store::set_field(
+                    &mut *tx,
+                    &user.id,
+                    store::Field::FirstEmailChangeLegConfirmed,
+                )
+                .await?;
                 return Ok(Verified::FirstEmailChangeLeg);
             }
             let new_email = user.email_change.clone().ok_or_else(expired)?;

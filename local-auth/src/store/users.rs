@@ -276,21 +276,6 @@ pub async fn make_permanent_with_email(
     insert_email_identity(db, user_id, email, true).await
 }
 
-/// Sets the user's password hash (`None` removes the password).
-pub async fn set_password_hash(
-    db: impl SqliteExecutor<'_>,
-    user_id: &str,
-    hash: Option<&str>,
-) -> sqlx::Result<()> {
-    set_column(
-        db,
-        "UPDATE users SET encrypted_password = ?, updated_at = ? WHERE id = ?",
-        user_id,
-        hash,
-    )
-    .await
-}
-
 /// A sign-up for an address (or number) whose account is not confirmed yet takes the new password
 /// and metadata, as if the account were new.
 pub async fn renew_pending_sign_up(
@@ -494,17 +479,6 @@ pub async fn soft_delete_user(db: &mut SqliteConnection, user_id: &str) -> sqlx:
     delete_flows_of(db, user_id).await
 }
 
-/// Records that the user was invited now.
-pub async fn mark_invited(db: impl SqliteExecutor<'_>, user_id: &str) -> sqlx::Result<()> {
-    set_column(
-        db,
-        "UPDATE users SET invited_at = ?, updated_at = ? WHERE id = ?",
-        user_id,
-        Some(&now_rfc3339()),
-    )
-    .await
-}
-
 /// Starts a change of the user's address to `new_email`, awaiting confirmation.
 pub async fn begin_email_change(
     db: impl SqliteExecutor<'_>,
@@ -555,30 +529,18 @@ pub async fn patch_metadata(
         .map(drop)
 }
 
-/// Sets the user's `role` claim.
-pub async fn set_role(db: impl SqliteExecutor<'_>, user_id: &str, role: &str) -> sqlx::Result<()> {
-    set_column(
-        db,
-        "UPDATE users SET role = ?, updated_at = ? WHERE id = ?",
-        user_id,
-        Some(role),
-    )
-    .await
-}
-
 /// Bans the user until `until` (RFC 3339), ending every session, or lifts the ban (`None`).
 pub async fn set_banned_until(
     db: &mut SqliteConnection,
     user_id: &str,
     until: Option<&str>,
 ) -> sqlx::Result<()> {
-    set_column(
-        &mut *db,
-        "UPDATE users SET banned_until = ?, updated_at = ? WHERE id = ?",
-        user_id,
-        until,
-    )
-    .await?;
+    sqlx::query("UPDATE users SET banned_until = ?1, updated_at = ?2 WHERE id = ?3")
+        .bind(until)
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(&mut *db)
+        .await?;
     if until.is_some() {
         sqlx::query("DELETE FROM sessions WHERE user_id = ?")
             .bind(user_id)
@@ -633,49 +595,6 @@ pub async fn email_change_pending(
     Ok(found.is_some())
 }
 
-/// Records that one leg of the user's two-address email change was confirmed.
-pub async fn confirm_first_email_change_leg(
-    db: impl SqliteExecutor<'_>,
-    user_id: &str,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET email_change_confirm_status = 1, updated_at = ? WHERE id = ?")
-        .bind(now_rfc3339())
-        .bind(user_id)
-        .execute(db)
-        .await
-        .map(drop)
-}
-
-/// Replaces the user's `user_metadata`.
-pub async fn set_user_metadata(
-    db: impl SqliteExecutor<'_>,
-    user_id: &str,
-    metadata: &Value,
-) -> sqlx::Result<()> {
-    set_column(
-        db,
-        "UPDATE users SET raw_user_meta_data = ?, updated_at = ? WHERE id = ?",
-        user_id,
-        Some(&metadata.to_string()),
-    )
-    .await
-}
-
-/// Starts a change of the user's number to `new_phone`, awaiting its code.
-pub async fn begin_phone_change(
-    db: impl SqliteExecutor<'_>,
-    user_id: &str,
-    new_phone: &str,
-) -> sqlx::Result<()> {
-    set_column(
-        db,
-        "UPDATE users SET phone_change = ?, updated_at = ? WHERE id = ?",
-        user_id,
-        Some(new_phone),
-    )
-    .await
-}
-
 /// Moves the user to the number `new_phone` they confirmed (permanent from now on); whether
 /// their phone identity followed (`false`: they have none yet).
 pub async fn complete_phone_change(
@@ -704,21 +623,6 @@ pub async fn complete_phone_change(
     .execute(&mut *db)
     .await?;
     Ok(moved.rows_affected() > 0)
-}
-
-/// Sets (or clears) the user's address without touching identities.
-pub async fn set_email_address(
-    db: impl SqliteExecutor<'_>,
-    user_id: &str,
-    email: Option<&str>,
-) -> sqlx::Result<()> {
-    set_column(
-        db,
-        "UPDATE users SET email = ?, updated_at = ? WHERE id = ?",
-        user_id,
-        email,
-    )
-    .await
 }
 
 /// The user waiting to confirm the new number `phone`.
@@ -832,14 +736,66 @@ pub async fn stamp_sent(
         .map(drop)
 }
 
-/// Runs `sql`, an `UPDATE users SET <column> = ?, updated_at = ? WHERE id = ?`, with `value`
-/// (`None` clears the column) and the time now.
-async fn set_column(
+/// A column of `users` that changes on its own, `updated_at` with it: each one statement.
+#[derive(Clone, Copy, Debug)]
+pub enum Field<'a> {
+    /// `encrypted_password`; `None` removes the password.
+    PasswordHash(Option<&'a str>),
+    /// `email`, leaving the identities alone; `None` clears it.
+    EmailAddress(Option<&'a str>),
+    /// `role`: the access token's `role` claim.
+    Role(&'a str),
+    /// `raw_user_meta_data`, replaced whole.
+    UserMetadata(&'a Value),
+    /// `phone_change`: a new number awaiting its code.
+    PhoneChange(&'a str),
+    /// `invited_at`: invited now.
+    InvitedNow,
+    /// `email_change_confirm_status`: one leg of a two-address email change confirmed.
+    FirstEmailChangeLegConfirmed,
+}
+
+/// Sets one [`Field`] of the user's row.
+pub async fn set_field(
     db: impl SqliteExecutor<'_>,
-    sql: &'static str,
     user_id: &str,
-    value: Option<&str>,
+    field: Field<'_>,
 ) -> sqlx::Result<()> {
+    let metadata;
+    // ?1 is the value (unused by the fields without one), ?2 the time now, ?3 the user.
+    let (sql, value): (&'static str, Option<&str>) = match field {
+        Field::PasswordHash(hash) => (
+            "UPDATE users SET encrypted_password = ?1, updated_at = ?2 WHERE id = ?3",
+            hash,
+        ),
+        Field::EmailAddress(email) => (
+            "UPDATE users SET email = ?1, updated_at = ?2 WHERE id = ?3",
+            email,
+        ),
+        Field::Role(role) => (
+            "UPDATE users SET role = ?1, updated_at = ?2 WHERE id = ?3",
+            Some(role),
+        ),
+        Field::UserMetadata(value) => {
+            metadata = value.to_string();
+            (
+                "UPDATE users SET raw_user_meta_data = ?1, updated_at = ?2 WHERE id = ?3",
+                Some(metadata.as_str()),
+            )
+        }
+        Field::PhoneChange(phone) => (
+            "UPDATE users SET phone_change = ?1, updated_at = ?2 WHERE id = ?3",
+            Some(phone),
+        ),
+        Field::InvitedNow => (
+            "UPDATE users SET invited_at = ?2, updated_at = ?2 WHERE id = ?3",
+            None,
+        ),
+        Field::FirstEmailChangeLegConfirmed => (
+            "UPDATE users SET email_change_confirm_status = 1, updated_at = ?2 WHERE id = ?3",
+            None,
+        ),
+    };
     sqlx::query(sql)
         .bind(value)
         .bind(now_rfc3339())

@@ -308,16 +308,12 @@ pub async fn generate_link(
     let requested = present(params.redirect_to.as_deref()).or(query.redirect_to.as_deref());
     let redirect_to = redirect::resolve(&state.config, requested);
     let metadata = super::user_metadata(params.data);
-    let hash = match (kind.as_str(), present(params.password.as_deref())) {
-        ("signup", Some(password)) => {
-            validate_password(&state, password)?;
-            Some(hash_password(&state, password.to_owned()).await?)
-        }
-        ("signup", None) => {
-            return Err(ApiError::validation(
-                "Password is required for signup links",
-            ));
-        }
+    let hash = match kind.as_str() {
+        "signup" => Some(
+            new_password_hash(&state, params.password.as_deref())
+                .await?
+                .ok_or_else(|| ApiError::validation("Password is required for signup links"))?,
+        ),
         _ => None,
     };
     let new_email = present(params.new_email.as_deref())
@@ -328,22 +324,10 @@ pub async fn generate_link(
     let existing = store::user_by_email(&mut *tx, &email).await?;
     let (user, token_type, verification_type, address) = match kind.as_str() {
         "signup" | "invite" => {
-            let user = match existing {
-                Some(user) if user.is_confirmed() => return Err(ApiError::email_exists()),
-                Some(user) => user,
-                None => {
-                    let user = store::insert_user(
-                        &mut tx,
-                        store::NewAddress::Email(&email),
-                        hash.as_deref(),
-                        &metadata,
-                        false,
-                    )
-                    .await?;
-                    before_user_created(&state, &mut tx, &user).await?;
-                    user
-                }
-            };
+            if existing.as_ref().is_some_and(User::is_confirmed) {
+                return Err(ApiError::email_exists());
+            }
+            let user = unconfirmed_user(&state, &mut tx, existing, &email, &metadata).await?;
             if let Some(hash) = &hash {
                 store::set_field(&mut *tx, &user.id, store::Field::PasswordHash(Some(hash)))
                     .await?;
@@ -360,38 +344,21 @@ pub async fn generate_link(
                 "magiclink".to_owned(),
                 email.clone(),
             ),
-            existing => {
-                let user = match existing {
-                    Some(user) => user,
-                    None => {
-                        let user = store::insert_pending_user(
-                            &mut tx,
-                            store::NewAddress::Email(&email),
-                            &metadata,
-                        )
-                        .await?;
-                        before_user_created(&state, &mut tx, &user).await?;
-                        user
-                    }
-                };
-                (
-                    user,
-                    "confirmation_token",
-                    "signup".to_owned(),
-                    email.clone(),
-                )
-            }
+            existing => (
+                unconfirmed_user(&state, &mut tx, existing, &email, &metadata).await?,
+                "confirmation_token",
+                "signup".to_owned(),
+                email.clone(),
+            ),
         },
-        "recovery" => {
-            let user = existing.ok_or_else(|| {
-                ApiError::not_found(ErrorCode::UserNotFound, "User with this email not found")
-            })?;
-            (user, "recovery_token", "recovery".to_owned(), email.clone())
-        }
+        "recovery" => (
+            existing.ok_or_else(no_user_at_email)?,
+            "recovery_token",
+            "recovery".to_owned(),
+            email.clone(),
+        ),
         "email_change_current" | "email_change_new" => {
-            let user = existing.ok_or_else(|| {
-                ApiError::not_found(ErrorCode::UserNotFound, "User with this email not found")
-            })?;
+            let user = existing.ok_or_else(no_user_at_email)?;
             let new_email = new_email.ok_or_else(|| {
                 ApiError::validation("The new_email address is required for email change links")
             })?;
@@ -448,20 +415,12 @@ pub async fn invite(
     let email = validate_email(params.email.as_deref().unwrap_or_default())?;
     let redirect_to = redirect::resolve(&state.config, query.redirect_to.as_deref());
     let mut tx = state.db.write.begin().await?;
-    let user = match store::user_by_email(&mut *tx, &email).await? {
-        Some(user) if user.is_confirmed() => {
-            return Err(ApiError::email_exists());
-        }
-        Some(user) => user,
-        None => {
-            let metadata = super::user_metadata(params.data);
-            let user =
-                store::insert_pending_user(&mut tx, store::NewAddress::Email(&email), &metadata)
-                    .await?;
-            before_user_created(&state, &mut tx, &user).await?;
-            user
-        }
-    };
+    let existing = store::user_by_email(&mut *tx, &email).await?;
+    if existing.as_ref().is_some_and(User::is_confirmed) {
+        return Err(ApiError::email_exists());
+    }
+    let metadata = super::user_metadata(params.data);
+    let user = unconfirmed_user(&state, &mut tx, existing, &email, &metadata).await?;
     mails::send(
         &state,
         &mut tx,
@@ -476,6 +435,28 @@ pub async fn invite(
     let body = store::user_json(&mut tx, &user).await?;
     tx.commit().await?;
     Ok(Json(body))
+}
+
+/// The user at `email` for a link or an invitation: `existing` (not confirmed yet), else a new
+/// one without a password, through the before-user-created hook.
+async fn unconfirmed_user(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    existing: Option<User>,
+    email: &str,
+    metadata: &Value,
+) -> ApiResult<User> {
+    if let Some(user) = existing {
+        return Ok(user);
+    }
+    let user = store::insert_pending_user(tx, store::NewAddress::Email(email), metadata).await?;
+    before_user_created(state, tx, &user).await?;
+    Ok(user)
+}
+
+/// Upstream's answer to a link for an address no user has.
+fn no_user_at_email() -> ApiError {
+    ApiError::not_found(ErrorCode::UserNotFound, "User with this email not found")
 }
 
 /// The hash of a new password when one is given (checked against the password rules first).

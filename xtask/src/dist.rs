@@ -28,6 +28,15 @@ const SITE_BUILD: &str = "target/dist-site";
 /// Where the folder goes unless `--out` says otherwise.
 pub const DEFAULT_OUT: &str = "target/dist";
 
+/// The size of a built folder, in bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Sizes {
+    /// Everything in it.
+    pub total: u64,
+    /// The server binary.
+    pub binary: u64,
+}
+
 /// Builds the folder; `args` are the command's own arguments.
 pub fn run(args: &[String]) -> Result<(), String> {
     let with_local_auth = args.iter().any(|arg| arg == "--with-local-auth");
@@ -35,11 +44,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         || workspace_root().join(DEFAULT_OUT),
         |pair| PathBuf::from(&pair[1]),
     );
-    build(&out, with_local_auth)
+    build(&out, with_local_auth).map(drop)
 }
 
-/// Builds the folder at `out`, with the embedded local-auth in the server when asked.
-pub fn build(out: &Path, with_local_auth: bool) -> Result<(), String> {
+/// Builds the folder at `out`, with the embedded local-auth in the server when asked; its sizes.
+pub fn build(out: &Path, with_local_auth: bool) -> Result<Sizes, String> {
     let root = workspace_root();
     let out = out.to_path_buf();
     tools::ensure_all(Purpose::Dist)?;
@@ -90,7 +99,7 @@ pub fn build(out: &Path, with_local_auth: bool) -> Result<(), String> {
          LEPTOS_SITE_ADDR=0.0.0.0:8080 SUPABASE_URL=… SUPABASE_PUBLISHABLE_KEY=… {0}/server",
         out.display()
     );
-    Ok(())
+    Ok(Sizes { total, binary })
 }
 
 fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
@@ -123,7 +132,8 @@ fn dir_size(path: &Path) -> u64 {
     })
 }
 
-fn megabytes(bytes: u64) -> String {
+/// Megabytes with one decimal.
+pub fn megabytes(bytes: u64) -> String {
     format!("{:.1}", bytes as f64 / 1_000_000.0)
 }
 

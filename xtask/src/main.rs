@@ -22,6 +22,7 @@ mod command;
 mod dist;
 mod dotenv;
 mod postgres;
+mod readme;
 mod report;
 mod template;
 mod test;

@@ -10,7 +10,7 @@ use std::env;
 use crate::{
     circles,
     command::{Cmd, cargo, program, workspace_root},
-    dist, postgres,
+    dist, postgres, readme,
     report::{Report, Runner},
     template,
     tools::{self, Purpose},
@@ -215,8 +215,10 @@ fn prove_production_folder(
     auth_database: Option<&str>,
 ) {
     let folder = workspace_root().join(dist::DEFAULT_OUT);
+    let mut sizes = None;
     if !report.step("production build (cargo xtask dist)", || {
-        dist::build(&folder, false)
+        sizes = Some(dist::build(&folder, false)?);
+        Ok(())
     }) {
         report.skip("production smoke", "the production folder did not build");
         return;
@@ -230,7 +232,8 @@ fn prove_production_folder(
         let (started, took) = dist::Running::start(&folder, auth_database)?;
         println!("production server: first 200 after {} ms", took.as_millis());
         running = Some(started);
-        Ok(())
+        let sizes = sizes.expect("the build step succeeded");
+        readme::write_production_figures(sizes, took)
     }) {
         report.skip("production smoke", "the production server did not start");
         return;

@@ -1,13 +1,14 @@
-//! The user's data under Row Level Security (server only): every server function that reads or
-//! writes the database does it in one transaction that first becomes the request's user, as
-//! Supabase's Data API does: `role` set to `authenticated` (or `anon` when signed out) and
-//! `request.jwt.claims` to the claims of the access token the session layer verified, both local
-//! to the transaction. Policies written with `auth.uid()` and `auth.jwt()` then decide which rows
-//! the queries see, here exactly as on a Supabase project.
+//! The user's data under Row Level Security (server only): every statement the server runs for a
+//! user first becomes that user, as Supabase's Data API does: `role` set to `authenticated` (or
+//! `anon` when signed out) and `request.jwt.claims` to the claims of the access token the session
+//! layer verified, both local to the transaction (`app.become` in `supabase/migrations/`).
+//! Policies written with `auth.uid()` and `auth.jwt()` then decide which rows the queries see,
+//! here exactly as on a Supabase project. Two ways: [`Database::as_user`] for a statement that
+//! calls a function of the `app` schema, which becomes the user itself (one round trip: the notes
+//! page), and [`Database::begin_as`] for a transaction of plain statements (four).
 //!
 //! The server connects as `app_server`, a role that may do nothing but become `anon` or
-//! `authenticated` (see `supabase/migrations/`), so a query that skipped [`Database::begin_as`]
-//! would fail rather than see everything.
+//! `authenticated`, so a query that skipped both would fail rather than see everything.
 
 use std::{fmt, time::Duration};
 
@@ -17,10 +18,6 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 use supabase_ssr::Claims;
-
-/// How long one statement may run before PostgreSQL cancels it (what Supabase sets for the
-/// `authenticated` role): no request can hold the database for longer.
-const STATEMENT_TIMEOUT: &str = "8s";
 
 /// The app's database, when one is configured (`DATABASE_URL`); cheap to clone. The server
 /// provides it to every request's context.
@@ -41,6 +38,8 @@ impl Database {
     /// The database at `url` (a `postgres://` connection string). Connects lazily: the server
     /// starts, and pages without data render, while the database is down.
     pub fn connect_lazy(url: &str) -> Result<Self, sqlx::Error> {
+        // A statement may run 8 s at most: `app_server`'s own setting (the migrations), which a
+        // connection takes when it logs in, so no request can hold the database for longer.
         let options: PgConnectOptions = url.parse()?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -69,38 +68,64 @@ impl Database {
     }
 
     /// A transaction as the user whose verified access token has `claims` (`None`: signed out,
-    /// as `anon`). Only `authenticated` tokens become `authenticated`: any other role a token
-    /// names is refused rather than assumed.
+    /// as `anon`): four round trips (begin, become the user, the statement, commit), for a feature
+    /// whose statements are plain SQL in its server functions.
     pub async fn begin_as(
         &self,
         claims: Option<&Claims>,
     ) -> Result<Transaction<'static, Postgres>, DataError> {
-        let pool = self.pool.as_ref().ok_or(DataError::NotConfigured)?;
-        let (role, claims) = match claims {
-            Some(claims) if claims.role == "authenticated" => (
-                "authenticated",
-                serde_json::to_string(claims).map_err(|error| {
+        let (pool, me) = self.as_user(claims)?;
+        let mut transaction = pool.begin().await?;
+        sqlx::query("select app.become($1, $2)")
+            .bind(me.role)
+            .bind(&me.claims)
+            .execute(&mut *transaction)
+            .await?;
+        Ok(transaction)
+    }
+
+    /// The pool (a cheap clone) and who to run as, for one statement that calls a function of the `app` schema
+    /// (see `supabase/migrations/`): the function takes [`AsUser::role`] and [`AsUser::claims`]
+    /// first and becomes the user itself, so the request is one round trip and the role and
+    /// claims last only for that statement's transaction. Only `authenticated` tokens become
+    /// `authenticated`: any other role a token names is refused rather than assumed.
+    pub fn as_user(&self, claims: Option<&Claims>) -> Result<(PgPool, AsUser), DataError> {
+        let pool = self.pool.clone().ok_or(DataError::NotConfigured)?;
+        let me = match claims {
+            Some(claims) if claims.role == "authenticated" => AsUser {
+                role: "authenticated",
+                claims: serde_json::to_string(claims).map_err(|error| {
                     tracing::error!("cannot serialise verified claims: {error}");
                     DataError::Unexpected
                 })?,
-            ),
+            },
             Some(claims) => {
                 tracing::warn!("a token with role {:?} asked for data", claims.role);
                 return Err(DataError::Denied);
             }
-            None => ("anon", r#"{"role":"anon"}"#.to_owned()),
+            None => AsUser {
+                role: "anon",
+                claims: r#"{"role":"anon"}"#.to_owned(),
+            },
         };
-        let mut transaction = pool.begin().await?;
-        sqlx::query(
-            "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), \
-             set_config('statement_timeout', $3, true)",
-        )
-        .bind(role)
-        .bind(claims)
-        .bind(STATEMENT_TIMEOUT)
-        .execute(&mut *transaction)
-        .await?;
-        Ok(transaction)
+        Ok((pool, me))
+    }
+}
+
+/// Who a statement runs as: what `app.become` takes. Its `Debug` names the role only (the claims
+/// hold the user's address).
+pub struct AsUser {
+    /// `authenticated` or `anon`.
+    pub role: &'static str,
+    /// The verified claims, as JSON.
+    pub claims: String,
+}
+
+impl fmt::Debug for AsUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsUser")
+            .field("role", &self.role)
+            .finish_non_exhaustive()
     }
 }
 

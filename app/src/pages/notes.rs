@@ -24,10 +24,10 @@ use crate::{
 pub const MAX_NOTE_CHARS: usize = 2000;
 /// The most notes one user may keep.
 #[cfg(feature = "ssr")]
-pub const MAX_NOTES_PER_USER: i64 = 1000;
+pub const MAX_NOTES_PER_USER: i32 = 1000;
 /// The most notes the page lists.
 #[cfg(feature = "ssr")]
-const LISTED: i64 = 200;
+const LISTED: i32 = 200;
 
 /// A note as the page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,18 +130,13 @@ impl From<sqlx::Error> for NoteError {
 #[server(endpoint = "notes/list")]
 pub async fn list_notes() -> Result<Vec<NoteView>, NoteError> {
     let user = ssr::signed_in().await?;
-    let mut transaction = crate::data::database()
-        .begin_as(Some(user.claims()))
+    let (pool, me) = crate::data::database().as_user(Some(user.claims()))?;
+    let rows = sqlx::query("select * from app.list_notes($1, $2, $3)")
+        .bind(me.role)
+        .bind(&me.claims)
+        .bind(LISTED)
+        .fetch_all(&pool)
         .await?;
-    let rows = sqlx::query(
-        "select id::text, body, to_char(created_at at time zone 'utc', 'YYYY-MM-DD HH24:MI') \
-         as created, user_id = (select auth.uid()) as mine \
-         from public.notes order by created_at desc, id limit $1",
-    )
-    .bind(LISTED)
-    .fetch_all(&mut *transaction)
-    .await?;
-    transaction.commit().await?;
     rows.iter()
         .map(ssr::note_view)
         .collect::<Result<_, sqlx::Error>>()
@@ -154,42 +149,33 @@ pub async fn list_notes() -> Result<Vec<NoteView>, NoteError> {
 pub async fn get_note(#[doc = "The note's id."] note_id: String) -> Result<NoteView, NoteError> {
     let user = ssr::signed_in().await?;
     let id = ssr::note_id(&note_id)?;
-    let mut transaction = crate::data::database()
-        .begin_as(Some(user.claims()))
+    let (pool, me) = crate::data::database().as_user(Some(user.claims()))?;
+    let row = sqlx::query("select * from app.get_note($1, $2, $3)")
+        .bind(me.role)
+        .bind(&me.claims)
+        .bind(id)
+        .fetch_optional(&pool)
         .await?;
-    let row = sqlx::query(
-        "select id::text, body, to_char(created_at at time zone 'utc', 'YYYY-MM-DD HH24:MI') \
-         as created, user_id = (select auth.uid()) as mine \
-         from public.notes where id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *transaction)
-    .await?;
-    transaction.commit().await?;
     Ok(ssr::note_view(&row.ok_or(NoteError::NotFound)?)?)
 }
 
-/// Adds a note of the signed-in user's.
+/// Adds a note of the signed-in user's, unless they keep [`MAX_NOTES_PER_USER`] already (exactly,
+/// however many adds run at once: `app.add_note` counts and inserts under the user's lock).
 #[server(endpoint = "notes/add")]
 pub async fn add_note(#[doc = "The note's text."] body: String) -> Result<String, NoteError> {
     let user = ssr::signed_in().await?;
     let body = ssr::note_text(&body)?;
-    let mut transaction = crate::data::database()
-        .begin_as(Some(user.claims()))
+    let (pool, me) = crate::data::database().as_user(Some(user.claims()))?;
+    let added: bool = sqlx::query_scalar("select app.add_note($1, $2, $3, $4)")
+        .bind(me.role)
+        .bind(&me.claims)
+        .bind(body)
+        .bind(MAX_NOTES_PER_USER)
+        .fetch_one(&pool)
         .await?;
-    // `user_id` defaults to auth.uid(); the count sees only the user's own notes.
-    let added = sqlx::query(
-        "insert into public.notes (body) select $1 \
-         where (select count(*) from public.notes where user_id = (select auth.uid())) < $2",
-    )
-    .bind(body)
-    .bind(MAX_NOTES_PER_USER)
-    .execute(&mut *transaction)
-    .await?;
-    if added.rows_affected() == 0 {
+    if !added {
         return Err(NoteError::TooMany);
     }
-    transaction.commit().await?;
     Ok(crate::auth::ssr::go_to(crate::routes::path::NOTES))
 }
 
@@ -202,20 +188,17 @@ pub async fn edit_note(
     let user = ssr::signed_in().await?;
     let body = ssr::note_text(&body)?;
     let id = ssr::note_id(&note_id)?;
-    let mut transaction = crate::data::database()
-        .begin_as(Some(user.claims()))
-        .await?;
-    let stored: Option<String> = sqlx::query_scalar(
-        // `updated_at` follows by a trigger: the user may write the text and no other column.
-        "update public.notes set body = $2 where id = $1 returning body",
-    )
-    .bind(id)
-    .bind(body)
-    .fetch_optional(&mut *transaction)
-    .await?;
-    let stored = stored.ok_or(NoteError::NotFound)?;
-    transaction.commit().await?;
-    Ok(stored)
+    let (pool, me) = crate::data::database().as_user(Some(user.claims()))?;
+    // `updated_at` follows by a trigger: the user may write the text and no other column.
+    let stored: Option<String> =
+        sqlx::query_scalar("select body from app.edit_note($1, $2, $3, $4)")
+            .bind(me.role)
+            .bind(&me.claims)
+            .bind(id)
+            .bind(body)
+            .fetch_optional(&pool)
+            .await?;
+    stored.ok_or(NoteError::NotFound)
 }
 
 /// Deletes a note.
@@ -223,17 +206,16 @@ pub async fn edit_note(
 pub async fn delete_note(#[doc = "The note's id."] note_id: String) -> Result<String, NoteError> {
     let user = ssr::signed_in().await?;
     let id = ssr::note_id(&note_id)?;
-    let mut transaction = crate::data::database()
-        .begin_as(Some(user.claims()))
-        .await?;
-    let deleted = sqlx::query("delete from public.notes where id = $1")
+    let (pool, me) = crate::data::database().as_user(Some(user.claims()))?;
+    let deleted: bool = sqlx::query_scalar("select app.delete_note($1, $2, $3)")
+        .bind(me.role)
+        .bind(&me.claims)
         .bind(id)
-        .execute(&mut *transaction)
+        .fetch_one(&pool)
         .await?;
-    if deleted.rows_affected() == 0 {
+    if !deleted {
         return Err(NoteError::NotFound);
     }
-    transaction.commit().await?;
     Ok(crate::auth::ssr::go_to(crate::routes::path::NOTES))
 }
 

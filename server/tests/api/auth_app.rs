@@ -343,11 +343,16 @@ pub fn with_roles_hook(config: &mut Config) {
 
 /// Gives the user with `email` the application role `role`, as the README's "make yourself an
 /// administrator" does in the SQL editor (as the superuser: nobody else may write roles).
-pub async fn grant_role(email: &str, role: &str) {
+/// The database as its superuser (what a project's SQL editor is).
+pub async fn superuser() -> sqlx::PgPool {
     let url = std::env::var("TEST_SUPERUSER_DATABASE_URL").expect(
         "TEST_SUPERUSER_DATABASE_URL: the database's superuser, as `cargo xtask test` sets it",
     );
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::PgPool::connect(&url).await.unwrap()
+}
+
+pub async fn grant_role(email: &str, role: &str) {
+    let pool = superuser().await;
     let granted = sqlx::query(
         "insert into public.user_roles (user_id, role) \
          select id, $2::public.app_role from auth.users where email = $1",

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+mod compression;
 mod config;
 pub mod csrf;
 pub mod headers;
@@ -153,7 +154,9 @@ pub fn router(state: AppState) -> Router {
             },
             auth::guard::require_access,
         ))
+        .layer(from_fn(compression::mark_personal))
         .layer(from_fn_with_state(layer, SessionLayer::middleware))
+        .layer(compression::layer())
         .layer(from_fn_with_state(
             csrf::SiteScheme::of(&state.site_url),
             csrf::reject_cross_site,

@@ -466,3 +466,49 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
     assert!(refused.text().await.unwrap().contains("LastIdentity"));
     assert_eq!(identities().await.len(), 1);
 }
+
+/// The encoding a page came back in, asked for with `Accept-Encoding: br, gzip`.
+async fn page_encoding(app: &TestApp, path: &str, cookies: &str) -> Option<String> {
+    let mut request = app
+        .client
+        .get(app.url(path))
+        .header("accept-encoding", "br, gzip");
+    if !cookies.is_empty() {
+        request = request.header("cookie", cookies);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response
+        .headers()
+        .get("content-encoding")
+        .map(|value| value.to_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn pages_are_compressed_for_nobody_in_particular_and_never_for_a_signed_in_user() {
+    let app = TestApp::spawn().await;
+    let session = app.signed_in_user(&email("compressed")).await;
+    let cookies = app.cookie_header(&session);
+
+    // Signed out: the pages hold nothing of anyone's.
+    for path in ["/", "/auth/login", "/auth/error?code=otp_expired"] {
+        assert_eq!(
+            page_encoding(&app, path, "").await.as_deref(),
+            Some("br"),
+            "{path}"
+        );
+    }
+    // Signed in: a page that reflects its URL beside the user's address would leak the address
+    // through its compressed size (BREACH), so none is compressed.
+    for path in [
+        "/",
+        "/protected",
+        "/account",
+        "/auth/error?code=otp_expired",
+    ] {
+        assert_eq!(page_encoding(&app, path, &cookies).await, None, "{path}");
+    }
+    let plain = app.get("/auth/login", "").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.text().await.unwrap().starts_with("<!DOCTYPE html>"));
+}

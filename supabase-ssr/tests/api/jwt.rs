@@ -278,3 +278,25 @@ async fn only_tokens_signed_here_are_ours() {
     );
     assert_eq!(auth.hits("/user"), 0);
 }
+
+/// The requests of a session waiting for its refresh all carry the same expired token: the first
+/// check of its signature answers for the others, which need no keys at all.
+#[tokio::test]
+async fn a_token_found_ours_is_not_checked_again() {
+    let auth = TestAuth::spawn().await;
+    let session = auth.user(&email("ours-once")).await;
+    let verifier = JwtVerifier::new(auth.client.clone()).with_jwks_ttl(Duration::from_millis(50));
+    assert!(verifier.is_ours(&session.access_token).await.unwrap());
+    assert_eq!(auth.hits("/.well-known/jwks.json"), 1);
+    // Past the keys' time: a signature check now would fetch them again (in the background).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    for _ in 0..3 {
+        assert!(verifier.is_ours(&session.access_token).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    assert_eq!(auth.hits("/.well-known/jwks.json"), 1);
+    let forged = with_header(&session.access_token, r#"{"alg":"ES256","kid":"made-up"}"#);
+    assert!(verifier.is_ours(&forged).await.is_err());
+}

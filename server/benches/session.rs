@@ -48,13 +48,17 @@ async fn main() {
         data_dir: data_dir.path().to_path_buf(),
         ..Config::default()
     };
-    // FRESH_TOKENS sign-ins from one address: more than upstream's 150 grants per 5 minutes.
-    config.rate_limits.token_refresh = 2 * FRESH_TOKENS;
+    // As the embedded local-auth: the app names each end user's address (`Sb-Forwarded-For`), so
+    // the sign-ins below count as many clients', each far from the per-client limits.
+    config.sb_forwarded_for_enabled = true;
     let local_auth = LocalAuth::start(config).await.expect("local-auth starts");
     let publishable_key = local_auth.api_keys().publishable.clone();
+    let secret_key = local_auth.api_keys().secret.clone();
     tokio::spawn(local_auth.serve(api, mailbox, std::future::pending()));
 
-    let client = AuthClient::new(&auth_url, ApiKey::new(publishable_key.clone())).unwrap();
+    let client = AuthClient::new(&auth_url, ApiKey::new(publishable_key.clone()))
+        .unwrap()
+        .with_secret_key(ApiKey::new(secret_key));
     let credentials = Credentials::Email {
         email: "bench@example.com",
         password: "benchmark-password",
@@ -68,8 +72,13 @@ async fn main() {
     };
     // Distinct tokens, to time first verifications (the layer remembers verified tokens).
     let mut tokens = Vec::new();
-    for _ in 0..FRESH_TOKENS {
-        let session = client.sign_in_with_password(credentials).await.unwrap();
+    for n in 0..FRESH_TOKENS {
+        let address = std::net::Ipv4Addr::from(0x0a00_0000 + n);
+        let session = client
+            .for_client_ip(Some(address.into()))
+            .sign_in_with_password(credentials)
+            .await
+            .unwrap();
         tokens.push(session.access_token);
     }
 

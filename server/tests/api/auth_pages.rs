@@ -494,7 +494,7 @@ async fn pages_are_compressed_for_nobody_in_particular_and_never_for_a_signed_in
     for path in ["/", "/auth/login", "/auth/error?code=otp_expired"] {
         assert_eq!(
             page_encoding(&app, path, "").await.as_deref(),
-            Some("br"),
+            Some("gzip"),
             "{path}"
         );
     }

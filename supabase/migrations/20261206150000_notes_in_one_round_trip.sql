@@ -118,3 +118,6 @@ $$;
 
 revoke all on all functions in schema app from public;
 grant execute on all functions in schema app to app_server;
+-- A function added here later is executable by PUBLIC, as PostgreSQL creates every function
+-- (a per-schema default cannot take that back); the schema's usage, `app_server`'s alone, keeps
+-- every other role out of it all the same.

@@ -154,7 +154,6 @@ pub fn router(state: AppState) -> Router {
             },
             auth::guard::require_access,
         ))
-        .layer(from_fn(compression::mark_personal))
         .layer(from_fn_with_state(layer, SessionLayer::middleware))
         .layer(compression::layer())
         .layer(from_fn_with_state(

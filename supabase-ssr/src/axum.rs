@@ -140,6 +140,11 @@ impl AuthState {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ClientIp(pub Option<IpAddr>);
 
+/// Marks, in the response's extensions, the answer to a request the session layer found signed
+/// in: it may hold that user's data (layers outside decide by it, such as what to compress).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SignedInAnswer;
+
 /// Why a handler could not get a [`User`].
 #[derive(Debug, thiserror::Error)]
 pub enum AuthRejection {
@@ -406,6 +411,9 @@ impl SessionLayer {
         let personal = signed_in && !headers.contains_key(header::CACHE_CONTROL);
         if sets_auth_cookie || personal {
             set_no_store(headers);
+        }
+        if signed_in {
+            response.extensions_mut().insert(SignedInAnswer);
         }
         response
     }

@@ -260,13 +260,9 @@ impl JwtVerifier {
                 .ours
                 .write()
                 .expect("the signed-token lock is never poisoned");
-            if remembered.len() >= REMEMBERED_TOKENS {
-                remembered.retain(|_, at| at.elapsed() < REMEMBER_OURS);
-                if remembered.len() >= REMEMBERED_TOKENS {
-                    remembered.clear();
-                }
-            }
-            remembered.insert(digest, Instant::now());
+            insert_bounded(&mut remembered, digest, Instant::now(), |at| {
+                at.elapsed() < REMEMBER_OURS
+            });
         }
         Ok(ours)
     }
@@ -329,14 +325,8 @@ impl JwtVerifier {
             .verified
             .write()
             .expect("the verified-token lock is never poisoned");
-        if verified.len() >= REMEMBERED_TOKENS {
-            let now = unix_now();
-            verified.retain(|_, claims| claims.exp > now);
-            if verified.len() >= REMEMBERED_TOKENS {
-                verified.clear();
-            }
-        }
-        verified.insert(digest, claims);
+        let now = unix_now();
+        insert_bounded(&mut verified, digest, claims, |claims| claims.exp > now);
     }
 
     async fn verify_with_server(&self, token: &AccessToken) -> Result<Verified, Error> {
@@ -492,6 +482,23 @@ fn decoding_keys(jwks: &JwkSet) -> HashMap<String, (Algorithm, Arc<DecodingKey>)
             Some((kid, (algorithm, Arc::new(key))))
         })
         .collect()
+}
+
+/// Inserts into a memory of tokens by digest, which holds [`REMEMBERED_TOKENS`] at most: when it
+/// is full, the entries `current` rejects go first, and all of them if that frees nothing.
+fn insert_bounded<V>(
+    memory: &mut HashMap<[u8; 32], V>,
+    digest: [u8; 32],
+    value: V,
+    current: impl Fn(&V) -> bool,
+) {
+    if memory.len() >= REMEMBERED_TOKENS {
+        memory.retain(|_, value| current(value));
+        if memory.len() >= REMEMBERED_TOKENS {
+            memory.clear();
+        }
+    }
+    memory.insert(digest, value);
 }
 
 #[cfg(test)]

@@ -240,6 +240,20 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// A post from one of the app's own pages to `path` (a server function or an auth route),
+    /// with `cookies` unless empty: what the browser sends, `Origin` included.
+    pub fn post(&self, path: &str, cookies: &str) -> reqwest::RequestBuilder {
+        let request = self
+            .client
+            .post(self.url(path))
+            .header("origin", format!("http://{}", self.app));
+        if cookies.is_empty() {
+            request
+        } else {
+            request.header("cookie", cookies)
+        }
+    }
+
     /// A request to local-auth's API with the publishable key.
     pub fn auth_request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client

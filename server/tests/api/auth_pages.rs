@@ -15,17 +15,13 @@ async fn post_form(
     cookies: &str,
     fields: &[(&str, &str)],
 ) -> reqwest::Response {
-    let mut request = app
-        .client
-        .post(app.url(path))
+    app.post(path, cookies)
         .header("accept", "text/html,application/xhtml+xml")
         .header("referer", app.url(referer))
-        .header("origin", format!("http://{}", app.app))
-        .form(fields);
-    if !cookies.is_empty() {
-        request = request.header("cookie", cookies);
-    }
-    request.send().await.unwrap()
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -450,11 +446,8 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
 
     let page = app.get("/account", &cookie).await.text().await.unwrap();
     let refused = app
-        .client
-        .post(app.url("/api/account/unlink"))
-        .header("origin", format!("http://{}", app.app))
+        .post("/api/account/unlink", &cookie)
         .header("accept", "application/json")
-        .header("cookie", &cookie)
         .form(&[("identity_id", identity.as_str())])
         .send()
         .await

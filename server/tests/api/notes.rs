@@ -18,16 +18,12 @@ async fn call(
     cookie: &str,
     fields: &[(&str, &str)],
 ) -> reqwest::Response {
-    let mut request = app
-        .client
-        .post(app.url(&format!("/api/notes/{name}")))
-        .header("origin", format!("http://{}", app.app))
+    app.post(&format!("/api/notes/{name}"), cookie)
         .header("accept", "application/json")
-        .form(fields);
-    if !cookie.is_empty() {
-        request = request.header("cookie", cookie);
-    }
-    request.send().await.unwrap()
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// The notes `cookie`'s user reads.
@@ -446,11 +442,8 @@ async fn a_plain_form_post_is_redirected_back_to_the_notes() {
 
     let markup = r#"from a form <img src=x onerror="alert(1)"></script>"#;
     let response = app
-        .client
-        .post(app.url("/api/notes/add"))
-        .header("origin", format!("http://{}", app.app))
+        .post("/api/notes/add", &cookie)
         .header("accept", "text/html")
-        .header("cookie", &cookie)
         .form(&[("body", markup)])
         .send()
         .await
@@ -625,11 +618,8 @@ async fn the_cap_holds_exactly_when_a_user_adds_many_notes_at_once() {
     let mut adds = tokio::task::JoinSet::new();
     for n in 0..40 {
         let request = app
-            .client
-            .post(app.url("/api/notes/add"))
-            .header("origin", format!("http://{}", app.app))
+            .post("/api/notes/add", &cookie)
             .header("accept", "application/json")
-            .header("cookie", &cookie)
             .form(&[("body", format!("at once {n}"))]);
         adds.spawn(async move { request.send().await.unwrap().status() });
     }

@@ -12,15 +12,7 @@ async fn with_passkeys() -> TestApp {
 
 /// Calls the server function at `path` as an island does (JSON in, JSON out).
 async fn call(app: &TestApp, path: &str, cookies: &str, body: Value) -> reqwest::Response {
-    let mut request = app
-        .client
-        .post(app.url(path))
-        .header("origin", format!("http://{}", app.app))
-        .json(&body);
-    if !cookies.is_empty() {
-        request = request.header("cookie", cookies);
-    }
-    request.send().await.unwrap()
+    app.post(path, cookies).json(&body).send().await.unwrap()
 }
 
 #[tokio::test]

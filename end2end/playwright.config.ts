@@ -8,7 +8,7 @@ const reuseExistingServer = !process.env.CI || !!process.env.E2E_REUSE_SERVER;
 
 // The test servers' local-auth listens below Linux's ephemeral port range (32768-60999), where a
 // client socket of any test could already hold the port; the fixtures read these too. Against a
-// server you started yourself (`cargo leptos watch`: 54321 and 54324), set them to its addresses.
+// server you started yourself (`cargo leptos watch --split`: 54321 and 54324), set them to its addresses.
 process.env.E2E_AUTH_URL ??= 'http://127.0.0.1:24321/auth/v1';
 process.env.E2E_MAILBOX_URL ??= 'http://127.0.0.1:24324';
 const authAddr = new URL(process.env.E2E_AUTH_URL).host;
@@ -105,8 +105,8 @@ export default defineConfig({
   webServer: [
     {
       // `cargo xtask test` builds the site first and names the built binary here; on its own,
-      // `npx playwright test` builds and serves with cargo-leptos (or reuses a running `cargo leptos watch`).
-      command: process.env.E2E_SERVER_COMMAND ?? 'cargo leptos serve',
+      // `npx playwright test` builds and serves with cargo-leptos (or reuses a running `cargo leptos watch --split`).
+      command: process.env.E2E_SERVER_COMMAND ?? 'cargo leptos serve --split',
       cwd: '..',
       url: baseURL,
       reuseExistingServer,

@@ -63,7 +63,7 @@ pub fn HealthCheck() -> impl IntoView {
 /// The latest answer and "Check again", which calls the server function over HTTP (an island;
 /// the first answer travels in the page, so hydrating it asks nothing). Without JavaScript the
 /// button posts the form and the server sends the browser back to this page, checked again.
-#[island]
+#[island(lazy)]
 fn HealthPanel(
     /// The answer the page was rendered with; `None` when the server did not answer.
     first: Option<Health>,

@@ -4,26 +4,40 @@
 // and the document are ready. (Leptos's own islands script is a module script, which runs only
 // after the stylesheets and the document, and then waits for the browser to be idle: the page
 // stays inert for a hundred milliseconds or more after it appears.)
+//
+// The islands that only some pages show are lazy (`#[island(lazy)]`): `cargo leptos … --split`
+// puts each in a WASM chunk of its own, which its hydrate function fetches when the page has one,
+// so the bundle every page loads holds only the runtime and the islands most pages show.
 (async (jsUrl, wasmUrl) => {
   const wasm = fetch(wasmUrl);
   const parsed =
     document.readyState === 'loading'
       ? new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve, { once: true }))
       : Promise.resolve();
-  const bundle = await import(jsUrl);
+  const bundle = await import(jsUrl).catch((error) => {
+    // The bundle imports the chunk loader `--split` writes; without it the import fails.
+    throw new Error(`The islands' bundle did not load (built without \`--split\`?): ${error}`);
+  });
   await bundle.default({ module_or_path: wasm });
   await parsed;
   bundle.hydrate();
   // As Leptos's script does it: islands in document order; an island inside <leptos-children>
   // (the server-rendered children of another island) first calls the hook its parent left there.
   const childrenHooks = [];
+  const hydrations = [];
   const visit = (node) => {
     const tag = node.tagName.toLowerCase();
     if (tag === 'leptos-island') {
       const hydrateIsland = bundle[node.dataset.component];
       if (hydrateIsland) {
         childrenHooks.at(-1)?.();
-        hydrateIsland(node);
+        // A lazy island hydrates once its chunk arrives; a chunk that fails leaves its island
+        // as the server rendered it (forms still post) and says why.
+        hydrations.push(
+          Promise.resolve(hydrateIsland(node)).catch((error) =>
+            console.error(`The island ${node.dataset.component} did not hydrate: ${error}`),
+          ),
+        );
       } else {
         console.warn(`The WASM bundle has no island ${node.dataset.component}.`);
       }
@@ -34,4 +48,8 @@
     if (children) childrenHooks.pop();
   };
   visit(document.body);
+  // Every island is live (or has said why not): `<html data-hydrated>`, which the tests and the
+  // benchmark wait for.
+  await Promise.all(hydrations);
+  document.documentElement.dataset.hydrated = 'true';
 })

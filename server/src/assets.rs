@@ -1,9 +1,8 @@
 //! The cache policy of the bundle files under `/pkg/`.
 //!
-//! `cargo leptos build --release --precompress` writes `.br` and `.gz` next to each asset, and the
-//! static-file handler serves those as they are. Rendered pages are not compressed per request:
-//! they are 2–8 KB, well inside the first TCP round trip either way, and brotli or gzip at level 4
-//! cost 17–30% of the server's throughput for about 1.4 KB saved per page (`cargo xtask bench`).
+//! `cargo leptos build --release --precompress` writes `.br` and `.gz` next to each asset (the
+//! bundle, its lazy islands' chunks, the stylesheet), and the static-file handler serves those as
+//! they are; rendered pages are compressed per request where that is safe (`compression.rs`).
 
 use axum::{
     extract::{Request, State},

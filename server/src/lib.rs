@@ -18,14 +18,13 @@ pub mod headers;
 use std::{future::Future, io, sync::OnceLock};
 
 use app::{
-    App,
+    App, StartedAt,
     auth::{
         limits::{AttemptLimits, Limit},
         ssr::SiteUrl,
     },
     components::DevMailbox,
     data::Database,
-    health::ssr::StartedAt,
     shell,
 };
 use axum::{

@@ -59,6 +59,7 @@ pub fn build(out: &Path, with_local_auth: bool) -> Result<Sizes, String> {
             "build",
             "--release",
             "--precompress",
+            "--split",
             "--bin-features",
         ])
         .args([if with_local_auth { "local-auth" } else { "" }])

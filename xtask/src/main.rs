@@ -1,7 +1,7 @@
 //! Project automation, run as `cargo xtask <command>` (an alias in `.cargo/config.toml`).
 //!
 //! - `cargo xtask dev`: installs what is missing, starts the local PostgreSQL (unless `.env` names
-//!   a database or a Supabase project), then runs `cargo leptos watch`.
+//!   a database or a Supabase project), then runs `cargo leptos watch --split`.
 //! - `cargo xtask db [stop]`: starts (or stops) the local PostgreSQL alone.
 //! - `cargo xtask test`: installs what is missing, then runs every check and test and prints a
 //!   summary line.
@@ -35,7 +35,7 @@ usage: cargo xtask <command>
 
 commands:
   dev     install what is missing, start the local PostgreSQL, then run the app with live
-          reload (cargo leptos watch)
+          reload (cargo leptos watch --split)
   db      start the local PostgreSQL on port 54322 and print its connection strings; `db stop`
   test    install what is missing, then run formatting, lints, Rust tests and Playwright tests
   bench   install what is missing, then measure the release build and write BENCHMARKS.md
@@ -88,7 +88,7 @@ fn main() -> ExitCode {
 /// app still runs; its notes page says how to configure a database.
 fn dev() -> Result<(), String> {
     tools::ensure_all(tools::Purpose::Dev)?;
-    let mut watch = command::cargo().args(["leptos", "watch"]);
+    let mut watch = command::cargo().args(["leptos", "watch", "--split"]);
     if command::configured("DATABASE_URL") || command::configured("SUPABASE_URL") {
         eprintln!("xtask: the database is DATABASE_URL's; no local PostgreSQL started");
     } else {

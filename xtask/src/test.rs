@@ -113,7 +113,7 @@ pub fn run() -> Result<(), String> {
     } else {
         report.skip("auth-js conformance", "local-auth did not build");
     }
-    if report.check("site build", cargo().args(["leptos", "build"])) {
+    if report.check("site build", cargo().args(["leptos", "build", "--split"])) {
         report.step("no secret key in the site (WASM, JS, CSS)", || {
             holds_no_secret_key(&workspace_root().join("target/site"))
         });

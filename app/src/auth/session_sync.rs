@@ -14,10 +14,7 @@ use leptos::prelude::*;
 #[cfg(feature = "hydrate")]
 const CHANNEL: &str = "supabase-auth-session";
 
-/// Reloads this tab when another tab of the app renders a different session; marks
-/// `<html data-hydrated>` once hydrated. The islands script hydrates every island of a page in
-/// one pass (no other task runs in between), so the mark also says the page's other islands
-/// are live: tests and the benchmark wait for it.
+/// Reloads this tab when another tab of the app renders a different session.
 #[island]
 pub fn SessionSync(
     /// The key of the session this page was rendered with.
@@ -33,10 +30,6 @@ pub fn SessionSync(
 fn listen(session: String) {
     use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
-    if let Some(root) = document().document_element() {
-        // Setting an attribute on <html> cannot fail for a valid, constant name.
-        let _ = root.set_attribute("data-hydrated", "true");
-    }
     let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else {
         return;
     };

@@ -102,7 +102,7 @@ fn Passkeys(
 /// "Sign in with a passkey", and the same through the email field's autofill where the browser
 /// offers passkeys there (conditional mediation). An island that renders nothing until it knows
 /// the browser can run the ceremony, so without JavaScript there is no button to press.
-#[island]
+#[island(lazy)]
 fn PasskeySignIn(next: String) -> impl IntoView {
     let supported = RwSignal::new(false);
     let busy = RwSignal::new(false);

@@ -53,7 +53,7 @@ pub struct SecondFactors {
 
 /// "Use your security key": the ceremony of the user's key, answered by the browser, raises the
 /// session to `aal2`, then the page goes to `next`. Absent without JavaScript or WebAuthn.
-#[island]
+#[island(lazy)]
 fn SecurityKeyCheck(next: String) -> impl IntoView {
     let next = StoredValue::new(next);
     let ceremony = move || async move {

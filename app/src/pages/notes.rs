@@ -377,7 +377,7 @@ fn NoteList(
 
 /// A note's text, and where JavaScript runs, "Edit" to change it in place: the text becomes a
 /// field, "Save" stays disabled while the server stores it, and an error shows beside it.
-#[island]
+#[island(lazy)]
 fn NoteText(id: String, body: String, editable: bool) -> impl IntoView {
     let live = RwSignal::new(false);
     // Effects run only in the browser.

@@ -1,6 +1,6 @@
 //! The health server function, called over HTTP the way the browser calls it.
 
-use app::health::Health;
+use app::Health;
 use http::StatusCode;
 
 use crate::helpers::{TestServer, http_client};

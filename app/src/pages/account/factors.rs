@@ -42,7 +42,7 @@ pub(super) fn Factors(factors: Vec<FactorView>, security_keys: bool) -> impl Int
 /// Adds a security key (or a passkey) as second factor: enrols a `webauthn` factor, lets the
 /// browser create its credential for the factor's first challenge, and verifies it (the session
 /// becomes `aal2`). Renders nothing where the browser cannot run the ceremony.
-#[island]
+#[island(lazy)]
 fn AddSecurityKey() -> impl IntoView {
     let ceremony = || async {
         let started = enroll_security_key().await.map_err(|e| e.to_string())?;
@@ -104,7 +104,7 @@ pub async fn confirm_security_key(
 /// and confirms it with a first code. An island: the secret is shown only in the answer to the
 /// enrolment, which a redirect would lose, so this step needs JavaScript. Its forms call the
 /// server functions from the browser and stay on the page.
-#[island]
+#[island(lazy)]
 pub(super) fn AddAuthenticator() -> impl IntoView {
     let enrollment = RwSignal::new(None::<Enrollment>);
     let error = RwSignal::new(None::<AuthError>);

@@ -65,7 +65,7 @@ pub(super) fn Passkeys(passkeys: Vec<PasskeyView>) -> impl IntoView {
 
 /// "Add a passkey": asks the server for a registration ceremony, lets the browser create the
 /// credential, sends it back. Renders nothing where the browser cannot (or without JavaScript).
-#[island]
+#[island(lazy)]
 fn AddPasskey() -> impl IntoView {
     let ceremony = || async {
         let ceremony = passkey_registration().await.map_err(|e| e.to_string())?;

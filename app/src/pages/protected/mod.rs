@@ -85,7 +85,7 @@ pub fn ProtectedPage() -> impl IntoView {
 /// access token from the session cookie. The server renders this island only when the session
 /// cookies are readable by scripts (not `HttpOnly`), handing it where Supabase Auth is; the widget
 /// appears once the island is hydrated, since without JavaScript it would have nothing to do.
-#[island]
+#[island(lazy)]
 fn BrowserCheck(access: BrowserAccess) -> impl IntoView {
     let live = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<String, String>>);

@@ -49,7 +49,7 @@ pub async fn server_health() -> Result<Health, ServerFnError> {
 /// `HealthPanel` island asks again from the browser.
 #[component]
 pub fn HealthCheck() -> impl IntoView {
-    let first = Resource::new(|| (), |()| server_health());
+    let first = AsyncDerived::new(server_health);
     view! {
         <section class="card health" aria-labelledby="health-title">
             <h2 id="health-title">"Server"</h2>

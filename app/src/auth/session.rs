@@ -63,14 +63,14 @@ impl SessionView {
 #[derive(Clone, Copy)]
 pub struct Auth {
     /// The session as the server's session layer verified it for this request.
-    pub session: Resource<Result<SessionView, ServerFnError>>,
+    pub session: AsyncDerived<Result<SessionView, ServerFnError>>,
 }
 
 impl Auth {
-    /// Creates the session resource and provides it to the context.
+    /// Reads the session and provides it to the context.
     pub fn provide() -> Self {
         let auth = Self {
-            session: Resource::new(|| (), |()| current_session()),
+            session: AsyncDerived::new(current_session),
         };
         provide_context(auth);
         provide_context(Visitors(Signal::derive(move || {

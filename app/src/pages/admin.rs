@@ -39,7 +39,7 @@ pub async fn admin_view() -> Result<AdminOverview, AuthError> {
 /// The admin page.
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let view = Resource::new(|| (), |()| admin_view());
+    let view = AsyncDerived::new(admin_view);
     view! {
         <section class="card" aria-labelledby="admin-title">
             <h1 id="admin-title">"Admin"</h1>

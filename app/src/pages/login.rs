@@ -15,7 +15,7 @@ use crate::{
 pub fn LoginPage() -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
     let email_sign_in = ServerAction::<EmailSignIn>::new();
-    let options = Resource::new(|| (), |()| sign_in_options());
+    let options = AsyncDerived::new(sign_in_options);
     let query = use_query_map();
     let next = crate::routes::use_next();
 
@@ -83,7 +83,7 @@ fn ended_sentence(code: &str) -> Option<String> {
 /// Passkey sign-in, when the auth server offers it.
 #[component]
 fn Passkeys(
-    options: Resource<Result<crate::auth::SignInOptions, AuthError>>,
+    options: AsyncDerived<Result<crate::auth::SignInOptions, AuthError>>,
     next: impl Fn() -> String + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
     view! {
@@ -188,7 +188,7 @@ fn PasskeySignIn(next: String) -> impl IntoView {
 /// guest sign-in.
 #[component]
 fn OtherWays(
-    options: Resource<Result<crate::auth::SignInOptions, AuthError>>,
+    options: AsyncDerived<Result<crate::auth::SignInOptions, AuthError>>,
     next: impl Fn() -> String + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
     let oauth = <OauthSignIn as leptos::server_fn::ServerFn>::PATH;

@@ -14,7 +14,7 @@ use crate::{
 #[component]
 pub fn MfaPage() -> impl IntoView {
     let verify = ServerAction::<VerifyMfa>::new();
-    let methods = Resource::new(|| (), |()| mfa_methods());
+    let methods = AsyncDerived::new(mfa_methods);
     let next = crate::routes::use_next();
 
     view! {

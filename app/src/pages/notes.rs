@@ -10,7 +10,10 @@
 use http::StatusCode;
 use leptos::{
     prelude::*,
-    server_fn::error::{FromServerFnError, ServerFnErrorErr},
+    server_fn::{
+        ServerFn,
+        error::{FromServerFnError, ServerFnErrorErr},
+    },
 };
 use serde::{Deserialize, Serialize};
 
@@ -262,7 +265,7 @@ mod ssr {
 /// The notes page.
 #[component]
 pub fn NotesPage() -> impl IntoView {
-    let notes = Resource::new(|| (), |()| list_notes());
+    let notes = AsyncDerived::new(list_notes);
     let add = ServerAction::<AddNote>::new();
     let delete = ServerAction::<DeleteNote>::new();
 
@@ -291,10 +294,7 @@ pub fn NotesPage() -> impl IntoView {
 #[component]
 pub fn NotePage() -> impl IntoView {
     let params = leptos_router::hooks::use_params_map();
-    let note = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        get_note,
-    );
+    let note = AsyncDerived::new(move || get_note(params.read().get("id").unwrap_or_default()));
 
     view! {
         <section class="card" aria-labelledby="note-title">
@@ -357,14 +357,16 @@ fn NoteList(
                                 <a href=crate::routes::note_path(&id)>{note.created}</a>
                                 {(!note.mine).then_some(" · another user's note")}
                             </small>
+                            // A plain form per note: `ActionForm` would render the same
+                            // markup (this page is no island) at a cost per note.
                             {note
                                 .mine
                                 .then(|| {
                                     view! {
-                                        <ActionForm action=delete attr:class="inline-form">
+                                        <form action=DeleteNote::url() method="post" class="inline-form">
                                             <input type="hidden" name="note_id" value=id />
                                             <button type="submit" class="button secondary">"Delete"</button>
-                                        </ActionForm>
+                                        </form>
                                     }
                                 })}
                         </li>

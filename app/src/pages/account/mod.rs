@@ -30,7 +30,7 @@ use crate::{
 /// The account page.
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let view = Resource::new(|| (), |()| account());
+    let view = AsyncDerived::new(account);
     let query = use_query_map();
     let done = move || {
         query

@@ -57,7 +57,7 @@ pub async fn session_claims() -> Result<ClaimsView, AuthError> {
 /// The protected page.
 #[component]
 pub fn ProtectedPage() -> impl IntoView {
-    let claims = Resource::new(|| (), |()| session_claims());
+    let claims = AsyncDerived::new(session_claims);
 
     view! {
         <section class="card" aria-labelledby="protected-title">

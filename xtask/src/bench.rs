@@ -1,18 +1,20 @@
-//! `cargo xtask bench`: the release build under load. Runs the session-layer micro-benchmark,
-//! builds the site in release mode (wasm-opt, hashed and precompressed assets), starts a fresh
-//! local PostgreSQL for `/notes`, then hands the server binary to `bench/run.mjs`, which measures it with wrk and headless Chromium, prints the
-//! figures against the budgets and writes them to BENCHMARKS.md.
+//! `cargo xtask bench`: the production folder under load. Runs the session-layer
+//! micro-benchmark, builds the folder `cargo xtask dist` builds (with the embedded local-auth, so
+//! the load needs no other server), starts a fresh local PostgreSQL for `/notes`, then hands the
+//! folder to `bench/run.mjs`, which times its start, measures it with wrk and headless Chromium,
+//! prints the figures against the budgets and writes them to BENCHMARKS.md.
 
 use std::fs;
 
 use crate::{
-    command::{cargo, program, search_path_with, workspace_root},
+    command::{cargo, program, workspace_root},
+    dist,
     postgres::Cluster,
     tools::{self, Purpose},
 };
 
-/// Where the release site goes, apart from the debug site the tests use.
-const SITE_ROOT: &str = "target/bench-site";
+/// Where the measured folder goes, apart from the one `cargo xtask dist` and the tests build.
+const FOLDER: &str = "target/bench-dist";
 
 /// Runs the benchmarks and writes BENCHMARKS.md.
 pub fn run() -> Result<(), String> {
@@ -27,24 +29,18 @@ pub fn run() -> Result<(), String> {
         .args(["bench", "--package", "server", "--bench", "session"])
         .env("BENCH_OUTPUT", &session_figures)
         .run()?;
-    // wasm-opt comes from the `binaryen` npm package in bench/ (no download from GitHub).
-    cargo()
-        .args(["leptos", "build", "--release", "--precompress"])
-        .env(
-            "PATH",
-            search_path_with(&root.join("bench/node_modules/.bin")),
-        )
-        .env("LEPTOS_HASH_FILES", "true")
-        .env("LEPTOS_SITE_ROOT", SITE_ROOT)
-        .run()?;
+    let folder = root.join(FOLDER);
+    let sizes = dist::build(&folder, true)?;
     // The tests' cluster (port 24322), created afresh: the figures start from an empty table.
     let database = Cluster::test()?;
     database.start_fresh()?;
     let measured = program("node")
         .args(["run.mjs"])
         .dir("bench")
-        .env("SERVER_BIN", root.join("target/release/server"))
-        .env("SITE_ROOT", root.join(SITE_ROOT))
+        .env("SERVER_BIN", folder.join("server"))
+        .env("SITE_ROOT", folder.join("site"))
+        .env("FOLDER_BYTES", sizes.total.to_string())
+        .env("BINARY_BYTES", sizes.binary.to_string())
         .env("SESSION_FIGURES", &session_figures)
         .env("BENCHMARKS_MD", root.join("BENCHMARKS.md"))
         .env("DATABASE_URL", database.app_url())

@@ -1,7 +1,9 @@
 //! The script that hydrates the page's islands, in place of Leptos's `<HydrationScripts islands>`:
 //! it starts loading the WASM bundle while the browser is still reading the `<head>` instead of
 //! when the browser is next idle after the page (see `loader.js`), and it reads the bundle's
-//! hashed file names once per process rather than on every render.
+//! hashed file names once per process rather than on every render. The bundle's JS imports the
+//! loader of the lazy islands' chunks (`__wasm_split.*.js`, written by `--split`): both are
+//! preloaded, so neither waits for the other.
 
 use std::sync::OnceLock;
 
@@ -17,18 +19,25 @@ pub fn IslandScripts(
     /// The site's options: the bundle's directory and name, and whether names carry a hash.
     options: LeptosOptions,
 ) -> impl IntoView {
-    let Bundle { js, wasm } = Bundle::of(&options);
-    let call = format!("({})({js:?}, {wasm:?});", LOADER.trim_end());
+    let Bundle {
+        js,
+        chunk_loader,
+        call,
+    } = Bundle::of(&options);
     view! {
-        <link rel="modulepreload" href=js.clone() />
-        <script nonce=use_nonce()>{call}</script>
+        <link rel="modulepreload" href=js.as_str() />
+        <link rel="modulepreload" href=chunk_loader.as_str() />
+        <script nonce=use_nonce()>{call.as_str()}</script>
     }
 }
 
-/// Where the browser finds the bundle.
+/// Where the browser finds the bundle, and the script that loads it.
 struct Bundle {
     js: String,
-    wasm: String,
+    /// The module that fetches the lazy islands' chunks, which the bundle's JS imports.
+    chunk_loader: String,
+    /// `loader.js` without its comments, called with the bundle's URLs.
+    call: String,
 }
 
 impl Bundle {
@@ -60,12 +69,32 @@ impl Bundle {
             } else {
                 "_bg"
             };
+            let js = url("js", "");
+            let wasm = url("wasm", wasm_suffix);
+            // `--split` names it with the hash under `split:`, or with a placeholder of the
+            // hash's length when names carry none.
+            let split_hash = hashes
+                .iter()
+                .find(|(file, _)| file == "split")
+                .map_or("______________________", |(_, hash)| hash.as_str());
+            let chunk_loader = format!("/{}/__wasm_split.{split_hash}.js", options.site_pkg_dir);
+            let call = format!("({})({js:?}, {wasm:?});", without_comments(LOADER));
             Bundle {
-                js: url("js", ""),
-                wasm: url("wasm", wasm_suffix),
+                js,
+                chunk_loader,
+                call,
             }
         })
     }
+}
+
+/// `script` without its comment lines (they explain the file, and would travel in every page).
+fn without_comments(script: &str) -> String {
+    script
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The `kind: hash` lines of the hash file (relative to the server binary's directory).
@@ -81,4 +110,20 @@ fn read_hashes(hash_file: &str) -> Vec<(String, String)> {
         .filter_map(|line| line.split_once(':'))
         .map(|(kind, hash)| (kind.trim().to_owned(), hash.trim().to_owned()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_loader_travels_without_its_comments_and_still_parses_as_a_call() {
+        let script = without_comments(LOADER);
+
+        // A comment after code on the same line would stay: the loader has none.
+        assert!(!script.contains("//"), "{script}");
+        assert!(script.starts_with("(async (jsUrl, wasmUrl) =>"), "{script}");
+        assert!(script.contains("bundle.hydrate();"), "{script}");
+        assert!(script.ends_with("})"), "{script}");
+    }
 }

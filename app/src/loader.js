@@ -31,8 +31,9 @@
       const hydrateIsland = bundle[node.dataset.component];
       if (hydrateIsland) {
         childrenHooks.at(-1)?.();
-        // A lazy island hydrates once its chunk arrives; a chunk that fails leaves its island
-        // as the server rendered it (forms still post) and says why.
+        // A lazy island hydrates once its chunk arrives. A chunk that cannot be fetched leaves
+        // its island as the server rendered it (its forms still post) and the console says why;
+        // Leptos's chunk loader then panics instead of rejecting, so that island never settles.
         hydrations.push(
           Promise.resolve(hydrateIsland(node)).catch((error) =>
             console.error(`The island ${node.dataset.component} did not hydrate: ${error}`),
@@ -48,8 +49,7 @@
     if (children) childrenHooks.pop();
   };
   visit(document.body);
-  // Every island is live (or has said why not): `<html data-hydrated>`, which the tests and the
-  // benchmark wait for.
+  // Every island is live: `<html data-hydrated>`, which the tests and the benchmark wait for.
   await Promise.all(hydrations);
   document.documentElement.dataset.hydrated = 'true';
 })

@@ -38,7 +38,7 @@ per request) is a single \`Arc\`; together they took \`/protected\` from about 6
 requests/s and its p99 from 11–13 ms to 7–8 ms, for 8 MiB more resident memory.
 
 Where \`/notes\` loses to its floor: not in the data path. The same read without the page
-(\`POST /api/notes/list\`: session, one round trip, JSON) stands at 0.96 of the floor; the page
+(\`POST /api/notes/list\`: session, one round trip, JSON) stands at 0.96–0.98 of the floor; the page
 around it costs the rest. A profile of the server under the \`/notes\` load (perf with frame pointers, which slows it)
 gave about 750 µs of CPU per request against 290 for \`/protected\`: Leptos's asynchronous rendering
 of the page (its \`Transition\` and the ten islands, each rendering its props to JSON and the

@@ -83,6 +83,23 @@ function freePort() {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const sorted = (values) => [...values].sort((a, b) => a - b);
+/** The middle value of sorted `values`. */
+const median = (values) => values[Math.floor(values.length / 2)];
+
+/**
+ * Waits until `url` answers 200, polling every `everyMs`, while `child` runs (30 s at most);
+ * milliseconds from `started` to that answer.
+ */
+async function firstAnswer(child, url, started, everyMs) {
+  while (performance.now() - started < 30000) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    const answered = await fetch(url).then((response) => response.ok, () => false);
+    if (answered) return performance.now() - started;
+    await sleep(everyMs);
+  }
+  throw new Error(`${url} did not answer within 30 s`);
+}
 
 /** Starts the folder's server with its own embedded local-auth; resolves once it answers. */
 async function startServer(dataDir) {
@@ -124,16 +141,8 @@ async function startServer(dataDir) {
       if (line.trim() && !/\bINFO\b/.test(line)) process.stderr.write(`${line}\n`);
     }
   });
-  while (performance.now() - started < 30000) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${server.app}/`)).ok) return server;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(100);
-  }
-  throw new Error('the server did not answer within 30 s');
+  await firstAnswer(child, `${server.app}/`, started, 100);
+  return server;
 }
 
 const PRODUCTION_STARTS = 5;
@@ -165,20 +174,13 @@ async function productionStarts(server) {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     try {
-      for (;;) {
-        if (child.exitCode !== null) throw new Error(`the production server exited with ${child.exitCode}`);
-        if (performance.now() - started > 30000) throw new Error('the production server did not answer within 30 s');
-        const answered = await fetch(`http://${address}/`).then((response) => response.ok, () => false);
-        if (answered) break;
-        await sleep(2);
-      }
-      times.push(performance.now() - started);
+      times.push(await firstAnswer(child, `http://${address}/`, started, 2));
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
     }
   }
-  return times.sort((a, b) => a - b);
+  return sorted(times);
 }
 
 /** `name=value` pairs of the response's Set-Cookie headers (deletions left out). */
@@ -382,10 +384,8 @@ async function refreshCalls(server) {
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-/** Cold loads of `/auth/login`: bytes on the wire by kind (first load) and time to hydration. */
-/** The pages whose cold load is measured, signed in or not. */
+/** The pages whose cold load is measured besides `/auth/login`, signed in or not. */
 const COLD_PAGES = [
-  { path: '/auth/login', signedIn: false },
   { path: '/', signedIn: false },
   { path: '/protected', signedIn: true },
   { path: '/account', signedIn: true },
@@ -446,7 +446,10 @@ async function coldLoad(browser, url, cookie) {
   return { bytes, encodings, hydratedMs };
 }
 
-/** Cold loads: `/auth/login` COLD_LOADS times (bytes and hydration), then each page once. */
+/**
+ * Cold loads: `/auth/login` COLD_LOADS times (bytes and hydration; its first load is also its row
+ * in the pages' table), then each other page once.
+ */
 async function coldLoads(server, cookie) {
   const executablePath = process.env.CHROMIUM_PATH
     ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
@@ -454,12 +457,12 @@ async function coldLoads(server, cookie) {
   try {
     const loads = [];
     for (let run = 0; run < COLD_LOADS; run++) loads.push(await coldLoad(browser, `${server.app}/auth/login`));
-    const pages = [];
+    const pages = [{ path: '/auth/login', signedIn: false, ...loads[0] }];
     for (const { path, signedIn } of COLD_PAGES) {
       pages.push({ path, signedIn, ...(await coldLoad(browser, `${server.app}${path}`, signedIn ? cookie : undefined)) });
     }
-    const times = loads.map((entry) => entry.hydratedMs).sort((a, b) => a - b);
-    return { ...loads[0], pages, hydrationTimes: times, hydratedMedianMs: times[Math.floor(times.length / 2)] };
+    const times = sorted(loads.map((entry) => entry.hydratedMs));
+    return { ...loads[0], pages, hydrationTimes: times, hydratedMedianMs: median(times) };
   } finally {
     await browser.close();
   }
@@ -558,7 +561,7 @@ function report(figures) {
     session, home, login, signedIn, refreshesSignedIn, notes, listed, edit, floors, stampede, refreshesStampede, cold,
     starts,
   } = figures;
-  const firstAnswerMs = starts[Math.floor(starts.length / 2)];
+  const firstAnswerMs = median(starts);
   const megabytes = (bytes) => (Number(bytes) / 1e6).toFixed(1);
   const total = Object.values(cold.bytes).reduce((sum, bytes) => sum + bytes, 0);
   const ratio = signedIn.rate / home.rate;

@@ -34,11 +34,7 @@
         // A lazy island hydrates once its chunk arrives. A chunk that cannot be fetched leaves
         // its island as the server rendered it (its forms still post) and the console says why;
         // Leptos's chunk loader then panics instead of rejecting, so that island never settles.
-        hydrations.push(
-          Promise.resolve(hydrateIsland(node)).catch((error) =>
-            console.error(`The island ${node.dataset.component} did not hydrate: ${error}`),
-          ),
-        );
+        hydrations.push(hydrateIsland(node));
       } else {
         console.warn(`The WASM bundle has no island ${node.dataset.component}.`);
       }

@@ -39,29 +39,24 @@ pub async fn admin_view() -> Result<AdminOverview, AuthError> {
 /// The admin page.
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let view = AsyncDerived::new(admin_view);
+    let welcome = Suspend::new(async move {
+        match admin_view().await {
+            Ok(view) => view! {
+                <p data-testid="admin-welcome">
+                    {format!("Welcome, {}. Your token carries {ROLE_CLAIM} = {}.", view.email, view.role)}
+                </p>
+            }
+            .into_any(),
+            Err(error) => view! {
+                <p class="form-error" role="alert" data-testid="admin-denied">{error.to_string()}</p>
+            }
+            .into_any(),
+        }
+    });
     view! {
         <section class="card" aria-labelledby="admin-title">
             <h1 id="admin-title">"Admin"</h1>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || {
-                    view.get()
-                        .map(|answer| match answer {
-                            Ok(view) => {
-                                view! {
-                                    <p data-testid="admin-welcome">
-                                        {format!("Welcome, {}. Your token carries {ROLE_CLAIM} = {}.", view.email, view.role)}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
-                            Err(error) => {
-                                view! { <p class="form-error" role="alert" data-testid="admin-denied">{error.to_string()}</p> }
-                                    .into_any()
-                            }
-                        })
-                }}
-            </Transition>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>{welcome}</Suspense>
         </section>
     }
 }

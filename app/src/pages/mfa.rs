@@ -14,15 +14,14 @@ use crate::{
 #[component]
 pub fn MfaPage() -> impl IntoView {
     let verify = ServerAction::<VerifyMfa>::new();
-    let methods = AsyncDerived::new(mfa_methods);
     let next = crate::routes::use_next();
 
     view! {
         <section class="card auth-card" aria-labelledby="mfa-title">
             <h1 id="mfa-title">"Confirm it is you"</h1>
-            <Transition fallback=|| ()>
-                {move || {
-                    let methods = methods.get().and_then(Result::ok).unwrap_or_default();
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move {
+                    let methods = mfa_methods().await.unwrap_or_default();
                     let app = methods.app.then(|| view! {
                         <p>"Enter the 6-digit code your authenticator app shows."</p>
                         <ActionForm action=verify attr:class="stack">
@@ -36,8 +35,8 @@ pub fn MfaPage() -> impl IntoView {
                         .security_key
                         .then(|| view! { <SecurityKeyCheck next=next() /> });
                     view! { {app} {key} }
-                }}
-            </Transition>
+                })}
+            </Suspense>
         </section>
     }
 }

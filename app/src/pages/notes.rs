@@ -265,9 +265,14 @@ mod ssr {
 /// The notes page.
 #[component]
 pub fn NotesPage() -> impl IntoView {
-    let notes = AsyncDerived::new(list_notes);
     let add = ServerAction::<AddNote>::new();
     let delete = ServerAction::<DeleteNote>::new();
+    let notes = Suspend::new(async move {
+        match list_notes().await {
+            Ok(notes) => view! { <NoteList notes add delete /> }.into_any(),
+            Err(error) => failure(&error),
+        }
+    });
 
     view! {
         <section class="card" aria-labelledby="notes-title">
@@ -275,16 +280,7 @@ pub fn NotesPage() -> impl IntoView {
             <p class="aside">
                 "Stored in PostgreSQL and read as you: the database's row-level security policies, not the page, decide which notes you see."
             </p>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || {
-                    notes
-                        .get()
-                        .map(|answer| match answer {
-                            Ok(notes) => view! { <NoteList notes add delete /> }.into_any(),
-                            Err(error) => failure(&error),
-                        })
-                }}
-            </Transition>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>{notes}</Suspense>
         </section>
     }
 }
@@ -293,27 +289,25 @@ pub fn NotesPage() -> impl IntoView {
 /// parameter, guarded by the server like any other.
 #[component]
 pub fn NotePage() -> impl IntoView {
-    let params = leptos_router::hooks::use_params_map();
-    let note = AsyncDerived::new(move || get_note(params.read().get("id").unwrap_or_default()));
+    let id = leptos_router::hooks::use_params_map()
+        .read_untracked()
+        .get("id")
+        .unwrap_or_default();
+    let note = Suspend::new(async move {
+        match get_note(id).await {
+            Ok(note) => view! {
+                <p data-testid="note-body" class="note-body">{note.body}</p>
+                <p class="aside">{note.created}</p>
+            }
+            .into_any(),
+            Err(error) => failure(&error),
+        }
+    });
 
     view! {
         <section class="card" aria-labelledby="note-title">
             <h1 id="note-title">"Note"</h1>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || {
-                    note.get()
-                        .map(|answer| match answer {
-                            Ok(note) => {
-                                view! {
-                                    <p data-testid="note-body" class="note-body">{note.body}</p>
-                                    <p class="aside">{note.created}</p>
-                                }
-                                    .into_any()
-                            }
-                            Err(error) => failure(&error),
-                        })
-                }}
-            </Transition>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>{note}</Suspense>
             <p><a href=crate::routes::path::NOTES>"All notes"</a></p>
         </section>
     }
@@ -377,13 +371,27 @@ fn NoteList(
     }
 }
 
-/// A note's text, and where JavaScript runs, "Edit" to change it in place: the text becomes a
-/// field, "Save" stays disabled while the server stores it, and an error shows beside it.
+/// A note's text, and where JavaScript runs, "Edit" to change it in place. The server renders
+/// the text alone: the editor and its state exist only in the browser, once the island is live
+/// (ten notes would otherwise build ten editors' signals on every page render for nothing).
 #[island(lazy)]
 fn NoteText(id: String, body: String, editable: bool) -> impl IntoView {
     let live = RwSignal::new(false);
     // Effects run only in the browser.
     Effect::new(move || live.set(true));
+    move || {
+        if live.get() {
+            view! { <NoteEditor id=id.clone() body=body.clone() editable /> }.into_any()
+        } else {
+            view! { <p class="note-body">{body.clone()}</p> }.into_any()
+        }
+    }
+}
+
+/// The live note: its text and "Edit"; editing, a field whose "Save" stays disabled while the
+/// server stores it, and an error beside it.
+#[component]
+fn NoteEditor(id: String, body: String, editable: bool) -> impl IntoView {
     let text = RwSignal::new(body);
     let draft = RwSignal::new(String::new());
     let editing = RwSignal::new(false);
@@ -414,16 +422,14 @@ fn NoteText(id: String, body: String, editable: bool) -> impl IntoView {
         if !editing.get() {
             return view! {
                 <p class="note-body">{move || text.get()}</p>
-                {move || {
-                    (live.get() && editable)
-                        .then(|| {
-                            view! {
-                                <button type="button" class="button secondary" on:click=start>
-                                    "Edit"
-                                </button>
-                            }
-                        })
-                }}
+                {editable
+                    .then(|| {
+                        view! {
+                            <button type="button" class="button secondary" on:click=start>
+                                "Edit"
+                            </button>
+                        }
+                    })}
             }
             .into_any();
         }

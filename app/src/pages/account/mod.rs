@@ -30,7 +30,14 @@ use crate::{
 /// The account page.
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let view = AsyncDerived::new(account);
+    let sections = Suspend::new(async move {
+        match account().await {
+            Ok(view) => view! { <AccountSections view /> }.into_any(),
+            Err(error) => {
+                view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any()
+            }
+        }
+    });
     let query = use_query_map();
     let done = move || {
         query
@@ -49,18 +56,7 @@ pub fn AccountPage() -> impl IntoView {
             <Show when=mailed>
                 <DevMailboxLink />
             </Show>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || {
-                    view.get()
-                        .map(|answer| match answer {
-                            Ok(view) => view! { <AccountSections view /> }.into_any(),
-                            Err(error) => {
-                                view! { <p class="form-error" role="alert">{error.to_string()}</p> }
-                                    .into_any()
-                            }
-                        })
-                }}
-            </Transition>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>{sections}</Suspense>
         </section>
     }
 }

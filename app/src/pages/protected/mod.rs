@@ -57,25 +57,20 @@ pub async fn session_claims() -> Result<ClaimsView, AuthError> {
 /// The protected page.
 #[component]
 pub fn ProtectedPage() -> impl IntoView {
-    let claims = AsyncDerived::new(session_claims);
+    let claims = Suspend::new(async move {
+        match session_claims().await {
+            Ok(claims) => view! { <ClaimsTable claims /> }.into_any(),
+            Err(error) => {
+                view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any()
+            }
+        }
+    });
 
     view! {
         <section class="card" aria-labelledby="protected-title">
             <h1 id="protected-title">"Protected page"</h1>
             <p>"Only signed-in users see this. The server verified these claims of your access token:"</p>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || {
-                    claims
-                        .get()
-                        .map(|answer| match answer {
-                            Ok(claims) => view! { <ClaimsTable claims /> }.into_any(),
-                            Err(error) => {
-                                view! { <p class="form-error" role="alert">{error.to_string()}</p> }
-                                    .into_any()
-                            }
-                        })
-                }}
-            </Transition>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>{claims}</Suspense>
             {use_context::<Option<BrowserAccess>>().flatten().map(|access| view! { <BrowserCheck access /> })}
         </section>
     }

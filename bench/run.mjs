@@ -6,10 +6,11 @@
 // regression shows the day it lands (not in CI, which must not time things).
 //
 // Environment: SERVER_BIN (release server), SITE_ROOT (its site), SESSION_FIGURES (JSON from
-// `cargo bench -p server --bench session`), BENCHMARKS_MD (where to write), CHROMIUM_PATH (optional).
+// `cargo bench -p server --bench session`), BENCHMARKS_MD (where to write), POSTGRES_PID_FILE (the
+// cluster's postmaster.pid, for its CPU time), CHROMIUM_PATH (optional).
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 
 /** What the figures say beyond the table, kept with them in BENCHMARKS.md. */
 const NOTES = `
@@ -37,17 +38,23 @@ at a quarter of the time: the server binary uses mimalloc, and \`AuthSessions\` 
 per request) is a single \`Arc\`; together they took \`/protected\` from about 6,300 to 10,500
 requests/s and its p99 from 11–13 ms to 7–8 ms, for 8 MiB more resident memory.
 
-Where \`/notes\` loses to its floor: not in the data path. The same read without the page
-(\`POST /api/notes/list\`: session, one round trip, JSON) stands at 0.96–0.98 of the floor; the page
-around it costs the rest. A profile of the server under the \`/notes\` load (perf with frame pointers, which slows it)
-gave about 750 µs of CPU per request against 290 for \`/protected\`: Leptos's asynchronous rendering
-of the page (its \`Transition\` and the ten islands, each rendering its props to JSON and the
-buffers they are copied through) about 180 µs more, the notes' own components about 90, more
-scheduling and socket writing for a page twice the size about 120, sqlx 35. PostgreSQL meanwhile
-spent about 500 µs per call under this load against 240–340 under pgbench alone. The floor counts
-the page as \`/protected\`'s; ten notes are not free to render, and no change tried moved the page
-much: one round trip instead of four (1,708 → 2,001), reading the page's data with \`AsyncDerived\`
-instead of a serialized \`Resource\` and plain forms for the ten delete buttons (2,001 → 2,081).
+Where \`/notes\` loses to its floor: not in the data path, which stands at 0.9–0.98 of the floor
+without the page (\`POST /api/notes/list\`: session, one round trip, JSON). The floor adds
+\`/protected\`'s cost to the statement's under pgbench, each measured alone; the table of CPU per
+request above shows that beside each other both cost more: PostgreSQL spends more per statement
+under the page's load than under pgbench's, and the server more per page than \`/protected\` plus
+the query. Two experiments on a profiling build (no LTO, frame pointers; not kept) separate the
+parts: the page with its query but nothing of the answer rendered served 2,171–2,193 requests/s
+against a floor of about 3,550 (0.62), with 430–441 µs of server time per request against 229 for
+\`/protected\`; the same page waiting on a future that wakes at once instead of the query served
+8,464–9,334 (suspending the render costs nothing). So the query alone, under load on the same two
+cores, costs the page more than the floor counts for it, before a single note is rendered: the
+same render code (Leptos's Suspense, the allocator) takes two to three times the CPU beside
+PostgreSQL's 16 backends as beside none. A page that lists the notes cannot reach 0.9 of this floor
+on this machine. What did help: one round trip instead of four (1,708 → 2,001 requests/s); page data
+as a \`Suspend\` read once instead of an \`AsyncDerived\` read in a closure, which built the ten
+notes' views twice (about 8% of server time); the note editor's state created only in the browser;
+plain forms for the ten delete buttons.
 `;
 import { cpus, freemem, totalmem, tmpdir, release } from 'node:os';
 import { createServer } from 'node:net';
@@ -302,18 +309,21 @@ ${WRK_SCRIPT}`;
 /**
  * Transactions per second of the SQL `script` under pgbench: 16 clients (the app's pool) as the
  * app's role, 2 threads, against the same database as the app: the database's own floor for it.
+ * Also PostgreSQL's CPU time per transaction.
  */
 function pgbench(server, script, seconds = SECONDS) {
   const file = join(server.dataDir, 'pgbench.sql');
   writeFileSync(file, script);
   const url = new URL(env('DATABASE_URL'));
+  const before = cpuSeconds(server.child.pid);
   const output = execFileSync('pgbench', [
     '-n', '-c16', '-j2', `-T${seconds}`, '-f', file,
     '-h', url.hostname, '-p', url.port, '-U', decodeURIComponent(url.username), url.pathname.slice(1),
   ], { env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) } }).toString();
   const tps = /tps = ([\d.]+)/.exec(output);
-  if (!tps) throw new Error(`pgbench printed no tps:\n${output}`);
-  return Number(tps[1]);
+  const done = /transactions actually processed: (\d+)/.exec(output);
+  if (!tps || !done) throw new Error(`pgbench printed no tps:\n${output}`);
+  return { tps: Number(tps[1]), postgresUs: cpuPer(before, cpuSeconds(server.child.pid), Number(done[1])).postgres };
 }
 
 /** Parses wrk's latency figures (`1.23ms`, `850.00us`, `1.02s`) into milliseconds. */
@@ -342,6 +352,7 @@ async function load(server, url, { cookie, expected, seconds = SECONDS, post } =
   args.push(url);
   if (expected) args.push('--', expected);
   let peakRss = 0;
+  const cpuBefore = cpuSeconds(server.child.pid);
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, rssKiB(server.child.pid));
   }, 100);
@@ -353,6 +364,7 @@ async function load(server, url, { cookie, expected, seconds = SECONDS, post } =
     wrk.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}`))));
   });
   clearInterval(sampler);
+  const cpuAfter = cpuSeconds(server.child.pid);
   const field = (prefix) => output.split('\n').map((line) => line.trim())
     .find((line) => line.startsWith(prefix))?.slice(prefix.length).trim().split(/\s+/)[0];
   const answers = /answers-as-expected (\d+) other (\d+)/.exec(output);
@@ -363,6 +375,7 @@ async function load(server, url, { cookie, expected, seconds = SECONDS, post } =
     expected: Number(answers[1]),
     other: Number(answers[2]),
     peakRssMiB: peakRss / 1024,
+    cpuUs: cpuPer(cpuBefore, cpuAfter, Number(answers[1]) + Number(answers[2])),
   };
 }
 
@@ -374,6 +387,48 @@ function rssKiB(pid) {
   } catch {
     return 0;
   }
+}
+
+/** Clock ticks per second of the times in \`/proc/<pid>/stat\`. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+
+/** The fields of \`/proc/<pid>/stat\` after the command name (field 3 on), or null. */
+function procStat(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds spent so far by the server (\`pid\`) and by PostgreSQL: the postmaster, its live
+ * backends, and the backends that have exited (which the postmaster has reaped into its own
+ * children's times). \`postgres\` is null without POSTGRES_PID_FILE.
+ */
+function cpuSeconds(pid) {
+  // Fields 14-17 of /proc/<pid>/stat (utime, stime, cutime, cstime) are at 11-14 here.
+  const own = (fields) => Number(fields[11]) + Number(fields[12]);
+  const server = own(procStat(pid) ?? [])/ CLOCK_TICKS;
+  const pidFile = process.env.POSTGRES_PID_FILE;
+  if (!pidFile || !existsSync(pidFile)) return { server, postgres: null };
+  const postmaster = readFileSync(pidFile, 'utf8').split('\n')[0].trim();
+  const main = procStat(postmaster);
+  if (!main) return { server, postgres: null };
+  let ticks = own(main) + Number(main[13]) + Number(main[14]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = procStat(entry);
+    if (fields?.[1] === postmaster) ticks += own(fields);
+  }
+  return { server, postgres: ticks / CLOCK_TICKS };
+}
+
+/** Microseconds of CPU per request between two \`cpuSeconds\` readings. */
+function cpuPer(before, after, count) {
+  const per = (key) => (before[key] === null || !count ? NaN : ((after[key] - before[key]) * 1e6) / count);
+  return { server: per('server'), postgres: per('postgres') };
 }
 
 /** The refresh calls local-auth has answered so far (its request counters). */
@@ -569,13 +624,14 @@ function report(figures) {
   // `/protected` measures) plus the statement's (what pgbench measures), so the floor is the two
   // costs added.
   const floor = (database) => 1 / (1 / signedIn.rate + 1 / database);
-  const readFloor = floor(floors.read);
-  const writeFloor = floor(floors.write);
+  const readFloor = floor(floors.read.tps);
+  const writeFloor = floor(floors.write.tps);
   const budgets = [];
   const budget = (name, measured, met) => {
     budgets.push(met);
     return `| ${name} | ${measured} | ${verdict(met)} |`;
   };
+  const cpuRow = (name, cpu) => `| ${name} | ${fmt(cpu.server)} | ${fmt(cpu.postgres)} |`;
   const row = (name, run, extra = '') => `| ${name} | ${fmt(run.rate)} | ${fmt(run.p50, 2)} | ${fmt(run.p99, 2)} | ${run.expected} / ${run.other} | ${extra} |`;
   const lines = [
     `## Load (wrk, ${CONNECTIONS} connections, ${SECONDS} s each, \`Accept-Encoding: ${ACCEPT_ENCODING}\`)`,
@@ -594,10 +650,24 @@ function report(figures) {
     '',
     '| statement | database alone, transactions/s | page + database floor, requests/s | measured | share of the floor |',
     '| --- | --- | --- | --- | --- |',
-    `| read: \`app.list_notes\` (one round trip) | ${fmt(floors.read)} | ${fmt(readFloor)} | ${fmt(notes.rate)} | ${fmt(notes.rate / readFloor, 2)} |`,
-    `| the same read without the page (\`POST /api/notes/list\`) | ${fmt(floors.read)} | ${fmt(readFloor)} | ${fmt(listed.rate)} | ${fmt(listed.rate / readFloor, 2)} |`,
-    `| read as four round trips (begin, \`app.become\`, select, commit), for comparison | ${fmt(floors.readFourTrips)} | ${fmt(floor(floors.readFourTrips))} | | |`,
-    `| write: \`app.edit_note\` (one round trip) | ${fmt(floors.write)} | ${fmt(writeFloor)} | ${fmt(edit.rate)} | ${fmt(edit.rate / writeFloor, 2)} |`,
+    `| read: \`app.list_notes\` (one round trip) | ${fmt(floors.read.tps)} | ${fmt(readFloor)} | ${fmt(notes.rate)} | ${fmt(notes.rate / readFloor, 2)} |`,
+    `| the same read without the page (\`POST /api/notes/list\`) | ${fmt(floors.read.tps)} | ${fmt(readFloor)} | ${fmt(listed.rate)} | ${fmt(listed.rate / readFloor, 2)} |`,
+    `| read as four round trips (begin, \`app.become\`, select, commit), for comparison | ${fmt(floors.readFourTrips.tps)} | ${fmt(floor(floors.readFourTrips.tps))} | | |`,
+    `| write: \`app.edit_note\` (one round trip) | ${fmt(floors.write.tps)} | ${fmt(writeFloor)} | ${fmt(edit.rate)} | ${fmt(edit.rate / writeFloor, 2)} |`,
+    '',
+    '### Where the time goes: CPU per request (from `/proc`, all threads, both cores)',
+    '',
+    'The floor adds two costs measured apart: `/protected` alone and the statement under pgbench alone.',
+    'Beside each other each costs more, as this shows.',
+    '',
+    '| load | server, µs per request | PostgreSQL, µs per request |',
+    '| --- | --- | --- |',
+    cpuRow('`/protected`, signed in', signedIn.cpuUs),
+    cpuRow('`/notes` (the page and `app.list_notes`)', notes.cpuUs),
+    cpuRow('`POST /api/notes/list` (the read without the page)', listed.cpuUs),
+    cpuRow('pgbench, `app.list_notes` (per transaction; its client is not the server)', { server: NaN, postgres: floors.read.postgresUs }),
+    cpuRow('`POST /api/notes/edit`', edit.cpuUs),
+    cpuRow('pgbench, `app.edit_note` (per transaction)', { server: NaN, postgres: floors.write.postgresUs }),
     '',
     `Server memory (RSS, local-auth in-process): peak ${fmt(signedIn.peakRssMiB, 1)} MiB during the signed-in run, `
       + `${fmt(stampede.peakRssMiB, 1)} MiB during the stampede run.`,

@@ -45,6 +45,7 @@ pub fn run() -> Result<(), String> {
         .env("BENCHMARKS_MD", root.join("BENCHMARKS.md"))
         .env("DATABASE_URL", database.app_url())
         .env("LOCAL_AUTH_DATABASE_URL", database.auth_url())
+        .env("POSTGRES_PID_FILE", database.pid_file())
         .run();
     database.stop();
     measured

@@ -86,6 +86,11 @@ impl Cluster {
         self.url("postgres")
     }
 
+    /// The running server's `postmaster.pid` (its first line is the postmaster's process id).
+    pub fn pid_file(&self) -> PathBuf {
+        self.data_dir.join("postmaster.pid")
+    }
+
     fn url(&self, role: &str) -> String {
         format!(
             "postgres://{role}:{PASSWORD}@127.0.0.1:{}/postgres",

@@ -2,7 +2,9 @@
 //! `otpauth://` URI and a QR code, and a verified code on a challenge raises the session to `aal2`
 //! (amr `totp`). A `webauthn` factor (a security key or passkey as second factor) registers its
 //! credential answering its first challenge (`create`), and later challenges (`request`) are
-//! answered with an assertion; either raises the session to `aal2` (amr `webauthn`).
+//! answered with an assertion; either raises the session to `aal2` (amr `webauthn`). A `phone`
+//! factor's challenge texts a code (into the mailbox, or through the send-SMS hook), answered from
+//! the same address within five minutes; it raises the session to `aal2` (amr `mfa/phone`).
 
 use axum::{
     Json,
@@ -15,16 +17,19 @@ use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 use totp_rs::{Algorithm, TOTP};
 
-use super::mails;
+use super::{mails, phone};
 use crate::{
     bearer::Caller,
     crypto,
     error::{ApiError, ApiResult, ErrorCode},
     extract::ApiJson,
-    mail, sessions,
+    mail,
+    rate_limit::Client,
+    sessions,
     state::AppState,
-    store::{self, Factor},
+    store::{self, Factor, NewFactor, Pending},
     time::parse_rfc3339,
+    validate::validate_phone,
     webauthn::{self, Assertion, Purpose, load_credential, verification_failed},
 };
 
@@ -72,9 +77,11 @@ pub struct EnrollParams {
     factor_type: String,
     friendly_name: Option<String>,
     issuer: Option<String>,
+    phone: Option<String>,
 }
 
-/// `POST /factors`: a new unverified TOTP factor with its secret, URI and QR code (SVG).
+/// `POST /factors`: a new unverified factor: TOTP with its secret, URI and QR code (SVG),
+/// `webauthn`, or `phone` with its number (an unverified factor of the same number is replaced).
 pub async fn enroll(
     State(state): State<AppState>,
     caller: Caller,
@@ -84,6 +91,7 @@ pub async fn enroll(
     match params.factor_type.as_str() {
         "totp" => {}
         "webauthn" if state.config.webauthn.mfa_enroll => {}
+        "phone" if state.config.mfa_phone.enroll_enabled => {}
         "phone" => {
             return Err(ApiError::unprocessable(
                 ErrorCode::MfaPhoneEnrollNotEnabled,
@@ -107,8 +115,23 @@ pub async fn enroll(
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty());
     let user = &caller.user;
+    let phone = match (params.factor_type.as_str(), params.phone) {
+        ("phone", Some(given)) if !given.trim().is_empty() => {
+            let number = validate_phone(&given)?;
+            Some((given, number))
+        }
+        ("phone", _) => {
+            return Err(ApiError::validation(
+                "Phone number required to enroll Phone factor",
+            ));
+        }
+        _ => None,
+    };
 
     let mut tx = state.db.write.begin().await?;
+    if let Some((_, number)) = &phone {
+        replace_unverified_phone(&mut tx, &user.id, number).await?;
+    }
     let factors = store::factors_of(&mut *tx, &user.id).await?;
     if factors.len() >= MAX_FACTORS {
         return Err(ApiError::unprocessable(
@@ -133,9 +156,20 @@ pub async fn enroll(
         ));
     }
     let id = uuid::Uuid::new_v4().to_string();
+    if let Some((given, number)) = phone {
+        let name = friendly_name.as_deref();
+        store::insert_factor(&mut *tx, &id, &user.id, name, NewFactor::Phone(&number)).await?;
+        tx.commit().await?;
+        return Ok(Json(json!({
+            "id": id,
+            "type": "phone",
+            "friendly_name": friendly_name.unwrap_or_default(),
+            "phone": given,
+        })));
+    }
     if params.factor_type == "webauthn" {
         let name = friendly_name.as_deref();
-        store::insert_factor(&mut *tx, &id, &user.id, "webauthn", name, "").await?;
+        store::insert_factor(&mut *tx, &id, &user.id, name, NewFactor::Webauthn).await?;
         tx.commit().await?;
         return Ok(Json(json!({
             "id": id,
@@ -163,7 +197,7 @@ pub async fn enroll(
         .build();
 
     let name = friendly_name.as_deref();
-    store::insert_factor(&mut *tx, &id, &user.id, "totp", name, &secret).await?;
+    store::insert_factor(&mut *tx, &id, &user.id, name, NewFactor::Totp(&secret)).await?;
     tx.commit().await?;
     Ok(Json(json!({
         "id": id,
@@ -173,27 +207,69 @@ pub async fn enroll(
     })))
 }
 
+/// A verified factor of `number` stays (422 `mfa_verified_factor_exists`); an unverified one
+/// gives way to the new enrolment, as upstream.
+async fn replace_unverified_phone(
+    db: &mut SqliteConnection,
+    user_id: &str,
+    number: &str,
+) -> ApiResult<()> {
+    let factors = store::factors_of(&mut *db, user_id).await?;
+    for factor in factors
+        .iter()
+        .filter(|factor| factor.phone.as_deref() == Some(number))
+    {
+        if factor.is_verified() {
+            return Err(ApiError::unprocessable(
+                ErrorCode::MfaVerifiedFactorExists,
+                "A verified phone factor already exists, unenroll the existing factor to continue",
+            ));
+        }
+        store::delete_factor(&mut *db, &factor.id).await?;
+    }
+    Ok(())
+}
+
+/// The body of `POST /factors/{id}/challenge` (a phone factor's channel; others send none).
+#[derive(Debug, Default, Deserialize)]
+pub struct ChallengeParams {
+    #[serde(default)]
+    channel: Option<String>,
+}
+
 /// `POST /factors/{id}/challenge`: a challenge to answer within five minutes; for a `webauthn`
 /// factor with the options of its ceremony (`create` until its credential is registered, then
-/// `request`).
+/// `request`); for a `phone` factor it texts the code (`channel` `sms`, the default, or
+/// `whatsapp`; both land in the mailbox), at most once per `[auth.mfa.phone] max_frequency`.
 pub async fn challenge(
     State(state): State<AppState>,
     Path(factor_id): Path<String>,
     caller: Caller,
+    ApiJson(params): ApiJson<ChallengeParams>,
 ) -> ApiResult<Json<Value>> {
     require_permanent(&caller)?;
     let mut tx = state.db.write.begin().await?;
     let factor = factor_of(&mut tx, &caller, &factor_id).await?;
-    let ceremony = if factor.factor_type == "webauthn" {
-        Some(webauthn_ceremony(&state, &mut tx, &caller, &factor).await?)
-    } else {
-        None
-    };
     let id = uuid::Uuid::new_v4().to_string();
     let now = Utc::now();
     let created_at = crate::time::format_rfc3339(now);
-    let session_data = ceremony.as_ref().map(|(_, _, data)| data.as_str());
-    store::insert_challenge(&mut tx, &id, &factor.id, &created_at, session_data).await?;
+    let ceremony = match factor.factor_type.as_str() {
+        "webauthn" => {
+            let ceremony = webauthn_ceremony(&state, &mut tx, &caller, &factor).await?;
+            let pending = Pending::Ceremony(&ceremony.2);
+            store::insert_challenge(&mut tx, &id, &factor.id, &created_at, pending).await?;
+            Some(ceremony)
+        }
+        "phone" => {
+            let at = &created_at;
+            text_challenge(&state, &mut tx, &caller, &factor, &id, at, params.channel).await?;
+            None
+        }
+        _ => {
+            store::insert_challenge(&mut tx, &id, &factor.id, &created_at, Pending::Code).await?;
+            None
+        }
+    };
     tx.commit().await?;
     let mut response = json!({
         "id": id,
@@ -207,6 +283,59 @@ pub async fn challenge(
         });
     }
     Ok(Json(response))
+}
+
+/// Texts a new code for challenge `id` of phone `factor` and records the challenge with the
+/// code's hash and the caller's address.
+async fn text_challenge(
+    state: &AppState,
+    db: &mut SqliteConnection,
+    caller: &Caller,
+    factor: &Factor,
+    id: &str,
+    created_at: &str,
+    channel: Option<String>,
+) -> ApiResult<()> {
+    let config = &state.config.mfa_phone;
+    if !config.verify_enabled {
+        return Err(ApiError::unprocessable(
+            ErrorCode::MfaPhoneVerifyNotEnabled,
+            "MFA verification is disabled for Phone",
+        ));
+    }
+    if !matches!(channel.as_deref(), None | Some("" | "sms" | "whatsapp")) {
+        return Err(ApiError::validation(
+            "Invalid channel, supported values are 'sms' or 'whatsapp'. 'whatsapp' is only supported if Twilio or Twilio Verify is used as the provider.",
+        ));
+    }
+    phone::check_frequency(config.max_frequency, factor.last_challenged_at.as_deref())?;
+    let number = factor
+        .phone
+        .as_deref()
+        .ok_or_else(|| ApiError::internal(format!("phone factor {} has no number", factor.id)))?;
+    let code = crypto::otp(config.otp_length);
+    let message = gotmpl::Template::new("mfa.phone.template")
+        .parse(&config.template)
+        .and_then(|template| {
+            template.execute_to_string(&gotmpl::to_value(&json!({ "Code": code }))?)
+        })
+        .map_err(|error| ApiError::internal(format!("the MFA text template: {error}")))?;
+    let ip_address = Client::current()
+        .map(|client| client.0.to_string())
+        .unwrap_or_default();
+    let code_hash = crypto::token_hash(id, &code);
+    let pending = Pending::Text {
+        code_hash: &code_hash,
+        ip_address: &ip_address,
+    };
+    store::insert_challenge(db, id, &factor.id, created_at, pending).await?;
+    let text = phone::Text {
+        code: &code,
+        message: &message,
+        sms_type: Some("mfa"),
+    };
+    phone::deliver(state, db, &caller.user, number, text).await?;
+    Ok(())
 }
 
 /// The ceremony a `webauthn` factor's challenge starts: its kind (`create` or `request`), the
@@ -301,6 +430,31 @@ pub async fn verify(
         store::answer_challenge(&mut tx, &params.challenge_id, &factor.id, answer).await?;
         store::delete_unverified_factors(&mut *tx, &caller.user.id, "webauthn").await?;
         "webauthn"
+    } else if factor.factor_type == "phone" {
+        let right = text_answer(&state, &challenge, &params.challenge_id, &params.code)?;
+        if let Some(rejection) = crate::hooks::attempts::mfa_verification(
+            &state,
+            &caller.user.id,
+            &factor.id,
+            &factor.factor_type,
+            right,
+        )
+        .await?
+        {
+            store::end_sessions(&mut tx, &caller.user.id, "", store::Scope::Global).await?;
+            tx.commit().await?;
+            return Err(rejection);
+        }
+        if !right {
+            return Err(ApiError::unprocessable(
+                ErrorCode::MfaVerificationFailed,
+                "Invalid MFA Phone code entered",
+            ));
+        }
+        let answer = store::Answer::Text;
+        store::answer_challenge(&mut tx, &params.challenge_id, &factor.id, answer).await?;
+        store::delete_unverified_factors(&mut *tx, &caller.user.id, "phone").await?;
+        "mfa/phone"
     } else {
         if params.code.trim().is_empty() {
             return Err(ApiError::validation("Code needs to be non-empty"));
@@ -358,6 +512,41 @@ pub async fn verify(
             .await?;
     tx.commit().await?;
     Ok(Json(session))
+}
+
+/// Whether `code` is the one texted for a phone factor's challenge; 422
+/// `mfa_ip_address_mismatch` when it is answered from another address than asked for it, as
+/// upstream.
+fn text_answer(
+    state: &AppState,
+    challenge: &store::Challenge,
+    challenge_id: &str,
+    code: &str,
+) -> ApiResult<bool> {
+    if !state.config.mfa_phone.verify_enabled {
+        return Err(ApiError::unprocessable(
+            ErrorCode::MfaPhoneVerifyNotEnabled,
+            "MFA verification is disabled for Phone",
+        ));
+    }
+    let here = Client::current()
+        .map(|client| client.0.to_string())
+        .unwrap_or_default();
+    if challenge.ip_address.as_deref() != Some(here.as_str()) {
+        return Err(ApiError::unprocessable(
+            ErrorCode::MfaIpAddressMismatch,
+            "Challenge and verify IP addresses mismatch.",
+        ));
+    }
+    let code = code.trim();
+    if code.is_empty() {
+        return Err(ApiError::validation("Code needs to be non-empty"));
+    }
+    let stored = challenge.otp_code.as_deref().unwrap_or_default();
+    Ok(crypto::constant_time_eq(
+        &crypto::token_hash(challenge_id, code),
+        stored,
+    ))
 }
 
 /// Checks the answer to a `webauthn` factor's challenge: the credential to store (new from a

@@ -1,5 +1,6 @@
-//! Phone numbers and the texted codes of phone sign-up, sign-in and number changes. There is no
-//! SMS provider here: each text is stored in the development mailbox, marked as SMS.
+//! Phone numbers and the texted codes of phone sign-up, sign-in, number changes and phone
+//! factors. There is no SMS provider here: each text is stored in the development mailbox, marked
+//! as SMS (or handed to the send-SMS hook).
 
 use sqlx::SqliteConnection;
 
@@ -58,7 +59,12 @@ pub(super) fn require_phone_provider(state: &AppState) -> ApiResult<()> {
 
 /// 429 when the last text of this kind went out less than `sms.max_frequency` seconds ago.
 pub(super) fn check_sms_frequency(state: &AppState, last_sent: Option<&str>) -> ApiResult<()> {
-    let frequency = i64::try_from(state.config.sms.max_frequency).unwrap_or(i64::MAX);
+    check_frequency(state.config.sms.max_frequency, last_sent)
+}
+
+/// 429 `over_sms_send_rate_limit` when `last_sent` is less than `seconds` ago.
+pub(super) fn check_frequency(seconds: u64, last_sent: Option<&str>) -> ApiResult<()> {
+    let frequency = i64::try_from(seconds).unwrap_or(i64::MAX);
     match crate::time::seconds_since(last_sent) {
         Some(elapsed) if elapsed < frequency => {
             let left = u64::try_from(frequency - elapsed).unwrap_or(1);
@@ -85,21 +91,50 @@ pub(super) async fn send_code(
 ) -> ApiResult<String> {
     let (code, _) =
         store::issue_one_time_token(tx, &user.id, purpose.token_type(), phone, false).await?;
+    let text = Text {
+        code: &code,
+        message: &format!("Your code is {code}"),
+        sms_type: None,
+    };
+    let id = deliver(state, tx, user, phone, text).await?;
+    store::stamp_sent(&mut *tx, &user.id, purpose.sent()).await?;
+    Ok(id)
+}
+
+/// A text to send: its code, the message that carries it, and for the send-SMS hook what it is
+/// for (`mfa`; upstream's other types are not sent with one here).
+pub(super) struct Text<'a> {
+    pub(super) code: &'a str,
+    pub(super) message: &'a str,
+    pub(super) sms_type: Option<&'a str>,
+}
+
+/// Texts `text` to `phone`: through the send-SMS hook when it is on, else into the mailbox;
+/// returns the mailbox message's id (empty when the hook sent it, as upstream).
+pub(super) async fn deliver(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    user: &User,
+    phone: &str,
+    text: Text<'_>,
+) -> ApiResult<String> {
     if state.hooks.enabled(HookName::SendSms) {
         let user_json = store::user_json(tx, user).await?;
+        let mut sms = serde_json::json!({ "otp": text.code, "phone": phone });
+        if let Some(sms_type) = text.sms_type {
+            sms["sms_type"] = sms_type.into();
+        }
         state
             .hooks
             .run(
                 HookName::SendSms,
-                serde_json::json!({ "user": user_json, "sms": { "otp": code, "phone": phone } }),
+                serde_json::json!({ "user": user_json, "sms": sms }),
             )
             .await?;
-        store::stamp_sent(&mut *tx, &user.id, purpose.sent()).await?;
         return Ok(String::new());
     }
     let id = uuid::Uuid::new_v4().to_string();
-    let text = format!("Your code is {code}");
-    let html = format!("<p>{}</p>", escape(&text));
+    let html = format!("<p>{}</p>", escape(text.message));
     store::insert_mail(
         &mut *tx,
         &id,
@@ -107,10 +142,9 @@ pub(super) async fn send_code(
         &format!("+{phone}"),
         "SMS",
         &html,
-        &text,
+        text.message,
     )
     .await?;
-    store::stamp_sent(&mut *tx, &user.id, purpose.sent()).await?;
     Ok(id)
 }
 

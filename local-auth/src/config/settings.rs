@@ -467,6 +467,49 @@ pub const SETTINGS: &[Setting] = &[
         |c, v| parse_into(&mut c.webauthn.mfa_verify, v)
     ),
     setting!(
+        Some("LOCAL_AUTH_MFA_PHONE_ENROLL_ENABLED"),
+        Some("mfa.phone.enroll_enabled"),
+        Some("false"),
+        |c, v| parse_into(&mut c.mfa_phone.enroll_enabled, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_MFA_PHONE_VERIFY_ENABLED"),
+        Some("mfa.phone.verify_enabled"),
+        Some("false"),
+        |c, v| parse_into(&mut c.mfa_phone.verify_enabled, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_MFA_PHONE_OTP_LENGTH"),
+        Some("mfa.phone.otp_length"),
+        Some("6"),
+        |c, v| {
+            parse_into(&mut c.mfa_phone.otp_length, v)?;
+            if (6..=10).contains(&c.mfa_phone.otp_length) {
+                Ok(())
+            } else {
+                Err(format!("`{v}` is not a code length from 6 to 10"))
+            }
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_MFA_PHONE_TEMPLATE"),
+        Some("mfa.phone.template"),
+        Some("Your code is {{ .Code }}"),
+        |c, v| {
+            gotmpl::Template::new("mfa.phone.template")
+                .parse(v)
+                .map_err(|error| error.to_string())?;
+            c.mfa_phone.template = v.to_owned();
+            Ok(())
+        }
+    ),
+    setting!(
+        Some("LOCAL_AUTH_MFA_PHONE_MAX_FREQUENCY"),
+        Some("mfa.phone.max_frequency"),
+        Some("5s"),
+        |c, v| seconds(&mut c.mfa_phone.max_frequency, v)
+    ),
+    setting!(
         Some("LOCAL_AUTH_WEBAUTHN_RP_ID"),
         Some("webauthn.rp_id"),
         None,

@@ -73,6 +73,8 @@ config! {
         pub external_providers: Vec<String>,
         /// Phone sign-in settings (`[auth.sms]`, `LOCAL_AUTH_SMS_*`).
         pub sms: SmsConfig,
+        /// Phones as second factor (`[auth.mfa.phone]`, `LOCAL_AUTH_MFA_PHONE_*`).
+        pub mfa_phone: MfaPhoneConfig,
         /// Whether email sign-ups must be confirmed by mail (`LOCAL_AUTH_EMAIL_ENABLE_CONFIRMATIONS`).
         pub enable_confirmations: bool,
         /// Whether an email change must be confirmed from both addresses
@@ -187,6 +189,24 @@ pub struct SmsConfig {
     /// Lifetime of texted codes in seconds (`LOCAL_AUTH_SMS_OTP_EXPIRY`, default 60 as upstream).
     pub otp_expiry: u64,
     /// Seconds between two texts to one number (`LOCAL_AUTH_SMS_MAX_FREQUENCY`, default 60).
+    pub max_frequency: u64,
+}
+
+/// Phones as second factor: a challenge texts a code (into the development mailbox, marked as SMS,
+/// or through the send-SMS hook), which raises the session to `aal2` (amr `mfa/phone`).
+#[derive(Clone, Debug, Default)]
+pub struct MfaPhoneConfig {
+    /// Enrolling phone factors (`enroll_enabled`, `LOCAL_AUTH_MFA_PHONE_ENROLL_ENABLED`).
+    pub enroll_enabled: bool,
+    /// Challenging and verifying them (`verify_enabled`, `LOCAL_AUTH_MFA_PHONE_VERIFY_ENABLED`).
+    pub verify_enabled: bool,
+    /// Digits of a code (`otp_length`, `LOCAL_AUTH_MFA_PHONE_OTP_LENGTH`, 6 to 10, default 6).
+    pub otp_length: usize,
+    /// The text, a Go template of `.Code` (`template`, `LOCAL_AUTH_MFA_PHONE_TEMPLATE`, default
+    /// `Your code is {{ .Code }}`).
+    pub template: String,
+    /// Seconds between two challenges of one factor (`max_frequency`,
+    /// `LOCAL_AUTH_MFA_PHONE_MAX_FREQUENCY`, default 5 s).
     pub max_frequency: u64,
 }
 

@@ -1,4 +1,5 @@
-//! `mfa_factors` and `mfa_challenges`: authenticator apps and their challenges.
+//! `mfa_factors` and `mfa_challenges`: authenticator apps, security keys and phones, and their
+//! challenges.
 
 use serde_json::{Value, json};
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
@@ -30,6 +31,8 @@ pub struct Factor {
     pub secret: String,
     pub last_used_step: Option<i64>,
     pub web_authn_credential: Option<String>,
+    pub phone: Option<String>,
+    pub last_challenged_at: Option<String>,
 }
 
 impl Factor {
@@ -71,26 +74,41 @@ pub async fn factor_of(
         .await
 }
 
-/// A new, unverified factor: `totp` with its secret, or `webauthn` (secret empty; the credential
-/// comes with the first verification).
+/// What a new factor is: its `factor_type` and what it keeps from the start.
+#[derive(Clone, Copy, Debug)]
+pub enum NewFactor<'a> {
+    /// An authenticator app, with its secret (base32).
+    Totp(&'a str),
+    /// A security key; its credential comes with the first verification.
+    Webauthn,
+    /// A phone, with its number (E.164 digits).
+    Phone(&'a str),
+}
+
+/// A new, unverified factor `id` of `user_id`.
 pub async fn insert_factor(
     db: impl SqliteExecutor<'_>,
     id: &str,
     user_id: &str,
-    factor_type: &str,
     friendly_name: Option<&str>,
-    secret: &str,
+    factor: NewFactor<'_>,
 ) -> sqlx::Result<()> {
+    let (factor_type, secret, phone) = match factor {
+        NewFactor::Totp(secret) => ("totp", secret, None),
+        NewFactor::Webauthn => ("webauthn", "", None),
+        NewFactor::Phone(phone) => ("phone", "", Some(phone)),
+    };
     let now = now_rfc3339();
     sqlx::query(
-        "INSERT INTO mfa_factors (id, user_id, friendly_name, factor_type, status, secret, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, 'unverified', ?, ?, ?)",
+        "INSERT INTO mfa_factors (id, user_id, friendly_name, factor_type, status, secret, phone, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, 'unverified', ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(user_id)
     .bind(friendly_name)
     .bind(factor_type)
     .bind(secret)
+    .bind(phone)
     .bind(&now)
     .bind(&now)
     .execute(db)
@@ -98,24 +116,50 @@ pub async fn insert_factor(
     .map(drop)
 }
 
-/// A new challenge `id` of `factor_id`, made at `created_at`; a `webauthn` factor's keeps the
-/// state of its ceremony.
+/// What a challenge keeps until it is answered.
+#[derive(Clone, Copy, Debug)]
+pub enum Pending<'a> {
+    /// Nothing: an authenticator app's code is checked against the factor's secret.
+    Code,
+    /// A WebAuthn ceremony's state.
+    Ceremony(&'a str),
+    /// The hash of the code texted to the phone, and the address that asked for it.
+    Text {
+        /// [`crate::crypto::token_hash`] of the challenge id and the code.
+        code_hash: &'a str,
+        /// The client's IP address.
+        ip_address: &'a str,
+    },
+}
+
+/// A new challenge `id` of `factor_id`, made at `created_at`, keeping what `pending` says.
 pub async fn insert_challenge(
     db: &mut SqliteConnection,
     id: &str,
     factor_id: &str,
     created_at: &str,
-    web_authn_session_data: Option<&str>,
+    pending: Pending<'_>,
 ) -> sqlx::Result<()> {
+    let (session_data, code_hash, ip_address) = match pending {
+        Pending::Code => (None, None, None),
+        Pending::Ceremony(data) => (Some(data), None, None),
+        Pending::Text {
+            code_hash,
+            ip_address,
+        } => (None, Some(code_hash), Some(ip_address)),
+    };
     sqlx::query(
-        "INSERT INTO mfa_challenges (id, factor_id, created_at, web_authn_session_data) VALUES (?, ?, ?, ?)",
+        "INSERT INTO mfa_challenges (id, factor_id, created_at, web_authn_session_data, otp_code, ip_address) \
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
-        .bind(id)
-        .bind(factor_id)
-        .bind(created_at)
-        .bind(web_authn_session_data)
-        .execute(&mut *db)
-        .await?;
+    .bind(id)
+    .bind(factor_id)
+    .bind(created_at)
+    .bind(session_data)
+    .bind(code_hash)
+    .bind(ip_address)
+    .execute(&mut *db)
+    .await?;
     sqlx::query("UPDATE mfa_factors SET last_challenged_at = ?, updated_at = ? WHERE id = ?")
         .bind(created_at)
         .bind(created_at)
@@ -132,6 +176,8 @@ pub struct Challenge {
     pub created_at: String,
     pub verified_at: Option<String>,
     pub web_authn_session_data: Option<String>,
+    pub otp_code: Option<String>,
+    pub ip_address: Option<String>,
 }
 
 /// Challenge `id` of `factor_id`.
@@ -141,7 +187,7 @@ pub async fn challenge(
     factor_id: &str,
 ) -> sqlx::Result<Option<Challenge>> {
     sqlx::query_as(
-        "SELECT created_at, verified_at, web_authn_session_data FROM mfa_challenges \
+        "SELECT created_at, verified_at, web_authn_session_data, otp_code, ip_address FROM mfa_challenges \
          WHERE id = ? AND factor_id = ?",
     )
     .bind(id)
@@ -157,6 +203,8 @@ pub enum Answer<'a> {
     TotpStep(i64),
     /// A WebAuthn ceremony: the factor's credential as it left it (new, or with a new counter).
     Webauthn(&'a str),
+    /// A texted code: the factor keeps nothing of it.
+    Text,
 }
 
 /// Challenge `challenge_id` was answered: the challenge is used, and the factor verified with
@@ -182,6 +230,9 @@ pub async fn answer_challenge(
             "UPDATE mfa_factors SET status = 'verified', web_authn_credential = ?, updated_at = ? WHERE id = ?",
         )
         .bind(credential),
+        Answer::Text => {
+            sqlx::query("UPDATE mfa_factors SET status = 'verified', updated_at = ? WHERE id = ?")
+        }
     };
     update
         .bind(&now)

@@ -6,7 +6,7 @@ macro_rules! factor_json {
     () => {
         "json_object('id', f.id, 'friendly_name', COALESCE(f.friendly_name, ''), \
          'factor_type', f.factor_type, 'status', f.status, 'last_challenged_at', f.last_challenged_at, \
-         'created_at', f.created_at, 'updated_at', f.updated_at)"
+         'phone', COALESCE(f.phone, ''), 'created_at', f.created_at, 'updated_at', f.updated_at)"
     };
 }
 

@@ -481,6 +481,82 @@ async fn the_send_sms_hook_texts_instead_of_the_mailbox() {
 }
 
 #[tokio::test]
+async fn a_phone_factor_texts_its_code_through_the_send_sms_hook() {
+    let pool = PgPool::connect(&database_url()).await.unwrap();
+    sqlx::query(
+        "create table if not exists auth.mfa_sms_hook_outbox \
+         (phone text not null, otp text not null, sms_type text)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let uri = pg_function(
+        "insert into auth.mfa_sms_hook_outbox (phone, otp, sms_type) \
+         values (event->'sms'->>'phone', event->'sms'->>'otp', event->'sms'->>'sms_type');\n\
+         return '{}'::jsonb;",
+    )
+    .await;
+    let auth = with_hooks(&[(HookName::SendSms, &uri)], |config| {
+        config.mfa_phone.enroll_enabled = true;
+        config.mfa_phone.verify_enabled = true;
+        // The project's copy of `auth.mfa_factors` follows, as for the other kinds.
+        config.database_url = Some(Secret::new(database_url()));
+    })
+    .await;
+    let session = auth.confirmed_user(&email("mfa-sms-hook"), PASSWORD).await;
+    let phone = format!("1555{}", &uuid::Uuid::new_v4().as_u128().to_string()[..7]);
+    let token = session["access_token"].as_str().unwrap();
+    let enrolled: Value = auth
+        .request(reqwest::Method::POST, "/factors")
+        .bearer_auth(token)
+        .json(&json!({ "factor_type": "phone", "phone": phone }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let factor = enrolled["id"].as_str().unwrap();
+    let challenge: Value = auth
+        .request(
+            reqwest::Method::POST,
+            &format!("/factors/{factor}/challenge"),
+        )
+        .bearer_auth(token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let (otp, sms_type): (String, String) =
+        sqlx::query_as("select otp, sms_type from auth.mfa_sms_hook_outbox where phone = $1")
+            .bind(&phone)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(sms_type, "mfa");
+    let verified = auth
+        .request(reqwest::Method::POST, &format!("/factors/{factor}/verify"))
+        .bearer_auth(token)
+        .json(&json!({ "challenge_id": challenge["id"], "code": otp }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), StatusCode::OK);
+    let copied: (String, String) = sqlx::query_as(
+        "select factor_type::text, status::text from auth.mfa_factors where id = $1::uuid",
+    )
+    .bind(factor)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(copied, ("phone".to_owned(), "verified".to_owned()));
+}
+
+#[tokio::test]
 async fn the_password_hook_rejects_and_may_sign_the_user_out_everywhere() {
     let uri = pg_function(
         "if (event->>'valid')::boolean then return '{}'::jsonb; end if;\n\

@@ -358,3 +358,270 @@ async fn a_verified_factor_guards_changes_and_its_own_removal_behind_aal2() {
         .unwrap();
     assert!(user.get("factors").is_none(), "{user}");
 }
+
+/// local-auth with phone factors on; `max_frequency` between two texts of a factor.
+async fn with_phone_factors(max_frequency: u64) -> TestAuth {
+    TestAuth::spawn_with(|config| {
+        config.mfa_phone.enroll_enabled = true;
+        config.mfa_phone.verify_enabled = true;
+        config.mfa_phone.max_frequency = max_frequency;
+        // Each request names its client, so a test can answer from another address.
+        config.rate_limit_header = Some("x-test-client".into());
+    })
+    .await
+}
+
+/// A number nobody else in the run has.
+fn phone_number() -> String {
+    let n = uuid::Uuid::new_v4().as_u128() % 10_000_000;
+    format!("+1555{n:07}")
+}
+
+/// `POST /factors/{factor}/challenge` from `client` (the address the rate limiter sees).
+async fn challenge_from(
+    auth: &TestAuth,
+    session: &Value,
+    factor: &str,
+    client: &str,
+    body: Value,
+) -> reqwest::Response {
+    auth.request(Method::POST, &format!("/factors/{factor}/challenge"))
+        .bearer_auth(session["access_token"].as_str().unwrap())
+        .header("x-test-client", client)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `POST /factors/{factor}/verify` from `client`.
+async fn verify_from(
+    auth: &TestAuth,
+    session: &Value,
+    factor: &str,
+    client: &str,
+    challenge: &str,
+    code: &str,
+) -> reqwest::Response {
+    auth.request(Method::POST, &format!("/factors/{factor}/verify"))
+        .bearer_auth(session["access_token"].as_str().unwrap())
+        .header("x-test-client", client)
+        .json(&json!({ "challenge_id": challenge, "code": code }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Enrolls `number` as a phone factor; returns its id.
+async fn enroll_phone(auth: &TestAuth, session: &Value, number: &str) -> String {
+    let response = call(
+        auth,
+        Method::POST,
+        "/factors",
+        session,
+        json!({ "factor_type": "phone", "phone": number }),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let factor: Value = response.json().await.unwrap();
+    assert_eq!(factor["type"], "phone");
+    assert_eq!(factor["phone"], number, "the number as given");
+    factor["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_texted_code_raises_the_session_to_aal2() {
+    let auth = with_phone_factors(0).await;
+    let session = auth.confirmed_user(&email("phone-factor"), PASSWORD).await;
+    let number = phone_number();
+    let factor = enroll_phone(&auth, &session, &number).await;
+
+    let challenge = challenge_from(
+        &auth,
+        &session,
+        &factor,
+        "10.0.0.1",
+        json!({ "channel": "sms" }),
+    )
+    .await;
+    assert_eq!(challenge.status(), StatusCode::OK);
+    let challenge: Value = challenge.json().await.unwrap();
+    assert_eq!(challenge["type"], "phone");
+    assert!(challenge["expires_at"].as_i64().unwrap() > now() as i64);
+    let text = auth.latest_mail(&number).await;
+    assert!(text.is_sms, "texted, into the mailbox");
+    let code = text.code();
+    assert_eq!(code.len(), 6);
+
+    let challenge_id = challenge["id"].as_str().unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = verify_from(&auth, &session, &factor, "10.0.0.1", challenge_id, wrong).await;
+    assert_eq!(
+        error_code(refused).await,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "mfa_verification_failed".into()
+        )
+    );
+    let verified = verify_from(&auth, &session, &factor, "10.0.0.1", challenge_id, &code).await;
+    assert_eq!(verified.status(), StatusCode::OK);
+    let raised: Value = verified.json().await.unwrap();
+    let claims = claims(&raised);
+    assert_eq!(claims["aal"], "aal2");
+    let methods: Vec<&str> = claims["amr"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|entry| entry["method"].as_str())
+        .collect();
+    assert!(methods.contains(&"mfa/phone"), "amr: {methods:?}");
+
+    // The code is used, and the factor is listed as verified, with its number.
+    let again = verify_from(&auth, &session, &factor, "10.0.0.1", challenge_id, &code).await;
+    assert_eq!(
+        error_code(again).await,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "mfa_factor_not_found".into()
+        )
+    );
+    let user: Value = auth
+        .get_as("/user", raised["access_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = &user["factors"][0];
+    assert_eq!(
+        (&listed["factor_type"], &listed["status"], &listed["phone"]),
+        (
+            &json!("phone"),
+            &json!("verified"),
+            &json!(number.trim_start_matches('+'))
+        )
+    );
+}
+
+#[tokio::test]
+async fn phone_factor_refusals() {
+    let auth = with_phone_factors(60).await;
+    let session = auth
+        .confirmed_user(&email("phone-refusals"), PASSWORD)
+        .await;
+    let enroll = |body: Value| call(&auth, Method::POST, "/factors", &session, body);
+
+    for body in [
+        json!({ "factor_type": "phone" }),
+        json!({ "factor_type": "phone", "phone": "  " }),
+        json!({ "factor_type": "phone", "phone": "12345" }),
+        json!({ "factor_type": "phone", "phone": "+1 555 abc 0000" }),
+    ] {
+        let refused = enroll(body.clone()).await;
+        assert_eq!(
+            error_code(refused).await,
+            (StatusCode::BAD_REQUEST, "validation_failed".into()),
+            "{body}"
+        );
+    }
+
+    let number = phone_number();
+    let first = enroll_phone(&auth, &session, &number).await;
+    // Enrolling the same number again replaces the unverified factor.
+    let factor = enroll_phone(&auth, &session, &number).await;
+    assert_ne!(first, factor);
+    let gone = challenge_from(&auth, &session, &first, "10.0.0.2", json!({})).await;
+    assert_eq!(
+        error_code(gone).await,
+        (StatusCode::NOT_FOUND, "mfa_factor_not_found".into())
+    );
+
+    let channel = challenge_from(
+        &auth,
+        &session,
+        &factor,
+        "10.0.0.2",
+        json!({ "channel": "pigeon" }),
+    )
+    .await;
+    assert_eq!(
+        error_code(channel).await,
+        (StatusCode::BAD_REQUEST, "validation_failed".into())
+    );
+    let challenge: Value = challenge_from(&auth, &session, &factor, "10.0.0.2", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let challenge_id = challenge["id"].as_str().unwrap();
+    let too_soon = challenge_from(&auth, &session, &factor, "10.0.0.2", json!({})).await;
+    assert_eq!(
+        error_code(too_soon).await,
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            "over_sms_send_rate_limit".into()
+        )
+    );
+
+    // The right code, from another address than asked for it, is refused; from the same, taken.
+    let code = auth.latest_mail(&number).await.code();
+    let elsewhere = verify_from(&auth, &session, &factor, "10.0.0.3", challenge_id, &code).await;
+    assert_eq!(
+        error_code(elsewhere).await,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "mfa_ip_address_mismatch".into()
+        )
+    );
+    let verified = verify_from(&auth, &session, &factor, "10.0.0.2", challenge_id, &code).await;
+    assert_eq!(verified.status(), StatusCode::OK);
+    let raised: Value = verified.json().await.unwrap();
+
+    // A verified number cannot be enrolled twice.
+    let twice = call(
+        &auth,
+        Method::POST,
+        "/factors",
+        &raised,
+        json!({ "factor_type": "phone", "phone": number }),
+    )
+    .await;
+    assert_eq!(
+        error_code(twice).await,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "mfa_verified_factor_exists".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn phone_factors_follow_their_switches() {
+    let auth = TestAuth::spawn_with(|config| config.mfa_phone.enroll_enabled = true).await;
+    let session = auth
+        .confirmed_user(&email("phone-switches"), PASSWORD)
+        .await;
+    let number = phone_number();
+    let factor = enroll_phone(&auth, &session, &number).await;
+    let challenge = call(
+        &auth,
+        Method::POST,
+        &format!("/factors/{factor}/challenge"),
+        &session,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        error_code(challenge).await,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "mfa_phone_verify_not_enabled".into()
+        )
+    );
+    let texts = auth.mails().await;
+    assert!(
+        !texts
+            .iter()
+            .any(|mail| mail.to_string().contains(&number[1..])),
+        "no text went out: {texts:?}"
+    );
+}

@@ -14,12 +14,13 @@ use local_auth::{
     Config, Secret,
     hooks::{HookConfig, HookName},
 };
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use crate::{
     helpers::{TestAuth, email, error_code},
+    mfa::call,
     mfa::{code_at, enroll, now, verify},
 };
 
@@ -505,28 +506,21 @@ async fn a_phone_factor_texts_its_code_through_the_send_sms_hook() {
     .await;
     let session = auth.confirmed_user(&email("mfa-sms-hook"), PASSWORD).await;
     let phone = format!("1555{}", &uuid::Uuid::new_v4().as_u128().to_string()[..7]);
-    let token = session["access_token"].as_str().unwrap();
-    let enrolled: Value = auth
-        .request(reqwest::Method::POST, "/factors")
-        .bearer_auth(token)
-        .json(&json!({ "factor_type": "phone", "phone": phone }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let enrolled: Value = call(
+        &auth,
+        Method::POST,
+        "/factors",
+        &session,
+        json!({ "factor_type": "phone", "phone": phone }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     let factor = enrolled["id"].as_str().unwrap();
-    let challenge: Value = auth
-        .request(
-            reqwest::Method::POST,
-            &format!("/factors/{factor}/challenge"),
-        )
-        .bearer_auth(token)
-        .json(&json!({}))
-        .send()
+    let challenge_path = format!("/factors/{factor}/challenge");
+    let challenge: Value = call(&auth, Method::POST, &challenge_path, &session, json!({}))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -538,13 +532,14 @@ async fn a_phone_factor_texts_its_code_through_the_send_sms_hook() {
             .await
             .unwrap();
     assert_eq!(sms_type, "mfa");
-    let verified = auth
-        .request(reqwest::Method::POST, &format!("/factors/{factor}/verify"))
-        .bearer_auth(token)
-        .json(&json!({ "challenge_id": challenge["id"], "code": otp }))
-        .send()
-        .await
-        .unwrap();
+    let verified = call(
+        &auth,
+        Method::POST,
+        &format!("/factors/{factor}/verify"),
+        &session,
+        json!({ "challenge_id": challenge["id"], "code": otp }),
+    )
+    .await;
     assert_eq!(verified.status(), StatusCode::OK);
     let copied: (String, String) = sqlx::query_as(
         "select factor_type::text, status::text from auth.mfa_factors where id = $1::uuid",

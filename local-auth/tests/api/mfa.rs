@@ -13,7 +13,8 @@ fn claims(session: &Value) -> Value {
         .unwrap()
 }
 
-async fn call(
+/// `method` `path` as the user of `session`, with a JSON `body`.
+pub async fn call(
     auth: &TestAuth,
     method: Method,
     path: &str,

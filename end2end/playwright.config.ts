@@ -48,6 +48,7 @@ const testAuthSettings = {
   NO_DOTENV: '1',
   LOCAL_AUTH_EMAIL_MAX_FREQUENCY: '0',
   LOCAL_AUTH_SMS_MAX_FREQUENCY: '0',
+  LOCAL_AUTH_MFA_PHONE_MAX_FREQUENCY: '0',
   // Password rules on, so the forms' sentences for a refused password are tested.
   LOCAL_AUTH_PASSWORD_REQUIREMENTS: 'letters_digits',
 };
@@ -98,7 +99,7 @@ export default defineConfig({
     {
       // The same auth flows as plain HTML forms: every page must work before the WASM arrives.
       name: 'chromium-no-js',
-      testMatch: /(^|\/)(auth|oauth|account|guest|phone|admin|notes)\.spec\.ts$/,
+      testMatch: /(^|\/)(auth|oauth|account|guest|phone|mfa-phone|admin|notes)\.spec\.ts$/,
       use: { ...devices['Desktop Chrome'], launchOptions, javaScriptEnabled: false },
     },
   ],

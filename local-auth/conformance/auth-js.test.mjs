@@ -365,6 +365,8 @@ describe('@supabase/auth-js against local-auth (OAuth, linking, phone and admin)
       LOCAL_AUTH_SMS_ENABLE_SIGNUP: 'true',
       LOCAL_AUTH_SMS_ENABLE_CONFIRMATIONS: 'true',
       LOCAL_AUTH_SMS_MAX_FREQUENCY: '0',
+      LOCAL_AUTH_MFA_PHONE_ENROLL_ENABLED: 'true',
+      LOCAL_AUTH_MFA_PHONE_VERIFY_ENABLED: 'true',
     });
   });
   after(() => auth.stop());
@@ -448,6 +450,34 @@ describe('@supabase/auth-js against local-auth (OAuth, linking, phone and admin)
     assert.equal(data.user.phone, phone.slice(1));
     assert.ok(data.user.phone_confirmed_at);
     assert.equal(data.session.user.app_metadata.provider, 'phone');
+  });
+
+  test('mfa with a phone: enroll, challenge texts the code, verify raises the session to aal2', async () => {
+    const client = auth.client();
+    const number = () => `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const phone = number();
+    await client.signInWithOtp({ phone });
+    const signedIn = await client.verifyOtp({ phone, token: (await auth.latestMail(phone)).code, type: 'sms' });
+    assert.equal(signedIn.error, null);
+
+    const factorPhone = number();
+    const enrolled = await client.mfa.enroll({ factorType: 'phone', phone: factorPhone });
+    assert.equal(enrolled.error, null);
+    assert.equal(enrolled.data.type, 'phone');
+    assert.equal(enrolled.data.phone, factorPhone);
+    const factorId = enrolled.data.id;
+    const challenge = await client.mfa.challenge({ factorId, channel: 'sms' });
+    assert.equal(challenge.error, null);
+    const { code } = await auth.latestMail(factorPhone);
+    const challengeId = challenge.data.id;
+    const wrong = await client.mfa.verify({ factorId, challengeId, code: code === '000000' ? '111111' : '000000' });
+    assert.equal(wrong.error.code, 'mfa_verification_failed');
+    const verified = await client.mfa.verify({ factorId, challengeId, code });
+
+    assert.equal(verified.error, null);
+    assert.equal((await client.mfa.getAuthenticatorAssuranceLevel()).data.currentLevel, 'aal2');
+    const { data: factors } = await client.mfa.listFactors();
+    assert.deepEqual(factors.phone.map((factor) => factor.id), [factorId]);
   });
 
   test('admin createUser, listUsers, generateLink and deleteUser', async () => {

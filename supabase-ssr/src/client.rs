@@ -306,6 +306,12 @@ impl std::fmt::Debug for TotpDetails {
     }
 }
 
+/// The answer to an enrolment this crate needs only the id of.
+#[derive(Deserialize)]
+struct Enrolled {
+    id: String,
+}
+
 /// An MFA challenge (`POST /factors/{id}/challenge`).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Challenge {
@@ -838,14 +844,30 @@ impl AuthClient {
         token: &AccessToken,
         friendly_name: Option<&str>,
     ) -> Result<String, Error> {
-        #[derive(Deserialize)]
-        struct Enrolled {
-            id: String,
-        }
         let request = self
             .request(Method::POST, "factors", Some(token))
             .json(&json!({
                 "factor_type": FactorType::Webauthn.as_str(),
+                "friendly_name": friendly_name,
+            }));
+        self.send_json::<Enrolled>(request)
+            .await
+            .map(|enrolled| enrolled.id)
+    }
+
+    /// `POST /factors` for a phone factor: a new unverified factor of `phone` (with its country
+    /// code); its id. Its first challenge texts the code that verifies it.
+    pub async fn enroll_phone(
+        &self,
+        token: &AccessToken,
+        phone: &str,
+        friendly_name: Option<&str>,
+    ) -> Result<String, Error> {
+        let request = self
+            .request(Method::POST, "factors", Some(token))
+            .json(&json!({
+                "factor_type": FactorType::Phone.as_str(),
+                "phone": phone,
                 "friendly_name": friendly_name,
             }));
         self.send_json::<Enrolled>(request)

@@ -220,6 +220,9 @@ pub struct Factor {
     /// The name the user gave it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
+    /// A phone factor's number (digits of E.164, without the `+`); empty for other kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
     /// Fields this crate does not name, kept for a faithful round trip.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

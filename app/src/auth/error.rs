@@ -79,6 +79,15 @@ pub enum AuthError {
     /// Guests are not accepted.
     #[error("Guest sign-in is turned off.")]
     GuestsDisabled,
+    /// The number is one of the user's verified second factors already.
+    #[error("That phone is already one of your second factors.")]
+    PhoneFactorTaken,
+    /// The project does not take phones as second factor.
+    #[error("This site does not offer phones as a second factor.")]
+    PhoneFactorsOff,
+    /// The texted code's challenge expired, or it was asked for from another network.
+    #[error("That code can no longer be used. Ask for a new one.")]
+    CodeStale,
     /// Phone sign-in is not offered, or the number is not one.
     #[error("Enter a phone number with its country code, like +1 555 010 2030.")]
     InvalidPhone,
@@ -260,6 +269,13 @@ impl AuthError {
             Code::AnonymousProviderDisabled => Self::GuestsDisabled,
             Code::CaptchaFailed => Self::CaptchaFailed,
             Code::PhoneProviderDisabled => Self::InvalidPhone,
+            Code::MfaVerifiedFactorExists => Self::PhoneFactorTaken,
+            Code::MfaPhoneEnrollNotEnabled | Code::MfaPhoneVerifyNotEnabled => {
+                Self::PhoneFactorsOff
+            }
+            Code::MfaChallengeExpired | Code::MfaIpAddressMismatch | Code::MfaFactorNotFound => {
+                Self::CodeStale
+            }
             Code::EmailAddressInvalid | Code::ValidationFailed => Self::InvalidEmail,
             // The auth server's limits run in windows of a minute to an hour; its answer does
             // not say how much is left.
@@ -312,10 +328,14 @@ impl Failure for AuthError {
             | Self::EmailTaken
             | Self::GuestsDisabled
             | Self::InvalidPhone
+            | Self::PhoneFactorTaken
+            | Self::PhoneFactorsOff
             | Self::PasskeyExists
             | Self::TooManyPasskeys
             | Self::PasskeysDisabled => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::PasskeyRejected | Self::CaptchaFailed => StatusCode::BAD_REQUEST,
+            Self::PasskeyRejected | Self::CaptchaFailed | Self::CodeStale => {
+                StatusCode::BAD_REQUEST
+            }
             Self::MfaRequired | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::ReauthenticationNeeded | Self::InvalidInput => StatusCode::BAD_REQUEST,
             Self::InvalidCode => StatusCode::FORBIDDEN,

@@ -21,11 +21,13 @@ pub enum Attempt {
     SignIn,
     /// Creating an account.
     SignUp,
-    /// Asking for a mail or text: a sign-in code or link, a password reset, a resend.
+    /// Asking for a mail or text: a sign-in code or link, a password reset, a resend, a second
+    /// factor's text.
     CodeRequest,
     /// Entering a mailed or texted code.
     CodeEntry,
-    /// Entering an authenticator app's code, or answering with a security key.
+    /// Entering an authenticator app's or a texted second-factor code, or answering with a
+    /// security key.
     Mfa,
     /// Signing in with a passkey (asking for a ceremony and answering it).
     Passkey,

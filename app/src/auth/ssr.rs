@@ -204,18 +204,43 @@ pub async fn sign_in_with_code(
 
 /// Challenges `factor_id` and verifies `code`; stores the `aal2` session that answers.
 pub async fn verify_totp(user: &User, factor_id: &str, code: &str) -> Result<(), AuthError> {
-    let code: String = code.chars().filter(char::is_ascii_digit).collect();
-    let layer = session_layer()?;
-    let client = layer.client();
-    let challenge = client
+    let challenge_id = challenge(user, factor_id).await?;
+    verify_code(user, factor_id, &challenge_id, code).await
+}
+
+/// A new challenge of `factor_id` (a phone factor's texts its code); its id.
+pub async fn challenge(user: &User, factor_id: &str) -> Result<String, AuthError> {
+    let challenge = session_layer()?
+        .client()
         .challenge_factor(user.access_token(), factor_id)
         .await?;
-    let session = client
-        .verify_factor(user.access_token(), factor_id, &challenge.id, &code)
+    Ok(challenge.id)
+}
+
+/// Verifies `code` (its digits) for challenge `challenge_id` of `factor_id`; stores the `aal2`
+/// session that answers.
+pub async fn verify_code(
+    user: &User,
+    factor_id: &str,
+    challenge_id: &str,
+    code: &str,
+) -> Result<(), AuthError> {
+    let code: String = code.chars().filter(char::is_ascii_digit).collect();
+    let layer = session_layer()?;
+    let session = layer
+        .client()
+        .verify_factor(user.access_token(), factor_id, challenge_id, &code)
         .await?;
     layer.forget_factors(user);
     store_session(&layer, &session);
     Ok(())
+}
+
+/// The last four digits of a phone number, as pages show a factor's number.
+pub fn masked_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    let last: String = digits[digits.len().saturating_sub(4)..].iter().collect();
+    format!("•••• {last}")
 }
 
 /// The verified second factors of `user`, as the auth server has them (never the cookie's copy).

@@ -1,13 +1,14 @@
 //! `/auth/mfa`: the second factor a user who set one up gives after signing in, before any page
-//! for signed-in users opens: the code of an authenticator app, or a security key (an island, as
-//! its ceremony runs in the browser), with their server functions.
+//! for signed-in users opens: the code of an authenticator app, a code texted to their phone
+//! (plain forms: "text me a code", then the code), or a security key (an island, as its ceremony
+//! runs in the browser), with their server functions.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::{AuthError, webauthn},
-    components::{CeremonyButton, CodeField, FormError, SubmitButton},
+    components::{CeremonyButton, CodeField, DevMailboxLink, FormError, SubmitButton},
 };
 
 /// The ways the page offers; `?next=` says where to go once the session is complete.
@@ -31,10 +32,13 @@ pub fn MfaPage() -> impl IntoView {
                             <SubmitButton label="Continue" pending="Checking…" />
                         </ActionForm>
                     });
+                    let phone = methods
+                        .phone
+                        .map(|number| view! { <TextedCode number next=next() /> });
                     let key = methods
                         .security_key
                         .then(|| view! { <SecurityKeyCheck next=next() /> });
-                    view! { {app} {key} }
+                    view! { {app} {phone} {key} }
                 })}
             </Suspense>
         </section>
@@ -42,12 +46,85 @@ pub fn MfaPage() -> impl IntoView {
 }
 
 /// The second factors the signed-in user has.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecondFactors {
     /// A verified authenticator app.
     pub app: bool,
+    /// A verified phone: its number's last digits, as the page shows them.
+    pub phone: Option<String>,
     /// A verified security key.
     pub security_key: bool,
+}
+
+/// A code texted to the user's phone: "Text a code", then the form for it (the challenge it
+/// answers is in the page's address, `?texted=`).
+#[component]
+fn TextedCode(number: String, next: String) -> impl IntoView {
+    let text = ServerAction::<TextMfaCode>::new();
+    let verify = ServerAction::<VerifyTextedCode>::new();
+    let texted = leptos_router::hooks::use_query_map().with_untracked(|query| query.get("texted"));
+    match texted {
+        Some(challenge_id) => view! {
+            <p role="status">{format!("We texted a code to {number}.")}</p>
+            <ActionForm action=verify attr:class="stack">
+                <input type="hidden" name="challenge_id" value=challenge_id />
+                <input type="hidden" name="next" value=next />
+                <CodeField id="mfa-text-code" label="Code from the text" />
+                <FormError action=verify />
+                <SubmitButton label="Check the code" pending="Checking…" />
+            </ActionForm>
+            <DevMailboxLink />
+        }
+        .into_any(),
+        None => view! {
+            <ActionForm action=text attr:class="stack">
+                <input type="hidden" name="next" value=next />
+                <FormError action=text />
+                <SubmitButton label=format!("Text a code to {number}") pending="Texting…" secondary=true />
+            </ActionForm>
+        }
+        .into_any(),
+    }
+}
+
+/// Texts a code to the user's verified phone; back to this page with the challenge it answers.
+#[server(endpoint = "auth/mfa/text")]
+pub async fn text_mfa_code(
+    #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = current_user().ok_or(AuthError::NotSignedIn)?;
+        // Each texts a code: counted as the sign-in codes are.
+        check_attempt(Attempt::CodeRequest, Some(user.id())).await?;
+        let factor_id = verified_factor(&user, supabase_ssr::FactorType::Phone).await?;
+        let challenge_id = challenge(&user, &factor_id).await?;
+        let next = safe_target(next.as_deref());
+        let query = crate::routes::url_query(&[("next", &next), ("texted", &challenge_id)]);
+        Ok(go_to(&format!("{}?{query}", crate::routes::path::MFA)))
+    })
+    .await
+}
+
+/// Checks the texted code against the user's verified phone; the session becomes `aal2`, then
+/// goes to `next`.
+#[server(endpoint = "auth/mfa/texted")]
+pub async fn verify_texted_code(
+    #[doc = "The id of the challenge the code answers."] challenge_id: String,
+    #[doc = "The code from the text."] code: String,
+    #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = current_user().ok_or(AuthError::NotSignedIn)?;
+        check_attempt(Attempt::Mfa, Some(user.id())).await?;
+        let factor_id = verified_factor(&user, supabase_ssr::FactorType::Phone).await?;
+        verify_code(&user, &factor_id, &challenge_id, &code).await?;
+        Ok(go_to(&safe_target(next.as_deref())))
+    })
+    .await
 }
 
 /// "Use your security key": the ceremony of the user's key, answered by the browser, raises the
@@ -80,6 +157,10 @@ pub async fn mfa_methods() -> Result<SecondFactors, AuthError> {
         let has = |kind: FactorType| factors.iter().any(|factor| factor.factor_type == kind);
         Ok(SecondFactors {
             app: has(FactorType::Totp),
+            phone: factors
+                .iter()
+                .find(|factor| factor.factor_type == FactorType::Phone)
+                .map(|factor| masked_phone(factor.phone.as_deref().unwrap_or_default())),
             security_key: has(FactorType::Webauthn),
         })
     })

@@ -12,6 +12,7 @@ pub enum Done {
     Unlinked,
     Mfa,
     SecurityKey,
+    Phone,
     MfaRemoved,
     Passkey,
     PasskeyRenamed,
@@ -20,7 +21,7 @@ pub enum Done {
 }
 
 impl Done {
-    const ALL: [Self; 13] = [
+    const ALL: [Self; 14] = [
         Self::Profile,
         Self::Upgrade,
         Self::Email,
@@ -29,6 +30,7 @@ impl Done {
         Self::Unlinked,
         Self::Mfa,
         Self::SecurityKey,
+        Self::Phone,
         Self::MfaRemoved,
         Self::Passkey,
         Self::PasskeyRenamed,
@@ -47,6 +49,7 @@ impl Done {
             Self::Unlinked => "unlinked",
             Self::Mfa => "mfa",
             Self::SecurityKey => "security-key",
+            Self::Phone => "phone",
             Self::MfaRemoved => "mfa-removed",
             Self::Passkey => "passkey",
             Self::PasskeyRenamed => "passkey-renamed",
@@ -79,6 +82,7 @@ impl Done {
             Self::Unlinked => "The sign-in method is unlinked.",
             Self::Mfa => "Your authenticator app is set up.",
             Self::SecurityKey => "Your security key is set up as a second factor.",
+            Self::Phone => "Your phone is set up as a second factor.",
             Self::MfaRemoved => "The second factor is removed.",
             Self::Passkey => "Your passkey is added. Next time, sign in with it.",
             Self::PasskeyRenamed => "The passkey is renamed.",

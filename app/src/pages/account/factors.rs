@@ -1,13 +1,14 @@
 //! Second factors on `/account`: the list, adding an authenticator app (an island: the secret is
-//! shown once, then the first code confirms it) or a security key (an island running the WebAuthn
-//! ceremony that registers it), and removing one.
+//! shown once, then the first code confirms it), a security key (an island running the WebAuthn
+//! ceremony that registers it) or a phone (plain forms: the number, then the texted code), and
+//! removing one.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::{AuthError, FactorCeremony, webauthn},
-    components::{BusyButton, CeremonyButton, CodeField, FormError},
+    components::{BusyButton, CeremonyButton, CodeField, DevMailboxLink, FormError, SubmitButton},
 };
 
 /// The list and the ways to add one; `security_keys` when the auth server offers WebAuthn.
@@ -36,7 +37,96 @@ pub(super) fn Factors(factors: Vec<FactorView>, security_keys: bool) -> impl Int
         <FormError action=remove />
         <AddAuthenticator />
         {security_keys.then(|| view! { <AddSecurityKey /> })}
+        <AddPhone />
     }
+}
+
+/// Adds a phone: the number (the auth server texts a code), then the code, which confirms it
+/// (the session becomes `aal2`). Plain forms: the step between them is in the page's address
+/// (`?phone_factor=…&texted=…`, the factor and the challenge the code answers).
+#[component]
+fn AddPhone() -> impl IntoView {
+    let enroll = ServerAction::<EnrollPhone>::new();
+    let confirm = ServerAction::<ConfirmPhone>::new();
+    let texted = leptos_router::hooks::use_query_map()
+        .with_untracked(|query| Some((query.get("phone_factor")?, query.get("texted")?)));
+    match texted {
+        Some((factor_id, challenge_id)) => view! {
+            <ActionForm action=confirm attr:class="stack">
+                <p role="status">"We texted a code to your phone."</p>
+                <input type="hidden" name="factor_id" value=factor_id />
+                <input type="hidden" name="challenge_id" value=challenge_id />
+                <CodeField id="phone-factor-code" label="Code from the text" />
+                <FormError action=confirm />
+                <SubmitButton label="Confirm the phone" pending="Checking…" />
+            </ActionForm>
+            <DevMailboxLink />
+        }
+        .into_any(),
+        None => view! {
+            <ActionForm action=enroll attr:class="stack">
+                <label for="factor-phone">"Phone number for codes"</label>
+                <input id="factor-phone" type="tel" name="phone" autocomplete="tel" placeholder="+1 555 010 2030" required />
+                <FormError action=enroll />
+                <SubmitButton label="Add a phone" pending="Texting a code…" secondary=true />
+            </ActionForm>
+        }
+        .into_any(),
+    }
+}
+
+/// Starts adding a phone: a new phone factor, and its first challenge, which texts the code;
+/// back to the account page with both.
+#[server(endpoint = "account/mfa/phone")]
+pub async fn enroll_phone(
+    #[doc = "The phone number, with its country code."] phone: String,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = require_full_session().await?;
+        let phone: String = phone
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        if phone.trim_start_matches('+').len() < 8 {
+            return Err(AuthError::InvalidPhone);
+        }
+        // Each enrolment texts a code: counted as the sign-in codes are.
+        check_attempt(Attempt::CodeRequest, Some(user.id())).await?;
+        let factor_id = session_layer()?
+            .client()
+            .enroll_phone(user.access_token(), &phone, None)
+            .await
+            .map_err(|error| match AuthError::from(error) {
+                // The auth server's `validation_failed` here is about the number.
+                AuthError::InvalidEmail => AuthError::InvalidPhone,
+                other => other,
+            })?;
+        let challenge_id = challenge(&user, &factor_id).await?;
+        let query =
+            crate::routes::url_query(&[("phone_factor", &factor_id), ("texted", &challenge_id)]);
+        Ok(go_to(&format!("{}?{query}", crate::routes::path::ACCOUNT)))
+    })
+    .await
+}
+
+/// Confirms a new phone with the texted code; the session becomes `aal2`.
+#[server(endpoint = "account/mfa/phone/confirm")]
+pub async fn confirm_phone(
+    #[doc = "The second factor's id."] factor_id: String,
+    #[doc = "The id of the challenge the code answers."] challenge_id: String,
+    #[doc = "The code from the text."] code: String,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let user = require_full_session().await?;
+        check_attempt(Attempt::Mfa, Some(user.id())).await?;
+        verify_code(&user, &factor_id, &challenge_id, &code).await?;
+        Ok(go_to(&super::done::Done::Phone.location()))
+    })
+    .await
 }
 
 /// Adds a security key (or a passkey) as second factor: enrols a `webauthn` factor, lets the
@@ -197,21 +287,26 @@ pub struct FactorView {
 }
 
 impl FactorView {
-    /// An authenticator app or security key as the page lists it (other kinds are not offered).
+    /// An authenticator app, security key or phone as the page lists it (other kinds are not
+    /// offered).
     #[cfg(feature = "ssr")]
     pub fn of(factor: supabase_ssr::Factor) -> Option<Self> {
         use supabase_ssr::{FactorStatus, FactorType};
 
         let kind = match factor.factor_type {
-            FactorType::Totp => "Authenticator app",
-            FactorType::Webauthn => "Security key",
+            FactorType::Totp => "Authenticator app".to_owned(),
+            FactorType::Webauthn => "Security key".to_owned(),
+            FactorType::Phone => format!(
+                "Phone {}",
+                crate::auth::ssr::masked_phone(factor.phone.as_deref().unwrap_or_default())
+            ),
             _ => return None,
         };
         Some(Self {
             name: factor
                 .friendly_name
                 .filter(|name| !name.is_empty())
-                .unwrap_or_else(|| kind.to_owned()),
+                .unwrap_or(kind),
             verified: factor.status == FactorStatus::Verified,
             id: factor.id,
         })

@@ -31,6 +31,10 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.goto(path);
 
       await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+      // Islands hydrated first: the picture shows the page as a visitor sees it, and the README
+      // shot's text below is rewritten only once hydration no longer reads the server's nodes
+      // (rewritten before, the health island's lazy hydration finds them changed and panics).
+      await expect(page.locator('html[data-hydrated]')).toBeAttached();
       const name = path.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '') || 'home';
       await page.screenshot({ path: `test-results/screenshots/${name}-${scheme}.png`, fullPage: true });
       const readme = forReadme[`${name}-${scheme}`];

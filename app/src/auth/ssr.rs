@@ -236,6 +236,22 @@ pub async fn verify_code(
     Ok(())
 }
 
+/// A typed phone number as the auth server takes it: its digits, after the `+` it starts with
+/// (spaces, dashes and brackets dropped); [`AuthError::InvalidPhone`] when it is too short to be
+/// one.
+pub fn phone_number(typed: &str) -> Result<String, AuthError> {
+    let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 8 {
+        return Err(AuthError::InvalidPhone);
+    }
+    let plus = if typed.trim_start().starts_with('+') {
+        "+"
+    } else {
+        ""
+    };
+    Ok(format!("{plus}{digits}"))
+}
+
 /// The last four digits of a phone number, as pages show a factor's number.
 pub fn masked_phone(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
@@ -470,4 +486,31 @@ pub fn site_link(path: &str) -> String {
         .map(|SiteUrl(site)| site.as_str().trim_end_matches('/').to_owned())
         .unwrap_or_default();
     format!("{site}{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_number_keeps_its_digits_and_plus_or_is_refused() {
+        assert_eq!(phone_number("+1 (555) 010-2030").unwrap(), "+15550102030");
+        assert_eq!(phone_number("15550102030").unwrap(), "15550102030");
+        assert_eq!(phone_number("+1+555+010+2030").unwrap(), "+15550102030");
+        for typed in ["", "+", "+1 555", "call me", "+++++++++", "1234567"] {
+            assert_eq!(
+                phone_number(typed),
+                Err(AuthError::InvalidPhone),
+                "{typed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_factor_number_shows_its_last_four_digits_only() {
+        assert_eq!(masked_phone("15550102030"), "•••• 2030");
+        assert_eq!(masked_phone("+1 555 010 2030"), "•••• 2030");
+        assert_eq!(masked_phone("12"), "•••• 12");
+        assert_eq!(masked_phone(""), "•••• ");
+    }
 }

@@ -63,13 +63,7 @@ pub async fn phone_sign_in(
     use crate::auth::ssr::*;
 
     answer(async move {
-        let phone: String = phone
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect();
-        if phone.trim_start_matches('+').len() < 8 {
-            return Err(AuthError::InvalidPhone);
-        }
+        let phone = phone_number(&phone)?;
         check_attempt(Attempt::CodeRequest, Some(&phone)).await?;
         session_layer()?
             .client()

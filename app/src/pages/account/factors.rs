@@ -85,13 +85,7 @@ pub async fn enroll_phone(
 
     answer(async move {
         let user = require_full_session().await?;
-        let phone: String = phone
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect();
-        if phone.trim_start_matches('+').len() < 8 {
-            return Err(AuthError::InvalidPhone);
-        }
+        let phone = phone_number(&phone)?;
         // Each enrolment texts a code: counted as the sign-in codes are.
         check_attempt(Attempt::CodeRequest, Some(user.id())).await?;
         let factor_id = session_layer()?

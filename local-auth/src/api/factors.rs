@@ -129,10 +129,10 @@ pub async fn enroll(
     };
 
     let mut tx = state.db.write.begin().await?;
+    let mut factors = store::factors_of(&mut *tx, &user.id).await?;
     if let Some((_, number)) = &phone {
-        replace_unverified_phone(&mut tx, &user.id, number).await?;
+        replace_unverified_phone(&mut tx, &mut factors, number).await?;
     }
-    let factors = store::factors_of(&mut *tx, &user.id).await?;
     if factors.len() >= MAX_FACTORS {
         return Err(ApiError::unprocessable(
             ErrorCode::TooManyEnrolledMfaFactors,
@@ -207,26 +207,28 @@ pub async fn enroll(
     })))
 }
 
-/// A verified factor of `number` stays (422 `mfa_verified_factor_exists`); an unverified one
-/// gives way to the new enrolment, as upstream.
+/// Among the user's `factors`, a verified one of `number` stays (422
+/// `mfa_verified_factor_exists`); an unverified one gives way to the new enrolment, as upstream,
+/// and leaves the list.
 async fn replace_unverified_phone(
     db: &mut SqliteConnection,
-    user_id: &str,
+    factors: &mut Vec<Factor>,
     number: &str,
 ) -> ApiResult<()> {
-    let factors = store::factors_of(&mut *db, user_id).await?;
-    for factor in factors
+    let of_number = |factor: &Factor| factor.phone.as_deref() == Some(number);
+    if factors
         .iter()
-        .filter(|factor| factor.phone.as_deref() == Some(number))
+        .any(|factor| of_number(factor) && factor.is_verified())
     {
-        if factor.is_verified() {
-            return Err(ApiError::unprocessable(
-                ErrorCode::MfaVerifiedFactorExists,
-                "A verified phone factor already exists, unenroll the existing factor to continue",
-            ));
-        }
+        return Err(ApiError::unprocessable(
+            ErrorCode::MfaVerifiedFactorExists,
+            "A verified phone factor already exists, unenroll the existing factor to continue",
+        ));
+    }
+    for factor in factors.iter().filter(|factor| of_number(factor)) {
         store::delete_factor(&mut *db, &factor.id).await?;
     }
+    factors.retain(|factor| !of_number(factor));
     Ok(())
 }
 

@@ -20,8 +20,8 @@ pub async fn factors_json(db: impl SqliteExecutor<'_>, user_id: &str) -> sqlx::R
 }
 
 /// A row of `mfa_factors`, as enrolment and verification need it (`GET /user` lists factors
-/// through [`factors_json`]).
-#[derive(Debug, FromRow)]
+/// through [`factors_json`]). Its `Debug` leaves out the TOTP secret and the credential.
+#[derive(FromRow)]
 #[allow(missing_docs)] // The columns of upstream's `auth.mfa_factors`.
 pub struct Factor {
     pub id: String,
@@ -33,6 +33,16 @@ pub struct Factor {
     pub web_authn_credential: Option<String>,
     pub phone: Option<String>,
     pub last_challenged_at: Option<String>,
+}
+
+impl std::fmt::Debug for Factor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Factor")
+            .field("id", &self.id)
+            .field("factor_type", &self.factor_type)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Factor {
@@ -74,8 +84,9 @@ pub async fn factor_of(
         .await
 }
 
-/// What a new factor is: its `factor_type` and what it keeps from the start.
-#[derive(Clone, Copy, Debug)]
+/// What a new factor is: its `factor_type` and what it keeps from the start (no `Debug`: it
+/// holds a TOTP secret).
+#[derive(Clone, Copy)]
 pub enum NewFactor<'a> {
     /// An authenticator app, with its secret (base32).
     Totp(&'a str),
@@ -116,8 +127,8 @@ pub async fn insert_factor(
     .map(drop)
 }
 
-/// What a challenge keeps until it is answered.
-#[derive(Clone, Copy, Debug)]
+/// What a challenge keeps until it is answered (no `Debug`: it holds the texted code's hash).
+#[derive(Clone, Copy)]
 pub enum Pending<'a> {
     /// Nothing: an authenticator app's code is checked against the factor's secret.
     Code,
@@ -169,8 +180,9 @@ pub async fn insert_challenge(
         .map(drop)
 }
 
-/// A row of `mfa_challenges`.
-#[derive(Debug, FromRow)]
+/// A row of `mfa_challenges`. Its `Debug` leaves out the texted code's hash (six digits are
+/// quickly found from it) and the ceremony's state.
+#[derive(FromRow)]
 #[allow(missing_docs)] // The columns of upstream's `auth.mfa_challenges`.
 pub struct Challenge {
     pub created_at: String,
@@ -178,6 +190,15 @@ pub struct Challenge {
     pub web_authn_session_data: Option<String>,
     pub otp_code: Option<String>,
     pub ip_address: Option<String>,
+}
+
+impl std::fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Challenge")
+            .field("created_at", &self.created_at)
+            .field("verified_at", &self.verified_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Challenge `id` of `factor_id`.
@@ -280,4 +301,46 @@ pub async fn delete_factor_of(
         .execute(db)
         .await
         .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_leaves_out_secrets_and_code_hashes() {
+        let factor = Factor {
+            id: "f1".into(),
+            friendly_name: None,
+            factor_type: "totp".into(),
+            status: "verified".into(),
+            secret: "JBSWY3DPEHPK3PXP".into(),
+            last_used_step: None,
+            web_authn_credential: Some("credential-json".into()),
+            phone: None,
+            last_challenged_at: None,
+        };
+        let challenge = Challenge {
+            created_at: "2026-12-07T00:00:00Z".into(),
+            verified_at: None,
+            web_authn_session_data: Some("ceremony-state".into()),
+            otp_code: Some("c0ffee-hash".into()),
+            ip_address: Some("10.0.0.1".into()),
+        };
+
+        let shown = format!("{factor:?} {challenge:?}");
+
+        assert!(
+            shown.contains("f1") && shown.contains("verified"),
+            "{shown}"
+        );
+        for secret in [
+            "JBSWY3DPEHPK3PXP",
+            "credential-json",
+            "ceremony-state",
+            "c0ffee-hash",
+        ] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
 }

@@ -237,11 +237,12 @@ pub async fn verify_code(
 }
 
 /// A typed phone number as the auth server takes it: its digits, after the `+` it starts with
-/// (spaces, dashes and brackets dropped); [`AuthError::InvalidPhone`] when it is too short to be
-/// one.
+/// (spaces, dashes and brackets dropped); [`AuthError::InvalidPhone`] unless it is one the auth
+/// server accepts (E.164: 8 to 15 digits, the first not 0), so its `validation_failed` never has
+/// to be read as being about the number.
 pub fn phone_number(typed: &str) -> Result<String, AuthError> {
     let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() < 8 {
+    if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
         return Err(AuthError::InvalidPhone);
     }
     let plus = if typed.trim_start().starts_with('+') {
@@ -497,7 +498,17 @@ mod tests {
         assert_eq!(phone_number("+1 (555) 010-2030").unwrap(), "+15550102030");
         assert_eq!(phone_number("15550102030").unwrap(), "15550102030");
         assert_eq!(phone_number("+1+555+010+2030").unwrap(), "+15550102030");
-        for typed in ["", "+", "+1 555", "call me", "+++++++++", "1234567"] {
+        let too_long = "+1555010203012345";
+        for typed in [
+            "",
+            "+",
+            "+1 555",
+            "call me",
+            "+++++++++",
+            "1234567",
+            "05550102030",
+            too_long,
+        ] {
             assert_eq!(
                 phone_number(typed),
                 Err(AuthError::InvalidPhone),

@@ -91,12 +91,7 @@ pub async fn enroll_phone(
         let factor_id = session_layer()?
             .client()
             .enroll_phone(user.access_token(), &phone, None)
-            .await
-            .map_err(|error| match AuthError::from(error) {
-                // The auth server's `validation_failed` here is about the number.
-                AuthError::InvalidEmail => AuthError::InvalidPhone,
-                other => other,
-            })?;
+            .await?;
         let challenge_id = challenge(&user, &factor_id).await?;
         let query =
             crate::routes::url_query(&[("phone_factor", &factor_id), ("texted", &challenge_id)]);

@@ -108,11 +108,15 @@ create table if not exists auth.users (
   raw_app_meta_data jsonb,
   raw_user_meta_data jsonb,
   is_anonymous boolean not null default false,
+  is_sso_user boolean not null default false,
   banned_until timestamptz,
   deleted_at timestamptz,
   created_at timestamptz,
   updated_at timestamptz
 );
+
+-- Added after the first release of this file: databases set up before it get the column here.
+alter table auth.users add column if not exists is_sso_user boolean not null default false;
 
 create table if not exists auth.mfa_factors (
   id uuid primary key,

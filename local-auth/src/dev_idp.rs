@@ -79,7 +79,7 @@ impl Grant {
 }
 
 /// The provider's stable id for `email`: the same address always signs in as the same identity.
-fn subject(provider: &str, email: &str) -> String {
+pub(crate) fn subject(provider: &str, email: &str) -> String {
     let digest = Sha256::digest(format!("{provider}:{email}"));
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);

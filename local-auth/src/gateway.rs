@@ -15,9 +15,12 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::{crypto::constant_time_eq, extract::api_key, state::AppState};
 
 /// Routes the gateway leaves open: browsers reach them by navigation, without headers.
-const OPEN_ROUTES: [&str; 5] = [
+const OPEN_ROUTES: [&str; 8] = [
     "/auth/v1/verify",
     "/auth/v1/dev-idp/authorize",
+    "/auth/v1/dev-idp/saml",
+    "/auth/v1/sso/saml/acs",
+    "/auth/v1/sso/saml/metadata",
     "/auth/v1/callback",
     "/auth/v1/authorize",
     "/auth/v1/.well-known/jwks.json",

@@ -22,6 +22,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod dev_idp;
+pub mod dev_saml;
 pub mod error;
 pub mod extract;
 pub mod gateway;

@@ -136,7 +136,7 @@ impl Mirror {
         let user = sqlx::query(
             "SELECT id, aud, role, email, phone, email_confirmed_at, phone_confirmed_at, \
              last_sign_in_at, raw_app_meta_data, raw_user_meta_data, is_anonymous, \
-             banned_until, deleted_at, created_at, updated_at FROM users WHERE id = ?",
+             banned_until, deleted_at, created_at, updated_at, is_sso_user FROM users WHERE id = ?",
         )
         .bind(user_id)
         .fetch_optional(&db.read)
@@ -161,10 +161,10 @@ impl Mirror {
         sqlx::query(
             "INSERT INTO auth.users (id, aud, role, email, phone, email_confirmed_at, \
              phone_confirmed_at, last_sign_in_at, raw_app_meta_data, raw_user_meta_data, \
-             is_anonymous, banned_until, deleted_at, created_at, updated_at) \
+             is_anonymous, banned_until, deleted_at, created_at, updated_at, is_sso_user) \
              VALUES ($1::uuid, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz, \
              $8::timestamptz, $9::jsonb, $10::jsonb, $11, $12::timestamptz, $13::timestamptz, \
-             $14::timestamptz, $15::timestamptz) \
+             $14::timestamptz, $15::timestamptz, $16) \
              ON CONFLICT (id) DO UPDATE SET aud = excluded.aud, role = excluded.role, \
              email = excluded.email, phone = excluded.phone, \
              email_confirmed_at = excluded.email_confirmed_at, \
@@ -174,7 +174,7 @@ impl Mirror {
              raw_user_meta_data = excluded.raw_user_meta_data, \
              is_anonymous = excluded.is_anonymous, banned_until = excluded.banned_until, \
              deleted_at = excluded.deleted_at, created_at = excluded.created_at, \
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, is_sso_user = excluded.is_sso_user",
         )
         .bind(user_id)
         .bind(text("aud")?)
@@ -191,6 +191,7 @@ impl Mirror {
         .bind(text("deleted_at")?)
         .bind(text("created_at")?)
         .bind(text("updated_at")?)
+        .bind(user.try_get::<bool, _>("is_sso_user")?)
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM auth.mfa_factors WHERE user_id = $1::uuid")

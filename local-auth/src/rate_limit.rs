@@ -72,6 +72,8 @@ pub enum Limiter {
     FactorVerify,
     /// `POST /passkeys/authentication/options` (`passkey`).
     PasskeyAuthentication,
+    /// `POST /sso` (upstream's `GOTRUE_RATE_LIMIT_SSO`).
+    Sso,
 }
 
 /// A limiter's shape: refill per second, capacity, and how long a bucket lives.
@@ -103,6 +105,7 @@ impl Limiter {
             | Self::User => per_five_minutes(limits.sign_in_sign_ups),
             Self::Verify => per_five_minutes(limits.token_verifications),
             Self::PasskeyAuthentication => per_five_minutes(limits.passkey),
+            Self::Sso => per_five_minutes(limits.sso),
             Self::AnonymousSignIns => Shape {
                 per_second: f64::from(limits.anonymous_users) / 3600.0,
                 capacity: f64::from(limits.anonymous_users),

@@ -20,6 +20,9 @@ pub struct AmrEntry {
     pub method: String,
     /// Unix seconds.
     pub timestamp: i64,
+    /// For `sso/saml`, the SSO provider's id, as upstream adds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 /// The claims of an access token, as upstream issues them.
@@ -109,9 +112,18 @@ pub async fn access_token(
     let (aal, methods) = store::session_aal_and_amr(&mut *db, session_id)
         .await?
         .unwrap_or_else(|| ("aal1".to_owned(), Vec::new()));
+    // An SSO user has exactly one identity, its provider's (upstream reads it the same way).
+    let sso_provider = if methods.iter().any(|(method, _)| method == "sso/saml") {
+        store::sso_provider_of(&mut *db, &user.id).await?
+    } else {
+        None
+    };
     let amr = methods
         .into_iter()
         .map(|(method, at)| AmrEntry {
+            provider: (method == "sso/saml")
+                .then(|| sso_provider.clone())
+                .flatten(),
             method,
             timestamp: parse_rfc3339(at.as_deref()).map_or(0, |at| at.timestamp()),
         })

@@ -1,6 +1,7 @@
-//! The routes of Supabase Auth features local-auth does not offer (SAML single sign-on, the OAuth
-//! 2.1 server, custom OAuth providers): each answers as upstream does with the feature off, and
-//! any other path gets a JSON 404, so a client never has to read an empty body.
+//! The routes of Supabase Auth features that are off (SAML single sign-on unless
+//! `LOCAL_AUTH_SAML_ENABLED`) or that local-auth does not offer (the OAuth 2.1 server, custom
+//! OAuth providers): each answers as upstream does with the feature off, and any other path gets
+//! a JSON 404, so a client never has to read an empty body.
 
 use axum::{
     Router,
@@ -43,14 +44,19 @@ fn admin(error: fn() -> ApiError) -> MethodRouter<AppState> {
     any(move |_: ServiceRole| async move { error() })
 }
 
-/// The routes of the features that are off, relative to `/auth/v1`.
-pub fn routes() -> Router<AppState> {
+/// The SAML routes with SAML off, relative to `/auth/v1`.
+pub fn saml_routes() -> Router<AppState> {
     Router::new()
         .route("/sso", public(saml_disabled))
         .route("/sso/saml/acs", public(saml_disabled))
         .route("/sso/saml/metadata", public(saml_disabled))
         .route("/admin/sso/providers", admin(saml_disabled))
         .route("/admin/sso/providers/{id}", admin(saml_disabled))
+}
+
+/// The routes of the features local-auth does not offer, relative to `/auth/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
         .route(
             "/.well-known/oauth-authorization-server",
             public(oauth_server_disabled),

@@ -80,6 +80,7 @@ pub(super) async fn start_flow(
     store::insert_oauth_flow(
         &state.db.write,
         &flow_id,
+        "oauth",
         challenge,
         method,
         provider,
@@ -157,24 +158,12 @@ async fn callback(state: &AppState, params: &HashMap<String, String>) -> Respons
 }
 
 async fn find_flow(state: &AppState, id: &str) -> ApiResult<Option<OAuthFlow>> {
-    Ok(store::oauth_flow(&state.db.read, id).await?)
+    Ok(store::oauth_flow(&state.db.read, id, "oauth").await?)
 }
 
 /// Exchanges the provider's code and completes the flow; returns where to send the browser.
 async fn finish(state: &AppState, flow: &OAuthFlow, code: Option<&str>) -> ApiResult<String> {
-    if flow.user_id.is_some() {
-        return Err(ApiError::bad_request(
-            ErrorCode::FlowStateAlreadyUsed,
-            "Flow state already used",
-        ));
-    }
-    let created = parse_rfc3339(Some(&flow.created_at)).unwrap_or_else(Utc::now);
-    if (Utc::now() - created).num_seconds() > FLOW_LIFETIME {
-        return Err(ApiError::unprocessable(
-            ErrorCode::FlowStateExpired,
-            "Flow state has expired",
-        ));
-    }
+    check_flow(flow)?;
     let code = code.filter(|code| !code.is_empty()).ok_or_else(|| {
         ApiError::bad_request(
             ErrorCode::BadOauthCallback,
@@ -195,6 +184,39 @@ async fn finish(state: &AppState, flow: &OAuthFlow, code: Option<&str>) -> ApiRe
         Some(target) => link_identity(state, &mut tx, target, &grant, &identity_data).await?,
         None => sign_in_or_up(state, &mut tx, &grant, &identity_data).await?,
     };
+    let location = complete(state, &mut tx, flow, &user, Some(&grant.access_token)).await?;
+    tx.commit().await?;
+    Ok(location)
+}
+
+/// Refuses a flow that signed someone in already or is past its lifetime.
+pub(super) fn check_flow(flow: &OAuthFlow) -> ApiResult<()> {
+    if flow.user_id.is_some() {
+        return Err(ApiError::bad_request(
+            ErrorCode::FlowStateAlreadyUsed,
+            "Flow state already used",
+        ));
+    }
+    let created = parse_rfc3339(Some(&flow.created_at)).unwrap_or_else(Utc::now);
+    if (Utc::now() - created).num_seconds() > FLOW_LIFETIME {
+        return Err(ApiError::unprocessable(
+            ErrorCode::FlowStateExpired,
+            "Flow state has expired",
+        ));
+    }
+    Ok(())
+}
+
+/// `flow` signed `user` in: with PKCE its code may now be exchanged and the browser goes to the
+/// app with `?code=`; without, the session starts here and rides in the fragment (with the
+/// provider's token, when there is one). Returns where to send the browser.
+pub(super) async fn complete(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    flow: &OAuthFlow,
+    user: &User,
+    provider_token: Option<&str>,
+) -> ApiResult<String> {
     if user.is_banned() {
         return Err(ApiError::forbidden(ErrorCode::UserBanned, "User is banned"));
     }
@@ -202,17 +224,14 @@ async fn finish(state: &AppState, flow: &OAuthFlow, code: Option<&str>) -> ApiRe
         .referrer
         .clone()
         .unwrap_or_else(|| state.config.site_url.to_string());
-    let location = if flow.code_challenge.is_empty() {
-        let session = sessions::start(state, &mut tx, &user, "oauth").await?;
+    if flow.code_challenge.is_empty() {
+        let session = sessions::start(state, &mut *tx, user, &flow.authentication_method).await?;
         store::delete_flow(&mut *tx, &flow.id).await?;
-        implicit_location(&referrer, &session, &grant.access_token)
-    } else {
-        store::issue_flow_code(&mut *tx, &flow.id, &user.id, &grant.access_token).await?;
-        let separator = if referrer.contains('?') { '&' } else { '?' };
-        format!("{referrer}{separator}code={}", flow.auth_code)
-    };
-    tx.commit().await?;
-    Ok(location)
+        return Ok(implicit_location(&referrer, &session, provider_token));
+    }
+    store::issue_flow_code(&mut *tx, &flow.id, &user.id, provider_token).await?;
+    let separator = if referrer.contains('?') { '&' } else { '?' };
+    Ok(format!("{referrer}{separator}code={}", flow.auth_code))
 }
 
 /// Signs in the identity's user, or signs a new user up; an address that belongs to an account
@@ -347,16 +366,20 @@ async fn user(tx: &mut SqliteConnection, id: &str) -> ApiResult<User> {
 }
 
 /// The implicit flow's redirect: the session and the provider token in the fragment.
-fn implicit_location(referrer: &str, session: &Value, provider_token: &str) -> String {
+fn implicit_location(referrer: &str, session: &Value, provider_token: Option<&str>) -> String {
     let field = |name: &str| match &session[name] {
         Value::String(text) => text.clone(),
         other => other.to_string(),
     };
-    let fragment = url::form_urlencoded::Serializer::new(String::new())
+    let mut fragment = url::form_urlencoded::Serializer::new(String::new());
+    fragment
         .append_pair("access_token", &field("access_token"))
         .append_pair("expires_at", &field("expires_at"))
-        .append_pair("expires_in", &field("expires_in"))
-        .append_pair("provider_token", provider_token)
+        .append_pair("expires_in", &field("expires_in"));
+    if let Some(provider_token) = provider_token {
+        fragment.append_pair("provider_token", provider_token);
+    }
+    let fragment = fragment
         .append_pair("refresh_token", &field("refresh_token"))
         .append_pair("token_type", "bearer")
         .finish();
@@ -364,7 +387,7 @@ fn implicit_location(referrer: &str, session: &Value, provider_token: &str) -> S
 }
 
 /// An error redirect: `error`, `error_code` and `error_description` in the query and the fragment.
-fn redirect_error(target: &str, kind: &str, error: &ApiError) -> Response {
+pub(super) fn redirect_error(target: &str, kind: &str, error: &ApiError) -> Response {
     let pairs = [
         ("error", kind),
         ("error_code", error.code.as_str()),
@@ -373,7 +396,8 @@ fn redirect_error(target: &str, kind: &str, error: &ApiError) -> Response {
     found(&error_location(target, &pairs))
 }
 
-fn error_location(target: &str, pairs: &[(&str, &str)]) -> String {
+/// `target` with `pairs` (those not empty) in its query and its fragment.
+pub(crate) fn error_location(target: &str, pairs: &[(&str, &str)]) -> String {
     let params = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs.iter().filter(|(_, value)| !value.is_empty()))
         .finish();

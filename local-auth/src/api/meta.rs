@@ -36,7 +36,7 @@ pub async fn settings(State(state): State<AppState>) -> Json<Value> {
         "mailer_autoconfirm": !config.enable_confirmations,
         "phone_autoconfirm": !config.sms.enable_confirmations,
         "sms_provider": "",
-        "saml_enabled": false,
+        "saml_enabled": config.saml_enabled,
         "passkeys_enabled": config.webauthn.passkeys,
     }))
 }

@@ -12,11 +12,13 @@ mod otp;
 mod passkeys;
 mod phone;
 mod signup;
+pub mod sso;
 mod token;
 mod user;
 mod verify;
 
 pub use disabled::not_found;
+pub(crate) use external::error_location;
 
 use axum::{
     Router,
@@ -43,6 +45,28 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         middleware::from_fn_with_state((state.rate_limit.clone(), limiter), rate_limit::limit)
     };
     let passkeys_on = || middleware::from_fn_with_state(state.clone(), passkeys::require_enabled);
+    let sso = if state.config.saml_enabled {
+        Router::new()
+            .route(
+                "/sso",
+                post(sso::start)
+                    .route_layer(captcha())
+                    .route_layer(limit(Limiter::Sso)),
+            )
+            .route("/sso/saml/metadata", get(sso::metadata))
+            .route("/sso/saml/acs", post(sso::acs))
+            .route(
+                crate::dev_saml::SIGN_IN_PATH,
+                get(crate::dev_saml::sign_in_page).post(crate::dev_saml::decide),
+            )
+            .route("/admin/sso/providers", get(sso::list).post(sso::create))
+            .route(
+                "/admin/sso/providers/{idp_id}",
+                get(sso::get).put(sso::update).delete(sso::delete),
+            )
+    } else {
+        disabled::saml_routes()
+    };
     Router::new()
         .route("/health", get(meta::health))
         .route("/settings", get(meta::settings))
@@ -159,6 +183,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/admin/users/{id}/passkeys/{passkey_id}",
             delete(passkeys::admin_delete),
         )
+        .merge(sso)
         .merge(disabled::routes())
         .fallback(|| async { not_found() })
         .method_not_allowed_fallback(|| async { disabled::method_not_allowed() })

@@ -72,6 +72,18 @@ pub async fn update_user(
         require_phone_provider(&state)?;
     }
     let password = params.password.filter(|password| !password.is_empty());
+    let nonce = params
+        .nonce
+        .as_deref()
+        .is_some_and(|nonce| !nonce.is_empty());
+    if user.is_sso_user
+        && (new_email.is_some() || new_phone.is_some() || password.is_some() || nonce)
+    {
+        return Err(ApiError::unprocessable(
+            ErrorCode::UserSsoManaged,
+            "Updating email, phone, password of a SSO account only possible via SSO",
+        ));
+    }
     if user.is_anonymous && password.is_some() && new_email.is_none() && new_phone.is_none() {
         return Err(ApiError::unprocessable(
             ErrorCode::ValidationFailed,

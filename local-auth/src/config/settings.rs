@@ -145,6 +145,12 @@ pub const SETTINGS: &[Setting] = &[
         Some("false"),
         |c, v| parse_into(&mut c.enable_manual_linking, v)
     ),
+    setting!(
+        Some("LOCAL_AUTH_SAML_ENABLED"),
+        None,
+        Some("false"),
+        |c, v| parse_into(&mut c.saml_enabled, v)
+    ),
     setting!(Some("LOCAL_AUTH_EXTERNAL_PROVIDERS"), None, None, |c, v| {
         let providers = list(v);
         if let Some(unknown) = providers
@@ -339,6 +345,12 @@ pub const SETTINGS: &[Setting] = &[
         None,
         Some("30"),
         |c, v| limit(&mut c.rate_limits.passkey, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_RATE_LIMIT_SSO"),
+        None,
+        Some("30"),
+        |c, v| limit(&mut c.rate_limits.sso, v)
     ),
     setting!(Some("LOCAL_AUTH_RATE_LIMIT_HEADER"), None, None, |c, v| {
         c.rate_limit_header = Some(v.to_owned());

@@ -71,6 +71,11 @@ config! {
         /// `LOCAL_AUTH_EXTERNAL_PROVIDERS` comma-separated). local-auth cannot reach the real ones, so
         /// each is served by its development identity provider (see [`crate::dev_idp`]).
         pub external_providers: Vec<String>,
+        /// Whether SAML single sign-on is on (`LOCAL_AUTH_SAML_ENABLED`, upstream's
+        /// `GOTRUE_SAML_ENABLED`; the Supabase CLI's file has no key for it; default off as
+        /// upstream). local-auth cannot check a real identity provider's signed assertions, so
+        /// every provider signs in through its development page (see [`crate::dev_saml`]).
+        pub saml_enabled: bool,
         /// Phone sign-in settings (`[auth.sms]`, `LOCAL_AUTH_SMS_*`).
         pub sms: SmsConfig,
         /// Phones as second factor (`[auth.mfa.phone]`, `LOCAL_AUTH_MFA_PHONE_*`).
@@ -462,6 +467,8 @@ pub struct RateLimits {
     pub mfa: u32,
     /// Passkey sign-in options per 5 minutes (upstream 30; `LOCAL_AUTH_RATE_LIMIT_PASSKEY`).
     pub passkey: u32,
+    /// SSO sign-ins started per 5 minutes (upstream 30; `LOCAL_AUTH_RATE_LIMIT_SSO`).
+    pub sso: u32,
     /// `email_sent`: mails per hour for the whole server (the CLI's 2). Counted only for mail sent
     /// through SMTP: the CLI lifts it for its local mail catcher, as local-auth does for its
     /// mailbox.

@@ -104,13 +104,15 @@ pub async fn take_flow(db: &mut SqliteConnection, id: &str) -> sqlx::Result<Opti
         .await
 }
 
-/// A flow between `/authorize` and `/callback`.
+/// A flow that leaves for an identity provider and comes back: OAuth (`/authorize` to
+/// `/callback`) or SAML single sign-on (`/sso` to the assertion).
 #[derive(Debug, FromRow)]
-#[allow(missing_docs)] // The `flow_state` columns an OAuth flow needs.
+#[allow(missing_docs)] // The `flow_state` columns such a flow needs.
 pub struct OAuthFlow {
     pub id: String,
     pub user_id: Option<String>,
     pub auth_code: String,
+    pub authentication_method: String,
     pub code_challenge: String,
     pub provider_type: String,
     pub referrer: Option<String>,
@@ -118,11 +120,14 @@ pub struct OAuthFlow {
     pub created_at: String,
 }
 
-/// A new OAuth flow `id` to `provider`, started from `referrer`, linking an identity to
-/// `linking_target` when set; `challenge` and `method` are empty without PKCE.
+/// A new flow `id` to `provider`, authenticating by `authentication_method` (`oauth`,
+/// `sso/saml`), started from `referrer`, linking an identity to `linking_target` when set;
+/// `challenge` and `method` are empty without PKCE.
+#[allow(clippy::too_many_arguments)] // The columns of one row.
 pub async fn insert_oauth_flow(
     db: impl SqliteExecutor<'_>,
     id: &str,
+    authentication_method: &str,
     challenge: &str,
     method: &str,
     provider: &str,
@@ -133,10 +138,11 @@ pub async fn insert_oauth_flow(
     sqlx::query(
         "INSERT INTO flow_state (id, auth_code, authentication_method, code_challenge, \
          code_challenge_method, provider_type, referrer, linking_target_id, created_at, updated_at) \
-         VALUES (?, ?, 'oauth', ?, ?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(uuid::Uuid::new_v4().to_string())
+    .bind(authentication_method)
     .bind(challenge)
     .bind(method)
     .bind(provider)
@@ -149,13 +155,19 @@ pub async fn insert_oauth_flow(
     .map(drop)
 }
 
-/// The OAuth flow `id`.
-pub async fn oauth_flow(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<OAuthFlow>> {
+/// The flow `id` authenticating by `authentication_method`.
+pub async fn oauth_flow(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    authentication_method: &str,
+) -> sqlx::Result<Option<OAuthFlow>> {
     sqlx::query_as(
-        "SELECT id, user_id, auth_code, code_challenge, provider_type, referrer, linking_target_id, created_at \
-         FROM flow_state WHERE id = ? AND authentication_method = 'oauth'",
+        "SELECT id, user_id, auth_code, authentication_method, code_challenge, provider_type, \
+         referrer, linking_target_id, created_at \
+         FROM flow_state WHERE id = ? AND authentication_method = ?",
     )
     .bind(id)
+    .bind(authentication_method)
     .fetch_optional(db)
     .await
 }
@@ -175,7 +187,7 @@ pub async fn issue_flow_code(
     db: impl SqliteExecutor<'_>,
     id: &str,
     user_id: &str,
-    provider_access_token: &str,
+    provider_access_token: Option<&str>,
 ) -> sqlx::Result<()> {
     let now = now_rfc3339();
     sqlx::query(

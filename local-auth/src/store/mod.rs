@@ -18,9 +18,10 @@ mod mail;
 mod one_time_tokens;
 mod passkeys;
 mod sessions;
+mod sso;
 mod users;
 
 pub use self::{
     factors::*, flows::*, identities::*, keys::*, mail::*, one_time_tokens::*, passkeys::*,
-    sessions::*, users::*,
+    sessions::*, sso::*, users::*,
 };

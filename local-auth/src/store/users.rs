@@ -38,6 +38,7 @@ pub struct User {
     pub phone_change: Option<String>,
     pub phone_change_sent_at: Option<String>,
     pub invited_at: Option<String>,
+    pub is_sso_user: bool,
 }
 
 impl User {
@@ -76,6 +77,7 @@ impl User {
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "is_anonymous": self.is_anonymous,
+            "is_sso_user": self.is_sso_user,
         });
         let optional = [
             ("email_confirmed_at", &self.email_confirmed_at),
@@ -116,9 +118,10 @@ pub async fn user_by_id(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<O
         .await
 }
 
-/// The user with `email` (already lowercased).
+/// The user with `email` (already lowercased), SSO users aside: theirs is an account of its own,
+/// reached only through their identity provider (as upstream, which never finds them by address).
 pub async fn user_by_email(db: impl SqliteExecutor<'_>, email: &str) -> sqlx::Result<Option<User>> {
-    sqlx::query_as("SELECT * FROM users WHERE email = ?")
+    sqlx::query_as("SELECT * FROM users WHERE email = ? AND is_sso_user = 0")
         .bind(email)
         .fetch_optional(db)
         .await

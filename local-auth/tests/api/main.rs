@@ -20,6 +20,7 @@ mod rate_limits;
 mod security;
 mod signup;
 mod smtp;
+mod sso;
 mod templates;
 mod token;
 mod user;

@@ -82,6 +82,7 @@ const NO_REFILL: RateLimits = RateLimits {
     email_sent: 1,
     sms_sent: 30,
     web3: 30,
+    sso: 0,
 };
 
 #[tokio::test]
@@ -372,4 +373,31 @@ async fn mfa_challenges_are_limited_per_minute() {
         60,
     )
     .await;
+}
+
+#[tokio::test]
+async fn sso_sign_ins_have_their_own_bucket() {
+    let auth = TestAuth::spawn_with(|config| {
+        config.rate_limits = NO_REFILL;
+        config.saml_enabled = true;
+    })
+    .await;
+    let start = || {
+        with_key(&auth, Method::POST, "/sso", &auth.publishable_key)
+            .json(&json!({ "domain": "nobody.example.com" }))
+    };
+    spend(CAPACITY, start).await;
+    assert_limited(
+        start().send().await.unwrap(),
+        "over_request_rate_limit",
+        3600,
+    )
+    .await;
+    // Other endpoints count in their own buckets.
+    let settings = with_key(&auth, Method::POST, "/otp", &auth.publishable_key)
+        .json(&json!({ "email": "someone@example.com", "create_user": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(settings.status(), StatusCode::TOO_MANY_REQUESTS);
 }

@@ -51,6 +51,9 @@ const testAuthSettings = {
   LOCAL_AUTH_MFA_PHONE_MAX_FREQUENCY: '0',
   // Password rules on, so the forms' sentences for a refused password are tested.
   LOCAL_AUTH_PASSWORD_REQUIREMENTS: 'letters_digits',
+  // Single sign-on, with the development provider for one domain (sso.spec.ts).
+  LOCAL_AUTH_SAML_ENABLED: 'true',
+  LOCAL_AUTH_SAML_DEV_DOMAINS: 'sso.example.test',
 };
 
 /** The same build with HttpOnly session cookies, its own local-auth and data (http-only.spec.ts),
@@ -99,7 +102,7 @@ export default defineConfig({
     {
       // The same auth flows as plain HTML forms: every page must work before the WASM arrives.
       name: 'chromium-no-js',
-      testMatch: /(^|\/)(auth|oauth|account|guest|phone|mfa-phone|admin|notes)\.spec\.ts$/,
+      testMatch: /(^|\/)(auth|oauth|sso|account|guest|phone|mfa-phone|admin|notes)\.spec\.ts$/,
       use: { ...devices['Desktop Chrome'], launchOptions, javaScriptEnabled: false },
     },
   ],

@@ -520,3 +520,87 @@ describe('@supabase/auth-js against local-auth (OAuth, linking, phone and admin)
     assert.equal(notAdmin.error.code, 'not_admin');
   });
 });
+
+describe('@supabase/auth-js against local-auth (SAML single sign-on)', () => {
+  const APP_CALLBACK = 'http://127.0.0.1:3000/auth/callback';
+  let auth;
+  before(async () => {
+    auth = await startLocalAuth({ LOCAL_AUTH_SAML_ENABLED: 'true' });
+  });
+  after(() => auth.stop());
+
+  /** Registers an identity provider for `domain` through the admin API; returns its id. */
+  async function addProvider(domain) {
+    const entity = `https://idp.${domain}/saml`;
+    const response = await fetch(`${auth.url}/admin/sso/providers`, {
+      method: 'POST',
+      headers: { apikey: auth.secretKey, Authorization: `Bearer ${auth.secretKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        type: 'saml',
+        domains: [domain],
+        metadata_xml: `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entity}"><IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></EntityDescriptor>`,
+      }),
+    });
+    assert.equal(response.status, 201);
+    return (await response.json()).id;
+  }
+
+  /** The development identity provider's page for `url`, approved as `who`; the app redirect. */
+  async function approve(url, who) {
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    const form = new URLSearchParams({
+      RelayState: new URL(url).searchParams.get('RelayState'),
+      email: who,
+      decision: 'approve',
+    });
+    const decided = await fetch(url, { method: 'POST', body: form, redirect: 'manual' });
+    assert.equal(decided.status, 303);
+    return new URL(decided.headers.get('location'));
+  }
+
+  test('signInWithSSO by domain, then exchangeCodeForSession: an SSO user, amr sso/saml', async () => {
+    const providerId = await addProvider('acme.example');
+    const client = auth.client({ flowType: 'pkce' });
+    const who = `ada-${crypto.randomUUID()}@acme.example`;
+    const { data, error } = await client.signInWithSSO({
+      domain: 'acme.example',
+      options: { redirectTo: APP_CALLBACK, skipBrowserRedirect: true },
+    });
+    assert.equal(error, null);
+
+    const landed = await approve(data.url, who);
+    assert.equal(`${landed.origin}${landed.pathname}`, APP_CALLBACK);
+    const exchanged = await client.exchangeCodeForSession(landed.searchParams.get('code'));
+    assert.equal(exchanged.error, null);
+    assert.equal(exchanged.data.user.email, who);
+    assert.equal(exchanged.data.user.is_sso_user, true);
+    assert.equal(exchanged.data.user.app_metadata.provider, `sso:${providerId}`);
+    const { data: claims } = await client.getClaims();
+    assert.deepEqual(
+      claims.claims.amr.map(({ method, provider }) => ({ method, provider })),
+      [{ method: 'sso/saml', provider: providerId }],
+    );
+    const changed = await client.updateUser({ email: 'elsewhere@example.com' });
+    assert.equal(changed.error.code, 'user_sso_managed');
+  });
+
+  test('signInWithSSO by provider id; unknown domains and ids are AuthApiErrors', async () => {
+    const providerId = await addProvider('byid.example');
+    const client = auth.client({ flowType: 'pkce' });
+    const { data, error } = await client.signInWithSSO({
+      providerId,
+      options: { redirectTo: APP_CALLBACK, skipBrowserRedirect: true },
+    });
+    assert.equal(error, null);
+    const landed = await approve(data.url, 'grace@byid.example');
+    const exchanged = await client.exchangeCodeForSession(landed.searchParams.get('code'));
+    assert.equal(exchanged.data.user.email, 'grace@byid.example');
+
+    const unknown = await client.signInWithSSO({ domain: 'nobody.example' });
+    assert.ok(isAuthApiError(unknown.error));
+    assert.equal(unknown.error.code, 'sso_provider_not_found');
+    const gone = await client.signInWithSSO({ providerId: crypto.randomUUID() });
+    assert.equal(gone.error.code, 'sso_provider_not_found');
+  });
+});

@@ -120,6 +120,14 @@ impl LocalAuth {
         .await
         .map_err(|error| StartError::Io(io::Error::other(error)))?
         .map_err(|error| StartError::Io(io::Error::other(error)))?;
+        if config.saml_enabled && !config.saml_dev_domains.is_empty() {
+            api::sso::register_development_provider(
+                &db,
+                &config.issuer(),
+                &config.saml_dev_domains,
+            )
+            .await?;
+        }
         let state = AppState::new(config, db, signer, api_keys, smtp, mirror, decoy_hash)?;
         // Whatever changed while PostgreSQL was away (or before it was configured).
         if let Some(mirror) = &state.mirror {

@@ -269,6 +269,9 @@ pub struct Settings {
     /// Whether users may sign in with passkeys (`/passkeys`).
     #[serde(default)]
     pub passkeys_enabled: bool,
+    /// Whether SAML single sign-on is on (`/sso`).
+    #[serde(default)]
+    pub saml_enabled: bool,
     /// Fields this crate does not name.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -1012,6 +1015,33 @@ impl AuthClient {
         self.send(self.request(Method::DELETE, &path, Some(token)))
             .await
             .map(drop)
+    }
+
+    /// `POST /sso`: starts a SAML single sign-on with the provider that has `domain` (an email
+    /// domain) and returns the identity provider's URL; the browser goes there, and comes back to
+    /// `redirect_to` with `?code=`.
+    pub async fn sso_url(
+        &self,
+        domain: &str,
+        redirect_to: Option<&str>,
+        challenge: &PkceChallenge,
+    ) -> Result<Url, Error> {
+        #[derive(Deserialize)]
+        struct Answer {
+            url: Url,
+        }
+        let mut body = Map::new();
+        body.insert("domain".into(), json!(domain));
+        body.insert("skip_http_redirect".into(), json!(true));
+        if let Some(to) = redirect_to {
+            body.insert("redirect_to".into(), json!(to));
+        }
+        add_challenge(&mut body, Some(challenge));
+        self.add_captcha(&mut body);
+        let request = self.request(Method::POST, "sso", None).json(&body);
+        self.send_json::<Answer>(request)
+            .await
+            .map(|answer| answer.url)
     }
 
     /// The `/authorize` URL that starts an OAuth sign-in with `provider` (no request is made):

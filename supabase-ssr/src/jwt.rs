@@ -60,6 +60,9 @@ pub struct AmrEntry {
     pub method: String,
     /// When, in seconds since the epoch.
     pub timestamp: u64,
+    /// For `sso/saml`: the SSO provider's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 /// The `aud` claim: one audience or several.

@@ -11,6 +11,8 @@ pub fn display_name(provider: &str) -> String {
         "slack_oidc" => "Slack".to_owned(),
         "workos" => "WorkOS".to_owned(),
         "x" | "twitter" => "X".to_owned(),
+        // An SSO provider's identities are `sso:<provider id>`: one organisation's sign-in.
+        other if other.starts_with("sso:") => "Single sign-on".to_owned(),
         other => {
             let mut chars = other.chars();
             chars
@@ -29,6 +31,10 @@ mod tests {
     fn providers_get_their_usual_names() {
         assert_eq!(display_name("github"), "GitHub");
         assert_eq!(display_name("google"), "Google");
+        assert_eq!(
+            display_name("sso:8f1c8a5e-0d5b-4a7e-9a43-6f2b1a9d8c11"),
+            "Single sign-on"
+        );
         assert_eq!(display_name("linkedin_oidc"), "LinkedIn");
         assert_eq!(display_name("email"), "Email");
         assert_eq!(display_name("twitter"), "X");

@@ -89,6 +89,16 @@ fn main() -> ExitCode {
 fn dev() -> Result<(), String> {
     tools::ensure_all(tools::Purpose::Dev)?;
     let mut watch = command::cargo().args(["leptos", "watch", "--split"]);
+    // Single sign-on on, with local-auth's development provider for one domain, unless `.env`
+    // says otherwise: "Sign in with SSO" works for any address at sso.example.test.
+    for (name, value) in [
+        ("LOCAL_AUTH_SAML_ENABLED", "true"),
+        ("LOCAL_AUTH_SAML_DEV_DOMAINS", "sso.example.test"),
+    ] {
+        if !command::configured(name) {
+            watch = watch.env(name, value);
+        }
+    }
     if command::configured("DATABASE_URL") || command::configured("SUPABASE_URL") {
         eprintln!("xtask: the database is DATABASE_URL's; no local PostgreSQL started");
     } else {

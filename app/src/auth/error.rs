@@ -107,6 +107,12 @@ pub enum AuthError {
     /// The sign-in provider is not offered.
     #[error("That sign-in provider is not available.")]
     UnknownProvider,
+    /// No single sign-on provider has the typed email domain (or it is switched off).
+    #[error("No single sign-on is set up for that email domain.")]
+    NoSso,
+    /// The account is an SSO account: its identity provider owns its address and password.
+    #[error("Your organisation's sign-in manages this account's email address and password.")]
+    SsoManaged,
     /// The CAPTCHA check was not passed (or not made: the form needs JavaScript for it).
     #[error("Complete the CAPTCHA check, then send the form again.")]
     CaptchaFailed,
@@ -267,6 +273,10 @@ impl AuthError {
             | Code::MfaWebauthnEnrollNotEnabled
             | Code::MfaWebauthnVerifyNotEnabled => Self::PasskeysDisabled,
             Code::AnonymousProviderDisabled => Self::GuestsDisabled,
+            Code::SsoProviderNotFound | Code::SsoProviderDisabled | Code::SamlProviderDisabled => {
+                Self::NoSso
+            }
+            Code::UserSsoManaged => Self::SsoManaged,
             Code::CaptchaFailed => Self::CaptchaFailed,
             Code::PhoneProviderDisabled => Self::InvalidPhone,
             Code::MfaVerifiedFactorExists => Self::PhoneFactorTaken,
@@ -323,6 +333,8 @@ impl Failure for AuthError {
             | Self::InvalidEmail
             | Self::SignUpsDisabled
             | Self::UnknownProvider
+            | Self::NoSso
+            | Self::SsoManaged
             | Self::LastIdentity
             | Self::IdentityTaken
             | Self::EmailTaken

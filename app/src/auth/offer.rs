@@ -37,6 +37,8 @@ pub struct SignInOptions {
     pub phone: bool,
     /// Signing in with a passkey.
     pub passkeys: bool,
+    /// SAML single sign-on, found by the work email's domain.
+    pub sso: bool,
 }
 
 /// A WebAuthn ceremony for the browser to run ([`super::webauthn`]): the id its answer goes back with,

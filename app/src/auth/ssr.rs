@@ -413,6 +413,7 @@ pub async fn sign_in_options(layer: &SessionLayer) -> SignInOptions {
         guests: on("anonymous_users"),
         phone: on("phone"),
         passkeys: settings.passkeys_enabled,
+        sso: settings.saml_enabled,
     };
     if let Ok(mut cache) = CACHE.lock() {
         *cache = Some((Instant::now(), options.clone()));
@@ -446,6 +447,26 @@ pub fn ceremony_answer(text: &str) -> Result<serde_json::Value, AuthError> {
         .ok()
         .filter(serde_json::Value::is_object)
         .ok_or(AuthError::InvalidInput)
+}
+
+/// The email domain a typed work email (or a bare domain) names, lowercased; `None` unless it is
+/// a domain name with at least two labels of letters, digits and hyphens.
+pub fn sso_domain(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    let domain = typed
+        .rsplit_once('@')
+        .map_or(typed, |(_, domain)| domain)
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let labels_ok = domain.split('.').all(|label| {
+        (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    });
+    (domain.len() <= 253 && domain.contains('.') && labels_ok).then_some(domain)
 }
 
 /// Deletes the session cookies.
@@ -492,6 +513,31 @@ pub fn site_link(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_work_email_or_domain_names_its_domain() {
+        for (typed, domain) in [
+            ("ada@Acme.Example", "acme.example"),
+            (" acme.example. ", "acme.example"),
+            ("odd@name@sub.acme.example", "sub.acme.example"),
+        ] {
+            assert_eq!(sso_domain(typed).as_deref(), Some(domain), "{typed}");
+        }
+        for typed in [
+            "",
+            "ada@",
+            "localhost",
+            "acme..example",
+            "-acme.example",
+            "acme.example/path",
+            "acme.example:443",
+            "ac me.example",
+            "xn--ü.example",
+        ] {
+            assert_eq!(sso_domain(typed), None, "{typed:?}");
+        }
+        assert_eq!(sso_domain(&format!("{}.example", "a".repeat(64))), None);
+    }
 
     #[test]
     fn a_typed_number_keeps_its_digits_and_plus_or_is_refused() {

@@ -66,6 +66,7 @@ pub fn LoginPage() -> impl IntoView {
                 />
             </ActionForm>
             <OtherWays options next />
+            <SingleSignOn options next />
             <p class="aside">"No account yet? " <A href=crate::routes::path::SIGN_UP>"Sign up"</A></p>
             <CaptchaScript />
         </section>
@@ -244,6 +245,40 @@ fn OtherWays(
     }
 }
 
+/// "Sign in with SSO", when the auth server offers single sign-on: a work email (or its domain)
+/// finds the organisation's identity provider. A plain form, with or without JavaScript: the
+/// browser leaves for the provider and comes back to `/auth/callback`.
+#[component]
+fn SingleSignOn(
+    options: AsyncDerived<Result<crate::auth::SignInOptions, AuthError>>,
+    next: impl Fn() -> String + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let sso = ServerAction::<SsoSignIn>::new();
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                options
+                    .get()
+                    .and_then(Result::ok)
+                    .filter(|options| options.sso)
+                    .map(|_| {
+                        view! {
+                            <h2>"Or sign in with SSO"</h2>
+                            <ActionForm action=sso attr:class="stack">
+                                <input type="hidden" name="next" value=next />
+                                <label for="login-sso">"Work email or domain"</label>
+                                <input id="login-sso" name="domain" autocomplete="email" required />
+                                <CaptchaWidget />
+                                <FormError action=sso />
+                                <SubmitButton label="Sign in with SSO" pending="Finding your sign-in…" secondary=true />
+                            </ActionForm>
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
 /// Signs in with email and password, then goes to `next`.
 #[server(endpoint = "auth/sign-in")]
 pub async fn sign_in(
@@ -391,6 +426,35 @@ pub async fn oauth_sign_in(
             layer
                 .client()
                 .authorize_url(&provider, Some(&flow.redirect_to), None, &flow.challenge);
+        send_cookies(&flow.cookies);
+        leptos_axum::redirect(url.as_str());
+        Ok(url.to_string())
+    })
+    .await
+}
+
+/// Starts a single sign-on for the organisation of `domain` (a work email or its domain): keeps a
+/// PKCE verifier in this flow's cookie slot, asks the auth server for the identity provider's
+/// URL and sends the browser there; it comes back to `/auth/callback` with a code.
+#[server(endpoint = "auth/sso")]
+pub async fn sso_sign_in(
+    #[doc = "A work email address, or its domain."] domain: String,
+    #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
+    #[server(flatten)]
+    #[doc = "The CAPTCHA check's answer, when the form carries one."]
+    captcha: CaptchaAnswer,
+) -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        let domain = sso_domain(&domain).ok_or(AuthError::NoSso)?;
+        let layer = session_layer()?;
+        let flow = begin_flow(&layer, &safe_target(next.as_deref()));
+        let url = layer
+            .client()
+            .with_captcha_token(captcha.token())
+            .sso_url(&domain, Some(&flow.redirect_to), &flow.challenge)
+            .await?;
         send_cookies(&flow.cookies);
         leptos_axum::redirect(url.as_str());
         Ok(url.to_string())

@@ -274,6 +274,61 @@ pub async fn acs() -> ApiError {
     )
 }
 
+/// Keeps the development SSO provider registered with exactly `domains` (lowercased): its entity
+/// is this server's development identity provider. A domain another provider has stays with it
+/// (logged).
+pub async fn register_development_provider(
+    db: &crate::db::Db,
+    issuer: &str,
+    domains: &[String],
+) -> sqlx::Result<()> {
+    /// The development provider's resource id: it stays one provider while the issuer changes.
+    const RESOURCE_ID: &str = "local-auth-development";
+    let entity_id = format!("{issuer}{}", crate::dev_saml::SIGN_IN_PATH);
+    let metadata_xml = format!(
+        "<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{entity}\">\
+         <IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\
+         <SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" \
+         Location=\"{entity}\"/></IDPSSODescriptor></EntityDescriptor>",
+        entity = crate::html::escape(&entity_id)
+    );
+    let mut tx = db.write.begin().await?;
+    let now = now_rfc3339();
+    let provider = match store::sso_provider_by_resource_id(&mut *tx, RESOURCE_ID).await? {
+        Some(provider) => SsoProvider {
+            entity_id,
+            metadata_xml,
+            updated_at: now,
+            ..provider
+        },
+        None => SsoProvider {
+            id: uuid::Uuid::new_v4().to_string(),
+            resource_id: Some(RESOURCE_ID.to_owned()),
+            disabled: None,
+            entity_id,
+            metadata_xml,
+            metadata_url: None,
+            attribute_mapping: "{}".to_owned(),
+            name_id_format: None,
+            created_at: now.clone(),
+            updated_at: now,
+        },
+    };
+    let mut free = Vec::with_capacity(domains.len());
+    for domain in domains {
+        match store::sso_provider_by_domain(&mut *tx, domain).await? {
+            Some(owner) if owner.id != provider.id => tracing::warn!(
+                "LOCAL_AUTH_SAML_DEV_DOMAINS: {domain} belongs to SSO provider {}; left with it",
+                owner.id
+            ),
+            _ => free.push(domain.clone()),
+        }
+    }
+    store::save_sso_provider(&mut tx, &provider).await?;
+    store::set_sso_domains(&mut tx, &provider.id, &free).await?;
+    tx.commit().await
+}
+
 /// The query of `GET /sso/saml/metadata`.
 #[derive(Debug, Default, Deserialize)]
 pub struct MetadataQuery {

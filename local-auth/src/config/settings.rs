@@ -151,6 +151,10 @@ pub const SETTINGS: &[Setting] = &[
         Some("false"),
         |c, v| parse_into(&mut c.saml_enabled, v)
     ),
+    setting!(Some("LOCAL_AUTH_SAML_DEV_DOMAINS"), None, None, |c, v| {
+        c.saml_dev_domains = list(v).iter().map(|domain| domain.to_lowercase()).collect();
+        Ok(())
+    }),
     setting!(Some("LOCAL_AUTH_EXTERNAL_PROVIDERS"), None, None, |c, v| {
         let providers = list(v);
         if let Some(unknown) = providers

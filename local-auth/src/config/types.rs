@@ -76,6 +76,10 @@ config! {
         /// upstream). local-auth cannot check a real identity provider's signed assertions, so
         /// every provider signs in through its development page (see [`crate::dev_saml`]).
         pub saml_enabled: bool,
+        /// Email domains of a development SSO provider local-auth keeps registered while SAML is
+        /// on (`LOCAL_AUTH_SAML_DEV_DOMAINS`, comma-separated; unset: none), so "Sign in with SSO"
+        /// works on this machine without registering a provider through the admin API.
+        pub saml_dev_domains: Vec<String>,
         /// Phone sign-in settings (`[auth.sms]`, `LOCAL_AUTH_SMS_*`).
         pub sms: SmsConfig,
         /// Phones as second factor (`[auth.mfa.phone]`, `LOCAL_AUTH_MFA_PHONE_*`).

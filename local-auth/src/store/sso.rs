@@ -133,7 +133,8 @@ pub async fn sso_domains(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<
         .await
 }
 
-/// Stores `provider` as it is (a new row, or the new state of an existing one).
+/// Stores `provider` as it is (a new row, or the new state of an existing one; the admin API
+/// never changes an entity id, the development provider's follows the server's address).
 pub async fn save_sso_provider(
     db: &mut SqliteConnection,
     provider: &SsoProvider,
@@ -142,7 +143,7 @@ pub async fn save_sso_provider(
         "INSERT INTO sso_providers (id, resource_id, disabled, entity_id, metadata_xml, \
          metadata_url, attribute_mapping, name_id_format, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET \
-         resource_id = excluded.resource_id, disabled = excluded.disabled, \
+         resource_id = excluded.resource_id, disabled = excluded.disabled, entity_id = excluded.entity_id, \
          metadata_xml = excluded.metadata_xml, metadata_url = excluded.metadata_url, \
          attribute_mapping = excluded.attribute_mapping, name_id_format = excluded.name_id_format, \
          updated_at = excluded.updated_at",

@@ -654,3 +654,45 @@ async fn the_rebuilt_users_table_keeps_every_row_and_reference() {
         .unwrap();
     assert!(broken.is_empty(), "{broken:?}");
 }
+
+#[tokio::test]
+async fn the_development_provider_keeps_the_configured_domains() {
+    let auth = TestAuth::spawn_with(|config| {
+        config.saml_enabled = true;
+        config.saml_dev_domains = vec!["dev.test".into(), "also.test".into()];
+    })
+    .await;
+    let session = sso_session(&auth, "dev.test", "dev@dev.test").await;
+    assert_eq!(session["user"]["is_sso_user"], true);
+    let listed: Value = admin(&auth, Method::GET, "/admin/sso/providers", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["resource_id"], "local-auth-development");
+
+    // Restarted with other domains: the same provider (its users keep signing in), new domains.
+    let data_dir = auth.stop().await;
+    let auth = TestAuth::spawn_in(data_dir, |config| {
+        config.saml_enabled = true;
+        config.saml_dev_domains = vec!["next.test".into()];
+    })
+    .await;
+    let listed: Value = admin(&auth, Method::GET, "/admin/sso/providers", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        listed["items"][0]["domains"],
+        json!([{ "domain": "next.test" }])
+    );
+    let response = auth.post("/sso", json!({ "domain": "dev.test" })).await;
+    assert_eq!(
+        error_code(response).await,
+        (StatusCode::NOT_FOUND, "sso_provider_not_found".into())
+    );
+    let again = sso_session(&auth, "next.test", "dev@dev.test").await;
+    assert_eq!(again["user"]["id"], session["user"]["id"]);
+}

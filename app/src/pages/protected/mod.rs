@@ -21,6 +21,8 @@ pub struct ClaimsView {
     pub role: String,
     /// `aal`.
     pub aal: String,
+    /// `amr`: how the session was authenticated, its methods newest first.
+    pub methods: String,
     /// `exp`, as a UTC date and time.
     pub expires: String,
 }
@@ -50,6 +52,12 @@ pub async fn session_claims() -> Result<ClaimsView, AuthError> {
                 supabase_ssr::Aal::Aal2 => "aal2",
             })
             .to_owned(),
+        methods: claims
+            .amr
+            .iter()
+            .map(|entry| entry.method.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         expires,
     })
 }
@@ -199,6 +207,7 @@ fn ClaimsTable(claims: ClaimsView) -> impl IntoView {
         ("User id (sub)", claims.sub),
         ("Role", claims.role),
         ("Assurance level (aal)", claims.aal),
+        ("Signed in by (amr)", claims.methods),
         ("Access token expires", claims.expires),
     ];
     view! {

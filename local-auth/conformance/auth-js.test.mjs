@@ -8,6 +8,7 @@ import {
   isAuthSessionMissingError,
 } from '@supabase/auth-js';
 import { email, startLocalAuth, totp } from './harness.mjs';
+import { ethereumWallet, solanaWallet } from './wallets.mjs';
 
 const PASSWORD = 'correct-horse-battery';
 
@@ -602,5 +603,54 @@ describe('@supabase/auth-js against local-auth (SAML single sign-on)', () => {
     assert.equal(unknown.error.code, 'sso_provider_not_found');
     const gone = await client.signInWithSSO({ providerId: crypto.randomUUID() });
     assert.equal(gone.error.code, 'sso_provider_not_found');
+  });
+});
+
+describe('@supabase/auth-js against local-auth (Web3: Ethereum and Solana)', () => {
+  const APP = 'http://localhost:3000/';
+  let auth;
+  before(async () => {
+    auth = await startLocalAuth({
+      LOCAL_AUTH_WEB3_ETHEREUM_ENABLED: 'true',
+      LOCAL_AUTH_WEB3_SOLANA_ENABLED: 'true',
+      LOCAL_AUTH_ADDITIONAL_REDIRECT_URLS: 'http://localhost:3000/**',
+    });
+  });
+  after(() => auth.stop());
+
+  test('signInWithWeb3 with an Ethereum wallet: auth-js writes the EIP-4361 message, the wallet signs', async () => {
+    const wallet = ethereumWallet(11);
+    const client = auth.client();
+    const { data, error } = await client.signInWithWeb3({
+      chain: 'ethereum',
+      wallet,
+      statement: 'Sign in to the notes app',
+      options: { url: APP },
+    });
+    assert.equal(error, null);
+    assert.equal(data.user.app_metadata.provider, 'web3');
+    assert.equal(data.user.identities[0].id, `web3:ethereum:${wallet.address}`);
+    const { data: claims } = await client.getClaims();
+    assert.equal(claims.claims.amr[0].method, 'web3');
+  });
+
+  test('signInWithWeb3 with a Solana wallet (signMessage), then the same wallet again', async () => {
+    const wallet = solanaWallet(12);
+    const first = await auth.client().signInWithWeb3({ chain: 'solana', wallet, options: { url: APP } });
+    assert.equal(first.error, null);
+    assert.equal(first.data.user.identities[0].id, `web3:solana:${wallet.publicKey.toBase58()}`);
+    const second = await auth.client().signInWithWeb3({ chain: 'solana', wallet, options: { url: APP } });
+    assert.equal(second.data.user.id, first.data.user.id);
+  });
+
+  test("a wallet signing for another site's URI is refused as invalid_grant", async () => {
+    const { error } = await auth.client().signInWithWeb3({
+      chain: 'ethereum',
+      wallet: ethereumWallet(13),
+      options: { url: 'https://evil.example/' },
+    });
+    assert.ok(isAuthApiError(error));
+    assert.equal(error.status, 400);
+    assert.match(error.message, /signed for another app/);
   });
 });

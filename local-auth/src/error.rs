@@ -26,6 +26,9 @@ pub struct ApiError {
     pub weak_password_reasons: Vec<&'static str>,
     /// For 429s: seconds until the client may try again, sent as `Retry-After`.
     pub retry_after: Option<u64>,
+    /// Written in the OAuth shape, `{error, error_description}` with `code` as the `error`,
+    /// whatever API version the caller names (upstream's `OAuthError`, as the Web3 grant answers).
+    pub oauth_shape: bool,
 }
 
 /// The result of a handler.
@@ -40,6 +43,20 @@ impl ApiError {
             message: message.into(),
             weak_password_reasons: Vec::new(),
             retry_after: None,
+            oauth_shape: false,
+        }
+    }
+
+    /// 400 `{error, error_description}` (upstream's `OAuthError`): `error` such as
+    /// `invalid_grant`.
+    pub fn oauth(error: &str, description: impl Into<String>) -> Self {
+        Self {
+            oauth_shape: true,
+            ..Self::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::Other(error.to_owned()),
+                description,
+            )
         }
     }
 
@@ -153,6 +170,10 @@ pub async fn shape_errors(request: Request, next: Next) -> Response {
     let Some(error) = response.extensions_mut().remove::<ApiError>() else {
         return response;
     };
+    if error.oauth_shape {
+        let body = json!({ "error": error.code.as_str(), "error_description": error.message });
+        return (error.status, Json(body)).into_response();
+    }
     let mut body = if dated {
         json!({ "code": error.code.as_str(), "message": error.message })
     } else {

@@ -44,6 +44,7 @@ pub mod store;
 pub mod testing;
 pub mod time;
 pub mod validate;
+pub mod web3;
 pub mod webauthn;
 
 use std::{future::Future, io};

@@ -74,6 +74,8 @@ pub enum Limiter {
     PasskeyAuthentication,
     /// `POST /sso` (upstream's `GOTRUE_RATE_LIMIT_SSO`).
     Sso,
+    /// `POST /token?grant_type=web3` (`web3`).
+    Web3,
 }
 
 /// A limiter's shape: refill per second, capacity, and how long a bucket lives.
@@ -106,6 +108,7 @@ impl Limiter {
             Self::Verify => per_five_minutes(limits.token_verifications),
             Self::PasskeyAuthentication => per_five_minutes(limits.passkey),
             Self::Sso => per_five_minutes(limits.sso),
+            Self::Web3 => per_five_minutes(limits.web3),
             Self::AnonymousSignIns => Shape {
                 per_second: f64::from(limits.anonymous_users) / 3600.0,
                 capacity: f64::from(limits.anonymous_users),
@@ -369,6 +372,22 @@ pub async fn limit(
         return error.into_response();
     }
     next.run(request).await
+}
+
+/// Route layer of `/token`: the `web3` grant counts in its own bucket (`web3`), every other
+/// grant in `token_refresh`'s, as upstream's handler picks its limiter by the query's
+/// `grant_type`.
+pub async fn limit_token(
+    State(rate_limit): State<RateLimit>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let web3 = request.uri().query().is_some_and(|query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .any(|(key, value)| key == "grant_type" && value == "web3")
+    });
+    let limiter = if web3 { Limiter::Web3 } else { Limiter::Token };
+    limit(State((rate_limit, limiter)), request, next).await
 }
 
 #[cfg(test)]

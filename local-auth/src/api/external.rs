@@ -245,7 +245,8 @@ async fn sign_in_or_up(
     if let Some(identity) =
         store::identity_by_provider(&mut *tx, &grant.provider, &grant.subject).await?
     {
-        store::record_identity_sign_in(&mut *tx, &identity.id, identity_data, &grant.email).await?;
+        store::record_identity_sign_in(&mut *tx, &identity.id, identity_data, Some(&grant.email))
+            .await?;
         store::patch_metadata(&mut *tx, &identity.user_id, Metadata::User, identity_data).await?;
         return user(tx, &identity.user_id).await;
     }
@@ -270,7 +271,14 @@ async fn sign_in_or_up(
     }
     let id = uuid::Uuid::new_v4().to_string();
     let app_metadata = json!({ "provider": grant.provider, "providers": [grant.provider] });
-    store::insert_provider_user(&mut *tx, &id, &grant.email, &app_metadata, identity_data).await?;
+    store::insert_provider_user(
+        &mut *tx,
+        &id,
+        Some(&grant.email),
+        &app_metadata,
+        identity_data,
+    )
+    .await?;
     let email = Some(grant.email.as_str());
     store::insert_identity(
         tx,

@@ -16,6 +16,7 @@ pub mod sso;
 mod token;
 mod user;
 mod verify;
+mod web3;
 
 pub use disabled::not_found;
 pub(crate) use external::error_location;
@@ -76,7 +77,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/token",
             post(token::token)
                 .route_layer(captcha())
-                .route_layer(limit(Limiter::Token)),
+                .route_layer(middleware::from_fn_with_state(
+                    state.rate_limit.clone(),
+                    rate_limit::limit_token,
+                )),
         )
         .route(
             "/verify",

@@ -225,8 +225,13 @@ async fn sso_user(
     if let Some((identity_id, user_id)) =
         store::sso_identity_user(&mut *tx, &provider_type, &assertion.subject).await?
     {
-        store::record_identity_sign_in(&mut *tx, &identity_id, &identity_data, &assertion.email)
-            .await?;
+        store::record_identity_sign_in(
+            &mut *tx,
+            &identity_id,
+            &identity_data,
+            Some(&assertion.email),
+        )
+        .await?;
         store::patch_metadata(&mut *tx, &user_id, store::Metadata::User, &identity_data).await?;
         return store::user_by_id(&mut *tx, &user_id)
             .await?

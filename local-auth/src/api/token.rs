@@ -1,5 +1,5 @@
-//! `POST /token?grant_type=password|refresh_token|pkce`, and the answers Supabase Auth gives for
-//! the grants local-auth cannot serve (`id_token`, `web3`).
+//! `POST /token?grant_type=password|refresh_token|pkce|web3`, and the answers Supabase Auth gives
+//! for the grant local-auth cannot serve (`id_token`).
 
 use axum::{Json, extract::State};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -42,6 +42,9 @@ pub struct TokenParams {
     provider: Option<String>,
     client_id: Option<String>,
     issuer: Option<String>,
+    chain: Option<String>,
+    message: Option<String>,
+    signature: Option<String>,
 }
 
 /// Dispatches on `grant_type` (query first, then body).
@@ -59,12 +62,14 @@ pub async fn token(
         Some("refresh_token") => refresh_grant(&state, params).await?,
         Some("pkce") => pkce_grant(&state, params).await?,
         Some("id_token") => return Err(id_token_grant(&state, &params)),
-        // No Web3 wallet sign-in here: upstream's answer with both chains off.
         Some("web3") => {
-            return Err(ApiError::unprocessable(
-                ErrorCode::Web3ProviderDisabled,
-                "Web3 provider is disabled",
-            ));
+            super::web3::grant(
+                &state,
+                params.chain.as_deref(),
+                params.message.as_deref(),
+                params.signature.as_deref(),
+            )
+            .await?
         }
         _ => {
             return Err(ApiError::bad_request(

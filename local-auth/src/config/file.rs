@@ -8,10 +8,8 @@ use super::{Config, ConfigError, HookConfig, HookName, KNOWN_PROVIDERS, SETTINGS
 
 /// The `[auth]` sections of features local-auth does not offer, as the Supabase CLI's file names
 /// them; one turned on (`enabled = true`) is noted in [`Config::not_offered`].
-pub const NOT_OFFERED: [&str; 7] = [
+pub const NOT_OFFERED: [&str; 5] = [
     "oauth_server",
-    "web3.solana",
-    "web3.ethereum",
     "third_party.firebase",
     "third_party.auth0",
     "third_party.aws_cognito",
@@ -220,13 +218,13 @@ otp_expiry = 600
         config
             .apply_file(
                 "f",
-                "[auth.oauth_server]\nenabled = true\n[auth.web3.solana]\nenabled = false\n\
-                 [auth.web3.ethereum]\nenabled = true\n",
+                "[auth.oauth_server]\nenabled = true\n[auth.third_party.auth0]\nenabled = false\n\
+                 [auth.third_party.clerk]\nenabled = true\n",
             )
             .unwrap();
         assert_eq!(
             config.not_offered,
-            ["auth.oauth_server", "auth.web3.ethereum"]
+            ["auth.oauth_server", "auth.third_party.clerk"]
         );
     }
 

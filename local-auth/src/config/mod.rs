@@ -24,6 +24,7 @@ pub use self::{
     templates::{Notification, Template, TemplateFile, TemplateFiles},
     types::{
         Captcha, CaptchaProvider, Config, ConfigError, EmailLinks, KNOWN_PROVIDERS, RateLimits,
-        Secret, SessionsConfig, SmsConfig, SmtpConfig, SmtpTls, WebauthnConfig,
+        Secret, SessionsConfig, SmsConfig, SmtpConfig, SmtpTls, Web3Chain, Web3Config,
+        WebauthnConfig,
     },
 };

@@ -526,6 +526,30 @@ pub const SETTINGS: &[Setting] = &[
         |c, v| seconds(&mut c.mfa_phone.max_frequency, v)
     ),
     setting!(
+        Some("LOCAL_AUTH_WEB3_ETHEREUM_ENABLED"),
+        Some("web3.ethereum.enabled"),
+        Some("false"),
+        |c, v| parse_into(&mut c.web3.ethereum.enabled, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_WEB3_ETHEREUM_MAXIMUM_VALIDITY_DURATION"),
+        None,
+        Some("10m"),
+        |c, v| seconds(&mut c.web3.ethereum.maximum_validity, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_WEB3_SOLANA_ENABLED"),
+        Some("web3.solana.enabled"),
+        Some("false"),
+        |c, v| parse_into(&mut c.web3.solana.enabled, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_WEB3_SOLANA_MAXIMUM_VALIDITY_DURATION"),
+        None,
+        Some("10m"),
+        |c, v| seconds(&mut c.web3.solana.maximum_validity, v)
+    ),
+    setting!(
         Some("LOCAL_AUTH_WEBAUTHN_RP_ID"),
         Some("webauthn.rp_id"),
         None,

@@ -80,6 +80,9 @@ config! {
         /// on (`LOCAL_AUTH_SAML_DEV_DOMAINS`, comma-separated; unset: none), so "Sign in with SSO"
         /// works on this machine without registering a provider through the admin API.
         pub saml_dev_domains: Vec<String>,
+        /// Sign in with Ethereum and with Solana (`[auth.web3.ethereum]`, `[auth.web3.solana]`,
+        /// `LOCAL_AUTH_WEB3_*`; see [`crate::web3`]).
+        pub web3: Web3Config,
         /// Phone sign-in settings (`[auth.sms]`, `LOCAL_AUTH_SMS_*`).
         pub sms: SmsConfig,
         /// Phones as second factor (`[auth.mfa.phone]`, `LOCAL_AUTH_MFA_PHONE_*`).
@@ -217,6 +220,25 @@ pub struct MfaPhoneConfig {
     /// Seconds between two challenges of one factor (`max_frequency`,
     /// `LOCAL_AUTH_MFA_PHONE_MAX_FREQUENCY`, default 5 s).
     pub max_frequency: u64,
+}
+
+/// Web3 sign-in, per chain.
+#[derive(Clone, Debug, Default)]
+pub struct Web3Config {
+    /// Sign in with Ethereum (EIP-4361).
+    pub ethereum: Web3Chain,
+    /// Sign in with Solana.
+    pub solana: Web3Chain,
+}
+
+/// One chain's Web3 sign-in.
+#[derive(Clone, Debug, Default)]
+pub struct Web3Chain {
+    /// Whether it is on (`enabled`).
+    pub enabled: bool,
+    /// How far a signed message's `Issued At` may lie from now, in seconds, either way
+    /// (upstream's `maximum_validity_duration`, default 10 minutes).
+    pub maximum_validity: u64,
 }
 
 /// The OAuth providers as Supabase names them; `[auth.external.<name>]` accepts these.
@@ -480,7 +502,6 @@ pub struct RateLimits {
     /// `sms_sent`: texts per hour (upstream 30). local-auth sends no text anywhere (they land in
     /// the mailbox), so, as for mail without SMTP, it is read but not counted.
     pub sms_sent: u32,
-    /// `web3`: Web3 sign-ins per 5 minutes (upstream 30); read for the file's sake, as local-auth
-    /// answers Web3 as disabled.
+    /// `web3`: Web3 sign-ins (`/token?grant_type=web3`) per 5 minutes (upstream 30).
     pub web3: u32,
 }

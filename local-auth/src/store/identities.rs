@@ -148,12 +148,13 @@ pub async fn delete_identity(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Res
         .map(drop)
 }
 
-/// The provider's latest data for identity `id`, signed in with now.
+/// The provider's latest data for identity `id` (and its address, when it has one), signed in
+/// with now.
 pub async fn record_identity_sign_in(
     db: impl SqliteExecutor<'_>,
     id: &str,
     identity_data: &Value,
-    email: &str,
+    email: Option<&str>,
 ) -> sqlx::Result<()> {
     let now = now_rfc3339();
     sqlx::query(

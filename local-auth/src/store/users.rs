@@ -639,11 +639,12 @@ pub async fn user_by_pending_phone(
         .await
 }
 
-/// A new user signed up through a provider with the confirmed address `email`.
+/// A new user signed up through a provider with the confirmed address `email`, or without an
+/// address (a Web3 wallet).
 pub async fn insert_provider_user(
     db: impl SqliteExecutor<'_>,
     id: &str,
-    email: &str,
+    email: Option<&str>,
     app_metadata: &Value,
     user_metadata: &Value,
 ) -> sqlx::Result<()> {
@@ -654,7 +655,7 @@ pub async fn insert_provider_user(
     )
     .bind(id)
     .bind(email)
-    .bind(&now)
+    .bind(email.map(|_| now.clone()))
     .bind(app_metadata.to_string())
     .bind(user_metadata.to_string())
     .bind(&now)

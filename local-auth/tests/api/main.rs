@@ -24,3 +24,4 @@ mod sso;
 mod templates;
 mod token;
 mod user;
+mod web3;

@@ -25,6 +25,8 @@ pub struct Config {
     /// CAPTCHA in the forms (`CAPTCHA_PROVIDER` and `CAPTCHA_SITE_KEY`), when the project checks
     /// it.
     pub captcha: Option<app::components::Captcha>,
+    /// The chains whose wallets may sign in (`WEB3_SIGN_IN`).
+    pub wallets: app::auth::Wallets,
 }
 
 /// How the session cookies are written.
@@ -188,12 +190,14 @@ impl Config {
         let session = SessionSettings::from_lookup(&leptos, env)?;
         let database = database_from_lookup(env)?;
         let captcha = captcha_from_lookup(env)?;
+        let wallets = wallets_from_lookup(env, &auth)?;
         Ok(Self {
             leptos,
             auth,
             session,
             database,
             captcha,
+            wallets,
         })
     }
 
@@ -219,6 +223,44 @@ pub fn check_site(leptos: &LeptosOptions) -> Result<(), ConfigError> {
             pkg.display()
         ),
     })
+}
+
+/// The chains whose wallets sign in: `WEB3_SIGN_IN` (`ethereum`, `solana`, both comma-separated,
+/// or `none`), as the project's `[auth.web3.<chain>] enabled` (Supabase Auth's `/settings` does
+/// not say). Unset: the embedded local-auth's chains, or none for a project.
+pub fn wallets_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+    auth: &AuthBackend,
+) -> Result<app::auth::Wallets, ConfigError> {
+    use app::auth::wallet::Chain;
+
+    let Some(listed) = lookup("WEB3_SIGN_IN").filter(|value| !value.trim().is_empty()) else {
+        return Ok(app::auth::Wallets(match auth {
+            #[cfg(feature = "local-auth")]
+            AuthBackend::Embedded(config) => [
+                (Chain::Ethereum, config.web3.ethereum.enabled),
+                (Chain::Solana, config.web3.solana.enabled),
+            ]
+            .into_iter()
+            .filter_map(|(chain, on)| on.then_some(chain))
+            .collect(),
+            AuthBackend::Project { .. } => Vec::new(),
+        }));
+    };
+    if listed.trim() == "none" {
+        return Ok(app::auth::Wallets::default());
+    }
+    let mut chains = Vec::new();
+    for name in listed.split(',') {
+        let chain = Chain::parse(name).ok_or_else(|| ConfigError::Invalid {
+            variable: "WEB3_SIGN_IN",
+            problem: format!("`{}` is not `ethereum` or `solana`", name.trim()),
+        })?;
+        if !chains.contains(&chain) {
+            chains.push(chain);
+        }
+    }
+    Ok(app::auth::Wallets(chains))
 }
 
 /// CAPTCHA in the forms: `CAPTCHA_PROVIDER` (`hcaptcha` or `turnstile`, as the project's

@@ -43,7 +43,7 @@ use tower_http::trace::TraceLayer;
 
 pub use crate::{
     auth::backend::{AuthBackendError, AuthEndpoint, connect},
-    config::{AuthBackend, Config, ConfigError, SessionSettings, check_site},
+    config::{AuthBackend, Config, ConfigError, SessionSettings, check_site, wallets_from_lookup},
 };
 
 /// Shared state of the running server, handed to every request.
@@ -65,6 +65,10 @@ pub struct AppState {
     pub database: Database,
     /// CAPTCHA in the forms, when the project checks it.
     pub captcha: Option<app::components::Captcha>,
+    /// The chains whose wallets may sign in.
+    pub wallets: app::auth::Wallets,
+    /// The wallet messages exchanged already (each signs in once).
+    pub used_messages: app::auth::once::UsedMessages,
 }
 
 impl AppState {
@@ -84,7 +88,14 @@ impl AppState {
             auth,
             database: Database::none(),
             captcha: None,
+            wallets: app::auth::Wallets::default(),
+            used_messages: app::auth::once::UsedMessages::default(),
         })
+    }
+
+    /// The same state with "Sign in with …" for the wallets of `wallets`.
+    pub fn with_wallets(self, wallets: app::auth::Wallets) -> Self {
+        Self { wallets, ..self }
     }
 
     /// The same state with the forms showing `captcha`'s widget (and the page's policy admitting
@@ -98,6 +109,7 @@ impl AppState {
     pub fn with_database(self, database: Database) -> Self {
         Self {
             attempt_limits: self.attempt_limits.shared_in(&database),
+            used_messages: self.used_messages.shared_in(&database),
             database,
             ..self
         }
@@ -116,6 +128,8 @@ pub fn router(state: AppState) -> Router {
     let dev_mailbox = state.auth.mailbox.clone().map(DevMailbox);
     let database = state.database.clone();
     let captcha = state.captcha.clone();
+    let wallets = state.wallets.clone();
+    let used_messages = state.used_messages.clone();
     let context = {
         let layer = layer.clone();
         move || {
@@ -126,6 +140,8 @@ pub fn router(state: AppState) -> Router {
             provide_context(attempt_limits.clone());
             provide_context(database.clone());
             provide_context(captcha.clone());
+            provide_context(wallets.clone());
+            provide_context(used_messages.clone());
             if let Some(mailbox) = &dev_mailbox {
                 provide_context(mailbox.clone());
             }

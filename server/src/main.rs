@@ -67,7 +67,8 @@ async fn serve() -> Result<(), String> {
     let state = AppState::new(config.leptos, auth, &config.session)
         .map_err(|error| error.to_string())?
         .with_database(config.database)
-        .with_captcha(config.captcha);
+        .with_captcha(config.captcha)
+        .with_wallets(config.wallets);
     server::run(listener, state, shutdown_signal())
         .await
         .map_err(|error| format!("server stopped: {error}"))

@@ -625,6 +625,26 @@ impl AuthClient {
         self.send_session(request).await
     }
 
+    /// `POST /token?grant_type=web3`: signs in the wallet that signed `message` (a
+    /// Sign-In-with-Ethereum or -Solana message) as `signature` on `chain` (`ethereum`, `solana`).
+    pub async fn sign_in_with_web3(
+        &self,
+        chain: &str,
+        message: &str,
+        signature: &str,
+    ) -> Result<Session, Error> {
+        let mut body = Map::new();
+        body.insert("chain".into(), json!(chain));
+        body.insert("message".into(), json!(message));
+        body.insert("signature".into(), json!(signature));
+        self.add_captcha(&mut body);
+        let request = self
+            .request(Method::POST, "token", None)
+            .query(&[("grant_type", "web3")])
+            .json(&body);
+        self.send_session(request).await
+    }
+
     /// `POST /token?grant_type=refresh_token`: the next session for `refresh_token`.
     pub async fn refresh_session(&self, refresh_token: &RefreshToken) -> Result<Session, Error> {
         let request = self

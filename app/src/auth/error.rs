@@ -107,6 +107,13 @@ pub enum AuthError {
     /// The sign-in provider is not offered.
     #[error("That sign-in provider is not available.")]
     UnknownProvider,
+    /// The auth server did not accept the wallet's signed message (another site's, stale, or
+    /// not signed by the address it names).
+    #[error("The wallet's signature was not accepted. Sign a new message and try again.")]
+    WalletRefused,
+    /// This signed message signed in already; each is used once.
+    #[error("That signed message was used already. Sign a new one.")]
+    WalletMessageUsed,
     /// No single sign-on provider has the typed email domain (or it is switched off).
     #[error("No single sign-on is set up for that email domain.")]
     NoSso,
@@ -277,6 +284,7 @@ impl AuthError {
                 Self::NoSso
             }
             Code::UserSsoManaged => Self::SsoManaged,
+            Code::Web3ProviderDisabled | Code::Web3UnsupportedChain => Self::UnknownProvider,
             Code::CaptchaFailed => Self::CaptchaFailed,
             Code::PhoneProviderDisabled => Self::InvalidPhone,
             Code::MfaVerifiedFactorExists => Self::PhoneFactorTaken,
@@ -335,6 +343,8 @@ impl Failure for AuthError {
             | Self::UnknownProvider
             | Self::NoSso
             | Self::SsoManaged
+            | Self::WalletRefused
+            | Self::WalletMessageUsed
             | Self::LastIdentity
             | Self::IdentityTaken
             | Self::EmailTaken

@@ -31,6 +31,8 @@ pub enum Attempt {
     Mfa,
     /// Signing in with a passkey (asking for a ceremony and answering it).
     Passkey,
+    /// Signing in with a wallet's signed message.
+    Wallet,
 }
 
 /// At most `attempts` per `window`.

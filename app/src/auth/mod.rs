@@ -7,16 +7,19 @@ mod error;
 #[cfg(feature = "ssr")]
 pub mod limits;
 mod offer;
+#[cfg(feature = "ssr")]
+pub mod once;
 mod session;
 mod session_sync;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 mod status;
+pub mod wallet;
 pub mod webauthn;
 
 pub use error::{AuthError, Met};
 pub use offer::{
-    BrowserAccess, Ceremony, FactorCeremony, MIN_PASSWORD_LENGTH, Provider, SignInOptions,
+    BrowserAccess, Ceremony, FactorCeremony, MIN_PASSWORD_LENGTH, Provider, SignInOptions, Wallets,
 };
 pub use session::{Auth, SessionUser, SessionView, current_session, use_auth};
 pub use session_sync::SessionSync;

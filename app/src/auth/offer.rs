@@ -39,7 +39,15 @@ pub struct SignInOptions {
     pub passkeys: bool,
     /// SAML single sign-on, found by the work email's domain.
     pub sso: bool,
+    /// The chains whose wallets may sign in ([`Wallets`]).
+    pub wallets: Vec<super::wallet::Chain>,
 }
+
+/// The chains whose wallets the project signs in with (`[auth.web3.<chain>] enabled`): the
+/// server knows them from its configuration (`WEB3_SIGN_IN`, or the embedded local-auth's), as
+/// Supabase Auth's `/settings` does not say. In the context of every request.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Wallets(pub Vec<super::wallet::Chain>);
 
 /// A WebAuthn ceremony for the browser to run ([`super::webauthn`]): the id its answer goes back with,
 /// and the `publicKey` options as the auth server wrote them (JSON text).

@@ -386,11 +386,15 @@ pub async fn sign_in_options(layer: &SessionLayer) -> SignInOptions {
     static CACHE: Mutex<Option<(Instant, SignInOptions)>> = Mutex::new(None);
     const FRESH_FOR: Duration = Duration::from_secs(60);
 
+    let wallets = use_context::<super::Wallets>().unwrap_or_default().0;
     if let Ok(cache) = CACHE.lock()
         && let Some((at, options)) = cache.as_ref()
         && at.elapsed() < FRESH_FOR
     {
-        return options.clone();
+        return SignInOptions {
+            wallets,
+            ..options.clone()
+        };
     }
     let settings = match layer.client().settings().await {
         Ok(settings) => settings,
@@ -414,11 +418,12 @@ pub async fn sign_in_options(layer: &SessionLayer) -> SignInOptions {
         phone: on("phone"),
         passkeys: settings.passkeys_enabled,
         sso: settings.saml_enabled,
+        wallets: Vec::new(),
     };
     if let Ok(mut cache) = CACHE.lock() {
         *cache = Some((Instant::now(), options.clone()));
     }
-    options
+    SignInOptions { wallets, ..options }
 }
 
 /// The OAuth providers the auth server offers.

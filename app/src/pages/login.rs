@@ -1,11 +1,12 @@
-//! `/auth/login`: password sign-in, passkeys (a button, and the browser's autofill), a link and
-//! code by mail, OAuth providers and guest sign-in, with their server functions.
+//! `/auth/login`: password sign-in, passkeys (a button, and the browser's autofill), browser
+//! wallets (Ethereum, Solana), a link and code by mail, OAuth providers, single sign-on and guest
+//! sign-in, with their server functions.
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
-    auth::{AuthError, Ceremony, webauthn},
+    auth::{AuthError, Ceremony, wallet, webauthn},
     components::{CaptchaAnswer, CaptchaScript, CaptchaWidget, FormError, SubmitButton},
     routes::url_query,
 };
@@ -48,6 +49,7 @@ pub fn LoginPage() -> impl IntoView {
                 <SubmitButton label="Sign in" pending="Signing in…" />
             </ActionForm>
             <Passkeys options next />
+            <WalletButtons options next />
             <p class="aside">
                 <A href=crate::routes::path::FORGOT_PASSWORD>"Forgot your password?"</A>
             </p>
@@ -177,6 +179,112 @@ fn PasskeySignIn(next: String) -> impl IntoView {
                     >
                         {move || if busy.get() { "Waiting for your passkey…" } else { "Sign in with a passkey" }}
                     </button>
+                    {move || error.get().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
+                </div>
+            }
+        })
+    }
+}
+
+/// "Sign in with Ethereum" / "with Solana", for the chains the project signs in with.
+#[component]
+fn WalletButtons(
+    options: AsyncDerived<Result<crate::auth::SignInOptions, AuthError>>,
+    next: impl Fn() -> String + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                options
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|options| options.wallets)
+                    .filter(|chains| !chains.is_empty())
+                    .map(|chains| view! { <WalletSignIn chains next=next() /> })
+            }}
+        </Transition>
+    }
+}
+
+/// A button per chain whose wallet the browser has (`window.ethereum`, `window.solana`): the
+/// wallet signs a sign-in message for this site, the server exchanges it for the session. An
+/// island that renders nothing until it has looked for wallets, so without a wallet or without
+/// JavaScript there is no button.
+#[island(lazy)]
+fn WalletSignIn(chains: Vec<wallet::Chain>, next: String) -> impl IntoView {
+    let available = RwSignal::new(Vec::<wallet::Chain>::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let next = StoredValue::new(next);
+
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        available.set(
+            chains
+                .iter()
+                .copied()
+                .filter(|chain| wallet::available(*chain))
+                .collect(),
+        );
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = &chains;
+
+    let press = move |chain: wallet::Chain| {
+        busy.set(true);
+        error.set(None);
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let signed = match wallet::sign(chain).await {
+                Ok(signed) => signed,
+                Err(failed) => {
+                    error.set(Some(failed.to_string()));
+                    busy.set(false);
+                    return;
+                }
+            };
+            let (message, signature) = signed;
+            match wallet_sign_in(
+                chain.name().to_owned(),
+                message,
+                signature,
+                Some(next.get_value()),
+            )
+            .await
+            {
+                Ok(target) => {
+                    let _ = window().location().assign(&target);
+                }
+                Err(failed) => {
+                    error.set(Some(failed.to_string()));
+                    busy.set(false);
+                }
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (chain, next);
+    };
+
+    move || {
+        let chains = available.get();
+        (!chains.is_empty()).then(|| {
+            view! {
+                <div class="stack wallet-sign-in">
+                    {chains
+                        .into_iter()
+                        .map(|chain| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="button secondary"
+                                    on:click=move |_| press(chain)
+                                    disabled=move || busy.get()
+                                >
+                                    {format!("Sign in with {}", chain.title())}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
                     {move || error.get().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
                 </div>
             }
@@ -429,6 +537,58 @@ pub async fn oauth_sign_in(
         send_cookies(&flow.cookies);
         leptos_axum::redirect(url.as_str());
         Ok(url.to_string())
+    })
+    .await
+}
+
+/// Signs in with a wallet's signed sign-in `message` (`signature` as the auth server takes it):
+/// the server refuses a message it has exchanged before (each signs in once, whatever its
+/// validity), then the auth server checks the signature, the site and the times; the session
+/// lands in the cookies and the browser goes to `next`.
+#[server(endpoint = "auth/wallet")]
+pub async fn wallet_sign_in(
+    #[doc = "The chain (`ethereum`, `solana`)."] chain: String,
+    #[doc = "The signed sign-in message."] message: String,
+    #[doc = "The wallet's signature of it."] signature: String,
+    #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
+) -> Result<String, AuthError> {
+    use crate::auth::{Wallets, once::UsedMessages, ssr::*};
+    use supabase_ssr::ErrorCode;
+
+    /// The auth server's own bounds (20 KB messages, 88-character signatures), with room.
+    const MAX_MESSAGE: usize = 20 * 1024;
+    const MAX_SIGNATURE: usize = 200;
+
+    answer(async move {
+        check_attempt(Attempt::Wallet, None).await?;
+        let offered = use_context::<Wallets>().unwrap_or_default().0;
+        let chain = wallet::Chain::parse(&chain)
+            .filter(|chain| offered.contains(chain))
+            .ok_or(AuthError::UnknownProvider)?;
+        if message.len() > MAX_MESSAGE || signature.len() > MAX_SIGNATURE {
+            return Err(AuthError::InvalidInput);
+        }
+        let Some(used) = use_context::<UsedMessages>() else {
+            tracing::error!("the server did not provide UsedMessages to the context");
+            return Err(AuthError::Unexpected);
+        };
+        if !used.first_use(chain.name(), &message).await {
+            return Err(AuthError::WalletMessageUsed);
+        }
+        let layer = session_layer()?;
+        let session = layer
+            .client()
+            .sign_in_with_web3(chain.name(), &message, &signature)
+            .await
+            .map_err(|error| match error.code() {
+                // A malformed message, or the OAuth-shaped `invalid_grant`: the signature, the
+                // site or the times.
+                Some(ErrorCode::ValidationFailed) => AuthError::WalletRefused,
+                Some(ErrorCode::Other(code)) if code == "invalid_grant" => AuthError::WalletRefused,
+                _ => AuthError::from(error),
+            })?;
+        store_session(&layer, &session);
+        Ok(go_to(&safe_target(next.as_deref())))
     })
     .await
 }

@@ -294,3 +294,48 @@ fn a_site_root_without_the_built_site_stops_the_server_naming_it() {
     std::fs::create_dir(empty.path().join("pkg")).unwrap();
     assert!(server::check_site(&at(empty.path())).is_ok());
 }
+
+#[test]
+fn the_wallets_offered_follow_web3_sign_in_or_the_embedded_local_auth() {
+    use app::auth::wallet::Chain;
+
+    let lookup = |vars: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    };
+    // The embedded local-auth's own chains.
+    let mut config = local_auth::Config::default();
+    config.web3.solana.enabled = true;
+    let embedded = AuthBackend::Embedded(Box::new(config));
+    let wallets = server::wallets_from_lookup(lookup(&[]), &embedded).unwrap();
+    assert_eq!(wallets.0, [Chain::Solana]);
+    let project = backend(&[
+        ("SUPABASE_URL", "https://abcd.supabase.co/"),
+        ("SUPABASE_PUBLISHABLE_KEY", "sb_publishable_abc"),
+    ])
+    .unwrap();
+    assert!(
+        server::wallets_from_lookup(lookup(&[]), &project)
+            .unwrap()
+            .0
+            .is_empty()
+    );
+    let both = server::wallets_from_lookup(
+        lookup(&[("WEB3_SIGN_IN", "solana, ethereum,solana")]),
+        &project,
+    )
+    .unwrap();
+    assert_eq!(both.0, [Chain::Solana, Chain::Ethereum]);
+    let none = server::wallets_from_lookup(lookup(&[("WEB3_SIGN_IN", "none")]), &project).unwrap();
+    assert!(none.0.is_empty());
+    let error = server::wallets_from_lookup(lookup(&[("WEB3_SIGN_IN", "bitcoin")]), &project)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("WEB3_SIGN_IN") && error.contains("bitcoin"),
+        "{error}"
+    );
+}

@@ -162,3 +162,42 @@ async fn three_instances_count_an_accounts_attempts_together() {
         assert!(answer.headers().contains_key("retry-after"));
     }
 }
+
+#[tokio::test]
+async fn a_wallet_message_used_at_one_instance_is_refused_at_another() {
+    let app = TestApp::spawn().await;
+    let (database_url, _) = crate::auth_app::database_urls();
+    let site_root = tempfile::tempdir().unwrap();
+    let env = [
+        ("DATABASE_URL", database_url.as_str()),
+        ("WEB3_SIGN_IN", "ethereum"),
+    ];
+    let instances: Vec<Instance> = (0..2)
+        .map(|_| start_instance_with(&app, site_root.path(), &env))
+        .collect();
+    let message = format!(
+        "localhost:3000 wants you to sign in with your Ethereum account:\n0x{}\n\nNonce: {}",
+        "1".repeat(40),
+        uuid::Uuid::new_v4()
+    );
+    let send = |n: usize| {
+        let url = &instances[n].url;
+        app.client
+            .post(format!("{url}/api/auth/wallet"))
+            .header("origin", url)
+            .form(&[
+                ("chain", "ethereum"),
+                ("message", message.as_str()),
+                ("signature", "0x00"),
+            ])
+            .send()
+    };
+
+    // The first instance takes the message to the auth server (which refuses this one).
+    let first = send(0).await.unwrap().text().await.unwrap();
+    assert!(!first.contains("WalletMessageUsed"), "{first}");
+    // The other instance knows it was used.
+    let second = send(1).await.unwrap();
+    assert_eq!(second.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(second.text().await.unwrap().contains("WalletMessageUsed"));
+}

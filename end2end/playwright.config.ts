@@ -57,7 +57,7 @@ const testAuthSettings = {
 };
 
 /** The same build with HttpOnly session cookies, its own local-auth and data (http-only.spec.ts),
- * and CAPTCHA on (captcha.spec.ts): hCaptcha's documented test site key and secret, whose test
+ * and CAPTCHA on (captcha.spec.ts, a wallet sign-in among them): hCaptcha's documented test site key and secret, whose test
  * answer the widget stub of fixtures/test.ts gives. */
 const httpOnlyServer = {
   command: process.env.E2E_SERVER_COMMAND ?? 'target/debug/server',
@@ -78,6 +78,8 @@ const httpOnlyServer = {
     CAPTCHA_SITE_KEY: '10000000-ffff-ffff-ffff-000000000001',
     LOCAL_AUTH_CAPTCHA_PROVIDER: 'hcaptcha',
     LOCAL_AUTH_CAPTCHA_SECRET: '0x0000000000000000000000000000000000000000',
+    // Its localhost twin, where wallets sign (captcha.spec.ts).
+    LOCAL_AUTH_ADDITIONAL_REDIRECT_URLS: 'http://localhost:3002/**',
   } as Record<string, string>,
 };
 

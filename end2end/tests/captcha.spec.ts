@@ -11,14 +11,15 @@ import {
   submitSignUp,
 } from './fixtures/auth';
 import { freshEmail, waitForMail } from './fixtures/mailbox';
+import { installEthereumWallet } from './fixtures/wallets';
 
 test.use({ baseURL: 'http://127.0.0.1:3002' });
 
 test('every form the auth server protects carries the widget, and the policy admits only its provider', async ({ page }) => {
   const response = await page.goto('/auth/login');
 
-  // Password, email link and guest sign-in.
-  await expect(page.locator('form .h-captcha[data-sitekey="10000000-ffff-ffff-ffff-000000000001"]')).toHaveCount(3);
+  // Password, email link, single sign-on and guest sign-in.
+  await expect(page.locator('form .h-captcha[data-sitekey="10000000-ffff-ffff-ffff-000000000001"]')).toHaveCount(4);
   const policy = response?.headers()['content-security-policy'] ?? '';
   const widget = 'https://hcaptcha.com https://*.hcaptcha.com';
   expect(policy).toContain(`frame-src ${widget};`);
@@ -61,3 +62,15 @@ test('without JavaScript the forms say they need it, and a post without an answe
   await context.close();
 });
 
+
+test('a wallet sign-in sends the answer of the widget beside its buttons', async ({ page }) => {
+  await installEthereumWallet(page, 77);
+  await page.goto('http://localhost:3002/auth/login');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.locator('.wallet-sign-in .h-captcha[data-answered]')).toHaveCount(1);
+
+  await page.getByRole('button', { name: 'Sign in with Ethereum' }).click();
+
+  await expect(page).toHaveURL('http://localhost:3002/protected');
+  await expect(page.getByRole('row', { name: /Signed in by \(amr\)/ })).toContainText('web3');
+});

@@ -1,5 +1,6 @@
-//! CAPTCHA protection (`[auth.captcha]`): when enabled, sign-up (anonymous too), password sign-in,
-//! OTP and magic-link mails, recovery and resends need `gotrue_meta_security.captcha_token` in the
+//! CAPTCHA protection (`[auth.captcha]`): when enabled, sign-up (anonymous too), password and Web3
+//! sign-in, OTP and magic-link mails, recovery, resends and single sign-on (`/sso`) need
+//! `gotrue_meta_security.captcha_token` in the
 //! body, unless the request carries admin credentials (as upstream's `verifyCaptcha`).
 //!
 //! local-auth cannot reach hCaptcha or Cloudflare, so it answers as their published test keys
@@ -53,7 +54,8 @@ impl Captcha {
 }
 
 /// Route layer: refuses the request with 400 `captcha_failed` unless its JSON body carries a
-/// token that passes. Only the password grant of `/token` is checked.
+/// token that passes. Of `/token`'s grants, the password and the Web3 grants are checked, as
+/// upstream's.
 pub async fn require_token(
     State(state): State<AppState>,
     request: Request,
@@ -63,8 +65,11 @@ pub async fn require_token(
         return next.run(request).await;
     };
     let is_token_endpoint = request.uri().path().ends_with("/token");
-    let password_grant = query_param(&request, "grant_type").as_deref() == Some("password");
-    if is_token_endpoint && !password_grant {
+    let checked_grant = matches!(
+        query_param(&request, "grant_type").as_deref(),
+        Some("password" | "web3")
+    );
+    if is_token_endpoint && !checked_grant {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();

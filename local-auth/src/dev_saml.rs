@@ -1,25 +1,17 @@
 //! The development SAML identity provider: what a company's Okta, Entra ID or Google Workspace
 //! does for a hosted project's single sign-on, played locally for every SSO provider. `POST /sso`
-//! sends the browser here with the started sign-in (its RelayState); the developer types the
-//! identity to sign in as and approves or denies. Approving is the provider's assertion: the user
-//! is signed in (see [`crate::api::sso`]) and the browser goes back to the app, as from upstream's
-//! assertion consumer; denying sends the app `error=access_denied`.
+//! sends the browser to its page with the started sign-in (its RelayState); the developer types
+//! the identity to sign in as and approves or denies. Approving makes the provider's
+//! [`Assertion`], which the service provider side ([`crate::api::sso`], which serves these pages)
+//! turns into a signed-in user, as upstream's assertion consumer does.
 
-use axum::{
-    Form,
-    extract::{Query, State},
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::{
-    api::sso::{self, Assertion, see_other},
     dev_idp::subject,
     error::ApiError,
     html::{escape, page},
-    state::AppState,
-    store,
     validate::validate_email,
 };
 
@@ -34,117 +26,90 @@ pub fn sign_in_url(issuer: &str, relay_state: &str) -> String {
     format!("{issuer}{SIGN_IN_PATH}?{query}")
 }
 
+/// What the identity provider asserts about the user who signed in.
+#[derive(Debug)]
+pub struct Assertion {
+    /// The persistent name id: the provider's stable id for the user.
+    pub subject: String,
+    /// Their email address (lowercased).
+    pub email: String,
+    /// Their display name, when the provider sent one.
+    pub name: Option<String>,
+}
+
 /// The query of the sign-in page.
 #[derive(Debug, Default, Deserialize)]
 pub struct SignInQuery {
+    /// The started sign-in.
     #[serde(rename = "RelayState")]
-    relay_state: Option<String>,
-}
-
-/// The sign-in page: who to sign in as, approve or deny.
-pub async fn sign_in_page(
-    State(state): State<AppState>,
-    Query(query): Query<SignInQuery>,
-) -> Response {
-    let relay_state = query.relay_state.unwrap_or_default();
-    let mut db = match state.db.read.acquire().await {
-        Ok(db) => db,
-        Err(error) => return ApiError::from(error).into_response(),
-    };
-    match sso::relay_state(&mut db, &relay_state).await {
-        Ok((_, provider)) => {
-            let domains = store::sso_domains(&mut *db, &provider.id)
-                .await
-                .unwrap_or_default();
-            form(&relay_state, &provider.entity_id, &domains, "", "", None)
-        }
-        Err(error) => problem_page(&error),
-    }
+    pub relay_state: Option<String>,
 }
 
 /// The submitted sign-in form.
 #[derive(Debug, Default, Deserialize)]
 pub struct Decision {
+    /// The started sign-in.
     #[serde(rename = "RelayState")]
-    relay_state: Option<String>,
+    pub relay_state: Option<String>,
     email: Option<String>,
     name: Option<String>,
     /// `approve` or `deny`.
     decision: Option<String>,
 }
 
-/// Approves (signs the typed identity in and returns to the app) or denies.
-pub async fn decide(State(state): State<AppState>, Form(decision): Form<Decision>) -> Response {
-    let relay_state = decision.relay_state.unwrap_or_default();
-    let mut db = match state.db.read.acquire().await {
-        Ok(db) => db,
-        Err(error) => return ApiError::from(error).into_response(),
-    };
-    let (flow, provider) = match sso::relay_state(&mut db, &relay_state).await {
-        Ok(found) => found,
-        Err(error) => return problem_page(&error),
-    };
-    drop(db);
-    let referrer = flow
-        .referrer
-        .clone()
-        .unwrap_or_else(|| state.config.site_url.to_string());
+/// The identity provider of an SSO provider, as its page shows it.
+#[derive(Debug)]
+pub struct Provider<'a> {
+    /// The SSO provider's id (the subject of an identity is stable per provider).
+    pub id: &'a str,
+    /// Its SAML entity id.
+    pub entity_id: &'a str,
+    /// Its email domains.
+    pub domains: &'a [String],
+}
+
+/// What the developer decided on the page.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Sign in as this identity.
+    Approved(Assertion),
+    /// The sign-in is refused.
+    Denied,
+    /// The form again, saying what to mend.
+    Again(Response),
+}
+
+/// Reads the developer's `decision` on `provider`'s page.
+pub fn decide(decision: &Decision, provider: &Provider<'_>) -> Outcome {
     if decision.decision.as_deref() != Some("approve") {
-        let pairs = [
-            ("error", "access_denied"),
-            ("error_description", "The user denied the request"),
-        ];
-        if let Err(error) = store::delete_flow(&state.db.write, &flow.id).await {
-            return ApiError::from(error).into_response();
-        }
-        return see_other(&crate::api::error_location(&referrer, &pairs));
+        return Outcome::Denied;
     }
+    let relay_state = decision.relay_state.as_deref().unwrap_or_default();
     let email = decision.email.as_deref().unwrap_or_default();
     let name = decision.name.as_deref().unwrap_or_default().trim();
-    let Ok(email) = validate_email(email) else {
-        let domains = store::sso_domains(&state.db.read, &provider.id)
-            .await
-            .unwrap_or_default();
-        let problem = Some("Enter a valid email address.");
-        return form(
-            &relay_state,
-            &provider.entity_id,
-            &domains,
+    match validate_email(email) {
+        Ok(email) => Outcome::Approved(Assertion {
+            subject: subject(&format!("sso:{}", provider.id), &email),
+            email,
+            name: Some(name.to_owned()).filter(|name| !name.is_empty()),
+        }),
+        Err(_) => Outcome::Again(form(
+            relay_state,
+            provider,
             email,
             name,
-            problem,
-        );
-    };
-    let assertion = Assertion {
-        subject: subject(&format!("sso:{}", provider.id), &email),
-        email,
-        name: Some(name.to_owned()).filter(|name| !name.is_empty()),
-    };
-    match sso::sign_in(&state, &relay_state, &assertion).await {
-        Ok(location) => see_other(&location),
-        // As upstream's assertion consumer: errors go to the site URL, in the query.
-        Err(error) => {
-            let pairs = [
-                ("error", error_kind(&error)),
-                ("error_code", error.code.as_str()),
-                ("error_description", error.message.as_str()),
-            ];
-            let site = state.config.site_url.to_string();
-            see_other(&crate::api::error_location(&site, &pairs))
-        }
+            Some("Enter a valid email address."),
+        )),
     }
 }
 
-fn error_kind(error: &ApiError) -> &'static str {
-    if error.status == StatusCode::INTERNAL_SERVER_ERROR {
-        "server_error"
-    } else {
-        "invalid_request"
-    }
+/// The sign-in page for `relay_state` at `provider`: who to sign in as, approve or deny.
+pub fn sign_in_page(relay_state: &str, provider: &Provider<'_>) -> Response {
+    form(relay_state, provider, "", "", None)
 }
 
 /// A sign-in that cannot go on (unknown, used or expired RelayState, provider gone or disabled).
-fn problem_page(error: &ApiError) -> Response {
+pub fn problem_page(error: &ApiError) -> Response {
     let body = format!(
         "<h1>This sign-in cannot go on</h1><p role=\"alert\">{}</p><p>Start again from the \
          app's sign-in page.</p><p><code>{}</code></p>",
@@ -156,8 +121,7 @@ fn problem_page(error: &ApiError) -> Response {
 
 fn form(
     relay_state: &str,
-    entity_id: &str,
-    domains: &[String],
+    provider: &Provider<'_>,
     email: &str,
     name: &str,
     problem: Option<&str>,
@@ -166,10 +130,10 @@ fn form(
     let problem = problem
         .map(|problem| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(problem)))
         .unwrap_or_default();
-    let domains = if domains.is_empty() {
+    let domains = if provider.domains.is_empty() {
         String::new()
     } else {
-        format!(" for {}", escape(&domains.join(", ")))
+        format!(" for {}", escape(&provider.domains.join(", ")))
     };
     let body = format!(
         "<h1>{title}</h1>\
@@ -182,7 +146,7 @@ fn form(
          <label>Name <input name=\"name\" autocomplete=\"off\" value=\"{name}\"></label>\
          <button name=\"decision\" value=\"approve\">Approve</button>\
          <button name=\"decision\" value=\"deny\" formnovalidate>Deny</button></form>",
-        entity = escape(entity_id),
+        entity = escape(provider.entity_id),
         relay = escape(relay_state),
         email = escape(email),
         name = escape(name),

@@ -1,9 +1,23 @@
 //! `redirect_to` checking: a target is used only when it is on the site URL's origin or matches an
 //! entry of the allow-list; anything else silently falls back to the site URL, as upstream does.
+//! And the redirects themselves: 303s, and the error parameters upstream appends.
 
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use url::Url;
 
-use crate::config::Config;
+use crate::{config::Config, error::ApiError};
+
+/// 303 to `location`, as upstream redirects from `/verify` and `/sso`; a location that cannot be
+/// a header is a `validation_failed`.
+pub fn see_other(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Err(_) => ApiError::validation("invalid redirect URL").into_response(),
+    }
+}
 
 /// The redirect target to use for a request that asked for `requested`.
 pub fn resolve(config: &Config, requested: Option<&str>) -> String {
@@ -30,6 +44,16 @@ pub fn is_allowed(config: &Config, target: &str) -> bool {
         .iter()
         .filter(|pattern| !ip_host || !host_has_wildcard(pattern))
         .any(|pattern| glob_matches(pattern, without_fragment))
+}
+
+/// `target` with `pairs` (those not empty) in its query and its fragment.
+pub fn error_location(target: &str, pairs: &[(&str, &str)]) -> String {
+    let params = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(_, value)| !value.is_empty()))
+        .finish();
+    let target = target.split('#').next().unwrap_or(target);
+    let separator = if target.contains('?') { '&' } else { '?' };
+    format!("{target}{separator}{params}#{params}")
 }
 
 /// Whether the host part of an allow-list `pattern` holds a glob character.

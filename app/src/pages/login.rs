@@ -200,7 +200,16 @@ fn WalletButtons(
                     .and_then(Result::ok)
                     .map(|options| options.wallets)
                     .filter(|chains| !chains.is_empty())
-                    .map(|chains| view! { <WalletSignIn chains next=next() /> })
+                    .map(|chains| {
+                        // The CAPTCHA widget the wallet sign-in sends the answer of, when the
+                        // project checks it; shown only beside the buttons (the stylesheet).
+                        view! {
+                            <div class="wallet-sign-in">
+                                <WalletSignIn chains next=next() />
+                                <CaptchaWidget />
+                            </div>
+                        }
+                    })
             }}
         </Transition>
     }
@@ -244,11 +253,13 @@ fn WalletSignIn(chains: Vec<wallet::Chain>, next: String) -> impl IntoView {
                 }
             };
             let (message, signature) = signed;
+            let captcha = captcha_answer();
             match wallet_sign_in(
                 chain.name().to_owned(),
                 message,
                 signature,
                 Some(next.get_value()),
+                captcha,
             )
             .await
             {
@@ -269,7 +280,7 @@ fn WalletSignIn(chains: Vec<wallet::Chain>, next: String) -> impl IntoView {
         let chains = available.get();
         (!chains.is_empty()).then(|| {
             view! {
-                <div class="stack wallet-sign-in">
+                <div class="stack wallet-buttons">
                     {chains
                         .into_iter()
                         .map(|chain| {
@@ -289,6 +300,24 @@ fn WalletSignIn(chains: Vec<wallet::Chain>, next: String) -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+/// The answer of the CAPTCHA widget beside the wallet buttons, when there is one.
+#[cfg(feature = "hydrate")]
+fn captcha_answer() -> CaptchaAnswer {
+    let field = |name: &str| {
+        leptos::prelude::document()
+            .query_selector(&format!(".wallet-sign-in [name=\"{name}\"]"))
+            .ok()
+            .flatten()
+            .and_then(|element| js_sys::Reflect::get(&element, &"value".into()).ok())
+            .and_then(|value| value.as_string())
+            .filter(|value| !value.is_empty())
+    };
+    CaptchaAnswer {
+        hcaptcha: field("h-captcha-response"),
+        turnstile: field("cf-turnstile-response"),
     }
 }
 
@@ -551,6 +580,9 @@ pub async fn wallet_sign_in(
     #[doc = "The signed sign-in message."] message: String,
     #[doc = "The wallet's signature of it."] signature: String,
     #[doc = "Where to go afterwards; only a path on this site is followed."] next: Option<String>,
+    #[server(flatten)]
+    #[doc = "The CAPTCHA check's answer, when the page carries one."]
+    captcha: CaptchaAnswer,
 ) -> Result<String, AuthError> {
     use crate::auth::{Wallets, once::UsedMessages, ssr::*};
     use supabase_ssr::ErrorCode;
@@ -578,6 +610,7 @@ pub async fn wallet_sign_in(
         let layer = session_layer()?;
         let session = layer
             .client()
+            .with_captcha_token(captcha.token())
             .sign_in_with_web3(chain.name(), &message, &signature)
             .await
             .map_err(|error| match error.code() {

@@ -138,7 +138,7 @@ async fn callback(state: &AppState, params: &HashMap<String, String>) -> Respons
     if let Some(error) = params.get("error") {
         let description = params.get("error_description").cloned().unwrap_or_default();
         // The provider's own error, passed on as upstream does: no Supabase error code.
-        let location = error_location(
+        let location = redirect::error_location(
             &referrer,
             &[("error", error), ("error_description", &description)],
         );
@@ -401,15 +401,5 @@ pub(super) fn redirect_error(target: &str, kind: &str, error: &ApiError) -> Resp
         ("error_code", error.code.as_str()),
         ("error_description", error.message.as_str()),
     ];
-    found(&error_location(target, &pairs))
-}
-
-/// `target` with `pairs` (those not empty) in its query and its fragment.
-pub(crate) fn error_location(target: &str, pairs: &[(&str, &str)]) -> String {
-    let params = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs.iter().filter(|(_, value)| !value.is_empty()))
-        .finish();
-    let target = target.split('#').next().unwrap_or(target);
-    let separator = if target.contains('?') { '&' } else { '?' };
-    format!("{target}{separator}{params}#{params}")
+    found(&redirect::error_location(target, &pairs))
 }

@@ -19,7 +19,6 @@ mod verify;
 mod web3;
 
 pub use disabled::not_found;
-pub(crate) use external::error_location;
 
 use axum::{
     Router,
@@ -57,8 +56,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             .route("/sso/saml/metadata", get(sso::metadata))
             .route("/sso/saml/acs", post(sso::acs))
             .route(
-                crate::dev_saml::SIGN_IN_PATH,
-                get(crate::dev_saml::sign_in_page).post(crate::dev_saml::decide),
+                sso::DEV_SIGN_IN_PATH,
+                get(sso::dev_sign_in_page).post(sso::dev_decide),
             )
             .route("/admin/sso/providers", get(sso::list).post(sso::create))
             .route(

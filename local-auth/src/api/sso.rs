@@ -2,8 +2,9 @@
 //! `POST /sso` starts a sign-in for a provider (named by id or by an email domain), the admin API
 //! keeps providers and their domains, and the assertion signs the user in (an SSO user of their
 //! own, whose one identity is `sso:<provider id>`, `amr` `sso/saml`). local-auth cannot check a
-//! real identity provider's signed XML, so the assertion comes from its development page
-//! ([`crate::dev_saml`]) for every provider; `POST /sso/saml/acs` refuses any other.
+//! real identity provider's signed XML, so the assertion comes from its development identity
+//! provider's page ([`crate::dev_saml`], served here) for every provider; `POST /sso/saml/acs`
+//! refuses any other.
 
 use axum::{
     Json,
@@ -22,6 +23,7 @@ use super::{
 };
 use crate::{
     bearer::ServiceRole,
+    dev_saml::{self, Assertion, Decision, Outcome, SignInQuery},
     error::{ApiError, ApiResult, ErrorCode},
     extract::{ApiJson, ApiQuery},
     redirect,
@@ -29,6 +31,9 @@ use crate::{
     store::{self, OAuthFlow, SsoProvider, User},
     time::{now_rfc3339, parse_rfc3339},
 };
+
+/// Where the development identity provider's page is served, relative to the API base.
+pub const DEV_SIGN_IN_PATH: &str = dev_saml::SIGN_IN_PATH;
 
 /// How an SSO flow authenticates, in `flow_state` and the `amr` claim.
 pub const METHOD: &str = "sso/saml";
@@ -131,22 +136,11 @@ pub async fn start(
         None,
     )
     .await?;
-    let url = crate::dev_saml::sign_in_url(&state.config.issuer(), &relay_state);
+    let url = dev_saml::sign_in_url(&state.config.issuer(), &relay_state);
     if params.skip_http_redirect == Some(true) {
         return Ok(Json(json!({ "url": url })).into_response());
     }
-    Ok(see_other(&url))
-}
-
-/// What the identity provider asserted about the user who signed in.
-#[derive(Debug)]
-pub struct Assertion {
-    /// The persistent name id: the provider's stable id for the user.
-    pub subject: String,
-    /// Their email address (lowercased).
-    pub email: String,
-    /// Their display name, when the provider sent one.
-    pub name: Option<String>,
+    Ok(redirect::see_other(&url))
 }
 
 /// The started sign-in `relay_state`, if it exists and is unused; the assertion's errors as
@@ -270,6 +264,92 @@ async fn sso_user(
     Ok(user)
 }
 
+/// The development identity provider's page for the sign-in its query names.
+pub async fn dev_sign_in_page(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<SignInQuery>,
+) -> Response {
+    let relay_state = query.relay_state.unwrap_or_default();
+    match waiting_sign_in(&state, &relay_state).await {
+        Ok((_, provider, domains)) => dev_saml::sign_in_page(
+            &relay_state,
+            &dev_saml::Provider {
+                id: &provider.id,
+                entity_id: &provider.entity_id,
+                domains: &domains,
+            },
+        ),
+        Err(error) => dev_saml::problem_page(&error),
+    }
+}
+
+/// The developer's decision on that page: approved, the assertion signs the user in and the
+/// browser goes back to the app; denied, the app gets `error=access_denied`. As upstream's
+/// assertion consumer, errors after the decision go to the site URL, in the query.
+pub async fn dev_decide(
+    State(state): State<AppState>,
+    axum::Form(decision): axum::Form<Decision>,
+) -> Response {
+    let relay_state = decision.relay_state.clone().unwrap_or_default();
+    let (flow, provider, domains) = match waiting_sign_in(&state, &relay_state).await {
+        Ok(found) => found,
+        Err(error) => return dev_saml::problem_page(&error),
+    };
+    let referrer = flow
+        .referrer
+        .clone()
+        .unwrap_or_else(|| state.config.site_url.to_string());
+    let outcome = dev_saml::decide(
+        &decision,
+        &dev_saml::Provider {
+            id: &provider.id,
+            entity_id: &provider.entity_id,
+            domains: &domains,
+        },
+    );
+    match outcome {
+        Outcome::Again(form) => form,
+        Outcome::Denied => {
+            if let Err(error) = store::delete_flow(&state.db.write, &flow.id).await {
+                return ApiError::from(error).into_response();
+            }
+            let pairs = [
+                ("error", "access_denied"),
+                ("error_description", "The user denied the request"),
+            ];
+            redirect::see_other(&redirect::error_location(&referrer, &pairs))
+        }
+        Outcome::Approved(assertion) => match sign_in(&state, &relay_state, &assertion).await {
+            Ok(location) => redirect::see_other(&location),
+            Err(error) => {
+                let kind = if error.status == StatusCode::INTERNAL_SERVER_ERROR {
+                    "server_error"
+                } else {
+                    "invalid_request"
+                };
+                let pairs = [
+                    ("error", kind),
+                    ("error_code", error.code.as_str()),
+                    ("error_description", error.message.as_str()),
+                ];
+                let site = state.config.site_url.to_string();
+                redirect::see_other(&redirect::error_location(&site, &pairs))
+            }
+        },
+    }
+}
+
+/// The sign-in `relay_state` waiting for its assertion, its provider and the provider's domains.
+async fn waiting_sign_in(
+    state: &AppState,
+    relay_state: &str,
+) -> ApiResult<(OAuthFlow, SsoProvider, Vec<String>)> {
+    let mut db = state.db.read.acquire().await?;
+    let (flow, provider) = self::relay_state(&mut db, relay_state).await?;
+    let domains = store::sso_domains(&mut *db, &provider.id).await?;
+    Ok((flow, provider, domains))
+}
+
 /// `POST /sso/saml/acs`: an identity provider's signed response. local-auth cannot check XML
 /// signatures, so it takes none; its development page signs users in instead.
 pub async fn acs() -> ApiError {
@@ -289,7 +369,7 @@ pub async fn register_development_provider(
 ) -> sqlx::Result<()> {
     /// The development provider's resource id: it stays one provider while the issuer changes.
     const RESOURCE_ID: &str = "local-auth-development";
-    let entity_id = format!("{issuer}{}", crate::dev_saml::SIGN_IN_PATH);
+    let entity_id = format!("{issuer}{}", dev_saml::SIGN_IN_PATH);
     let metadata_xml = format!(
         "<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{entity}\">\
          <IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\
@@ -367,14 +447,6 @@ pub async fn metadata(
         );
     }
     response
-}
-
-/// 303 to `location`, as upstream redirects from `/sso`.
-pub fn see_other(location: &str) -> Response {
-    match HeaderValue::from_str(location) {
-        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
-        Err(_) => StatusCode::BAD_REQUEST.into_response(),
-    }
 }
 
 /// The body of `POST /admin/sso/providers` and `PUT /admin/sso/providers/{id}`.
@@ -539,7 +611,13 @@ async fn fetch_metadata(url: &str) -> ApiResult<String> {
             format!("Error fetching SAML Metadata from URL '{url}': {detail}"),
         )
     };
-    let mut response = crate::hooks::http_client()
+    // No redirects followed (the document is the URL's own), and a bounded wait.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(ApiError::internal)?;
+    let mut response = client
         .get(url)
         .header(header::ACCEPT, "application/xml;charset=UTF-8")
         .send()

@@ -1,11 +1,6 @@
 //! `GET /verify` (email links: 303 to the app) and `POST /verify` (codes and token hashes: a session).
 
-use axum::{
-    Json,
-    extract::State,
-    http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
-};
+use axum::{Json, extract::State, http::StatusCode, response::Response};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -77,8 +72,8 @@ pub async fn verify_link(
             )
             .await
             {
-                Ok(location) => see_other(&location),
-                Err(error) => see_other(&error_location(&redirect_to, &error, pkce)),
+                Ok(location) => redirect::see_other(&location),
+                Err(error) => redirect::see_other(&error_location(&redirect_to, &error, pkce)),
             }
         }
         Ok((Verified::FirstEmailChangeLeg, _)) => {
@@ -87,9 +82,9 @@ pub async fn verify_link(
                 .append_pair("message", message)
                 .append_pair("sb", "")
                 .finish();
-            see_other(&format!("{redirect_to}#{fragment}"))
+            redirect::see_other(&format!("{redirect_to}#{fragment}"))
         }
-        Err(error) => see_other(&error_location(&redirect_to, &error, pkce)),
+        Err(error) => redirect::see_other(&error_location(&redirect_to, &error, pkce)),
     }
 }
 
@@ -155,13 +150,6 @@ fn error_location(redirect_to: &str, error: &ApiError, pkce: bool) -> String {
         format!("{redirect_to}{separator}{params}#{params}")
     } else {
         format!("{redirect_to}#{params}")
-    }
-}
-
-fn see_other(location: &str) -> Response {
-    match HeaderValue::from_str(location) {
-        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
-        Err(_) => ApiError::validation("invalid redirect URL").into_response(),
     }
 }
 

@@ -23,8 +23,6 @@ use sqlx::PgPool;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
 pub use crate::config::{HookConfig, HookName};
-/// The HTTP client of hooks (no redirects followed, a timeout), for local-auth's other outbound calls.
-pub(crate) use http::client as http_client;
 
 impl HookName {
     /// The name in the event's `metadata.name`, as upstream writes it.

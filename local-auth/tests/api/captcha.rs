@@ -21,6 +21,8 @@ async fn protected(provider: Provider, secret: &str) -> TestAuth {
         config.captcha = Some(captcha);
         config.enable_confirmations = false;
         config.enable_anonymous_sign_ins = true;
+        config.saml_enabled = true;
+        config.web3.ethereum.enabled = true;
     })
     .await
 }
@@ -43,6 +45,11 @@ async fn with_hcaptcha_test_keys_only_the_test_token_passes() {
         ("/otp", json!({ "email": address })),
         ("/magiclink", json!({ "email": address })),
         ("/recover", json!({ "email": address })),
+        ("/sso", json!({ "domain": "example.com" })),
+        (
+            "/token?grant_type=web3",
+            json!({ "chain": "ethereum", "message": "m", "signature": "s" }),
+        ),
     ] {
         let missing = auth.post(path, body.clone()).await;
         assert_eq!(

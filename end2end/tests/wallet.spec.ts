@@ -26,6 +26,13 @@ async function openSignIn(page: Page, next = '/protected') {
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
 }
 
+/** A nonce for a wallet sign-in in `request`'s browser (its cookie), as the island asks. */
+async function nonceFor(request: APIRequestContext): Promise<string> {
+  const response = await request.post(at('/api/auth/wallet/nonce'), { headers: { Origin: SITE.origin } });
+  expect(response.ok()).toBe(true);
+  return JSON.parse(await response.text());
+}
+
 /** Posts a signed message to the app's wallet sign-in, as its island does. */
 function postSigned(request: APIRequestContext, chain: string, message: string, signature: string) {
   return request.post(at('/api/auth/wallet'), {
@@ -98,17 +105,21 @@ test('a forged signature is refused by the auth server, and nobody is signed in'
 });
 
 test("another site's message and a stale one are refused by the auth server", async ({ browser }) => {
+  // Well-formed for the app (this browser's nonce), refused by local-auth.
   const context = await browser.newContext();
   const key = ethereumKey(freshSeed());
-  const foreign = signInMessage('ethereum', key.address, 'https://evil.example');
-  const stale = signInMessage('ethereum', key.address, SITE.origin, new Date(Date.now() - 20 * 60 * 1000));
-  for (const message of [foreign, stale]) {
+  const twentyMinutesAgo = new Date(Date.now() - 20 * 60 * 1000);
+  for (const [uri, issued] of [
+    ['https://evil.example', new Date()],
+    [SITE.origin, twentyMinutesAgo],
+  ] as const) {
+    const message = signInMessage('ethereum', key.address, uri, await nonceFor(context.request), issued);
     const response = await postSigned(context.request, 'ethereum', message, key.sign(message));
     expect(response.status()).toBe(422);
     expect(await response.text()).toContain('WalletRefused');
   }
   const solana = solanaKey(freshSeed());
-  const old = signInMessage('solana', solana.address, SITE.origin, new Date(Date.now() - 20 * 60 * 1000));
+  const old = signInMessage('solana', solana.address, SITE.origin, await nonceFor(context.request), twentyMinutesAgo);
   const response = await postSigned(context.request, 'solana', old, solana.sign(old));
   expect(await response.text()).toContain('WalletRefused');
   expect((await context.cookies()).filter((cookie) => cookie.name.includes('auth-token'))).toEqual([]);
@@ -121,12 +132,19 @@ test('a signed message that signed in once is refused by the app when replayed',
   await page.getByRole('button', { name: 'Sign in with Ethereum' }).click();
   await expect(page).toHaveURL(at('/protected'));
 
-  // Someone who saw the message and its signature (still valid for the auth server) tries them.
+  // Someone who saw the message and its signature (still valid for the auth server) tries them:
+  // their browser holds no such nonce.
   const thief = await browser.newContext();
   const [{ message, signature }] = wallet.signed;
   const replayed = await postSigned(thief.request, 'ethereum', message, signature);
   expect(replayed.status()).toBe(422);
-  expect(await replayed.text()).toContain('WalletMessageUsed');
+  expect(await replayed.text()).toContain('WalletRefused');
+  // Nor does copying the nonce into their cookie help: the message was used.
+  const nonce = /Nonce: (\S+)/.exec(message)?.[1] ?? '';
+  await thief.addCookies([{ name: 'wallet-nonce', value: nonce, url: SITE.origin }]);
+  const copied = await postSigned(thief.request, 'ethereum', message, signature);
+  expect(copied.status()).toBe(422);
+  expect(await copied.text()).toContain('WalletMessageUsed');
   expect((await thief.cookies()).filter((cookie) => cookie.name.includes('auth-token'))).toEqual([]);
   await thief.close();
 });

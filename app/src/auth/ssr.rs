@@ -474,6 +474,26 @@ pub fn sso_domain(typed: &str) -> Option<String> {
     (domain.len() <= 253 && domain.contains('.') && labels_ok).then_some(domain)
 }
 
+/// The cookie a wallet sign-in's nonce waits in, between [`wallet_nonce_cookie`] and the signed
+/// message's return.
+pub const WALLET_NONCE_COOKIE: &str = "wallet-nonce";
+
+/// Sets the wallet sign-in nonce cookie to `nonce` (HttpOnly, ten minutes), or removes it.
+pub fn wallet_nonce_cookie(nonce: Option<&str>) -> SetCookie {
+    let site = use_context::<SiteUrl>()
+        .map(|SiteUrl(site)| site)
+        .unwrap_or_else(|| url::Url::parse("http://localhost/").expect("a valid URL"));
+    let options = supabase_ssr::cookie::CookieOptions {
+        max_age: 600,
+        http_only: true,
+        ..supabase_ssr::cookie::CookieOptions::for_site(&site)
+    };
+    match nonce {
+        Some(nonce) => SetCookie::new(WALLET_NONCE_COOKIE, nonce, &options),
+        None => SetCookie::removal(WALLET_NONCE_COOKIE, &options),
+    }
+}
+
 /// Deletes the session cookies.
 pub fn clear_session(layer: &SessionLayer) {
     send_cookies(&layer.clear_cookies(&request_cookies()));

@@ -63,6 +63,15 @@ pub struct MessageParts<'a> {
     pub issued_at: &'a str,
 }
 
+/// The `Nonce:` of a sign-in message, when it has one.
+pub fn message_nonce(message: &str) -> Option<&str> {
+    message
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Nonce:"))
+        .map(str::trim)
+        .filter(|nonce| !nonce.is_empty())
+}
+
 /// The sign-in message of `parts`.
 pub fn sign_in_message(parts: &MessageParts<'_>) -> String {
     let MessageParts {
@@ -178,13 +187,6 @@ mod browser {
         settle(request.call1(wallet, &call).map_err(failure)?).await
     }
 
-    fn random_nonce() -> String {
-        let bytes: Vec<u8> = (0..12)
-            .map(|_| (js_sys::Math::random() * 256.0) as u8)
-            .collect();
-        bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-    }
-
     fn page() -> (String, String) {
         let location = leptos::prelude::window().location();
         (
@@ -193,16 +195,16 @@ mod browser {
         )
     }
 
-    /// Asks the page's `chain` wallet to sign a sign-in message for this page; the message and
-    /// the signature as the auth server takes it (hex for Ethereum, base64 for Solana).
-    pub async fn sign(chain: Chain) -> Result<(String, String), WalletError> {
+    /// Asks the page's `chain` wallet to sign a sign-in message for this page with the server's
+    /// `nonce`; the message and the signature as the auth server takes it (hex for Ethereum,
+    /// base64 for Solana).
+    pub async fn sign(chain: Chain, nonce: &str) -> Result<(String, String), WalletError> {
         let wallet = wallet(chain).ok_or_else(|| WalletError::Failed("no wallet".into()))?;
         let (host, origin) = page();
         let issued_at = js_sys::Date::new_0()
             .to_iso_string()
             .as_string()
             .unwrap_or_default();
-        let nonce = random_nonce();
         match chain {
             Chain::Ethereum => {
                 let accounts = request(&wallet, "eth_requestAccounts", &[]).await?;
@@ -222,7 +224,7 @@ mod browser {
                     origin: &origin,
                     address: &address,
                     network: Some(&network),
-                    nonce: &nonce,
+                    nonce,
                     issued_at: &issued_at,
                 });
                 let hex: String = message.bytes().map(|byte| format!("{byte:02x}")).collect();
@@ -255,7 +257,7 @@ mod browser {
                     origin: &origin,
                     address: &address,
                     network: None,
-                    nonce: &nonce,
+                    nonce,
                     issued_at: &issued_at,
                 });
                 let sign = function(&wallet, "signMessage")
@@ -312,6 +314,9 @@ mod tests {
             solana.starts_with("localhost:3000 wants you to sign in with your Solana account:")
         );
         assert!(!solana.contains("Chain ID"));
+        assert_eq!(message_nonce(&solana), Some("00ff"));
+        assert_eq!(message_nonce("no nonce here"), None);
+        assert_eq!(message_nonce("Nonce:   \nIssued At: now"), None);
         assert_eq!(Chain::parse(" solana "), Some(Chain::Solana));
         assert_eq!(Chain::parse("bitcoin"), None);
     }

@@ -244,7 +244,15 @@ fn WalletSignIn(chains: Vec<wallet::Chain>, next: String) -> impl IntoView {
         error.set(None);
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            let signed = match wallet::sign(chain).await {
+            let nonce = match wallet_nonce().await {
+                Ok(nonce) => nonce,
+                Err(failed) => {
+                    error.set(Some(failed.to_string()));
+                    busy.set(false);
+                    return;
+                }
+            };
+            let signed = match wallet::sign(chain, &nonce).await {
                 Ok(signed) => signed,
                 Err(failed) => {
                     error.set(Some(failed.to_string()));
@@ -570,9 +578,26 @@ pub async fn oauth_sign_in(
     .await
 }
 
+/// Starts a wallet sign-in: a fresh nonce for the message to carry, kept in this browser's cookie
+/// until the signed message comes back (EIP-4361's server-issued nonce), so a signature signs in
+/// only the browser that asked for it.
+#[server(endpoint = "auth/wallet/nonce")]
+pub async fn wallet_nonce() -> Result<String, AuthError> {
+    use crate::auth::ssr::*;
+
+    answer(async move {
+        check_attempt(Attempt::Wallet, None).await?;
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        send_cookies(&[wallet_nonce_cookie(Some(&nonce))]);
+        Ok(nonce)
+    })
+    .await
+}
+
 /// Signs in with a wallet's signed sign-in `message` (`signature` as the auth server takes it):
-/// the server refuses a message it has exchanged before (each signs in once, whatever its
-/// validity), then the auth server checks the signature, the site and the times; the session
+/// the message must carry the nonce this browser was given (the cookie goes, so it serves once),
+/// and the server refuses a message it has exchanged before (each signs in once, whatever its
+/// validity); then the auth server checks the signature, the site and the times. The session
 /// lands in the cookies and the browser goes to `next`.
 #[server(endpoint = "auth/wallet")]
 pub async fn wallet_sign_in(
@@ -599,6 +624,13 @@ pub async fn wallet_sign_in(
             .ok_or(AuthError::UnknownProvider)?;
         if message.len() > MAX_MESSAGE || signature.len() > MAX_SIGNATURE {
             return Err(AuthError::InvalidInput);
+        }
+        let given = request_cookies()
+            .get(WALLET_NONCE_COOKIE)
+            .map(str::to_owned);
+        send_cookies(&[wallet_nonce_cookie(None)]);
+        if given.is_none() || wallet::message_nonce(&message) != given.as_deref() {
+            return Err(AuthError::WalletRefused);
         }
         let Some(used) = use_context::<UsedMessages>() else {
             tracing::error!("the server did not provide UsedMessages to the context");

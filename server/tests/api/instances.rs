@@ -175,16 +175,18 @@ async fn a_wallet_message_used_at_one_instance_is_refused_at_another() {
     let instances: Vec<Instance> = (0..2)
         .map(|_| start_instance_with(&app, site_root.path(), &env))
         .collect();
+    // The browser's nonce cookie and a message carrying it (copied by whoever replays it).
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
     let message = format!(
-        "localhost:3000 wants you to sign in with your Ethereum account:\n0x{}\n\nNonce: {}",
+        "localhost:3000 wants you to sign in with your Ethereum account:\n0x{}\n\nNonce: {nonce}",
         "1".repeat(40),
-        uuid::Uuid::new_v4()
     );
     let send = |n: usize| {
         let url = &instances[n].url;
         app.client
             .post(format!("{url}/api/auth/wallet"))
             .header("origin", url)
+            .header("cookie", format!("wallet-nonce={nonce}"))
             .form(&[
                 ("chain", "ethereum"),
                 ("message", message.as_str()),

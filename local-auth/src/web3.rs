@@ -9,33 +9,21 @@ use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use sha3::{Digest, Keccak256};
 use url::Url;
 
-/// A chain wallets sign in from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Chain {
-    /// Ethereum (EIP-4361 messages, `personal_sign` signatures).
-    Ethereum,
-    /// Solana (Sign-In-with-Solana messages, ed25519 signatures).
-    Solana,
+pub use supabase_ssr::web3::Chain;
+
+/// What the two message formats differ in.
+trait Format {
+    /// The prefix of the parser's errors, as upstream's packages write them.
+    fn package(self) -> &'static str;
+    /// How the first line ends.
+    fn header_suffix(self) -> &'static str;
+    /// `0x` and 40 hex digits; or 32 to 44 letters and digits (base58).
+    fn accepts_address(self, address: &str) -> bool;
+    /// EIP-155 chain ids are positive integers; Solana's are `solana:<main|dev|test|local>net`.
+    fn accepts_chain_id(self, id: &str) -> bool;
 }
 
-impl Chain {
-    /// The chain as the API names it (`chain` of the grant, the identity's `chain`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Ethereum => "ethereum",
-            Self::Solana => "solana",
-        }
-    }
-
-    /// The name in upstream's sentences.
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Ethereum => "Ethereum",
-            Self::Solana => "Solana",
-        }
-    }
-
-    /// The prefix of the parser's errors, as upstream's packages write them.
+impl Format for Chain {
     fn package(self) -> &'static str {
         match self {
             Self::Ethereum => "siwe",
@@ -50,8 +38,7 @@ impl Chain {
         }
     }
 
-    /// `0x` and 40 hex digits; or 32 to 44 letters and digits (base58).
-    fn is_address(self, address: &str) -> bool {
+    fn accepts_address(self, address: &str) -> bool {
         match self {
             Self::Ethereum => address
                 .strip_prefix("0x")
@@ -63,8 +50,7 @@ impl Chain {
         }
     }
 
-    /// EIP-155 chain ids are positive integers; Solana's are `solana:<main|dev|test|local>net`.
-    fn is_chain_id(self, id: &str) -> bool {
+    fn accepts_chain_id(self, id: &str) -> bool {
         match self {
             Self::Ethereum => id.parse::<i64>().is_ok_and(|id| id > 0),
             Self::Solana => matches!(
@@ -157,7 +143,7 @@ pub fn parse(chain: Chain, raw: &str) -> Result<Message, String> {
         return Err(error("domain in first line of message is not valid"));
     }
     let address = lines[1].trim();
-    if !chain.is_address(address) {
+    if !chain.accepts_address(address) {
         return Err(error(match chain {
             Chain::Ethereum => "wallet address is not a valid Ethereum address",
             Chain::Solana => "wallet address is not a valid Solana address",
@@ -209,7 +195,7 @@ pub fn parse(chain: Chain, raw: &str) -> Result<Message, String> {
             "Version" => version = Some(value.to_owned()),
             "Chain ID" => {
                 let required = chain == Chain::Ethereum;
-                if (required || !value.is_empty()) && !chain.is_chain_id(value) {
+                if (required || !value.is_empty()) && !chain.accepts_chain_id(value) {
                     return Err(error("Chain ID is not valid"));
                 }
                 chain_id = Some(value.to_owned()).filter(|id| !id.is_empty());

@@ -39,6 +39,7 @@ mod refresh;
 mod secret;
 #[cfg(feature = "client")]
 mod session;
+pub mod web3;
 
 #[cfg(feature = "axum")]
 pub mod axum;

@@ -3,46 +3,9 @@
 //! `window.solana` to sign it. The signature goes to a server function, which has the auth server
 //! check it (`/token?grant_type=web3`); nothing here decides anything.
 
-use serde::{Deserialize, Serialize};
-
 #[cfg(feature = "hydrate")]
 pub use browser::*;
-
-/// A chain wallets sign in from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Chain {
-    /// Ethereum (`window.ethereum`, `personal_sign`).
-    Ethereum,
-    /// Solana (`window.solana`, `signMessage`).
-    Solana,
-}
-
-impl Chain {
-    /// The chain as the auth server names it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Ethereum => "ethereum",
-            Self::Solana => "solana",
-        }
-    }
-
-    /// The chain the auth server calls `name`.
-    pub fn parse(name: &str) -> Option<Self> {
-        match name.trim() {
-            "ethereum" => Some(Self::Ethereum),
-            "solana" => Some(Self::Solana),
-            _ => None,
-        }
-    }
-
-    /// The chain's name for people.
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Ethereum => "Ethereum",
-            Self::Solana => "Solana",
-        }
-    }
-}
+pub use supabase_ssr::web3::Chain;
 
 /// What the wallet is asked to sign, in the format the auth server reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -317,7 +280,5 @@ mod tests {
         assert_eq!(message_nonce(&solana), Some("00ff"));
         assert_eq!(message_nonce("no nonce here"), None);
         assert_eq!(message_nonce("Nonce:   \nIssued At: now"), None);
-        assert_eq!(Chain::parse(" solana "), Some(Chain::Solana));
-        assert_eq!(Chain::parse("bitcoin"), None);
     }
 }

@@ -263,6 +263,37 @@ async fn sign_in_or_up(
              provider from there",
         ));
     }
+    let identity = NewIdentity {
+        provider: &grant.provider,
+        subject: &grant.subject,
+        email: Some(&grant.email),
+        sso: false,
+        data: identity_data,
+    };
+    sign_up_with_identity(state, tx, &identity).await
+}
+
+/// An identity a new user signs up with.
+pub(super) struct NewIdentity<'a> {
+    /// Its provider (`github`, `sso:<id>`, `web3`).
+    pub provider: &'a str,
+    /// The provider's id for it.
+    pub subject: &'a str,
+    /// Its verified address, when it has one (a wallet has none).
+    pub email: Option<&'a str>,
+    /// Whether it is an SSO provider's (the user is then an SSO user, an account of its own).
+    pub sso: bool,
+    /// The identity data (copied into `user_metadata`).
+    pub data: &'a Value,
+}
+
+/// Signs a new user up with `identity`: refused while sign-ups are closed, and the
+/// before-user-created hook has the last word.
+pub(super) async fn sign_up_with_identity(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    identity: &NewIdentity<'_>,
+) -> ApiResult<User> {
     if !state.config.enable_signup {
         return Err(ApiError::unprocessable(
             ErrorCode::SignupDisabled,
@@ -270,23 +301,23 @@ async fn sign_in_or_up(
         ));
     }
     let id = uuid::Uuid::new_v4().to_string();
-    let app_metadata = json!({ "provider": grant.provider, "providers": [grant.provider] });
+    let app_metadata = json!({ "provider": identity.provider, "providers": [identity.provider] });
     store::insert_provider_user(
         &mut *tx,
         &id,
-        Some(&grant.email),
+        identity.email,
+        identity.sso,
         &app_metadata,
-        identity_data,
+        identity.data,
     )
     .await?;
-    let email = Some(grant.email.as_str());
     store::insert_identity(
         tx,
         &id,
-        &grant.provider,
-        &grant.subject,
-        identity_data,
-        email,
+        identity.provider,
+        identity.subject,
+        identity.data,
+        identity.email,
     )
     .await?;
     let user = user(tx, &id).await?;

@@ -19,7 +19,7 @@ use sqlx::SqliteConnection;
 
 use super::{
     PkceParams,
-    external::{check_flow, complete},
+    external::{NewIdentity, check_flow, complete, sign_up_with_identity},
 };
 use crate::{
     bearer::ServiceRole,
@@ -231,37 +231,14 @@ async fn sso_user(
             .await?
             .ok_or_else(|| ApiError::internal("a user vanished inside its transaction"));
     }
-    if !state.config.enable_signup {
-        return Err(ApiError::unprocessable(
-            ErrorCode::SignupDisabled,
-            "Signups not allowed for this instance",
-        ));
-    }
-    let id = uuid::Uuid::new_v4().to_string();
-    let app_metadata = json!({ "provider": provider_type, "providers": [provider_type] });
-    store::insert_sso_user(
-        &mut *tx,
-        &id,
-        &assertion.email,
-        &app_metadata,
-        &identity_data,
-    )
-    .await?;
-    let email = Some(assertion.email.as_str());
-    store::insert_identity(
-        tx,
-        &id,
-        &provider_type,
-        &assertion.subject,
-        &identity_data,
-        email,
-    )
-    .await?;
-    let user = store::user_by_id(&mut *tx, &id)
-        .await?
-        .ok_or_else(|| ApiError::internal("a user vanished inside its transaction"))?;
-    crate::hooks::attempts::before_user_created(state, tx, &user).await?;
-    Ok(user)
+    let identity = NewIdentity {
+        provider: &provider_type,
+        subject: &assertion.subject,
+        email: Some(&assertion.email),
+        sso: true,
+        data: &identity_data,
+    };
+    sign_up_with_identity(state, tx, &identity).await
 }
 
 /// The development identity provider's page for the sign-in its query names.

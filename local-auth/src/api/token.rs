@@ -42,9 +42,11 @@ pub struct TokenParams {
     provider: Option<String>,
     client_id: Option<String>,
     issuer: Option<String>,
-    chain: Option<String>,
-    message: Option<String>,
-    signature: Option<String>,
+    // The Web3 grant's fields, read only once Web3 is known to be on (as upstream, which reads
+    // the body after that check: a client sending other types learns Web3 is off first).
+    chain: Option<Value>,
+    message: Option<Value>,
+    signature: Option<Value>,
 }
 
 /// Dispatches on `grant_type` (query first, then body).
@@ -65,9 +67,9 @@ pub async fn token(
         Some("web3") => {
             super::web3::grant(
                 &state,
-                params.chain.as_deref(),
-                params.message.as_deref(),
-                params.signature.as_deref(),
+                params.chain.as_ref(),
+                params.message.as_ref(),
+                params.signature.as_ref(),
             )
             .await?
         }

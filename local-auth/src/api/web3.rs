@@ -10,6 +10,7 @@ use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
+use super::external::{NewIdentity, sign_up_with_identity};
 use crate::{
     config::Web3Chain,
     error::{ApiError, ApiResult, ErrorCode},
@@ -22,17 +23,19 @@ use crate::{
 /// The provider of Web3 identities (`web3:<chain>:<address>`).
 const PROVIDER: &str = "web3";
 
-/// Signs in with `message` signed as `signature` on `chain`; returns the session.
+/// Signs in with `message` signed as `signature` on `chain` (the body's values, strings when
+/// given); returns the session.
 pub async fn grant(
     state: &AppState,
-    chain: Option<&str>,
-    message: Option<&str>,
-    signature: Option<&str>,
+    chain: Option<&Value>,
+    message: Option<&Value>,
+    signature: Option<&Value>,
 ) -> ApiResult<Value> {
     let config = &state.config.web3;
     if !config.ethereum.enabled && !config.solana.enabled {
         return Err(disabled("Web3 provider is disabled"));
     }
+    let (chain, message, signature) = (text(chain)?, text(message)?, text(signature)?);
     let (chain, settings) = match chain.unwrap_or_default() {
         "ethereum" => (Chain::Ethereum, &config.ethereum),
         "solana" => (Chain::Solana, &config.solana),
@@ -82,6 +85,18 @@ pub async fn grant(
     let session = sessions::start(state, &mut tx, &user, "web3").await?;
     tx.commit().await?;
     Ok(session)
+}
+
+/// A body field that must be a string when present (upstream's typed parameters).
+fn text(value: Option<&Value>) -> ApiResult<Option<&str>> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(ApiError::bad_request(
+            ErrorCode::BadJson,
+            "Could not parse request body as JSON: chain, message and signature are strings",
+        )),
+    }
 }
 
 fn disabled(message: &str) -> ApiError {
@@ -216,19 +231,12 @@ async fn wallet_user(
             .await?
             .ok_or_else(|| ApiError::internal("a user vanished inside its transaction"));
     }
-    if !state.config.enable_signup {
-        return Err(ApiError::unprocessable(
-            ErrorCode::SignupDisabled,
-            "Signups not allowed for this instance",
-        ));
-    }
-    let id = uuid::Uuid::new_v4().to_string();
-    let app_metadata = json!({ "provider": PROVIDER, "providers": [PROVIDER] });
-    store::insert_provider_user(&mut *tx, &id, None, &app_metadata, &identity_data).await?;
-    store::insert_identity(tx, &id, PROVIDER, &subject, &identity_data, None).await?;
-    let user = store::user_by_id(&mut *tx, &id)
-        .await?
-        .ok_or_else(|| ApiError::internal("a user vanished inside its transaction"))?;
-    crate::hooks::attempts::before_user_created(state, tx, &user).await?;
-    Ok(user)
+    let identity = NewIdentity {
+        provider: PROVIDER,
+        subject: &subject,
+        email: None,
+        sso: false,
+        data: &identity_data,
+    };
+    sign_up_with_identity(state, tx, &identity).await
 }

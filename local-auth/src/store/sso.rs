@@ -223,28 +223,3 @@ pub async fn sso_provider_of(
     .fetch_optional(db)
     .await
 }
-
-/// A new SSO user (`is_sso_user`) with the provider's verified address `email`.
-pub async fn insert_sso_user(
-    db: impl SqliteExecutor<'_>,
-    id: &str,
-    email: &str,
-    app_metadata: &Value,
-    user_metadata: &Value,
-) -> sqlx::Result<()> {
-    let now = now_rfc3339();
-    sqlx::query(
-        "INSERT INTO users (id, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data, \
-         is_sso_user, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
-    )
-    .bind(id)
-    .bind(email)
-    .bind(&now)
-    .bind(app_metadata.to_string())
-    .bind(user_metadata.to_string())
-    .bind(&now)
-    .bind(&now)
-    .execute(db)
-    .await
-    .map(drop)
-}

@@ -640,24 +640,27 @@ pub async fn user_by_pending_phone(
 }
 
 /// A new user signed up through a provider with the confirmed address `email`, or without an
-/// address (a Web3 wallet).
+/// address (a Web3 wallet); `sso` marks a user of an SSO provider (`is_sso_user`), an account of
+/// its own whatever its address.
 pub async fn insert_provider_user(
     db: impl SqliteExecutor<'_>,
     id: &str,
     email: Option<&str>,
+    sso: bool,
     app_metadata: &Value,
     user_metadata: &Value,
 ) -> sqlx::Result<()> {
     let now = now_rfc3339();
     sqlx::query(
         "INSERT INTO users (id, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data, \
-         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+         is_sso_user, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(email)
     .bind(email.map(|_| now.clone()))
     .bind(app_metadata.to_string())
     .bind(user_metadata.to_string())
+    .bind(sso)
     .bind(&now)
     .bind(&now)
     .execute(db)

@@ -201,6 +201,8 @@ fn WalletButtons(
                     .map(|options| options.wallets)
                     .filter(|chains| !chains.is_empty())
                     .map(|chains| {
+                        let chains: Vec<String> =
+                            chains.iter().map(|chain| chain.name().to_owned()).collect();
                         // The CAPTCHA widget the wallet sign-in sends the answer of, when the
                         // project checks it; shown only beside the buttons (the stylesheet).
                         view! {
@@ -218,9 +220,14 @@ fn WalletButtons(
 /// A button per chain whose wallet the browser has (`window.ethereum`, `window.solana`): the
 /// wallet signs a sign-in message for this site, the server exchanges it for the session. An
 /// island that renders nothing until it has looked for wallets, so without a wallet or without
-/// JavaScript there is no button.
+/// JavaScript there is no button. The chains come by name: an enum prop would put serde's enum
+/// code into the bundle every page loads (15 KB compressed, measured).
 #[island(lazy)]
-fn WalletSignIn(chains: Vec<wallet::Chain>, next: String) -> impl IntoView {
+fn WalletSignIn(chains: Vec<String>, next: String) -> impl IntoView {
+    let chains: Vec<wallet::Chain> = chains
+        .iter()
+        .filter_map(|name| wallet::Chain::parse(name))
+        .collect();
     let available = RwSignal::new(Vec::<wallet::Chain>::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);

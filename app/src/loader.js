@@ -29,7 +29,12 @@
     const tag = node.tagName.toLowerCase();
     if (tag === 'leptos-island') {
       const hydrateIsland = bundle[node.dataset.component];
-      if (hydrateIsland) {
+      // An island that works only with something the browser may lack (a wallet) sits in a
+      // container naming it (`data-island-needs="ethereum solana"`, properties of `window`):
+      // without any of them it stays as the server rendered it, and its chunk is never fetched.
+      const needs = node.closest('[data-island-needs]')?.dataset.islandNeeds.split(' ');
+      if (needs && !needs.some((name) => window[name])) {
+      } else if (hydrateIsland) {
         childrenHooks.at(-1)?.();
         // A lazy island hydrates once its chunk arrives. A chunk that cannot be fetched leaves
         // its island as the server rendered it (its forms still post) and the console says why;

@@ -45,7 +45,12 @@ test('Sign in with Ethereum: the wallet signs, the server keeps the session, pag
   page,
 }) => {
   const wallet = await installEthereumWallet(page, freshSeed());
+  const chunks: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes('wallet_sign_in')) chunks.push(request.url());
+  });
   await openSignIn(page);
+  expect(chunks, 'with a wallet, the island fetches its code').toHaveLength(1);
 
   await page.getByRole('button', { name: 'Sign in with Ethereum' }).click();
 
@@ -80,7 +85,13 @@ test('Sign in with Solana, then again as the same wallet', async ({ page, browse
 });
 
 test('without a wallet, or without JavaScript, there is no wallet button', async ({ page, browser }) => {
+  // Without a wallet the island's code is not even fetched.
+  const chunks: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes('wallet_sign_in')) chunks.push(request.url());
+  });
   await openSignIn(page);
+  expect(chunks).toEqual([]);
   await expect(page.getByRole('button', { name: 'Sign in with a passkey' })).toBeVisible();
   await expect(page.getByRole('button', { name: /Sign in with (Ethereum|Solana)/ })).toHaveCount(0);
 

@@ -205,8 +205,9 @@ fn WalletButtons(
                             chains.iter().map(|chain| chain.name().to_owned()).collect();
                         // The CAPTCHA widget the wallet sign-in sends the answer of, when the
                         // project checks it; shown only beside the buttons (the stylesheet).
+                        // Without a wallet on the page, the island's code is never fetched.
                         view! {
-                            <div class="wallet-sign-in">
+                            <div class="wallet-sign-in" data-island-needs="ethereum solana">
                                 <WalletSignIn chains next=next() />
                                 <CaptchaWidget />
                             </div>

@@ -546,6 +546,18 @@ impl AuthClient {
         Ok((status, body))
     }
 
+    /// Sends a request the auth server answers with `{url}` (`skip_http_redirect`): the URL the
+    /// browser goes to.
+    async fn send_url(&self, request: RequestBuilder) -> Result<Url, Error> {
+        #[derive(Deserialize)]
+        struct Answer {
+            url: Url,
+        }
+        self.send_json::<Answer>(request)
+            .await
+            .map(|answer| answer.url)
+    }
+
     async fn send_json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, Error> {
         let (status, body) = self.send(request).await?;
         serde_json::from_slice(&body).map_err(|error| Error::UnexpectedResponse {
@@ -1006,10 +1018,6 @@ impl AuthClient {
         redirect_to: Option<&str>,
         challenge: &PkceChallenge,
     ) -> Result<Url, Error> {
-        #[derive(Deserialize)]
-        struct Answer {
-            url: Url,
-        }
         let mut query = vec![
             ("provider", provider),
             ("skip_http_redirect", "true"),
@@ -1020,9 +1028,7 @@ impl AuthClient {
         let request = self
             .request(Method::GET, "user/identities/authorize", Some(token))
             .query(&query);
-        self.send_json::<Answer>(request)
-            .await
-            .map(|answer| answer.url)
+        self.send_url(request).await
     }
 
     /// `DELETE /user/identities/{id}`.
@@ -1046,10 +1052,6 @@ impl AuthClient {
         redirect_to: Option<&str>,
         challenge: &PkceChallenge,
     ) -> Result<Url, Error> {
-        #[derive(Deserialize)]
-        struct Answer {
-            url: Url,
-        }
         let mut body = Map::new();
         body.insert("domain".into(), json!(domain));
         body.insert("skip_http_redirect".into(), json!(true));
@@ -1059,9 +1061,7 @@ impl AuthClient {
         add_challenge(&mut body, Some(challenge));
         self.add_captcha(&mut body);
         let request = self.request(Method::POST, "sso", None).json(&body);
-        self.send_json::<Answer>(request)
-            .await
-            .map(|answer| answer.url)
+        self.send_url(request).await
     }
 
     /// The `/authorize` URL that starts an OAuth sign-in with `provider` (no request is made):

@@ -190,7 +190,7 @@ async fn finish(state: &AppState, flow: &OAuthFlow, code: Option<&str>) -> ApiRe
 }
 
 /// Refuses a flow that signed someone in already or is past its lifetime.
-pub(super) fn check_flow(flow: &OAuthFlow) -> ApiResult<()> {
+fn check_flow(flow: &OAuthFlow) -> ApiResult<()> {
     if flow.user_id.is_some() {
         return Err(ApiError::bad_request(
             ErrorCode::FlowStateAlreadyUsed,

@@ -19,7 +19,7 @@ use sqlx::SqliteConnection;
 
 use super::{
     PkceParams,
-    external::{NewIdentity, check_flow, complete, sign_up_with_identity},
+    external::{NewIdentity, complete, sign_up_with_identity},
 };
 use crate::{
     bearer::ServiceRole,
@@ -187,8 +187,9 @@ pub async fn sign_in(
     assertion: &Assertion,
 ) -> ApiResult<String> {
     let mut tx = state.db.write.begin().await?;
+    // Read in the write transaction: of two assertions racing for one RelayState, the second
+    // finds it used. `relay_state` refuses a used or expired one.
     let (flow, provider) = self::relay_state(&mut tx, relay_state).await?;
-    check_flow(&flow)?;
     let user = sso_user(state, &mut tx, &provider, assertion).await?;
     let location = complete(state, &mut tx, &flow, &user, None).await?;
     tx.commit().await?;

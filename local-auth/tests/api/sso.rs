@@ -112,25 +112,13 @@ async fn saml_is_off_unless_enabled() {
         error_code(response).await,
         (StatusCode::NOT_FOUND, "saml_provider_disabled".into())
     );
-    let settings: Value = auth
-        .request(Method::GET, "/settings")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(settings["saml_enabled"], false);
-    let on = with_saml().await;
-    let settings: Value = on
-        .request(Method::GET, "/settings")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(settings["saml_enabled"], true);
+    assert_eq!(settings(&auth).await["saml_enabled"], false);
+    assert_eq!(settings(&with_saml().await).await["saml_enabled"], true);
+}
+
+async fn settings(auth: &TestAuth) -> Value {
+    let response = auth.request(Method::GET, "/settings").send().await.unwrap();
+    response.json().await.unwrap()
 }
 
 #[tokio::test]

@@ -149,8 +149,8 @@ pub enum DataError {
     /// The data broke a constraint of the table.
     #[error("a constraint refused it")]
     Invalid,
-    /// The token's user is not in `auth.users`: deleted since the token was issued (or, with
-    /// local-auth, `LOCAL_AUTH_DATABASE_URL` unset, so no user is copied there).
+    /// The token's user was deleted from `auth.users` since the token was issued (the notes
+    /// migration refuses their rows as the foreign key did).
     #[error("the user is not in auth.users")]
     UnknownUser,
     /// Anything else; the details are in the server log.
@@ -181,12 +181,9 @@ impl From<sqlx::Error> for DataError {
                     tracing::warn!("database unavailable: {error}");
                     Self::Unavailable
                 }
-                // foreign_key_violation on `user_id`: the user is not in `auth.users`.
+                // foreign_key_violation on `user_id`: the user was deleted from `auth.users`.
                 Some("23503") => {
-                    tracing::info!(
-                        "{error}: the user is not in auth.users (deleted since the token was \
-                         issued; with local-auth, check that LOCAL_AUTH_DATABASE_URL is set)"
-                    );
+                    tracing::info!("{error}: the user was deleted since the token was issued");
                     Self::UnknownUser
                 }
                 _ => {

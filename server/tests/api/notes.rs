@@ -471,7 +471,7 @@ async fn a_user_deleted_by_the_auth_server_takes_their_notes_along() {
 
     delete_user(&app, &user_id, false).await;
 
-    // local-auth removed the user from auth.users, and the foreign key took the notes along: the
+    // local-auth removed the user from auth.users, and its trigger took the notes along: the
     // token, still valid, finds none.
     let mut auth_admin = sqlx::PgConnection::connect(&database_urls().1)
         .await
@@ -631,14 +631,13 @@ async fn the_cap_holds_exactly_when_a_user_adds_many_notes_at_once() {
         .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
         .count();
     assert_eq!((added, refused), (10, 30), "{answers:?}");
-    let kept: i64 =
-        sqlx::query_scalar("select count(*) from public.notes where user_id = $1::uuid")
-            .bind(&user_id)
-            .fetch_one(&database)
-            .await
-            .unwrap();
+    let kept: i64 = sqlx::query_scalar("select count(*) from public.notes where user_id = $1")
+        .bind(&user_id)
+        .fetch_one(&database)
+        .await
+        .unwrap();
     assert_eq!(kept, 1000);
-    sqlx::query("delete from public.notes where user_id = $1::uuid")
+    sqlx::query("delete from public.notes where user_id = $1")
         .bind(&user_id)
         .execute(&database)
         .await

@@ -15,7 +15,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::{crypto::constant_time_eq, extract::api_key, state::AppState};
 
 /// Routes the gateway leaves open: browsers reach them by navigation, without headers.
-const OPEN_ROUTES: [&str; 8] = [
+const OPEN_ROUTES: [&str; 11] = [
     "/auth/v1/verify",
     "/auth/v1/dev-idp/authorize",
     "/auth/v1/dev-idp/saml",
@@ -24,6 +24,9 @@ const OPEN_ROUTES: [&str; 8] = [
     "/auth/v1/callback",
     "/auth/v1/authorize",
     "/auth/v1/.well-known/jwks.json",
+    "/auth/v1/third-party/.well-known/openid-configuration",
+    "/auth/v1/third-party/jwks.json",
+    "/auth/v1/third-party/sign-in",
 ];
 
 /// CORS as Supabase answers it: any origin may call the API from a browser with the headers the

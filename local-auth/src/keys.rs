@@ -60,7 +60,7 @@ impl Signer {
                 jwks: json!({ "keys": [] }),
             });
         }
-        let stored = store::es256_key(&db.write).await?;
+        let stored = store::signing_key(&db.write, "ES256").await?;
         let (kid, der) = match stored {
             Some(stored) => stored,
             None => {
@@ -70,7 +70,7 @@ impl Signer {
                     .map_err(|error| sqlx::Error::Protocol(error.to_string()))?
                     .as_bytes()
                     .to_vec();
-                store::insert_es256_key(&db.write, &kid, &der).await?;
+                store::insert_signing_key(&db.write, &kid, "ES256", &der).await?;
                 (kid, der)
             }
         };

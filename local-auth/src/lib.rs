@@ -42,6 +42,7 @@ pub mod state;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod third_party;
 pub mod time;
 pub mod validate;
 pub mod web3;
@@ -129,7 +130,15 @@ impl LocalAuth {
             )
             .await?;
         }
-        let state = AppState::new(config, db, signer, api_keys, smtp, mirror, decoy_hash)?;
+        let third_party = match config.third_party.clone() {
+            Some(issuer) => Some(third_party::DevIssuer::load(&db, issuer).await?),
+            None => None,
+        };
+        let signers = state::Signers {
+            signer,
+            third_party,
+        };
+        let state = AppState::new(config, db, signers, api_keys, smtp, mirror, decoy_hash)?;
         // Whatever changed while PostgreSQL was away (or before it was configured).
         if let Some(mirror) = &state.mirror {
             mirror.flush(&state.db).await;

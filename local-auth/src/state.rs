@@ -5,7 +5,7 @@ use std::{fmt, ops::Deref, sync::Arc};
 use crate::{
     StartError, config::Config, db::Db, hooks::Hooks, keys::Signer, mail::Mailer,
     metrics::RequestCounts, mirror::Mirror, rate_limit::RateLimit, smtp::SmtpOutbox,
-    webauthn::RelyingParty,
+    third_party::DevIssuer, webauthn::RelyingParty,
 };
 
 /// Configuration, database, signing keys and API keys; cheap to clone.
@@ -20,6 +20,8 @@ pub struct Inner {
     pub db: Db,
     /// Signs and verifies access tokens.
     pub signer: Signer,
+    /// The development third-party issuer, when `[auth.third_party.<provider>]` trusts one.
+    pub third_party: Option<DevIssuer>,
     /// The API keys the gateway accepts.
     pub api_keys: ApiKeys,
     /// The SMTP sender, when SMTP is configured.
@@ -68,13 +70,25 @@ impl fmt::Debug for AppState {
     }
 }
 
+/// The keys local-auth signs tokens with: its own, and its development third-party issuer's.
+#[derive(Debug)]
+pub struct Signers {
+    /// The access tokens' signer.
+    pub signer: Signer,
+    /// The development third-party issuer, when one is configured.
+    pub third_party: Option<DevIssuer>,
+}
+
 impl AppState {
     /// Bundles the parts, readying the configured hooks and email templates (an error names a
     /// hook that cannot run, or the file and line of a template that does not parse).
     pub fn new(
         config: Config,
         db: Db,
-        signer: Signer,
+        Signers {
+            signer,
+            third_party,
+        }: Signers,
         api_keys: ApiKeys,
         smtp: Option<SmtpOutbox>,
         mirror: Option<Mirror>,
@@ -89,6 +103,7 @@ impl AppState {
             config,
             db,
             signer,
+            third_party,
             api_keys,
             smtp,
             mirror,

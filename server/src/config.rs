@@ -49,6 +49,27 @@ pub struct SessionSettings {
     /// client address gets per window (`AUTH_ATTEMPTS_PER_CLIENT`, default 100 per 10 minutes).
     /// Each account address gets 10 per 15 minutes whatever this says.
     pub attempts_per_client: app::auth::limits::Limit,
+    /// Which third-party issuer's tokens also sign users in (`THIRD_PARTY_AUTH`).
+    pub third_party: ThirdParty,
+    /// The audience a third-party token must carry (`THIRD_PARTY_AUTH_AUDIENCE`); Firebase
+    /// tokens are always checked for the project's.
+    pub third_party_audience: Option<String>,
+    /// The cookie the third-party token is read from (`THIRD_PARTY_AUTH_COOKIE`, default
+    /// `__session`).
+    pub third_party_cookie: String,
+}
+
+/// Which third-party issuer the server trusts besides the project's auth server.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ThirdParty {
+    /// `THIRD_PARTY_AUTH` unset: the embedded local-auth's development issuer when its
+    /// configuration enables one (`[auth.third_party.<provider>]`), none for a project.
+    #[default]
+    FromBackend,
+    /// `THIRD_PARTY_AUTH=none`.
+    Off,
+    /// `THIRD_PARTY_AUTH=<provider>:<setting>`: that provider's real issuer.
+    Trust(supabase_ssr::third_party::Issuer),
 }
 
 impl SessionSettings {
@@ -106,12 +127,40 @@ impl SessionSettings {
                     problem: format!("`{attempts}` is not a count"),
                 })?;
         }
+        let third_party = match lookup("THIRD_PARTY_AUTH").as_deref().map(str::trim) {
+            None => ThirdParty::FromBackend,
+            Some("none") => ThirdParty::Off,
+            Some(spec) => {
+                ThirdParty::Trust(supabase_ssr::third_party::Issuer::from_spec(spec).map_err(
+                    |error| ConfigError::Invalid {
+                        variable: "THIRD_PARTY_AUTH",
+                        problem: error.to_string(),
+                    },
+                )?)
+            }
+        };
+        let third_party_cookie = lookup("THIRD_PARTY_AUTH_COOKIE")
+            .map(|name| name.trim().to_owned())
+            .unwrap_or_else(|| supabase_ssr::axum::THIRD_PARTY_COOKIE.to_owned());
+        if !third_party_cookie
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(ConfigError::Invalid {
+                variable: "THIRD_PARTY_AUTH_COOKIE",
+                problem: format!("`{third_party_cookie}` is not a cookie name"),
+            });
+        }
         Ok(Self {
             site_url,
             cookie_name,
             http_only,
             client_ip_header,
             attempts_per_client,
+            third_party,
+            third_party_audience: lookup("THIRD_PARTY_AUTH_AUDIENCE")
+                .map(|audience| audience.trim().to_owned()),
+            third_party_cookie,
         })
     }
 }

@@ -27,6 +27,7 @@ use http::{HeaderName, HeaderValue, StatusCode, header, request::Parts};
 use crate::{
     AccessToken, AuthClient, Claims, Error, JwtVerifier, RefreshFailure, Refresher, Session,
     cookie::{self, CookieOptions, Cookies, SetCookie, StoredSession},
+    third_party::{Issuer, Provider, ThirdPartyVerifier},
     unix_now,
 };
 
@@ -48,7 +49,24 @@ pub struct SessionConfig {
     /// directly: the peer address is the client. Never set it without such a proxy in front, or
     /// clients choose their own address.
     pub client_ip_header: Option<HeaderName>,
+    /// A third-party issuer whose tokens sign users in too, and the cookie the browser keeps its
+    /// token in; `None`: only the project's own sessions.
+    pub third_party: Option<ThirdPartyCookie>,
 }
+
+/// Where a third-party provider's token arrives: the cookie its browser SDK (or the page) keeps
+/// it in, for the issuer that signs it.
+#[derive(Clone, Debug)]
+pub struct ThirdPartyCookie {
+    /// The issuer whose tokens are trusted.
+    pub issuer: Issuer,
+    /// The cookie holding the token ([`THIRD_PARTY_COOKIE`] unless changed).
+    pub cookie_name: String,
+}
+
+/// The cookie a third-party token is read from by default: Clerk keeps its session token there on
+/// the app's own domain, and it is the one cookie Firebase Hosting passes to a server.
+pub const THIRD_PARTY_COOKIE: &str = "__session";
 
 /// How long, counted from when its refresh began, a request with a still-valid access token waits
 /// for the refresh: a healthy auth server answers well within it, even under load (at 500 ms, a
@@ -66,6 +84,7 @@ impl SessionConfig {
             refresh_margin: Duration::from_secs(90),
             refresh_patience: REFRESH_PATIENCE,
             client_ip_header: None,
+            third_party: None,
         }
     }
 }
@@ -77,7 +96,16 @@ pub struct User(Arc<VerifiedSession>);
 #[derive(Debug)]
 struct VerifiedSession {
     claims: Arc<Claims>,
-    session: Arc<Session>,
+    source: Source,
+}
+
+/// Who vouches for a signed-in user.
+#[derive(Debug)]
+enum Source {
+    /// A session of the project's own auth server, from the @supabase/ssr cookies.
+    Supabase(Arc<Session>),
+    /// A third-party provider's token.
+    ThirdParty(Provider),
 }
 
 impl User {
@@ -96,15 +124,27 @@ impl User {
         Some(self.0.claims.email.as_str()).filter(|email| !email.is_empty())
     }
 
-    /// The access token, for calling Supabase as this user.
-    pub fn access_token(&self) -> &AccessToken {
-        &self.0.session.access_token
+    /// The project's access token, for calling Supabase Auth as this user; `None` for a user
+    /// of a third-party provider, whose account Supabase Auth does not hold.
+    pub fn access_token(&self) -> Option<&AccessToken> {
+        self.session().map(|session| &session.access_token)
     }
 
-    /// The whole session as stored in the cookie. Its `user` part is what the client stored and
-    /// is not verified: read identity from [`User::claims`].
-    pub fn session(&self) -> &Session {
-        &self.0.session
+    /// The whole session as stored in the cookie (`None` for a third-party user). Its `user`
+    /// part is what the client stored and is not verified: read identity from [`User::claims`].
+    pub fn session(&self) -> Option<&Session> {
+        match &self.0.source {
+            Source::Supabase(session) => Some(session),
+            Source::ThirdParty(_) => None,
+        }
+    }
+
+    /// The third-party provider that signed this user in, when not the project's auth server.
+    pub fn third_party(&self) -> Option<Provider> {
+        match &self.0.source {
+            Source::Supabase(_) => None,
+            Source::ThirdParty(provider) => Some(*provider),
+        }
     }
 }
 
@@ -217,6 +257,7 @@ pub struct SessionLayer {
 #[derive(Debug)]
 struct SessionsInner {
     verifier: JwtVerifier,
+    third_party: Option<ThirdPartyVerifier>,
     refresher: Refresher,
     config: SessionConfig,
     factors: FactorCache,
@@ -281,6 +322,10 @@ impl SessionLayer {
         Self {
             inner: Arc::new(SessionsInner {
                 verifier: JwtVerifier::new(client.clone()),
+                third_party: config
+                    .third_party
+                    .as_ref()
+                    .map(|third| ThirdPartyVerifier::new(client.clone(), third.issuer.clone())),
                 refresher: Refresher::new(client.clone()),
                 config,
                 factors: FactorCache::default(),
@@ -311,6 +356,10 @@ impl SessionLayer {
     /// user through then.
     pub async fn needs_mfa(&self, user: &User) -> Result<bool, Error> {
         let claims = user.claims();
+        // A third-party user's factors are the provider's business; aal2 needs nothing more.
+        let Some(access_token) = user.access_token() else {
+            return Ok(false);
+        };
         if claims.aal == Some(crate::Aal::Aal2) {
             return Ok(false);
         }
@@ -318,7 +367,7 @@ impl SessionLayer {
         if let Some(has_factor) = self.inner.factors.fresh(session) {
             return Ok(has_factor);
         }
-        let found = self.client.get_user(user.access_token()).await?;
+        let found = self.client.get_user(access_token).await?;
         let has_factor = found
             .factors
             .iter()
@@ -342,6 +391,11 @@ impl SessionLayer {
         &self.inner.verifier
     }
 
+    /// The third-party verifier, when a third-party issuer is trusted.
+    pub fn third_party(&self) -> Option<&ThirdPartyVerifier> {
+        self.inner.third_party.as_ref()
+    }
+
     /// The cookie configuration.
     pub fn config(&self) -> &SessionConfig {
         &self.inner.config
@@ -362,6 +416,18 @@ impl SessionLayer {
     pub fn clear_cookies(&self, existing: &Cookies) -> Vec<SetCookie> {
         let config = &self.inner.config;
         cookie::remove_chunked(&config.cookie_name, existing, &config.cookie_options)
+    }
+
+    /// The `Set-Cookie` header that removes a third-party provider's token cookie from this site,
+    /// when `existing` holds one. The provider's own SDK may write it again: signing out of the
+    /// provider is its sign-out.
+    pub fn clear_third_party_cookie(&self, existing: &Cookies) -> Option<SetCookie> {
+        let third = self.inner.config.third_party.as_ref()?;
+        existing.get(&third.cookie_name)?;
+        Some(SetCookie::removal(
+            &third.cookie_name,
+            &self.inner.config.cookie_options,
+        ))
     }
 
     /// Whether a `Set-Cookie` header value names one of this layer's cookies.
@@ -455,7 +521,7 @@ impl SessionLayer {
             changes: self.clear_cookies(cookies),
         };
         let session = match cookie::read_session(cookies, &self.inner.config.cookie_name) {
-            StoredSession::Absent => return keep(signed_out(false)),
+            StoredSession::Absent => return keep(self.resolve_third_party(cookies).await),
             StoredSession::Malformed => return end(None),
             StoredSession::Present(session) => Arc::new(*session),
         };
@@ -543,8 +609,42 @@ impl SessionLayer {
         let verified = self.inner.verifier.verify(&session.access_token).await?;
         Ok(User(Arc::new(VerifiedSession {
             claims: verified.claims,
-            session,
+            source: Source::Supabase(session),
         })))
+    }
+
+    /// A request without a session of the project's own: signed in by the trusted third-party
+    /// issuer's token, when its cookie holds one that checks out. The cookie is the provider's
+    /// (its SDK renews it), so it is never changed here; a token that does not check out is
+    /// only ignored.
+    async fn resolve_third_party(&self, cookies: &Cookies) -> AuthState {
+        let signed_out = |auth_unavailable| AuthState::SignedOut {
+            auth_unavailable,
+            ended: None,
+        };
+        let (Some(verifier), Some(third)) =
+            (&self.inner.third_party, &self.inner.config.third_party)
+        else {
+            return signed_out(false);
+        };
+        let Some(token) = cookies
+            .get(&third.cookie_name)
+            .filter(|token| !token.is_empty())
+        else {
+            return signed_out(false);
+        };
+        let token = AccessToken::new(token);
+        match verifier.verify(&token).await {
+            Ok(claims) => AuthState::SignedIn(User(Arc::new(VerifiedSession {
+                claims,
+                source: Source::ThirdParty(verifier.issuer().provider()),
+            }))),
+            Err(error) if error.is_retryable() => signed_out(true),
+            Err(error) => {
+                tracing::debug!("a third-party token that does not check out: {error}");
+                signed_out(false)
+            }
+        }
     }
 }
 

@@ -1094,6 +1094,31 @@ impl AuthClient {
         self.send_json(self.request(Method::GET, ".well-known/jwks.json", None))
             .await
     }
+
+    /// The public signing keys of another issuer (a third-party auth provider): its OpenID
+    /// Connect discovery document at `discovery` names its `jwks_uri`, fetched next (over https
+    /// when the document came over https). Neither request carries this client's keys or
+    /// headers; both have its timeouts.
+    pub async fn discovered_jwks(&self, discovery: &Url) -> Result<JwkSet, Error> {
+        #[derive(Deserialize)]
+        struct Discovery {
+            jwks_uri: Url,
+        }
+        let found: Discovery = self
+            .send_json(self.inner.http.get(discovery.clone()))
+            .await?;
+        // Over https, unless the discovery document itself came over http (a development
+        // issuer on this machine): the keys are no better protected than the document naming them.
+        let secure = found.jwks_uri.scheme() == "https"
+            || (found.jwks_uri.scheme() == "http" && discovery.scheme() == "http");
+        if !secure {
+            return Err(Error::UnexpectedResponse {
+                status: StatusCode::OK,
+                detail: format!("jwks_uri {} is not an https URL", found.jwks_uri),
+            });
+        }
+        self.send_json(self.inner.http.get(found.jwks_uri)).await
+    }
 }
 
 /// Makes rustls' ring provider the process default unless one is installed already.

@@ -163,18 +163,214 @@ struct KeyCache {
     failed_at: Option<Instant>,
 }
 
+/// Where a [`KeySet`] fetches its JWKS.
+#[derive(Clone)]
+pub(crate) enum KeySource {
+    /// The project's `/.well-known/jwks.json`.
+    Project(AuthClient),
+    /// The `jwks_uri` an OpenID Connect discovery document names (a third-party issuer's),
+    /// fetched with this client's HTTP connection pool and timeouts.
+    Discovery(AuthClient, url::Url),
+}
+
+/// The signing keys of one issuer, fetched and cached as the module says, and the tokens they
+/// verified. Cheap to clone; clones share the cache.
+#[derive(Clone)]
+pub(crate) struct KeySet {
+    source: KeySource,
+    cache: Arc<RwLock<KeyCache>>,
+    fetch: Arc<tokio::sync::Mutex<()>>,
+    /// How long a fetched JWKS is trusted ([`JWKS_TTL`] unless changed).
+    jwks_ttl: Duration,
+    /// Tokens verified with these keys, by SHA-256, until they expire.
+    verified: Arc<RwLock<HashMap<[u8; 32], Arc<Claims>>>>,
+}
+
+impl KeySet {
+    pub(crate) fn new(source: KeySource) -> Self {
+        Self {
+            source,
+            cache: Arc::new(RwLock::new(KeyCache {
+                keys: HashMap::new(),
+                fetched_at: None,
+                refetched_at: None,
+                failed_at: None,
+            })),
+            fetch: Arc::new(tokio::sync::Mutex::new(())),
+            jwks_ttl: JWKS_TTL,
+            verified: Arc::default(),
+        }
+    }
+
+    /// Trusts a fetched JWKS for `ttl` instead of [`JWKS_TTL`].
+    pub(crate) fn set_jwks_ttl(&mut self, ttl: Duration) {
+        self.jwks_ttl = ttl;
+    }
+
+    /// The claims of a token these keys verified and that has not expired, by its digest.
+    pub(crate) fn remembered(&self, digest: &[u8; 32]) -> Option<Arc<Claims>> {
+        let verified = self
+            .verified
+            .read()
+            .expect("the verified-token lock is never poisoned");
+        verified
+            .get(digest)
+            .filter(|claims| claims.exp > unix_now())
+            .cloned()
+    }
+
+    /// Remembers a verified token's claims until it expires (or the keys change).
+    pub(crate) fn remember(&self, digest: [u8; 32], claims: Arc<Claims>) {
+        let mut verified = self
+            .verified
+            .write()
+            .expect("the verified-token lock is never poisoned");
+        let now = unix_now();
+        insert_bounded(&mut verified, digest, claims, |claims| claims.exp > now);
+    }
+
+    /// The key for `kid` when the cached JWKS is fresh and has it; else whether a fetch is
+    /// allowed now (the cache is stale, or no unknown `kid` caused one recently).
+    fn cached_key(&self, kid: &str) -> Result<(Algorithm, Arc<DecodingKey>), bool> {
+        let cache = self
+            .cache
+            .read()
+            .expect("the key cache lock is never poisoned");
+        let fresh = cache
+            .fetched_at
+            .is_some_and(|at| at.elapsed() < self.jwks_ttl);
+        match cache.keys.get(kid) {
+            Some(key) if fresh => Ok(key.clone()),
+            _ if !fresh => Err(true),
+            _ => Err(cache
+                .refetched_at
+                .is_none_or(|at| at.elapsed() >= REFETCH_GAP)),
+        }
+    }
+
+    /// The key for `kid` from the last fetched JWKS, however old, while that is within
+    /// [`JWKS_MAX_STALE`].
+    fn stale_key(&self, kid: &str) -> Option<(Algorithm, Arc<DecodingKey>)> {
+        let cache = self
+            .cache
+            .read()
+            .expect("the key cache lock is never poisoned");
+        let usable = cache
+            .fetched_at
+            .is_some_and(|at| at.elapsed() < JWKS_MAX_STALE);
+        usable.then(|| cache.keys.get(kid).cloned()).flatten()
+    }
+
+    /// The algorithm and key for `kid`: cached, else fetched (see the module).
+    pub(crate) async fn key(&self, kid: &str) -> Result<(Algorithm, Arc<DecodingKey>), Error> {
+        if let Ok(key) = self.cached_key(kid) {
+            return Ok(key);
+        }
+        // Past their time, the keys fetched last still verify while a fetch runs in the
+        // background: a valid token never waits for the issuer. Only a key id never seen (a
+        // rotation) waits for the fetch.
+        if let Some(key) = self.stale_key(kid) {
+            self.refetch_in_background();
+            return Ok(key);
+        }
+        let arrived = Instant::now();
+        // One fetch at a time; whoever waited finds the keys the first one fetched, or shares
+        // its failure.
+        let _fetching = self.fetch.lock().await;
+        let may_fetch = match self.cached_key(kid) {
+            Ok(key) => return Ok(key),
+            Err(may_fetch) => may_fetch,
+        };
+        if self.failed_since(arrived) {
+            return self.stale_key(kid).ok_or(Error::Server {
+                status: http::StatusCode::SERVICE_UNAVAILABLE,
+                code: None,
+            });
+        }
+        if may_fetch {
+            if let Err(error) = self.fetch_keys().await {
+                return self.stale_key(kid).ok_or(error);
+            }
+            if let Ok(key) = self.cached_key(kid) {
+                return Ok(key);
+            }
+        }
+        Err(Error::InvalidJwt(format!("no signing key with kid {kid}")))
+    }
+
+    /// Whether a fetch failed after `arrived`, or within [`FAILED_FETCH_BACKOFF`].
+    fn failed_since(&self, arrived: Instant) -> bool {
+        self.cache
+            .read()
+            .expect("the key cache lock is never poisoned")
+            .failed_at
+            .is_some_and(|at| at >= arrived || at.elapsed() < FAILED_FETCH_BACKOFF)
+    }
+
+    /// Starts fetching the JWKS in a task of its own, unless a fetch is under way or one failed
+    /// within [`FAILED_FETCH_BACKOFF`].
+    fn refetch_in_background(&self) {
+        if self.failed_since(Instant::now()) {
+            return;
+        }
+        let Ok(fetching) = self.fetch.clone().try_lock_owned() else {
+            return;
+        };
+        let keys = self.clone();
+        tokio::spawn(async move {
+            let _fetching = fetching;
+            // A failure is logged and remembered by `fetch_keys`; the old keys stay in use.
+            let _ = keys.fetch_keys().await;
+        });
+    }
+
+    /// Fetches the JWKS and replaces the cached keys; on failure keeps them, notes when it
+    /// failed, and says why. The caller holds the fetch lock.
+    async fn fetch_keys(&self) -> Result<(), Error> {
+        let fetched = match &self.source {
+            KeySource::Project(client) => client.jwks().await,
+            KeySource::Discovery(client, url) => client.discovered_jwks(url).await,
+        };
+        let jwks = match fetched {
+            Ok(jwks) => jwks,
+            Err(error) => {
+                tracing::warn!("cannot fetch the JWKS, using the keys fetched before: {error}");
+                self.cache
+                    .write()
+                    .expect("the key cache lock is never poisoned")
+                    .failed_at = Some(Instant::now());
+                return Err(error);
+            }
+        };
+        let mut cache = self
+            .cache
+            .write()
+            .expect("the key cache lock is never poisoned");
+        let stale = cache
+            .fetched_at
+            .is_none_or(|at| at.elapsed() >= self.jwks_ttl);
+        if !stale {
+            cache.refetched_at = Some(Instant::now());
+        }
+        cache.keys = decoding_keys(&jwks);
+        cache.fetched_at = Some(Instant::now());
+        cache.failed_at = None;
+        // A key may have been withdrawn: what it verified is no longer trusted.
+        self.verified
+            .write()
+            .expect("the verified-token lock is never poisoned")
+            .clear();
+        Ok(())
+    }
+}
+
 /// Verifies access tokens of one project. Cheap to clone; clones share the key cache.
 #[derive(Clone)]
 pub struct JwtVerifier {
     client: AuthClient,
     validation_issuer: String,
     audience: String,
-    cache: Arc<RwLock<KeyCache>>,
-    fetch: Arc<tokio::sync::Mutex<()>>,
-    /// How long a fetched JWKS is trusted ([`JWKS_TTL`] unless changed).
-    jwks_ttl: Duration,
-    /// Tokens verified locally, by SHA-256, until they expire.
-    verified: Arc<RwLock<HashMap<[u8; 32], Arc<Claims>>>>,
+    keys: KeySet,
     /// Tokens [`JwtVerifier::is_ours`] found signed here, by SHA-256, and when.
     ours: Arc<RwLock<HashMap<[u8; 32], Instant>>>,
 }
@@ -194,32 +390,24 @@ impl JwtVerifier {
     pub fn new(client: AuthClient) -> Self {
         let validation_issuer = client.auth_url().as_str().trim_end_matches('/').to_owned();
         Self {
+            keys: KeySet::new(KeySource::Project(client.clone())),
             client,
             validation_issuer,
             audience: "authenticated".to_owned(),
-            cache: Arc::new(RwLock::new(KeyCache {
-                keys: HashMap::new(),
-                fetched_at: None,
-                refetched_at: None,
-                failed_at: None,
-            })),
-            fetch: Arc::new(tokio::sync::Mutex::new(())),
-            jwks_ttl: JWKS_TTL,
-            verified: Arc::default(),
             ours: Arc::default(),
         }
     }
 
     /// This verifier, trusting a fetched JWKS for `ttl` instead of [`JWKS_TTL`].
     pub fn with_jwks_ttl(mut self, ttl: Duration) -> Self {
-        self.jwks_ttl = ttl;
+        self.keys.set_jwks_ttl(ttl);
         self
     }
 
     /// Verifies `token` and returns its claims.
     pub async fn verify(&self, token: &AccessToken) -> Result<Verified, Error> {
         let digest: [u8; 32] = Sha256::digest(token.expose_secret().as_bytes()).into();
-        if let Some(claims) = self.remembered(&digest) {
+        if let Some(claims) = self.keys.remembered(&digest) {
             return Ok(Verified {
                 claims,
                 checked_by_server: false,
@@ -229,7 +417,7 @@ impl JwtVerifier {
             return self.verify_with_server(token).await;
         };
         let claims = Arc::new(claims);
-        self.remember(digest, claims.clone());
+        self.keys.remember(digest, claims.clone());
         Ok(Verified {
             claims,
             checked_by_server: false,
@@ -294,7 +482,7 @@ impl JwtVerifier {
                 )));
             }
         };
-        let (algorithm, key) = self.key(&kid).await?;
+        let (algorithm, key) = self.keys.key(&kid).await?;
         if algorithm != header.alg {
             return Err(Error::InvalidJwt(format!(
                 "the token says {:?} but key {kid} is {algorithm:?}",
@@ -312,161 +500,12 @@ impl JwtVerifier {
             .map_err(|error| Error::InvalidJwt(error.to_string()))
     }
 
-    fn remembered(&self, digest: &[u8; 32]) -> Option<Arc<Claims>> {
-        let verified = self
-            .verified
-            .read()
-            .expect("the verified-token lock is never poisoned");
-        verified
-            .get(digest)
-            .filter(|claims| claims.exp > unix_now())
-            .cloned()
-    }
-
-    fn remember(&self, digest: [u8; 32], claims: Arc<Claims>) {
-        let mut verified = self
-            .verified
-            .write()
-            .expect("the verified-token lock is never poisoned");
-        let now = unix_now();
-        insert_bounded(&mut verified, digest, claims, |claims| claims.exp > now);
-    }
-
     async fn verify_with_server(&self, token: &AccessToken) -> Result<Verified, Error> {
         self.client.get_user(token).await?;
         Ok(Verified {
             claims: Arc::new(Claims::decode_unverified(token.expose_secret())?),
             checked_by_server: true,
         })
-    }
-
-    /// The key for `kid` when the cached JWKS is fresh and has it; else whether a fetch is
-    /// allowed now (the cache is stale, or no unknown `kid` caused one recently).
-    fn cached_key(&self, kid: &str) -> Result<(Algorithm, Arc<DecodingKey>), bool> {
-        let cache = self
-            .cache
-            .read()
-            .expect("the key cache lock is never poisoned");
-        let fresh = cache
-            .fetched_at
-            .is_some_and(|at| at.elapsed() < self.jwks_ttl);
-        match cache.keys.get(kid) {
-            Some(key) if fresh => Ok(key.clone()),
-            _ if !fresh => Err(true),
-            _ => Err(cache
-                .refetched_at
-                .is_none_or(|at| at.elapsed() >= REFETCH_GAP)),
-        }
-    }
-
-    /// The key for `kid` from the last fetched JWKS, however old, while that is within
-    /// [`JWKS_MAX_STALE`].
-    fn stale_key(&self, kid: &str) -> Option<(Algorithm, Arc<DecodingKey>)> {
-        let cache = self
-            .cache
-            .read()
-            .expect("the key cache lock is never poisoned");
-        let usable = cache
-            .fetched_at
-            .is_some_and(|at| at.elapsed() < JWKS_MAX_STALE);
-        usable.then(|| cache.keys.get(kid).cloned()).flatten()
-    }
-
-    async fn key(&self, kid: &str) -> Result<(Algorithm, Arc<DecodingKey>), Error> {
-        if let Ok(key) = self.cached_key(kid) {
-            return Ok(key);
-        }
-        // Past their time, the keys fetched last still verify while a fetch runs in the
-        // background: a valid token never waits for the auth server. Only a key id never seen
-        // (a rotation) waits for the fetch.
-        if let Some(key) = self.stale_key(kid) {
-            self.refetch_in_background();
-            return Ok(key);
-        }
-        let arrived = Instant::now();
-        // One fetch at a time; whoever waited finds the keys the first one fetched, or shares
-        // its failure.
-        let _fetching = self.fetch.lock().await;
-        let may_fetch = match self.cached_key(kid) {
-            Ok(key) => return Ok(key),
-            Err(may_fetch) => may_fetch,
-        };
-        if self.failed_since(arrived) {
-            return self.stale_key(kid).ok_or(Error::Server {
-                status: http::StatusCode::SERVICE_UNAVAILABLE,
-                code: None,
-            });
-        }
-        if may_fetch {
-            if let Err(error) = self.fetch_keys().await {
-                return self.stale_key(kid).ok_or(error);
-            }
-            if let Ok(key) = self.cached_key(kid) {
-                return Ok(key);
-            }
-        }
-        Err(Error::InvalidJwt(format!("no signing key with kid {kid}")))
-    }
-
-    /// Whether a fetch failed after `arrived`, or within [`FAILED_FETCH_BACKOFF`].
-    fn failed_since(&self, arrived: Instant) -> bool {
-        self.cache
-            .read()
-            .expect("the key cache lock is never poisoned")
-            .failed_at
-            .is_some_and(|at| at >= arrived || at.elapsed() < FAILED_FETCH_BACKOFF)
-    }
-
-    /// Starts fetching the JWKS in a task of its own, unless a fetch is under way or one failed
-    /// within [`FAILED_FETCH_BACKOFF`].
-    fn refetch_in_background(&self) {
-        if self.failed_since(Instant::now()) {
-            return;
-        }
-        let Ok(fetching) = self.fetch.clone().try_lock_owned() else {
-            return;
-        };
-        let verifier = self.clone();
-        tokio::spawn(async move {
-            let _fetching = fetching;
-            // A failure is logged and remembered by `fetch_keys`; the old keys stay in use.
-            let _ = verifier.fetch_keys().await;
-        });
-    }
-
-    /// Fetches the JWKS and replaces the cached keys; on failure keeps them, notes when it
-    /// failed, and says why. The caller holds the fetch lock.
-    async fn fetch_keys(&self) -> Result<(), Error> {
-        let jwks = match self.client.jwks().await {
-            Ok(jwks) => jwks,
-            Err(error) => {
-                tracing::warn!("cannot fetch the JWKS, using the keys fetched before: {error}");
-                self.cache
-                    .write()
-                    .expect("the key cache lock is never poisoned")
-                    .failed_at = Some(Instant::now());
-                return Err(error);
-            }
-        };
-        let mut cache = self
-            .cache
-            .write()
-            .expect("the key cache lock is never poisoned");
-        let stale = cache
-            .fetched_at
-            .is_none_or(|at| at.elapsed() >= self.jwks_ttl);
-        if !stale {
-            cache.refetched_at = Some(Instant::now());
-        }
-        cache.keys = decoding_keys(&jwks);
-        cache.fetched_at = Some(Instant::now());
-        cache.failed_at = None;
-        // A key may have been withdrawn: what it verified is no longer trusted.
-        self.verified
-            .write()
-            .expect("the verified-token lock is never poisoned")
-            .clear();
-        Ok(())
     }
 }
 

@@ -10,6 +10,8 @@
 //! - [`JwtVerifier`]: local ES256/RS256 verification against the cached JWKS, `GET /user` for
 //!   HS256;
 //! - [`cookie`]: the `@supabase/ssr` cookie format, chunks and PKCE verifier cookies included;
+//! - [`third_party`]: the tokens of Clerk, Firebase Auth, Auth0, AWS Cognito or WorkOS, verified
+//!   against their issuer's keys;
 //! - [`Refresher`]: one refresh per refresh token across concurrent requests;
 //! - [`redirect::safe_next`]: the only way a post-auth redirect target is chosen;
 //! - with the `axum` feature, [`axum`]: the session middleware and the `User` extractors, and
@@ -39,6 +41,8 @@ mod refresh;
 mod secret;
 #[cfg(feature = "client")]
 mod session;
+#[cfg(feature = "client")]
+pub mod third_party;
 pub mod web3;
 
 #[cfg(feature = "axum")]

@@ -120,6 +120,12 @@ pub enum AuthError {
     /// The account is an SSO account: its identity provider owns its address and password.
     #[error("Your organisation's sign-in manages this account's email address and password.")]
     SsoManaged,
+    /// The user signed in with the project's third-party auth provider (Clerk, Firebase Auth,
+    /// …): their account, its factors and sessions are the provider's, not Supabase Auth's.
+    #[error(
+        "Your sign-in provider manages this account: change it, or sign out, with its own pages."
+    )]
+    ThirdPartyAccount,
     /// The CAPTCHA check was not passed (or not made: the form needs JavaScript for it).
     #[error("Complete the CAPTCHA check, then send the form again.")]
     CaptchaFailed,
@@ -343,6 +349,7 @@ impl Failure for AuthError {
             | Self::UnknownProvider
             | Self::NoSso
             | Self::SsoManaged
+            | Self::ThirdPartyAccount
             | Self::WalletRefused
             | Self::WalletMessageUsed
             | Self::LastIdentity

@@ -106,6 +106,13 @@ pub fn passwords_match(password: &str, repeated: &str) -> Result<(), AuthError> 
     }
 }
 
+/// `user`'s access token from the project's auth server, for calling Supabase Auth as them;
+/// [`AuthError::ThirdPartyAccount`] for a user a third-party provider signed in, whose account
+/// (profile, password, factors, sessions) Supabase Auth does not hold.
+pub fn supabase_token(user: &User) -> Result<&supabase_ssr::AccessToken, AuthError> {
+    user.access_token().ok_or(AuthError::ThirdPartyAccount)
+}
+
 /// The verified user of this request, if any.
 pub fn current_user() -> Option<User> {
     auth_state().user().cloned()
@@ -165,7 +172,7 @@ pub async fn update_user(
     session_layer()?
         .client()
         .update_user(
-            user.access_token(),
+            supabase_token(user)?,
             &changes,
             supabase_ssr::EmailOptions {
                 redirect_to: Some(&redirect_to),
@@ -212,7 +219,7 @@ pub async fn verify_totp(user: &User, factor_id: &str, code: &str) -> Result<(),
 pub async fn challenge(user: &User, factor_id: &str) -> Result<String, AuthError> {
     let challenge = session_layer()?
         .client()
-        .challenge_factor(user.access_token(), factor_id)
+        .challenge_factor(supabase_token(user)?, factor_id)
         .await?;
     Ok(challenge.id)
 }
@@ -229,7 +236,7 @@ pub async fn verify_code(
     let layer = session_layer()?;
     let session = layer
         .client()
-        .verify_factor(user.access_token(), factor_id, challenge_id, &code)
+        .verify_factor(supabase_token(user)?, factor_id, challenge_id, &code)
         .await?;
     layer.forget_factors(user);
     store_session(&layer, &session);
@@ -264,7 +271,7 @@ pub fn masked_phone(phone: &str) -> String {
 pub async fn verified_factors(user: &User) -> Result<Vec<supabase_ssr::Factor>, AuthError> {
     let found = session_layer()?
         .client()
-        .get_user(user.access_token())
+        .get_user(supabase_token(user)?)
         .await?;
     Ok(found
         .factors
@@ -296,7 +303,7 @@ pub async fn webauthn_challenge(
     let layer = session_layer()?;
     let challenge = layer
         .client()
-        .challenge_factor(user.access_token(), factor_id)
+        .challenge_factor(supabase_token(user)?, factor_id)
         .await?;
     let options = challenge
         .webauthn
@@ -322,7 +329,7 @@ pub async fn verify_webauthn(
     let session = layer
         .client()
         .verify_webauthn_factor(
-            user.access_token(),
+            supabase_token(user)?,
             factor_id,
             challenge_id,
             kind,
@@ -496,7 +503,10 @@ pub fn wallet_nonce_cookie(nonce: Option<&str>) -> SetCookie {
 
 /// Deletes the session cookies.
 pub fn clear_session(layer: &SessionLayer) {
-    send_cookies(&layer.clear_cookies(&request_cookies()));
+    let cookies = request_cookies();
+    let mut changes = layer.clear_cookies(&cookies);
+    changes.extend(layer.clear_third_party_cookie(&cookies));
+    send_cookies(&changes);
 }
 
 /// `next` if it stays on this site, else `/`.

@@ -78,11 +78,10 @@ pub async fn sign_out() -> Result<String, AuthError> {
 
     answer(async move {
         let layer = session_layer()?;
+        // A third-party user has no session here: their token's cookie goes below.
         if let Some(user) = current_user()
-            && let Err(error) = layer
-                .client()
-                .sign_out(user.access_token(), SignOutScope::Local)
-                .await
+            && let Some(token) = user.access_token()
+            && let Err(error) = layer.client().sign_out(token, SignOutScope::Local).await
         {
             // The cookies go either way: the browser is signed out even if the server is away.
             tracing::warn!("sign-out did not reach the auth server: {error}");

@@ -112,7 +112,7 @@ pub async fn update_password(
         layer
             .client()
             .update_user(
-                user.access_token(),
+                supabase_token(&user)?,
                 &supabase_ssr::UserChanges {
                     password: Some(&password),
                     ..Default::default()

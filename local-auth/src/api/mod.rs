@@ -13,6 +13,7 @@ mod passkeys;
 mod phone;
 mod signup;
 pub mod sso;
+mod third_party;
 mod token;
 mod user;
 mod verify;
@@ -71,6 +72,16 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/health", get(meta::health))
         .route("/settings", get(meta::settings))
         .route("/.well-known/jwks.json", get(meta::jwks))
+        .route(
+            crate::third_party::DISCOVERY_PATH,
+            get(third_party::discovery),
+        )
+        .route(crate::third_party::JWKS_PATH, get(third_party::jwks))
+        .route(
+            crate::third_party::SIGN_IN_PATH,
+            get(third_party::sign_in_page).post(third_party::sign_in),
+        )
+        .route("/admin/third-party/tokens", post(third_party::mint))
         .route("/signup", post(signup::signup).route_layer(captcha()))
         .route(
             "/token",

@@ -8,13 +8,7 @@ use super::{Config, ConfigError, HookConfig, HookName, KNOWN_PROVIDERS, SETTINGS
 
 /// The `[auth]` sections of features local-auth does not offer, as the Supabase CLI's file names
 /// them; one turned on (`enabled = true`) is noted in [`Config::not_offered`].
-pub const NOT_OFFERED: [&str; 5] = [
-    "oauth_server",
-    "third_party.firebase",
-    "third_party.auth0",
-    "third_party.aws_cognito",
-    "third_party.clerk",
-];
+pub const NOT_OFFERED: [&str; 1] = ["oauth_server"];
 
 /// The environment variable that names the configuration file (default `supabase/config.toml`).
 pub const CONFIG_FILE_VARIABLE: &str = "LOCAL_AUTH_CONFIG_FILE";
@@ -56,6 +50,9 @@ impl Config {
             setting: format!("{source}: {key}"),
             problem,
         };
+        if let Some(issuer) = third_party_from_file(auth.get("third_party")).map_err(named)? {
+            self.third_party = Some(issuer);
+        }
         self.hooks = HookConfig::from_file(auth.get("hook")).map_err(named)?;
         self.email_templates =
             TemplateFiles::from_file(auth.get("email"), std::path::Path::new(source))
@@ -80,6 +77,44 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The issuer of the one enabled `[auth.third_party.<provider>]` section, checked as the CLI
+/// checks it (more than one enabled is an error, as there).
+fn third_party_from_file(
+    sections: Option<&toml::Value>,
+) -> Result<Option<supabase_ssr::third_party::Issuer>, (String, String)> {
+    use supabase_ssr::third_party::{Issuer, Provider};
+
+    let mut enabled = Vec::new();
+    for provider in Provider::ALL {
+        let Some(section) = sections.and_then(|sections| sections.get(provider.key())) else {
+            continue;
+        };
+        if section.get("enabled").and_then(toml::Value::as_bool) != Some(true) {
+            continue;
+        }
+        let issuer = Issuer::from_settings(provider, |name| {
+            section
+                .get(name)
+                .and_then(toml::Value::as_str)
+                .and_then(|value| file_env(value).ok())
+        })
+        .map_err(|error| {
+            (
+                format!("auth.third_party.{}", provider.key()),
+                error.problem,
+            )
+        })?;
+        enabled.push(issuer);
+    }
+    if enabled.len() > 1 {
+        return Err((
+            "auth.third_party".to_owned(),
+            "only one third_party provider may be enabled at a time".to_owned(),
+        ));
+    }
+    Ok(enabled.pop())
 }
 
 /// The value at dotted `key` under `auth`, unless a section on the way says `enabled = false`.
@@ -216,16 +251,35 @@ otp_expiry = 600
     fn features_local_auth_does_not_offer_are_noted_when_the_file_turns_them_on() {
         let mut config = Config::default();
         config
+            .apply_file("f", "[auth.oauth_server]\nenabled = true\n")
+            .unwrap();
+        assert_eq!(config.not_offered, ["auth.oauth_server"]);
+    }
+
+    #[test]
+    fn one_third_party_issuer_is_read_and_checked_as_the_cli_checks_it() {
+        let mut config = Config::default();
+        config
             .apply_file(
                 "f",
-                "[auth.oauth_server]\nenabled = true\n[auth.third_party.auth0]\nenabled = false\n\
-                 [auth.third_party.clerk]\nenabled = true\n",
+                "[auth.third_party.auth0]\nenabled = false\ntenant = \"x\"\n\
+                 [auth.third_party.clerk]\nenabled = true\ndomain = \"clerk.example.test\"\n",
             )
             .unwrap();
-        assert_eq!(
-            config.not_offered,
-            ["auth.oauth_server", "auth.third_party.clerk"]
-        );
+        let issuer = config.third_party.expect("clerk is on");
+        assert_eq!(issuer.issuer(), "https://clerk.example.test");
+
+        for refused in [
+            "[auth.third_party.clerk]\nenabled = true\n",
+            "[auth.third_party.clerk]\nenabled = true\ndomain = \"example.com\"\n",
+            "[auth.third_party.clerk]\nenabled = true\ndomain = \"clerk.example.test\"\n\
+             [auth.third_party.firebase]\nenabled = true\nproject_id = \"p\"\n",
+        ] {
+            assert!(
+                Config::default().apply_file("f", refused).is_err(),
+                "{refused}"
+            );
+        }
     }
 
     #[test]

@@ -151,6 +151,16 @@ pub const SETTINGS: &[Setting] = &[
         Some("false"),
         |c, v| parse_into(&mut c.saml_enabled, v)
     ),
+    setting!(Some("LOCAL_AUTH_THIRD_PARTY_AUTH"), None, None, |c, v| {
+        c.third_party = match v.trim() {
+            "" | "none" => None,
+            spec => Some(
+                supabase_ssr::third_party::Issuer::from_spec(spec)
+                    .map_err(|error| error.to_string())?,
+            ),
+        };
+        Ok(())
+    }),
     setting!(Some("LOCAL_AUTH_SAML_DEV_DOMAINS"), None, None, |c, v| {
         c.saml_dev_domains = list(v).iter().map(|domain| domain.to_lowercase()).collect();
         Ok(())

@@ -80,6 +80,12 @@ config! {
         /// on (`LOCAL_AUTH_SAML_DEV_DOMAINS`, comma-separated; unset: none), so "Sign in with SSO"
         /// works on this machine without registering a provider through the admin API.
         pub saml_dev_domains: Vec<String>,
+        /// The third-party issuer whose tokens the app also trusts (`[auth.third_party.<provider>]`,
+        /// one at a time as the CLI allows, or `LOCAL_AUTH_THIRD_PARTY_AUTH` as
+        /// [`supabase_ssr::third_party::Issuer::from_spec`] reads it): local-auth serves a
+        /// development issuer that signs tokens shaped as that provider's (see
+        /// [`crate::third_party`]).
+        pub third_party: Option<supabase_ssr::third_party::Issuer>,
         /// Sign in with Ethereum and with Solana (`[auth.web3.ethereum]`, `[auth.web3.solana]`,
         /// `LOCAL_AUTH_WEB3_*`; see [`crate::web3`]).
         pub web3: Web3Config,
@@ -432,6 +438,14 @@ impl Config {
             "{}/auth/v1",
             self.external_url.as_str().trim_end_matches('/')
         )
+    }
+
+    /// The third-party issuer an app trusts while this local-auth stands in for the provider:
+    /// the provider's issuer (as tokens carry it), its keys at local-auth's development issuer.
+    pub fn development_third_party(&self) -> Option<supabase_ssr::third_party::Issuer> {
+        let discovery = format!("{}{}", self.issuer(), crate::third_party::DISCOVERY_PATH);
+        let discovery = Url::parse(&discovery).ok()?;
+        Some(self.third_party.clone()?.with_discovery(discovery))
     }
 }
 

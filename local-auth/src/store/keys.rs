@@ -1,29 +1,37 @@
 //! `signing_keys`, `api_keys` and `dev_idp_grants`: what local-auth keeps for itself (its ES256
-//! key, its publishable and secret keys, and the codes its development identity provider grants).
+//! key and its development third-party issuer's RSA key, its publishable and secret keys, and the
+//! codes its development identity provider grants).
 
 use sqlx::SqliteExecutor;
 
 use crate::time::now_rfc3339;
 
-/// The oldest ES256 signing key: its id and PKCS#8 DER.
-pub async fn es256_key(db: impl SqliteExecutor<'_>) -> sqlx::Result<Option<(String, Vec<u8>)>> {
+/// The oldest signing key stored for `algorithm` (`ES256`: the tokens' key; `RS256`: the
+/// development third-party issuer's): its id and private key DER.
+pub async fn signing_key(
+    db: impl SqliteExecutor<'_>,
+    algorithm: &str,
+) -> sqlx::Result<Option<(String, Vec<u8>)>> {
     sqlx::query_as(
-        "SELECT kid, private_der FROM signing_keys WHERE algorithm = 'ES256' ORDER BY created_at LIMIT 1",
+        "SELECT kid, private_der FROM signing_keys WHERE algorithm = ? ORDER BY created_at LIMIT 1",
     )
+    .bind(algorithm)
     .fetch_optional(db)
     .await
 }
 
-/// Keeps a new ES256 signing key.
-pub async fn insert_es256_key(
+/// Keeps a new signing key for `algorithm`.
+pub async fn insert_signing_key(
     db: impl SqliteExecutor<'_>,
     kid: &str,
+    algorithm: &str,
     der: &[u8],
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO signing_keys (kid, algorithm, private_der, created_at) VALUES (?, 'ES256', ?, ?)",
+        "INSERT INTO signing_keys (kid, algorithm, private_der, created_at) VALUES (?, ?, ?, ?)",
     )
     .bind(kid)
+    .bind(algorithm)
     .bind(der)
     .bind(now_rfc3339())
     .execute(db)

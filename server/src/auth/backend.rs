@@ -16,6 +16,9 @@ pub struct AuthEndpoint {
     /// The development mailbox, while the embedded local-auth runs: pages that send mail link
     /// to it.
     pub mailbox: Option<String>,
+    /// The embedded local-auth's development third-party issuer, when its configuration enables
+    /// one: the provider's issuer, its keys found at local-auth.
+    pub third_party: Option<supabase_ssr::third_party::Issuer>,
 }
 
 impl AuthEndpoint {
@@ -26,6 +29,7 @@ impl AuthEndpoint {
             publishable_key: publishable_key.into(),
             secret_key: None,
             mailbox: None,
+            third_party: None,
         }
     }
 
@@ -122,6 +126,16 @@ async fn start_local_auth(
         .trim_end_matches('/')
         .to_owned();
     tracing::info!("auth:    local-auth at {}", config.issuer());
+    let third_party = config.development_third_party();
+    if let Some(issuer) = &third_party {
+        tracing::info!(
+            "auth:    {} tokens (issuer {}) from local-auth's development issuer: {}{}",
+            issuer.provider(),
+            issuer.issuer(),
+            config.issuer(),
+            local_auth::third_party::SIGN_IN_PATH,
+        );
+    }
     tracing::info!("mailbox: http://{mailbox_addr}");
     let server = local_auth::LocalAuth::start(config).await?;
     let publishable_key = server.api_keys().publishable.clone();
@@ -134,6 +148,7 @@ async fn start_local_auth(
     });
     Ok(AuthEndpoint {
         mailbox: Some(format!("http://{mailbox_addr}")),
+        third_party,
         ..AuthEndpoint::new(url, publishable_key).with_secret_key(secret_key)
     })
 }

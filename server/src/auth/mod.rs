@@ -9,11 +9,11 @@ pub mod routes;
 
 use supabase_ssr::{
     ApiKey, AuthClient, ClientError,
-    axum::{SessionConfig, SessionLayer},
+    axum::{SessionConfig, SessionLayer, ThirdPartyCookie},
     cookie::CookieOptions,
 };
 
-use crate::{AuthEndpoint, SessionSettings};
+use crate::{AuthEndpoint, SessionSettings, config::ThirdParty};
 
 /// The session layer for the auth server at `auth`, writing cookies as `settings` say.
 pub fn session_layer(
@@ -36,5 +36,17 @@ pub fn session_layer(
         http_only: settings.http_only,
         ..CookieOptions::for_site(&settings.site_url)
     };
+    let issuer = match &settings.third_party {
+        ThirdParty::FromBackend => auth.third_party.clone(),
+        ThirdParty::Off => None,
+        ThirdParty::Trust(issuer) => Some(issuer.clone()),
+    };
+    config.third_party = issuer.map(|issuer| ThirdPartyCookie {
+        issuer: match &settings.third_party_audience {
+            Some(audience) => issuer.with_audience(audience),
+            None => issuer,
+        },
+        cookie_name: settings.third_party_cookie.clone(),
+    });
     Ok(SessionLayer::new(client, config))
 }

@@ -144,6 +144,7 @@ impl TestApp {
         // As the embedded local-auth: IP address forwarding on.
         config.sb_forwarded_for_enabled = true;
         adjust(&mut config);
+        let third_party = config.development_third_party();
         let local_auth = LocalAuth::start(config).await.expect("local-auth starts");
         let publishable_key = local_auth.api_keys().publishable.clone();
         let secret_key = local_auth.api_keys().secret.clone();
@@ -180,6 +181,7 @@ impl TestApp {
         if setup.forward {
             endpoint = endpoint.with_secret_key(secret_key.clone());
         }
+        endpoint.third_party = third_party;
         let state = if setup.behind_proxy {
             let leptos = leptos::config::LeptosOptions::builder()
                 .output_name("app")

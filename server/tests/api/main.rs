@@ -13,3 +13,4 @@ mod pages;
 mod passkeys;
 mod security;
 mod session_layer;
+mod third_party;

@@ -105,7 +105,7 @@ pub async fn send_reauthentication_code() -> Result<String, AuthError> {
         check_attempt(Attempt::CodeRequest, Some(user.id())).await?;
         session_layer()?
             .client()
-            .reauthenticate(user.access_token())
+            .reauthenticate(supabase_token(&user)?)
             .await?;
         Ok(go_to(&super::done::Done::Code.location()))
     })

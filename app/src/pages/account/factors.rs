@@ -90,7 +90,7 @@ pub async fn enroll_phone(
         check_attempt(Attempt::CodeRequest, Some(user.id())).await?;
         let factor_id = session_layer()?
             .client()
-            .enroll_phone(user.access_token(), &phone, None)
+            .enroll_phone(supabase_token(&user)?, &phone, None)
             .await?;
         let challenge_id = challenge(&user, &factor_id).await?;
         let query =
@@ -148,7 +148,7 @@ pub async fn enroll_security_key() -> Result<FactorCeremony, AuthError> {
         let client = layer.client();
         // Unnamed: factor names are unique per user, and an enrolment whose ceremony was
         // cancelled stays behind unverified until the next one succeeds.
-        let factor_id = client.enroll_webauthn(user.access_token(), None).await?;
+        let factor_id = client.enroll_webauthn(supabase_token(&user)?, None).await?;
         let ceremony = webauthn_challenge(&user, &factor_id).await?;
         Ok(FactorCeremony {
             factor_id,
@@ -329,7 +329,7 @@ pub async fn enroll_totp(
             .filter(|name| !name.is_empty());
         let enrolled = session_layer()?
             .client()
-            .enroll_totp(user.access_token(), name.as_deref(), None)
+            .enroll_totp(supabase_token(&user)?, name.as_deref(), None)
             .await?;
         let qr = enrolled.totp.qr_code;
         let qr_code = if qr.starts_with("data:") {
@@ -376,7 +376,7 @@ pub async fn remove_factor(
         let layer = session_layer()?;
         layer
             .client()
-            .unenroll_factor(user.access_token(), &factor_id)
+            .unenroll_factor(supabase_token(&user)?, &factor_id)
             .await?;
         layer.forget_factors(&user);
         Ok(go_to(&super::done::Done::MfaRemoved.location()))

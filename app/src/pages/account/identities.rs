@@ -141,7 +141,7 @@ pub async fn link_identity(
         let url = layer
             .client()
             .link_identity_url(
-                user.access_token(),
+                supabase_token(&user)?,
                 &provider,
                 Some(&flow.redirect_to),
                 &flow.challenge,
@@ -165,7 +165,7 @@ pub async fn unlink_identity(
         let user = require_full_session().await?;
         session_layer()?
             .client()
-            .unlink_identity(user.access_token(), &identity_id)
+            .unlink_identity(supabase_token(&user)?, &identity_id)
             .await?;
         Ok(go_to(&super::done::Done::Unlinked.location()))
     })

@@ -63,6 +63,9 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn AccountSections(view: AccountView) -> impl IntoView {
+    if let Some(provider) = view.managed_by.clone() {
+        return view! { <ManagedAccount view provider /> }.into_any();
+    }
     let update_profile = ServerAction::<UpdateProfile>::new();
     let who = view
         .email
@@ -102,6 +105,28 @@ fn AccountSections(view: AccountView) -> impl IntoView {
         }}
         <SignOutEverywhere />
     }
+    .into_any()
+}
+
+/// The account of a user a third-party provider signed in: what their token says, and that the
+/// rest is the provider's.
+#[component]
+fn ManagedAccount(view: AccountView, provider: String) -> impl IntoView {
+    view! {
+        <dl class="facts">
+            <dt>"Signed in with"</dt>
+            <dd data-testid="account-provider">{provider.clone()}</dd>
+            <dt>"Signed in as"</dt>
+            <dd data-testid="account-who">{view.email.clone().unwrap_or_else(|| view.id.clone())}</dd>
+            <dt>"User id"</dt>
+            <dd data-testid="account-id">{view.id.clone()}</dd>
+        </dl>
+        <p data-testid="account-managed">
+            {provider.clone()}
+            " manages this account: its email address, password, second factors and sessions are \
+             changed with "{provider}"'s own pages and components, not here."
+        </p>
+    }
 }
 
 /// What `/account` shows.
@@ -129,6 +154,9 @@ pub struct AccountView {
     pub passkeys: Option<Vec<PasskeyView>>,
     /// The session's assurance level (`aal1`, `aal2`).
     pub aal: String,
+    /// The third-party provider that manages the account (Clerk, Firebase Auth, …), when not
+    /// Supabase Auth: the page then has nothing to change.
+    pub managed_by: Option<String>,
 }
 
 /// The signed-in user's account, as the auth server has it now.
@@ -139,7 +167,16 @@ pub async fn account() -> Result<AccountView, AuthError> {
     answer(async move {
         let layer = session_layer()?;
         let user = require_full_session().await?;
-        let found = match layer.client().get_user(user.access_token()).await {
+        if let Some(provider) = user.third_party() {
+            return Ok(AccountView {
+                id: user.id().to_owned(),
+                email: user.email().map(str::to_owned),
+                aal: aal_name(user.claims()),
+                managed_by: Some(provider.name().to_owned()),
+                ..AccountView::default()
+            });
+        }
+        let found = match layer.client().get_user(supabase_token(&user)?).await {
             Ok(found) => found,
             Err(error) => {
                 let error = AuthError::from(error);
@@ -173,7 +210,7 @@ pub async fn account() -> Result<AccountView, AuthError> {
             .filter_map(FactorView::of)
             .collect();
         let passkeys = if sign_in_options(&layer).await.passkeys {
-            let listed = layer.client().list_passkeys(user.access_token()).await?;
+            let listed = layer.client().list_passkeys(supabase_token(&user)?).await?;
             Some(passkeys::passkey_views(listed))
         } else {
             None
@@ -198,6 +235,7 @@ pub async fn account() -> Result<AccountView, AuthError> {
             factors,
             passkeys,
             aal: aal_name(user.claims()),
+            managed_by: None,
         })
     })
     .await

@@ -89,7 +89,7 @@ pub async fn passkey_registration() -> Result<Ceremony, AuthError> {
         let layer = session_layer()?;
         Ok(layer
             .client()
-            .passkey_registration_options(user.access_token())
+            .passkey_registration_options(supabase_token(&user)?)
             .await?
             .into())
     })
@@ -109,7 +109,7 @@ pub async fn add_passkey(
         let credential = ceremony_answer(&credential)?;
         session_layer()?
             .client()
-            .passkey_registration_verify(user.access_token(), &challenge_id, &credential)
+            .passkey_registration_verify(supabase_token(&user)?, &challenge_id, &credential)
             .await?;
         Ok(go_to(&super::done::Done::Passkey.location()))
     })
@@ -133,7 +133,7 @@ pub async fn rename_passkey(
         }
         session_layer()?
             .client()
-            .rename_passkey(user.access_token(), &passkey_id, name)
+            .rename_passkey(supabase_token(&user)?, &passkey_id, name)
             .await?;
         Ok(go_to(&super::done::Done::PasskeyRenamed.location()))
     })
@@ -151,7 +151,7 @@ pub async fn remove_passkey(
         let user = require_full_session().await?;
         session_layer()?
             .client()
-            .delete_passkey(user.access_token(), &passkey_id)
+            .delete_passkey(supabase_token(&user)?, &passkey_id)
             .await?;
         Ok(go_to(&super::done::Done::PasskeyRemoved.location()))
     })

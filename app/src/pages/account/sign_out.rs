@@ -42,7 +42,7 @@ pub async fn sign_out_scope(
         };
         let layer = session_layer()?;
         let user = current_user().ok_or(AuthError::NotSignedIn)?;
-        let ended = layer.client().sign_out(user.access_token(), scope).await;
+        let ended = layer.client().sign_out(supabase_token(&user)?, scope).await;
         if scope == SignOutScope::Others {
             ended?;
             return Ok(go_to(&super::done::Done::Others.location()));

@@ -52,12 +52,16 @@ pub async fn session_claims() -> Result<ClaimsView, AuthError> {
                 supabase_ssr::Aal::Aal2 => "aal2",
             })
             .to_owned(),
-        methods: claims
-            .amr
-            .iter()
-            .map(|entry| entry.method.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
+        // A third-party token has no `amr` of Supabase's: the provider is how.
+        methods: match user.third_party() {
+            Some(provider) => provider.name().to_owned(),
+            None => claims
+                .amr
+                .iter()
+                .map(|entry| entry.method.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
         expires,
     })
 }

@@ -129,6 +129,7 @@ pub fn router(state: AppState) -> Router {
     let database = state.database.clone();
     let captcha = state.captcha.clone();
     let wallets = state.wallets.clone();
+    let third_party = third_party_sign_in(&state);
     let used_messages = state.used_messages.clone();
     let context = {
         let layer = layer.clone();
@@ -142,6 +143,9 @@ pub fn router(state: AppState) -> Router {
             provide_context(captcha.clone());
             provide_context(wallets.clone());
             provide_context(used_messages.clone());
+            if let Some(third_party) = &third_party {
+                provide_context(third_party.clone());
+            }
             if let Some(mailbox) = &dev_mailbox {
                 provide_context(mailbox.clone());
             }
@@ -181,6 +185,22 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The third-party provider the session layer trusts, for the sign-in page: its development page
+/// when the trusted issuer is the embedded local-auth's stand-in.
+fn third_party_sign_in(state: &AppState) -> Option<app::auth::ThirdPartySignIn> {
+    let trusted = state.session_layer.third_party()?.issuer();
+    let development_page = state
+        .auth
+        .third_party
+        .as_ref()
+        .filter(|stand_in| stand_in.issuer.discovery() == trusted.discovery())
+        .map(|stand_in| stand_in.sign_in_page.clone());
+    Some(app::auth::ThirdPartySignIn {
+        provider: trusted.provider().name().to_owned(),
+        development_page,
+    })
 }
 
 /// What the browser needs to call Supabase Auth itself: nothing when the session cookies are

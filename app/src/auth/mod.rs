@@ -19,7 +19,8 @@ pub mod webauthn;
 
 pub use error::{AuthError, Met};
 pub use offer::{
-    BrowserAccess, Ceremony, FactorCeremony, MIN_PASSWORD_LENGTH, Provider, SignInOptions, Wallets,
+    BrowserAccess, Ceremony, FactorCeremony, MIN_PASSWORD_LENGTH, Provider, SignInOptions,
+    ThirdPartySignIn, Wallets,
 };
 pub use session::{Auth, SessionUser, SessionView, current_session, use_auth};
 pub use session_sync::SessionSync;

@@ -43,6 +43,18 @@ pub struct SignInOptions {
     pub wallets: Vec<super::wallet::Chain>,
 }
 
+/// The third-party provider whose users the site also signs in (Clerk, Firebase Auth, …): its
+/// name, and, while the embedded local-auth stands in for it, the development issuer's sign-in
+/// page. The server provides it when it trusts one; the provider's own sign-in UI is the app's to
+/// add.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThirdPartySignIn {
+    /// The provider, as people write it.
+    pub provider: String,
+    /// local-auth's page that signs in as the provider would (development only).
+    pub development_page: Option<String>,
+}
+
 /// The chains whose wallets the project signs in with (`[auth.web3.<chain>] enabled`): the
 /// server knows them from its configuration (`WEB3_SIGN_IN`, or the embedded local-auth's), as
 /// Supabase Auth's `/settings` does not say. In the context of every request.

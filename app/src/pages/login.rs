@@ -69,6 +69,7 @@ pub fn LoginPage() -> impl IntoView {
             </ActionForm>
             <OtherWays options next />
             <SingleSignOn options next />
+            <ThirdParty next />
             <p class="aside">"No account yet? " <A href=crate::routes::path::SIGN_UP>"Sign up"</A></p>
             <CaptchaScript />
         </section>
@@ -429,6 +430,58 @@ fn SingleSignOn(
                     })
             }}
         </Transition>
+    }
+}
+
+/// The third-party provider the site also trusts: its users sign in with the provider's own UI,
+/// which this starter leaves to the app (see the README), and locally with local-auth's
+/// development page standing in for it. Nothing when no provider is trusted.
+#[component]
+fn ThirdParty(next: impl Fn() -> String + Send + Sync + Copy + 'static) -> impl IntoView {
+    use_context::<crate::auth::ThirdPartySignIn>().map(|offer| {
+        let provider = offer.provider.clone();
+        let page = offer.development_page.map(|page| {
+            let link = development_link(&page, &next());
+            let provider = provider.clone();
+            view! {
+                <p class="dev-hint" data-testid="third-party-dev">
+                    "Running locally: local-auth stands in for " {provider.clone()} ". "
+                    <a href=link>{format!("Sign in with {provider} (development)")}</a>
+                </p>
+            }
+        });
+        view! {
+            <h2>{format!("Or sign in with {provider}")}</h2>
+            <p class="aside" data-testid="third-party">
+                {format!(
+                    "This site also accepts {provider} accounts: {provider}'s own sign-in signs \
+                     you in, and its session reaches this site in a cookie."
+                )}
+            </p>
+            {page}
+        }
+    })
+}
+
+/// The development issuer's `page`, coming back to `next` on this site once the provider's token
+/// is in its cookie.
+fn development_link(page: &str, next: &str) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use crate::auth::ssr::SiteUrl;
+        let back = use_context::<SiteUrl>()
+            .and_then(|SiteUrl(site)| site.join(next).ok())
+            .map(|url| url.to_string())
+            .unwrap_or_default();
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("redirect_to", &back)
+            .finish();
+        format!("{page}?{query}")
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = next;
+        page.to_owned()
     }
 }
 

@@ -17,8 +17,33 @@ pub struct AuthEndpoint {
     /// to it.
     pub mailbox: Option<String>,
     /// The embedded local-auth's development third-party issuer, when its configuration enables
-    /// one: the provider's issuer, its keys found at local-auth.
-    pub third_party: Option<supabase_ssr::third_party::Issuer>,
+    /// one.
+    pub third_party: Option<StandIn>,
+}
+
+/// local-auth standing in for a third-party provider: the provider's issuer (as its tokens carry
+/// it) with its keys at local-auth, and the page that signs in as the provider would.
+#[derive(Clone, Debug)]
+pub struct StandIn {
+    /// The issuer to trust.
+    pub issuer: supabase_ssr::third_party::Issuer,
+    /// The development sign-in page.
+    pub sign_in_page: String,
+}
+
+#[cfg(feature = "local-auth")]
+impl StandIn {
+    /// The stand-in of the local-auth `config` describes, when it enables a third-party issuer.
+    pub fn of(config: &local_auth::Config) -> Option<Self> {
+        Some(Self {
+            issuer: config.development_third_party()?,
+            sign_in_page: format!(
+                "{}{}",
+                config.issuer(),
+                local_auth::third_party::SIGN_IN_PATH
+            ),
+        })
+    }
 }
 
 impl AuthEndpoint {
@@ -126,14 +151,13 @@ async fn start_local_auth(
         .trim_end_matches('/')
         .to_owned();
     tracing::info!("auth:    local-auth at {}", config.issuer());
-    let third_party = config.development_third_party();
-    if let Some(issuer) = &third_party {
+    let third_party = StandIn::of(&config);
+    if let Some(stand_in) = &third_party {
         tracing::info!(
-            "auth:    {} tokens (issuer {}) from local-auth's development issuer: {}{}",
-            issuer.provider(),
-            issuer.issuer(),
-            config.issuer(),
-            local_auth::third_party::SIGN_IN_PATH,
+            "auth:    {} tokens (issuer {}) from local-auth's development issuer: {}",
+            stand_in.issuer.provider(),
+            stand_in.issuer.issuer(),
+            stand_in.sign_in_page,
         );
     }
     tracing::info!("mailbox: http://{mailbox_addr}");

@@ -37,7 +37,10 @@ pub fn session_layer(
         ..CookieOptions::for_site(&settings.site_url)
     };
     let issuer = match &settings.third_party {
-        ThirdParty::FromBackend => auth.third_party.clone(),
+        ThirdParty::FromBackend => auth
+            .third_party
+            .as_ref()
+            .map(|stand_in| stand_in.issuer.clone()),
         ThirdParty::Off => None,
         ThirdParty::Trust(issuer) => Some(issuer.clone()),
     };

@@ -144,7 +144,7 @@ impl TestApp {
         // As the embedded local-auth: IP address forwarding on.
         config.sb_forwarded_for_enabled = true;
         adjust(&mut config);
-        let third_party = config.development_third_party();
+        let third_party = server::auth::backend::StandIn::of(&config);
         let local_auth = LocalAuth::start(config).await.expect("local-auth starts");
         let publishable_key = local_auth.api_keys().publishable.clone();
         let secret_key = local_auth.api_keys().secret.clone();

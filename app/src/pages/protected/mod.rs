@@ -25,6 +25,8 @@ pub struct ClaimsView {
     pub methods: String,
     /// `exp`, as a UTC date and time.
     pub expires: String,
+    /// A third-party provider's token (Clerk, Firebase Auth, …), not a Supabase session.
+    pub third_party: bool,
 }
 
 /// The verified claims of the signed-in user's access token.
@@ -63,6 +65,7 @@ pub async fn session_claims() -> Result<ClaimsView, AuthError> {
                 .join(", "),
         },
         expires,
+        third_party: user.third_party().is_some(),
     })
 }
 
@@ -71,7 +74,19 @@ pub async fn session_claims() -> Result<ClaimsView, AuthError> {
 pub fn ProtectedPage() -> impl IntoView {
     let claims = Suspend::new(async move {
         match session_claims().await {
-            Ok(claims) => view! { <ClaimsTable claims /> }.into_any(),
+            Ok(claims) => {
+                // The browser's own check reads the Supabase session cookie; a provider's user
+                // has none.
+                let check = (!claims.third_party)
+                    .then(|| use_context::<Option<BrowserAccess>>().flatten())
+                    .flatten()
+                    .map(|access| view! { <BrowserCheck access /> });
+                view! {
+                    <ClaimsTable claims />
+                    {check}
+                }
+                .into_any()
+            }
             Err(error) => {
                 view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any()
             }
@@ -83,7 +98,6 @@ pub fn ProtectedPage() -> impl IntoView {
             <h1 id="protected-title">"Protected page"</h1>
             <p>"Only signed-in users see this. The server verified these claims of your access token:"</p>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>{claims}</Suspense>
-            {use_context::<Option<BrowserAccess>>().flatten().map(|access| view! { <BrowserCheck access /> })}
         </section>
     }
 }

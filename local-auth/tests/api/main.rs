@@ -22,6 +22,7 @@ mod signup;
 mod smtp;
 mod sso;
 mod templates;
+mod third_party;
 mod token;
 mod user;
 mod web3;

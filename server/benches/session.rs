@@ -1,7 +1,8 @@
 //! `cargo bench -p server --bench session`: what the session layer costs per request. Prints the
 //! cost of decoding the cookie, of verifying an ES256 access token locally (first time and
-//! remembered), of the whole middleware in front of a trivial handler, and of a hostile
-//! 40,000-cookie header. With `BENCH_OUTPUT` set,
+//! remembered), of the whole middleware in front of a trivial handler, of a hostile
+//! 40,000-cookie header, and the same for a third-party provider's RS256 token (local-auth's
+//! development Clerk issuer), a forged one included. With `BENCH_OUTPUT` set,
 //! also writes the figures there as JSON for `cargo xtask bench`. Figures only; nothing is asserted.
 
 use std::{hint::black_box, time::Instant};
@@ -12,7 +13,7 @@ use local_auth::{Config, LocalAuth};
 use serde_json::json;
 use server::{AppState, AuthEndpoint, SessionSettings};
 use supabase_ssr::{
-    ApiKey, AuthClient, AuthResponse, Credentials, EmailOptions,
+    AccessToken, ApiKey, AuthClient, AuthResponse, Credentials, EmailOptions,
     axum::SessionLayer,
     cookie::{self, CookieOptions, Cookies},
 };
@@ -51,10 +52,31 @@ async fn main() {
     // As the embedded local-auth: the app names each end user's address (`Sb-Forwarded-For`), so
     // the sign-ins below count as many clients', each far from the per-client limits.
     config.sb_forwarded_for_enabled = true;
+    config.third_party =
+        Some(supabase_ssr::third_party::Issuer::from_spec("clerk:clerk.example.test").unwrap());
+    let stand_in = server::auth::backend::StandIn::of(&config);
     let local_auth = LocalAuth::start(config).await.expect("local-auth starts");
     let publishable_key = local_auth.api_keys().publishable.clone();
     let secret_key = local_auth.api_keys().secret.clone();
     tokio::spawn(local_auth.serve(api, mailbox, std::future::pending()));
+
+    // Third-party tokens: one per distinct user, from the development issuer's admin call.
+    let http = reqwest::Client::new();
+    let mut provider_tokens = Vec::new();
+    for n in 0..=FRESH_TOKENS {
+        let minted: serde_json::Value = http
+            .post(format!("{auth_url}/auth/v1/admin/third-party/tokens"))
+            .header("apikey", &secret_key)
+            .bearer_auth(&secret_key)
+            .json(&json!({ "email": format!("clerk-{n}@example.com") }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        provider_tokens.push(AccessToken::new(minted["access_token"].as_str().unwrap()));
+    }
 
     let client = AuthClient::new(&auth_url, ApiKey::new(publishable_key.clone()))
         .unwrap()
@@ -89,7 +111,10 @@ async fn main() {
     let settings = SessionSettings::from_lookup(&leptos, |_| None).expect("default settings");
     let state = AppState::new(
         leptos,
-        AuthEndpoint::new(auth_url.clone(), publishable_key),
+        AuthEndpoint {
+            third_party: stand_in,
+            ..AuthEndpoint::new(auth_url.clone(), publishable_key)
+        },
         &settings,
     )
     .expect("a valid auth URL");
@@ -159,6 +184,47 @@ async fn main() {
     })
     .await;
     let middleware = with_session - without_session;
+
+    let provider = layer.third_party().expect("Clerk is trusted").clone();
+    let (kept, fresh_provider) = provider_tokens.split_first().unwrap();
+    provider.verify(kept).await.expect("a valid provider token");
+    let mut fresh = fresh_provider.iter();
+    let provider_first = time_async(FRESH_TOKENS, || {
+        let token = fresh.next().expect("one token per iteration");
+        let provider = provider.clone();
+        async move {
+            black_box(provider.verify(token).await.unwrap());
+        }
+    })
+    .await;
+    let provider_remembered = time_async(20_000, || async {
+        black_box(provider.verify(kept).await.unwrap());
+    })
+    .await;
+    // The attacker's cost to the server: a known key id, a payload of their choosing, a signature
+    // that does not verify; never remembered, so each one is a signature check.
+    let forged = {
+        let mut parts: Vec<&str> = kept.expose_secret().split('.').collect();
+        let other = fresh_provider[0].expose_secret();
+        parts[2] = other.rsplit('.').next().unwrap();
+        AccessToken::new(parts.join("."))
+    };
+    let provider_forged = time_async(FRESH_TOKENS, || async {
+        black_box(provider.verify(&forged).await.unwrap_err());
+    })
+    .await;
+    let provider_cookie = format!("__session={}", kept.expose_secret());
+    let with_provider = time_async(5_000, || async {
+        black_box(
+            trivial
+                .clone()
+                .oneshot(request(Some(&provider_cookie)))
+                .await
+                .unwrap(),
+        );
+    })
+    .await;
+    let provider_middleware = with_provider - without_session;
     // A hostile header: 40,000 cookies named like session chunks, about 800 KB.
     let flood: String = (0..40_000)
         .map(|index| format!("{key}.{index}=x"))
@@ -184,6 +250,13 @@ async fn main() {
         "  a {} KB header of 40,000 cookies         {flooded:>8.1} µs (parse, read, clear)",
         flood.len() / 1024
     );
+    println!("third-party token (Clerk's shape, RS256)");
+    println!("  verify a new token                       {provider_first:>8.1} µs");
+    println!("  verify a token seen before (remembered)  {provider_remembered:>8.1} µs");
+    println!("  refuse a forged token (known kid)        {provider_forged:>8.1} µs");
+    println!(
+        "  middleware per request, signed in       {provider_middleware:>8.1} µs (minus the same request signed out)"
+    );
     if let Some(path) = std::env::var_os("BENCH_OUTPUT") {
         let figures = json!({
             "cookie_bytes": cookie_header.len(),
@@ -192,6 +265,10 @@ async fn main() {
             "remembered_verify_us": verify,
             "middleware_us": middleware,
             "cookie_flood_us": flooded,
+            "third_party_first_verify_us": provider_first,
+            "third_party_remembered_verify_us": provider_remembered,
+            "third_party_forged_us": provider_forged,
+            "third_party_middleware_us": provider_middleware,
         });
         std::fs::write(&path, figures.to_string()).expect("BENCH_OUTPUT is writable");
     }

@@ -1,5 +1,7 @@
 //! The session layer for axum: reads the @supabase/ssr cookies, refreshes the session before the
-//! handler runs, verifies the access token, and hands the handler a verified [`User`].
+//! handler runs, verifies the access token, and hands the handler a verified [`User`]. Without a
+//! session of the project's, a trusted third-party provider's token (its cookie,
+//! [`ThirdPartyCookie`]) signs the user in instead, once [`ThirdPartyVerifier`] accepts it.
 //!
 //! Install [`SessionLayer::middleware`] in front of everything that renders or answers as the
 //! user. Handlers take [`User`] (401 when signed out), `Option<User>`, or [`AuthState`].

@@ -43,7 +43,10 @@ use tower_http::trace::TraceLayer;
 
 pub use crate::{
     auth::backend::{AuthBackendError, AuthEndpoint, connect},
-    config::{AuthBackend, Config, ConfigError, SessionSettings, check_site, wallets_from_lookup},
+    config::{
+        AuthBackend, Config, ConfigError, SessionSettings, ThirdParty, check_site,
+        wallets_from_lookup,
+    },
 };
 
 /// Shared state of the running server, handed to every request.

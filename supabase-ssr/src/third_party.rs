@@ -378,7 +378,18 @@ impl ThirdPartyVerifier {
                 )));
             }
         };
-        let (algorithm, key) = self.keys.key(&kid).await?;
+        let (algorithm, key) = self.keys.key(&kid).await.map_err(|error| match error {
+            Error::InvalidJwt(_) => error,
+            // The issuer's keys could not be had (unreachable, or an answer that is not a
+            // discovery document or a JWKS): the issuer's trouble, not the token's.
+            other => {
+                tracing::warn!("cannot read {}'s keys: {other}", self.issuer.provider);
+                Error::Server {
+                    status: http::StatusCode::SERVICE_UNAVAILABLE,
+                    code: None,
+                }
+            }
+        })?;
         if algorithm != header.alg {
             return Err(Error::InvalidJwt(format!(
                 "the token says {:?} but key {kid} is {algorithm:?}",

@@ -339,3 +339,51 @@ fn the_wallets_offered_follow_web3_sign_in_or_the_embedded_local_auth() {
         "{error}"
     );
 }
+
+fn session_settings(vars: &[(&str, &str)]) -> Result<server::SessionSettings, ConfigError> {
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let leptos = LeptosOptions::builder().output_name("app").build();
+    server::SessionSettings::from_lookup(&leptos, |name| vars.get(name).cloned())
+}
+
+#[test]
+fn third_party_auth_names_one_provider_or_none_and_refuses_anything_else() {
+    use server::ThirdParty;
+
+    let unset = session_settings(&[]).unwrap();
+    assert_eq!(unset.third_party, ThirdParty::FromBackend);
+    assert_eq!(unset.third_party_cookie, "__session");
+    assert_eq!(
+        session_settings(&[("THIRD_PARTY_AUTH", "none")])
+            .unwrap()
+            .third_party,
+        ThirdParty::Off
+    );
+    let clerk = session_settings(&[
+        ("THIRD_PARTY_AUTH", "clerk:clerk.example.com"),
+        ("THIRD_PARTY_AUTH_AUDIENCE", "my-api"),
+        ("THIRD_PARTY_AUTH_COOKIE", "provider_token"),
+    ])
+    .unwrap();
+    match clerk.third_party {
+        ThirdParty::Trust(issuer) => assert_eq!(issuer.issuer(), "https://clerk.example.com"),
+        other => panic!("expected Clerk, got {other:?}"),
+    }
+    assert_eq!(clerk.third_party_audience.as_deref(), Some("my-api"));
+    assert_eq!(clerk.third_party_cookie, "provider_token");
+
+    for (name, value) in [
+        ("THIRD_PARTY_AUTH", "okta:example.okta.com"),
+        ("THIRD_PARTY_AUTH", "clerk:evil.example.com"),
+        ("THIRD_PARTY_AUTH", "workos:http://api.workos.com/x"),
+        ("THIRD_PARTY_AUTH_COOKIE", "a;b"),
+    ] {
+        match session_settings(&[(name, value)]) {
+            Err(ConfigError::Invalid { variable, .. }) => assert_eq!(variable, name),
+            other => panic!("{name}={value}: expected an error, got {other:?}"),
+        }
+    }
+}

@@ -45,6 +45,8 @@ pub struct TestAuth {
     pub client: AuthClient,
     /// The publishable key.
     pub key: String,
+    /// The secret key (admin calls).
+    pub secret_key: String,
     /// Requests per path (`/auth/v1/token`, `/auth/v1/.well-known/jwks.json`, …).
     pub hits: Arc<Mutex<HashMap<String, usize>>>,
     /// What goes wrong, switchable while the server runs.
@@ -107,8 +109,9 @@ impl TestAuth {
         Self {
             client: AuthClient::new(&url, ApiKey::new(key.clone()))
                 .unwrap()
-                .with_secret_key(ApiKey::new(secret_key)),
+                .with_secret_key(ApiKey::new(secret_key.clone())),
             key,
+            secret_key,
             url,
             mailbox,
             hits,

@@ -5,4 +5,5 @@ mod client;
 mod extractors;
 mod helpers;
 mod jwt;
+mod third_party;
 mod wire;

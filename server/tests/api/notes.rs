@@ -11,14 +11,14 @@ use crate::auth_app::{
     with_roles_hook,
 };
 
-/// Calls the notes server function `name` with `fields` (a form), as `cookie`'s session.
-async fn call(
+/// Calls the server function at `/api/<path>` with `fields` (a form), as `cookie`'s session.
+pub async fn call(
     app: &TestApp,
-    name: &str,
+    path: &str,
     cookie: &str,
     fields: &[(&str, &str)],
 ) -> reqwest::Response {
-    app.post(&format!("/api/notes/{name}"), cookie)
+    app.post(&format!("/api/{path}"), cookie)
         .header("accept", "application/json")
         .form(fields)
         .send()
@@ -28,7 +28,7 @@ async fn call(
 
 /// The notes `cookie`'s user reads.
 async fn list(app: &TestApp, cookie: &str) -> Vec<NoteView> {
-    let response = call(app, "list", cookie, &[]).await;
+    let response = call(app, "notes/list", cookie, &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
 }
@@ -40,7 +40,7 @@ async fn add(app: &TestApp, cookie: &str, body: &str) -> String {
 
 /// Adds a note of `body`, which the server stores as `stored`; returns its id.
 async fn add_stored(app: &TestApp, cookie: &str, body: &str, stored: &str) -> String {
-    let response = call(app, "add", cookie, &[("body", body)]).await;
+    let response = call(app, "notes/add", cookie, &[("body", body)]).await;
     assert_eq!(
         response.status(),
         StatusCode::OK,
@@ -123,13 +123,13 @@ async fn another_user_cannot_read_change_or_delete_a_note_even_by_its_id() {
     assert!(list(&app, &bob).await.iter().all(|note| note.id != id));
     let edited = call(
         &app,
-        "edit",
+        "notes/edit",
         &bob,
         &[("note_id", &id), ("body", "Bob was here")],
     )
     .await;
     assert_eq!(edited.status(), StatusCode::NOT_FOUND);
-    let deleted = call(&app, "delete", &bob, &[("note_id", &id)]).await;
+    let deleted = call(&app, "notes/delete", &bob, &[("note_id", &id)]).await;
     assert_eq!(deleted.status(), StatusCode::NOT_FOUND);
     // Bob's own note cannot be written as Alice's either: `user_id` is the policy's to check.
     let mut transaction = database()
@@ -153,14 +153,14 @@ async fn another_user_cannot_read_change_or_delete_a_note_even_by_its_id() {
     // Alice changes and deletes her own.
     let edited = call(
         &app,
-        "edit",
+        "notes/edit",
         &alice,
         &[("note_id", &id), ("body", "  Alice's plan  ")],
     )
     .await;
     assert_eq!(edited.status(), StatusCode::OK);
     assert_eq!(edited.json::<String>().await.unwrap(), "Alice's plan");
-    let deleted = call(&app, "delete", &alice, &[("note_id", &id)]).await;
+    let deleted = call(&app, "notes/delete", &alice, &[("note_id", &id)]).await;
     assert_eq!(deleted.status(), StatusCode::OK);
     assert!(list(&app, &alice).await.iter().all(|note| note.id != id));
 }
@@ -285,10 +285,10 @@ async fn a_signed_out_call_gets_nothing() {
     add(&app, &alice, "not for strangers").await;
 
     for (name, fields) in [
-        ("list", vec![]),
-        ("add", vec![("body", "anonymous")]),
+        ("notes/list", vec![]),
+        ("notes/add", vec![("body", "anonymous")]),
         (
-            "delete",
+            "notes/delete",
             vec![("note_id", "00000000-0000-0000-0000-000000000000")],
         ),
     ] {
@@ -330,7 +330,7 @@ async fn an_enrolled_user_reaches_their_notes_only_at_aal2() {
     assert_eq!(at_aal1, Err(DataError::Denied));
     // The app remembers for a while that this session's user had no factor (it asked when the note
     // was added), so it lets the aal1 session through: the policy is what keeps the note out.
-    let response = call(&app, "list", &cookie, &[]).await;
+    let response = call(&app, "notes/list", &cookie, &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.json::<Vec<NoteView>>().await.unwrap(), Vec::new());
     // At aal2 the note is there.
@@ -351,20 +351,26 @@ async fn the_admin_role_reads_every_note_and_changes_none() {
     app.signed_in_user(&moderator_email).await;
     grant_role(&moderator_email, "moderator").await;
     let moderator = app.cookie_header(&app.signed_in_again(&moderator_email).await);
-    let unseen = call(&app, "get", &moderator, &[("note_id", &id)]).await;
+    let unseen = call(&app, "notes/get", &moderator, &[("note_id", &id)]).await;
     assert_eq!(unseen.status(), StatusCode::NOT_FOUND);
     app.signed_in_user(&admin_email).await;
     grant_role(&admin_email, "admin").await;
     let admin = app.cookie_header(&app.signed_in_again(&admin_email).await);
 
     // By its id: the list shows the newest 200 of every user's notes, which other tests add to.
-    let seen = call(&app, "get", &admin, &[("note_id", &id)]).await;
+    let seen = call(&app, "notes/get", &admin, &[("note_id", &id)]).await;
     assert_eq!(seen.status(), StatusCode::OK, "the admin reads it");
     let note: NoteView = seen.json().await.unwrap();
     assert!(!note.mine);
-    let deleted = call(&app, "delete", &admin, &[("note_id", &id)]).await;
+    let deleted = call(&app, "notes/delete", &admin, &[("note_id", &id)]).await;
     assert_eq!(deleted.status(), StatusCode::NOT_FOUND);
-    let edited = call(&app, "edit", &admin, &[("note_id", &id), ("body", "x")]).await;
+    let edited = call(
+        &app,
+        "notes/edit",
+        &admin,
+        &[("note_id", &id), ("body", "x")],
+    )
+    .await;
     assert_eq!(edited.status(), StatusCode::NOT_FOUND);
     assert!(
         list(&app, &alice)
@@ -381,7 +387,7 @@ async fn notes_are_bounded_and_bad_ids_are_notes_that_do_not_exist() {
     let long = "é".repeat(2001);
 
     for body in ["", "   ", long.as_str()] {
-        let response = call(&app, "add", &cookie, &[("body", body)]).await;
+        let response = call(&app, "notes/add", &cookie, &[("body", body)]).await;
         assert_eq!(
             response.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -396,19 +402,19 @@ async fn notes_are_bounded_and_bad_ids_are_notes_that_do_not_exist() {
         "'; drop table public.notes; --",
         "00000000-0000-0000-0000-000000000000",
     ] {
-        let response = call(&app, "delete", &cookie, &[("note_id", id)]).await;
+        let response = call(&app, "notes/delete", &cookie, &[("note_id", id)]).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{id}");
     }
-    let missing = call(&app, "add", &cookie, &[]).await;
+    let missing = call(&app, "notes/add", &cookie, &[]).await;
     assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
     assert_eq!(list(&app, &cookie).await.len(), 1);
     // PostgreSQL stores no NUL in text: they are dropped, never a 500.
-    let nul_only = call(&app, "add", &cookie, &[("body", "\0\0")]).await;
+    let nul_only = call(&app, "notes/add", &cookie, &[("body", "\0\0")]).await;
     assert_eq!(nul_only.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let id = add_stored(&app, &cookie, "before\0after", "beforeafter").await;
     let edited = call(
         &app,
-        "edit",
+        "notes/edit",
         &cookie,
         &[("note_id", &id), ("body", "new\0text")],
     )
@@ -498,7 +504,7 @@ async fn a_user_deleted_by_the_auth_server_takes_their_notes_along() {
         !set_cookies(&page).is_empty(),
         "the session cookies are cleared"
     );
-    let added = call(&app, "add", &fresh, &[("body", "still here?")]).await;
+    let added = call(&app, "notes/add", &fresh, &[("body", "still here?")]).await;
     assert_eq!(added.status(), StatusCode::UNAUTHORIZED);
     assert!(
         !set_cookies(&added).is_empty(),
@@ -507,7 +513,7 @@ async fn a_user_deleted_by_the_auth_server_takes_their_notes_along() {
     // The session the app saw a moment ago is not asked about again for a minute (the answer on
     // second factors is kept that long); its write finds no user in auth.users, and is answered
     // as signed out too, not as a failure of the server.
-    let cached = call(&app, "add", &cookie, &[("body", "still here?")]).await;
+    let cached = call(&app, "notes/add", &cookie, &[("body", "still here?")]).await;
     assert_eq!(cached.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -522,7 +528,7 @@ async fn without_a_database_the_page_says_how_to_configure_one() {
     let page = response.text().await.unwrap();
     assert!(page.contains("Notes need a database"), "{page}");
     assert!(page.contains("DATABASE_URL"), "{page}");
-    let call = call(&app, "add", &cookie, &[("body", "nowhere")]).await;
+    let call = call(&app, "notes/add", &cookie, &[("body", "nowhere")]).await;
     assert_eq!(call.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 

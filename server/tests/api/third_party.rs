@@ -8,7 +8,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use supabase_ssr::third_party::Issuer;
 
-use crate::auth_app::{TestApp, set_cookies, superuser};
+use crate::{
+    auth_app::{TestApp, set_cookies, superuser},
+    notes::call,
+};
 
 /// The app with the tests' database, trusting `spec`'s provider through local-auth's
 /// development issuer.
@@ -40,19 +43,9 @@ fn cookie(token: &str) -> String {
     format!("__session={token}")
 }
 
-/// Calls the notes server function `name` with `fields`, as the holder of `cookie`.
-async fn notes(
-    app: &TestApp,
-    name: &str,
-    cookie: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    app.post(&format!("/api/notes/{name}"), cookie)
-        .header("accept", "application/json")
-        .form(fields)
-        .send()
-        .await
-        .unwrap()
+/// Calls the server function at `path` with no arguments, as the holder of `cookie`; its JSON.
+async fn server_fn(app: &TestApp, path: &str, cookie: &str) -> Value {
+    call(app, path, cookie, &[]).await.json().await.unwrap()
 }
 
 /// How many notes `owner` has in the database, read as its superuser.
@@ -79,26 +72,24 @@ async fn each_providers_token_signs_in_and_keeps_notes_of_its_own() {
 
         let page = app.get("/protected", &cookie(&token)).await;
         assert_eq!(page.status(), StatusCode::OK, "{spec}");
-        let claims: Value = app
-            .post("/api/auth/claims", &cookie(&token))
-            .header("accept", "application/json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let claims = server_fn(&app, "auth/claims", &cookie(&token)).await;
         assert_eq!(claims["sub"], sub.as_str(), "{spec}");
         assert_eq!(claims["role"], "authenticated", "{spec}");
 
-        let added = notes(&app, "add", &cookie(&token), &[("body", "from a provider")]).await;
+        let added = call(
+            &app,
+            "notes/add",
+            &cookie(&token),
+            &[("body", "from a provider")],
+        )
+        .await;
         assert_eq!(
             added.status(),
             StatusCode::OK,
             "{spec}: {}",
             added.text().await.unwrap()
         );
-        let mine: Vec<Value> = notes(&app, "list", &cookie(&token), &[])
+        let mine: Vec<Value> = call(&app, "notes/list", &cookie(&token), &[])
             .await
             .json()
             .await
@@ -107,7 +98,7 @@ async fn each_providers_token_signs_in_and_keeps_notes_of_its_own() {
             mine.iter()
                 .any(|note| note["body"] == "from a provider" && note["mine"] == true)
         );
-        let theirs: Vec<Value> = notes(&app, "list", &cookie(&other), &[])
+        let theirs: Vec<Value> = call(&app, "notes/list", &cookie(&other), &[])
             .await
             .json()
             .await
@@ -120,30 +111,22 @@ async fn each_providers_token_signs_in_and_keeps_notes_of_its_own() {
         assert_eq!(stored_notes(&other_sub).await, 0, "{spec}");
 
         // The account is the provider's: /account says so and changes nothing.
-        let account: Value = app
-            .post("/api/account", &cookie(&token))
-            .header("accept", "application/json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let account = server_fn(&app, "account", &cookie(&token)).await;
         assert_eq!(
             account["managed_by"],
             Issuer::from_spec(spec).unwrap().provider().name(),
             "{spec}"
         );
-        let password = app
-            .post("/api/account/password", &cookie(&token))
-            .header("accept", "application/json")
-            .form(&[
+        let password = call(
+            &app,
+            "account/password",
+            &cookie(&token),
+            &[
                 ("password", "a-new-password-1"),
                 ("password_repeat", "a-new-password-1"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         assert_eq!(
             password.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -209,7 +192,13 @@ async fn tokens_the_project_must_not_trust_reach_no_page_and_no_row() {
                 .starts_with("/auth/login"),
             "{why}"
         );
-        let added = notes(&app, "add", &cookie(&token), &[("body", "should not land")]).await;
+        let added = call(
+            &app,
+            "notes/add",
+            &cookie(&token),
+            &[("body", "should not land")],
+        )
+        .await;
         assert_eq!(added.status(), StatusCode::UNAUTHORIZED, "{why}");
         assert_eq!(stored_notes(&sub).await, 0, "{why}");
     }
@@ -234,12 +223,7 @@ async fn signing_out_forgets_the_providers_token_on_this_site() {
     let app = app_trusting("clerk:clerk.example.test").await;
     let (token, _) = mint(&app, "ada@example.com", json!({})).await;
 
-    let signed_out = app
-        .post("/api/auth/sign-out", &cookie(&token))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap();
+    let signed_out = call(&app, "auth/sign-out", &cookie(&token), &[]).await;
 
     assert_eq!(signed_out.status(), StatusCode::OK);
     assert!(

@@ -166,7 +166,7 @@ impl DevIssuer {
         });
         let nonce = |prefix: &str| {
             let bytes = crate::crypto::random_bytes::<16>();
-            format!("{prefix}{}", crockford(&bytes, 26))
+            format!("{prefix}{}", encode(&bytes, 26, CROCKFORD))
         };
         let extra = match self.issuer.provider() {
             // A Clerk session token (with the Supabase integration's `role`).
@@ -234,8 +234,8 @@ pub const SIGN_IN_PATH: &str = "/third-party/sign-in";
 fn subject(provider: Provider, email: &str) -> String {
     let digest = Sha256::digest(format!("third-party:{}:{email}", provider.key()));
     match provider {
-        Provider::Clerk => format!("user_{}", base62(&digest, 27)),
-        Provider::Firebase => base62(&digest, 28),
+        Provider::Clerk => format!("user_{}", encode(&digest, 27, BASE62)),
+        Provider::Firebase => encode(&digest, 28, BASE62),
         Provider::Auth0 => format!("auth0|{}", crate::crypto::hex(&digest[..12])),
         Provider::AwsCognito => {
             let mut bytes = [0u8; 16];
@@ -244,29 +244,22 @@ fn subject(provider: Provider, email: &str) -> String {
                 .into_uuid()
                 .to_string()
         }
-        Provider::Workos => format!("user_01{}", crockford(&digest, 24)),
+        Provider::Workos => format!("user_01{}", encode(&digest, 24, CROCKFORD)),
     }
 }
 
-/// `length` characters of base 62 drawn from `bytes`.
-fn base62(bytes: &[u8], length: usize) -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    bytes
-        .iter()
-        .cycle()
-        .take(length)
-        .map(|byte| char::from(ALPHABET[usize::from(*byte) % ALPHABET.len()]))
-        .collect()
-}
+/// Base 62, as Clerk's and Firebase's ids are written.
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/// Crockford's base 32, as ULIDs (WorkOS's ids, Clerk's session ids) are written.
+const CROCKFORD: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/// `length` characters of Crockford's base 32 (ULIDs) drawn from `bytes`.
-fn crockford(bytes: &[u8], length: usize) -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// `length` characters of `alphabet` drawn from `bytes`.
+fn encode(bytes: &[u8], length: usize, alphabet: &[u8]) -> String {
     bytes
         .iter()
         .cycle()
         .take(length)
-        .map(|byte| char::from(ALPHABET[usize::from(*byte) % ALPHABET.len()]))
+        .map(|byte| char::from(alphabet[usize::from(*byte) % alphabet.len()]))
         .collect()
 }
 

@@ -261,8 +261,38 @@ impl KeySet {
         usable.then(|| cache.keys.get(kid).cloned()).flatten()
     }
 
+    /// The key that signed a token with `header`: an ES256 or RS256 key named by the header's
+    /// `kid` (the issuers trusted here name the key of every token, and sign with nothing
+    /// else), of the algorithm the header says.
+    pub(crate) async fn signing_key(
+        &self,
+        header: &jsonwebtoken::Header,
+    ) -> Result<(Algorithm, Arc<DecodingKey>), Error> {
+        let kid = match (header.alg, &header.kid) {
+            (Algorithm::ES256 | Algorithm::RS256, Some(kid)) => kid,
+            (algorithm @ (Algorithm::ES256 | Algorithm::RS256), None) => {
+                return Err(Error::InvalidJwt(format!(
+                    "an {algorithm:?} token without a key id"
+                )));
+            }
+            (algorithm, _) => {
+                return Err(Error::InvalidJwt(format!(
+                    "tokens signed with {algorithm:?} are not accepted: only ES256 and RS256"
+                )));
+            }
+        };
+        let (algorithm, key) = self.key(kid).await?;
+        if algorithm != header.alg {
+            return Err(Error::InvalidJwt(format!(
+                "the token says {:?} but key {kid} is {algorithm:?}",
+                header.alg
+            )));
+        }
+        Ok((algorithm, key))
+    }
+
     /// The algorithm and key for `kid`: cached, else fetched (see the module).
-    pub(crate) async fn key(&self, kid: &str) -> Result<(Algorithm, Arc<DecodingKey>), Error> {
+    async fn key(&self, kid: &str) -> Result<(Algorithm, Arc<DecodingKey>), Error> {
         if let Ok(key) = self.cached_key(kid) {
             return Ok(key);
         }
@@ -467,28 +497,10 @@ impl JwtVerifier {
     ) -> Result<Option<Claims>, Error> {
         let header = jsonwebtoken::decode_header(token.expose_secret())
             .map_err(|error| Error::InvalidJwt(error.to_string()))?;
-        let kid = match (header.alg, header.kid) {
-            (Algorithm::ES256 | Algorithm::RS256, Some(kid)) => kid,
-            (Algorithm::HS256, _) => return Ok(None),
-            // Supabase Auth names the key of every asymmetric token, and signs with nothing else.
-            (algorithm @ (Algorithm::ES256 | Algorithm::RS256), None) => {
-                return Err(Error::InvalidJwt(format!(
-                    "an {algorithm:?} token without a key id"
-                )));
-            }
-            (algorithm, _) => {
-                return Err(Error::InvalidJwt(format!(
-                    "tokens signed with {algorithm:?} are not issued by Supabase Auth"
-                )));
-            }
-        };
-        let (algorithm, key) = self.keys.key(&kid).await?;
-        if algorithm != header.alg {
-            return Err(Error::InvalidJwt(format!(
-                "the token says {:?} but key {kid} is {algorithm:?}",
-                header.alg
-            )));
+        if header.alg == Algorithm::HS256 {
+            return Ok(None);
         }
+        let (algorithm, key) = self.keys.signing_key(&header).await?;
         let mut validation = Validation::new(algorithm);
         validation.leeway = 0;
         validation.validate_exp = check_expiry;

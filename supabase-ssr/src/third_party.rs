@@ -9,7 +9,7 @@
 
 use std::{fmt, sync::Arc, time::Duration};
 
-use jsonwebtoken::{Algorithm, Validation};
+use jsonwebtoken::Validation;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -369,33 +369,22 @@ impl ThirdPartyVerifier {
         }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|error| Error::InvalidJwt(error.to_string()))?;
-        let kid = match (header.alg, header.kid) {
-            (Algorithm::RS256 | Algorithm::ES256, Some(kid)) => kid,
-            (algorithm, _) => {
-                return Err(Error::InvalidJwt(format!(
-                    "{} signs with a named RS256 or ES256 key, not {algorithm:?}",
-                    self.issuer.provider
-                )));
-            }
-        };
-        let (algorithm, key) = self.keys.key(&kid).await.map_err(|error| match error {
-            Error::InvalidJwt(_) => error,
-            // The issuer's keys could not be had (unreachable, or an answer that is not a
-            // discovery document or a JWKS): the issuer's trouble, not the token's.
-            other => {
-                tracing::warn!("cannot read {}'s keys: {other}", self.issuer.provider);
-                Error::Server {
-                    status: http::StatusCode::SERVICE_UNAVAILABLE,
-                    code: None,
-                }
-            }
-        })?;
-        if algorithm != header.alg {
-            return Err(Error::InvalidJwt(format!(
-                "the token says {:?} but key {kid} is {algorithm:?}",
-                header.alg
-            )));
-        }
+        let (algorithm, key) =
+            self.keys
+                .signing_key(&header)
+                .await
+                .map_err(|error| match error {
+                    Error::InvalidJwt(_) => error,
+                    // The issuer's keys could not be had (unreachable, or an answer that is not a
+                    // discovery document or a JWKS): the issuer's trouble, not the token's.
+                    other => {
+                        tracing::warn!("cannot read {}'s keys: {other}", self.issuer.provider);
+                        Error::Server {
+                            status: http::StatusCode::SERVICE_UNAVAILABLE,
+                            code: None,
+                        }
+                    }
+                })?;
         let mut validation = Validation::new(algorithm);
         validation.leeway = 0;
         validation.validate_nbf = true;

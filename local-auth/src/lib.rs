@@ -18,6 +18,7 @@
 pub mod api;
 pub mod bearer;
 pub mod captcha;
+pub mod cleanup;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -175,6 +176,10 @@ impl LocalAuth {
             .layer(middleware::from_fn_with_state(
                 self.state.clone(),
                 flush_after_changes,
+            ))
+            .layer(middleware::from_fn_with_state(
+                self.state.clone(),
+                cleanup::after_changes,
             ))
             .layer(middleware::from_fn_with_state(
                 self.state.clone(),

@@ -3,7 +3,7 @@
 use std::{fmt, ops::Deref, sync::Arc};
 
 use crate::{
-    StartError, config::Config, db::Db, hooks::Hooks, keys::Signer, mail::Mailer,
+    StartError, cleanup::Cleanup, config::Config, db::Db, hooks::Hooks, keys::Signer, mail::Mailer,
     metrics::RequestCounts, mirror::Mirror, rate_limit::RateLimit, smtp::SmtpOutbox,
     third_party::DevIssuer, webauthn::RelyingParty,
 };
@@ -38,6 +38,8 @@ pub struct Inner {
     pub rate_limit: RateLimit,
     /// The WebAuthn relying party of passkeys and `webauthn` factors.
     pub relying_party: RelyingParty,
+    /// The round-robin cleanup of stale rows.
+    pub cleanup: Cleanup,
     /// A bcrypt hash of a random password at the configured cost, checked when there is no
     /// user's hash to check, so unknown addresses take as long as known ones.
     pub decoy_hash: String,
@@ -99,6 +101,7 @@ impl AppState {
         let mailer = Mailer::new(&config).map_err(StartError::Template)?;
         let rate_limit = RateLimit::new(&config, &api_keys.secret);
         let relying_party = RelyingParty::new(&config);
+        let cleanup = Cleanup::new(&config);
         Ok(Self(Arc::new(Inner {
             config,
             db,
@@ -112,6 +115,7 @@ impl AppState {
             requests: RequestCounts::default(),
             rate_limit,
             relying_party,
+            cleanup,
             decoy_hash,
         })))
     }

@@ -3,6 +3,7 @@
 mod admin;
 mod anonymous;
 mod captcha;
+mod cleanup;
 mod config_keys;
 mod durability;
 mod errors;

@@ -41,18 +41,18 @@ enum Stale {
 }
 
 impl Stale {
-    /// The statement, and the cutoff it compares with (RFC 3339 text, or Unix seconds). Each
-    /// deletes at most 100 rows (upstream's batch).
-    fn statement(self) -> (&'static str, String) {
+    /// The statement, and the cutoff it compares with. Each deletes at most 100 rows
+    /// (upstream's batch).
+    fn statement(self) -> (&'static str, Cutoff) {
         let now = Utc::now();
-        let before = |age: Duration| format_rfc3339(now - age);
+        let before = |age: Duration| Cutoff::Time(format_rfc3339(now - age));
         let day = Duration::days(1);
         let seconds = |secs: u64| Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000));
         match self {
             Self::WebauthnChallenges => (
                 "DELETE FROM webauthn_challenges WHERE id IN \
                  (SELECT id FROM webauthn_challenges WHERE expires_at < ? LIMIT 100)",
-                now.timestamp().to_string(),
+                Cutoff::Unix(now.timestamp()),
             ),
             Self::Flows => (
                 "DELETE FROM flow_state WHERE id IN \
@@ -93,6 +93,12 @@ impl Stale {
     }
 }
 
+/// What a statement compares with: a stored time (RFC 3339 text), or Unix seconds.
+enum Cutoff {
+    Time(String),
+    Unix(i64),
+}
+
 /// The round-robin list of cleanup statements for a configuration.
 #[derive(Debug)]
 pub struct Cleanup {
@@ -128,10 +134,12 @@ impl Cleanup {
     pub async fn clean(&self, db: &Db) -> sqlx::Result<u64> {
         let next = self.next.fetch_add(1, Ordering::Relaxed) % self.stale.len();
         let (statement, cutoff) = self.stale[next].statement();
-        let done = sqlx::query(statement)
-            .bind(cutoff)
-            .execute(&db.write)
-            .await?;
+        let query = sqlx::query(statement);
+        let query = match cutoff {
+            Cutoff::Time(time) => query.bind(time),
+            Cutoff::Unix(seconds) => query.bind(seconds),
+        };
+        let done = query.execute(&db.write).await?;
         Ok(done.rows_affected())
     }
 

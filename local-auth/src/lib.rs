@@ -96,7 +96,9 @@ impl LocalAuth {
     pub async fn start(config: Config) -> Result<Self, StartError> {
         for section in &config.not_offered {
             tracing::warn!(
-                "local-auth does not offer [{section}]: its routes answer as Supabase Auth does with it off"
+                "local-auth keeps [{section}]'s OAuth clients but does not run its authorization \
+                 flow: /oauth/authorize, /oauth/token and the consent calls answer as Supabase Auth \
+                 does with it off"
             );
         }
         let db = Db::open(&config.data_dir).await?;

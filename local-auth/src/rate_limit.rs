@@ -76,6 +76,8 @@ pub enum Limiter {
     Sso,
     /// `POST /token?grant_type=web3` (`web3`).
     Web3,
+    /// `POST /oauth/clients/register` (upstream's `GOTRUE_RATE_LIMIT_OAUTH_DYNAMIC_CLIENT_REGISTER`).
+    OAuthClientRegister,
 }
 
 /// A limiter's shape: refill per second, capacity, and how long a bucket lives.
@@ -109,6 +111,7 @@ impl Limiter {
             Self::PasskeyAuthentication => per_five_minutes(limits.passkey),
             Self::Sso => per_five_minutes(limits.sso),
             Self::Web3 => per_five_minutes(limits.web3),
+            Self::OAuthClientRegister => per_five_minutes(limits.oauth_client_register),
             Self::AnonymousSignIns => Shape {
                 per_second: f64::from(limits.anonymous_users) / 3600.0,
                 capacity: f64::from(limits.anonymous_users),

@@ -54,7 +54,16 @@ pub fn saml_routes() -> Router<AppState> {
         .route("/admin/sso/providers/{id}", admin(saml_disabled))
 }
 
-/// The routes of the features local-auth does not offer, relative to `/auth/v1`.
+/// The OAuth 2.1 server's client registry with the server off, relative to `/auth/v1`.
+pub fn oauth_client_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/oauth/clients", admin(oauth_server_disabled))
+        .route("/admin/oauth/clients/{*rest}", admin(oauth_server_disabled))
+}
+
+/// The routes of the features local-auth does not offer, relative to `/auth/v1`: the OAuth 2.1
+/// server's authorization flow (its client registry is [`super::oauth_clients`]), custom OAuth
+/// providers.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
@@ -63,8 +72,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/oauth/{*rest}", public(oauth_server_disabled))
         .route("/user/oauth/grants", public(oauth_server_disabled))
-        .route("/admin/oauth/clients", admin(oauth_server_disabled))
-        .route("/admin/oauth/clients/{*rest}", admin(oauth_server_disabled))
         .route("/admin/custom-providers", admin(custom_providers_disabled))
         .route(
             "/admin/custom-providers/{id}",

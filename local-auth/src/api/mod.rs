@@ -8,6 +8,7 @@ mod identities;
 mod logout;
 mod mails;
 mod meta;
+pub mod oauth_clients;
 mod otp;
 mod passkeys;
 mod phone;
@@ -67,6 +68,30 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             )
     } else {
         disabled::saml_routes()
+    };
+    let oauth_clients = if state.config.oauth_server.enabled {
+        Router::new()
+            .route(
+                "/oauth/clients/register",
+                post(oauth_clients::register_dynamically)
+                    .route_layer(limit(Limiter::OAuthClientRegister)),
+            )
+            .route(
+                "/admin/oauth/clients",
+                get(oauth_clients::list).post(oauth_clients::create),
+            )
+            .route(
+                "/admin/oauth/clients/{client_id}",
+                get(oauth_clients::get)
+                    .put(oauth_clients::update)
+                    .delete(oauth_clients::delete),
+            )
+            .route(
+                "/admin/oauth/clients/{client_id}/regenerate_secret",
+                post(oauth_clients::regenerate_secret),
+            )
+    } else {
+        disabled::oauth_client_routes()
     };
     Router::new()
         .route("/health", get(meta::health))
@@ -198,6 +223,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             delete(passkeys::admin_delete),
         )
         .merge(sso)
+        .merge(oauth_clients)
         .merge(disabled::routes())
         .fallback(|| async { not_found() })
         .method_not_allowed_fallback(|| async { disabled::method_not_allowed() })

@@ -6,8 +6,9 @@ use std::env;
 
 use super::{Config, ConfigError, HookConfig, HookName, KNOWN_PROVIDERS, SETTINGS, TemplateFiles};
 
-/// The `[auth]` sections of features local-auth does not offer, as the Supabase CLI's file names
-/// them; one turned on (`enabled = true`) is noted in [`Config::not_offered`].
+/// The `[auth]` sections of features local-auth offers only in part, as the Supabase CLI's file
+/// names them; one turned on (`enabled = true`) is noted in [`Config::not_offered`]. The OAuth 2.1
+/// server: its client registry is kept, its authorization flow is not run.
 pub const NOT_OFFERED: [&str; 1] = ["oauth_server"];
 
 /// The environment variable that names the configuration file (default `supabase/config.toml`).

@@ -366,6 +366,12 @@ pub const SETTINGS: &[Setting] = &[
         Some("30"),
         |c, v| limit(&mut c.rate_limits.sso, v)
     ),
+    setting!(
+        Some("LOCAL_AUTH_RATE_LIMIT_OAUTH_CLIENT_REGISTER"),
+        None,
+        Some("10"),
+        |c, v| limit(&mut c.rate_limits.oauth_client_register, v)
+    ),
     setting!(Some("LOCAL_AUTH_RATE_LIMIT_HEADER"), None, None, |c, v| {
         c.rate_limit_header = Some(v.to_owned());
         Ok(())
@@ -534,6 +540,18 @@ pub const SETTINGS: &[Setting] = &[
         Some("mfa.phone.max_frequency"),
         Some("5s"),
         |c, v| seconds(&mut c.mfa_phone.max_frequency, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_OAUTH_SERVER_ENABLED"),
+        Some("oauth_server.enabled"),
+        Some("false"),
+        |c, v| parse_into(&mut c.oauth_server.enabled, v)
+    ),
+    setting!(
+        Some("LOCAL_AUTH_OAUTH_SERVER_ALLOW_DYNAMIC_REGISTRATION"),
+        Some("oauth_server.allow_dynamic_registration"),
+        Some("false"),
+        |c, v| parse_into(&mut c.oauth_server.allow_dynamic_registration, v)
     ),
     setting!(
         Some("LOCAL_AUTH_WEB3_ETHEREUM_ENABLED"),

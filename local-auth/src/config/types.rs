@@ -86,6 +86,9 @@ config! {
         /// development issuer that signs tokens shaped as that provider's (see
         /// [`crate::third_party`]).
         pub third_party: Option<supabase_ssr::third_party::Issuer>,
+        /// The OAuth 2.1 server's client registry (`[auth.oauth_server]`; see
+        /// [`crate::api::oauth_clients`]).
+        pub oauth_server: OAuthServerConfig,
         /// Sign in with Ethereum and with Solana (`[auth.web3.ethereum]`, `[auth.web3.solana]`,
         /// `LOCAL_AUTH_WEB3_*`; see [`crate::web3`]).
         pub web3: Web3Config,
@@ -139,9 +142,9 @@ config! {
         /// Passkeys and the WebAuthn MFA factor (`[auth.passkey]`, `[auth.webauthn]`,
         /// `[auth.mfa.web_authn]`, `LOCAL_AUTH_PASSKEY_*` and `LOCAL_AUTH_WEBAUTHN_*`).
         pub webauthn: WebauthnConfig,
-        /// The sections of the file that turn on Supabase Auth features local-auth does not offer
-        /// (`auth.oauth_server`, …); their routes answer as upstream does with the feature off, and
-        /// the server warns of each at start.
+        /// The sections of the file that turn on Supabase Auth features local-auth offers only in
+        /// part (`auth.oauth_server`: no authorization flow); the routes it does not serve answer
+        /// as upstream does with the feature off, and the server warns of each at start.
         pub not_offered: Vec<String>,
         /// A PostgreSQL database whose `auth.users` and `auth.mfa_factors` local-auth keeps in step
         /// with its own store (`LOCAL_AUTH_DATABASE_URL`, a `postgres://` URL of a role that may write
@@ -226,6 +229,17 @@ pub struct MfaPhoneConfig {
     /// Seconds between two challenges of one factor (`max_frequency`,
     /// `LOCAL_AUTH_MFA_PHONE_MAX_FREQUENCY`, default 5 s).
     pub max_frequency: u64,
+}
+
+/// The OAuth 2.1 server (`[auth.oauth_server]`). local-auth keeps its client registry; the
+/// authorization flow itself answers as upstream does with the server off.
+#[derive(Clone, Debug, Default)]
+pub struct OAuthServerConfig {
+    /// The admin API `/admin/oauth/clients` (`enabled`, `LOCAL_AUTH_OAUTH_SERVER_ENABLED`).
+    pub enabled: bool,
+    /// `POST /oauth/clients/register` for anyone (`allow_dynamic_registration`,
+    /// `LOCAL_AUTH_OAUTH_SERVER_ALLOW_DYNAMIC_REGISTRATION`).
+    pub allow_dynamic_registration: bool,
 }
 
 /// Web3 sign-in, per chain.
@@ -518,4 +532,7 @@ pub struct RateLimits {
     pub sms_sent: u32,
     /// `web3`: Web3 sign-ins (`/token?grant_type=web3`) per 5 minutes (upstream 30).
     pub web3: u32,
+    /// OAuth clients registered dynamically per 5 minutes (upstream 10;
+    /// `LOCAL_AUTH_RATE_LIMIT_OAUTH_CLIENT_REGISTER`).
+    pub oauth_client_register: u32,
 }

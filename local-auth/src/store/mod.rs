@@ -15,6 +15,7 @@ mod flows;
 mod identities;
 mod keys;
 mod mail;
+mod oauth_clients;
 mod one_time_tokens;
 mod passkeys;
 mod sessions;
@@ -22,6 +23,6 @@ mod sso;
 mod users;
 
 pub use self::{
-    factors::*, flows::*, identities::*, keys::*, mail::*, one_time_tokens::*, passkeys::*,
-    sessions::*, sso::*, users::*,
+    factors::*, flows::*, identities::*, keys::*, mail::*, oauth_clients::*, one_time_tokens::*,
+    passkeys::*, sessions::*, sso::*, users::*,
 };

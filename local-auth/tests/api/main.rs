@@ -15,6 +15,7 @@ mod metrics;
 mod mfa;
 mod mirror;
 mod oauth;
+mod oauth_clients;
 mod persistence;
 mod phone;
 mod rate_limits;

@@ -83,6 +83,7 @@ const NO_REFILL: RateLimits = RateLimits {
     sms_sent: 30,
     web3: 30,
     sso: 0,
+    oauth_client_register: 0,
 };
 
 #[tokio::test]

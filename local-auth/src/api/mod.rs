@@ -74,6 +74,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             .route(
                 "/oauth/clients/register",
                 post(oauth_clients::register_dynamically)
+                    .route_layer(middleware::from_fn_with_state(
+                        state.clone(),
+                        oauth_clients::require_dynamic_registration,
+                    ))
                     .route_layer(limit(Limiter::OAuthClientRegister)),
             )
             .route(

@@ -11,8 +11,9 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::{Path, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode},
+    middleware::Next,
     response::{IntoResponse, Response},
 };
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -88,20 +89,30 @@ pub async fn create(
     register(&state, params, "manual").await
 }
 
-/// `POST /oauth/clients/register` (OAuth 2.0 Dynamic Client Registration): as the admin's, when
-/// `allow_dynamic_registration` is on; 403 `oauth_dynamic_client_registration_disabled`
-/// otherwise.
+/// `POST /oauth/clients/register` (OAuth 2.0 Dynamic Client Registration): as the admin's, behind
+/// [`require_dynamic_registration`].
 pub async fn register_dynamically(
     State(state): State<AppState>,
     ApiJson(params): ApiJson<RegisterParams>,
 ) -> ApiResult<Response> {
+    register(&state, params, "dynamic").await
+}
+
+/// 403 `oauth_dynamic_client_registration_disabled` unless `allow_dynamic_registration` is on,
+/// before the body is read (after the rate limit, as upstream).
+pub async fn require_dynamic_registration(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     if !state.config.oauth_server.allow_dynamic_registration {
-        return Err(ApiError::forbidden(
+        return ApiError::forbidden(
             ErrorCode::OauthDynamicClientRegistrationDisabled,
             "Dynamic client registration is not enabled",
-        ));
+        )
+        .into_response();
     }
-    register(&state, params, "dynamic").await
+    next.run(request).await
 }
 
 async fn register(

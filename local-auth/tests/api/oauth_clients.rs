@@ -241,6 +241,18 @@ async fn registrations_upstream_refuses_are_refused() {
 #[tokio::test]
 async fn dynamic_registration_only_when_allowed_and_limited() {
     let closed = with_server(false).await;
+    let unread = closed
+        .request(Method::POST, "/oauth/clients/register")
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(unread).await.0,
+        StatusCode::FORBIDDEN,
+        "refused before the body is read"
+    );
     let refused = closed
         .post("/oauth/clients/register", client("dynamic"))
         .await;

@@ -5,7 +5,8 @@
 //! `SUPABASE_URL` with `SUPABASE_PUBLISHABLE_KEY` selects a Supabase project; without them the
 //! embedded local-auth is used, except in production (`LEPTOS_ENV=PROD`), where that takes
 //! `LOCAL_AUTH_IN_PRODUCTION=true`. `SITE_URL`, `AUTH_COOKIE_NAME` and `AUTH_COOKIE_HTTP_ONLY` shape
-//! the session cookies.
+//! the session cookies; `THIRD_PARTY_AUTH` (with `THIRD_PARTY_AUTH_AUDIENCE` and
+//! `THIRD_PARTY_AUTH_COOKIE`) names a third-party provider whose tokens sign users in too.
 
 use std::{fmt, net::SocketAddr};
 

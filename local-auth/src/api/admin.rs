@@ -4,7 +4,6 @@
 use axum::{
     Json,
     extract::{Path, State},
-    http::{HeaderMap, HeaderValue},
     response::{IntoResponse, Response},
 };
 use chrono::Utc;
@@ -13,9 +12,9 @@ use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
 
 use super::{
-    RedirectQuery, hash_password,
+    PageQuery, RedirectQuery, hash_password,
     mails::{self, Purpose},
-    validate_password,
+    page_headers, validate_password,
 };
 use crate::hooks::attempts::before_user_created;
 use crate::validate::{validate_email, validate_phone};
@@ -33,30 +32,13 @@ use crate::{
 /// Users per page unless the request says otherwise (upstream's default).
 const DEFAULT_PER_PAGE: u32 = 50;
 
-/// The paging query of `GET /admin/users`.
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    page: Option<String>,
-    per_page: Option<String>,
-}
-
 /// `GET /admin/users`: `{users, aud}`, newest first, with the total and page links in headers.
 pub async fn list_users(
     State(state): State<AppState>,
     _: ServiceRole,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Response> {
-    let number =
-        |value: Option<&str>, default: u32, name: &str| -> ApiResult<u32> {
-            match value.filter(|value| !value.is_empty()) {
-                None => Ok(default),
-                Some(value) => value.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                    ApiError::validation(format!("Bad Pagination Parameters: {name}"))
-                }),
-            }
-        };
-    let page = number(query.page.as_deref(), 1, "page")?;
-    let per_page = number(query.per_page.as_deref(), DEFAULT_PER_PAGE, "per_page")?.min(1000);
+    let (page, per_page) = query.page(DEFAULT_PER_PAGE)?;
     let mut db = state.db.read.acquire().await?;
     let total = store::count_users(&mut *db).await?;
     let offset = i64::from(page - 1) * i64::from(per_page);
@@ -65,23 +47,9 @@ pub async fn list_users(
     for user in &users {
         listed.push(store::user_json(&mut db, user).await?);
     }
-    let last = u32::try_from((total + i64::from(per_page) - 1) / i64::from(per_page))
-        .unwrap_or(u32::MAX)
-        .max(1);
     let base = format!("{}/admin/users", state.config.issuer());
-    let link = |n: u32, rel: &str| format!("<{base}?page={n}&per_page={per_page}>; rel=\"{rel}\"");
-    let mut links = Vec::new();
-    if page < last {
-        links.push(link(page + 1, "next"));
-    }
-    links.push(link(last, "last"));
-    let mut headers = HeaderMap::new();
-    headers.insert("x-total-count", HeaderValue::from(total));
-    if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
-        headers.insert("link", value);
-    }
     Ok((
-        headers,
+        page_headers(&base, page, per_page, total),
         Json(json!({ "users": listed, "aud": "authenticated" })),
     )
         .into_response())

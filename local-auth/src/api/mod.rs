@@ -233,6 +233,53 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .method_not_allowed_fallback(|| async { disabled::method_not_allowed() })
 }
 
+/// The paging query the admin lists take (upstream's `page` and `per_page`).
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for and its size (`per_page_default` unless given, 1000 at most): 400
+    /// `validation_failed` for a number below 1 or not a number.
+    pub fn page(&self, per_page_default: u32) -> ApiResult<(u32, u32)> {
+        let number = |value: Option<&str>, default: u32, name: &str| -> ApiResult<u32> {
+            match value.filter(|value| !value.is_empty()) {
+                None => Ok(default),
+                Some(value) => value.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    ApiError::validation(format!("Bad Pagination Parameters: {name}"))
+                }),
+            }
+        };
+        let page = number(self.page.as_deref(), 1, "page")?;
+        let per_page = number(self.per_page.as_deref(), per_page_default, "per_page")?.min(1000);
+        Ok((page, per_page))
+    }
+}
+
+/// The headers of page `page` (of `per_page`) of a list of `total` at `base`: `X-Total-Count`, and
+/// `Link` to the next page (when there is one) and the last, as upstream pages its lists.
+pub fn page_headers(base: &str, page: u32, per_page: u32, total: i64) -> axum::http::HeaderMap {
+    use axum::http::HeaderValue;
+
+    let last = u32::try_from((total + i64::from(per_page) - 1) / i64::from(per_page))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let link = |n: u32, rel: &str| format!("<{base}?page={n}&per_page={per_page}>; rel=\"{rel}\"");
+    let mut links = Vec::new();
+    if page < last {
+        links.push(link(page + 1, "next"));
+    }
+    links.push(link(last, "last"));
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("x-total-count", HeaderValue::from(total));
+    if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
+        headers.insert("link", value);
+    }
+    headers
+}
+
 /// The `redirect_to` query parameter most endpoints accept.
 #[derive(Debug, Default, Deserialize)]
 pub struct RedirectQuery {

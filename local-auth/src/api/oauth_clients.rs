@@ -12,7 +12,7 @@
 use axum::{
     Json,
     extract::{Path, Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode},
+    http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::{
+    api::{PageQuery, page_headers},
     bearer::ServiceRole,
     crypto::random_bytes,
     error::{ApiError, ApiResult, ErrorCode},
@@ -71,13 +72,6 @@ pub struct UpdateParams {
     client_uri: Option<String>,
     logo_uri: Option<String>,
     token_endpoint_auth_method: Option<String>,
-}
-
-/// The paging query of the list.
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    page: Option<String>,
-    per_page: Option<String>,
 }
 
 /// `POST /admin/oauth/clients`: 201 with the client (and its secret, once).
@@ -196,35 +190,12 @@ pub async fn list(
     _: ServiceRole,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Response> {
-    let number =
-        |value: Option<&str>, default: u32, name: &str| -> ApiResult<u32> {
-            match value.filter(|value| !value.is_empty()) {
-                None => Ok(default),
-                Some(value) => value.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                    ApiError::validation(format!("Bad Pagination Parameters: {name}"))
-                }),
-            }
-        };
-    let page = number(query.page.as_deref(), 1, "page")?;
-    let per_page = number(query.per_page.as_deref(), DEFAULT_PER_PAGE, "per_page")?.min(1000);
+    let (page, per_page) = query.page(DEFAULT_PER_PAGE)?;
     let total = store::count_oauth_clients(&state.db.read).await?;
     let offset = i64::from(page - 1) * i64::from(per_page);
     let clients = store::oauth_clients_page(&state.db.read, i64::from(per_page), offset).await?;
-    let last = u32::try_from((total + i64::from(per_page) - 1) / i64::from(per_page))
-        .unwrap_or(u32::MAX)
-        .max(1);
     let base = format!("{}/admin/oauth/clients", state.config.issuer());
-    let link = |n: u32, rel: &str| format!("<{base}?page={n}&per_page={per_page}>; rel=\"{rel}\"");
-    let mut links = Vec::new();
-    if page < last {
-        links.push(link(page + 1, "next"));
-    }
-    links.push(link(last, "last"));
-    let mut headers = HeaderMap::new();
-    headers.insert("x-total-count", HeaderValue::from(total));
-    if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
-        headers.insert("link", value);
-    }
+    let headers = page_headers(&base, page, per_page, total);
     let clients: Vec<Value> = clients.iter().map(|client| client.to_json(None)).collect();
     Ok((headers, Json(json!({ "clients": clients }))).into_response())
 }

@@ -1,23 +1,20 @@
 //! Removing rows that have outlived their use, as upstream's `models.Cleanup` does: after each
 //! successful change (a 2xx answer to a POST, PUT, PATCH or DELETE), the next statement of a
 //! round-robin list deletes at most 100 stale rows, in a task of its own so no answer waits for
-//! it. Tables that anonymous clients can grow stay bounded that way: started OAuth and SSO flows
+//! it, and never two at once. Tables that anonymous clients can grow stay bounded that way: started OAuth and SSO flows
 //! (`flow_state`), passkey sign-in challenges, the development identity provider's grants; so do
 //! MFA challenges, revoked refresh tokens and sessions long past their end. Users and factors,
 //! which the PostgreSQL mirror copies, are left alone (upstream also deletes anonymous users after
 //! 30 days and unverified factors after a day).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use axum::{
-    extract::{Request, State},
-    http::Method,
-    middleware::Next,
-    response::Response,
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, AtomicUsize, Ordering},
 };
+
 use chrono::{Duration, Utc};
 
-use crate::{config::Config, db::Db, state::AppState, time::format_rfc3339};
+use crate::{config::Config, db::Db, time::format_rfc3339};
 
 /// A kind of stale row, and when it is stale.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +101,19 @@ enum Cutoff {
 pub struct Cleanup {
     stale: Vec<Stale>,
     next: AtomicUsize,
+    /// A statement is running: changes meanwhile start none, so a burst of requests costs one
+    /// statement at a time, never a queue of them.
+    running: Arc<AtomicBool>,
+}
+
+/// A cleanup statement under way ([`Cleanup::begin`]); another may start once it is dropped.
+#[derive(Debug)]
+pub struct Running(Arc<AtomicBool>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 impl Cleanup {
@@ -127,7 +137,13 @@ impl Cleanup {
         Self {
             stale,
             next: AtomicUsize::new(0),
+            running: Arc::default(),
         }
+    }
+
+    /// The right to run the next statement, unless one is running.
+    pub fn begin(&self) -> Option<Running> {
+        (!self.running.swap(true, Ordering::AcqRel)).then(|| Running(self.running.clone()))
     }
 
     /// Runs the next statement; how many rows it deleted.
@@ -153,25 +169,26 @@ impl Cleanup {
     }
 }
 
-/// The middleware: after a successful change, one cleanup statement in its own task.
-pub async fn after_changes(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let changes = matches!(
-        *request.method(),
-        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-    );
-    let response = next.run(request).await;
-    if changes && response.status().is_success() {
-        tokio::spawn(async move {
-            match state.cleanup.clean(&state.db).await {
-                Ok(0) => {}
-                Ok(deleted) => tracing::debug!("cleaned up {deleted} stale rows"),
-                Err(error) => tracing::warn!("database cleanup failed: {error}"),
-            }
-        });
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_statement_runs_at_a_time() {
+        let cleanup = Cleanup::new(&Config::default());
+        let first = cleanup.begin().expect("nothing runs yet");
+        assert!(cleanup.begin().is_none(), "a second waits for none: it is skipped");
+        drop(first);
+        assert!(cleanup.begin().is_some());
     }
-    response
+
+    #[test]
+    fn session_statements_come_with_session_limits_only() {
+        let plain = Cleanup::new(&Config::default());
+        let mut limited = Config::default();
+        limited.sessions.timebox = Some(3600);
+        limited.sessions.inactivity_timeout = Some(600);
+        let limited = Cleanup::new(&limited);
+        assert_eq!(limited.stale.len(), plain.stale.len() + 2);
+    }
 }

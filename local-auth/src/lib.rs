@@ -181,7 +181,7 @@ impl LocalAuth {
             ))
             .layer(middleware::from_fn_with_state(
                 self.state.clone(),
-                cleanup::after_changes,
+                clean_after_changes,
             ))
             .layer(middleware::from_fn_with_state(
                 self.state.clone(),
@@ -273,6 +273,37 @@ async fn api_key(db: &Db, name: &str, prefix: &str) -> sqlx::Result<String> {
     let key = format!("{prefix}{}", crypto::hex(&crypto::random_bytes::<16>()));
     store::insert_api_key(&db.write, name, &key).await?;
     Ok(key)
+}
+
+/// After a successful change (a 2xx answer to `POST`, `PUT`, `PATCH` or `DELETE`), one statement of
+/// the [`cleanup`] in a task of its own, unless one is running.
+async fn clean_after_changes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let changes = matches!(
+        *request.method(),
+        axum::http::Method::POST
+            | axum::http::Method::PUT
+            | axum::http::Method::PATCH
+            | axum::http::Method::DELETE
+    );
+    let response = next.run(request).await;
+    if changes
+        && response.status().is_success()
+        && let Some(running) = state.cleanup.begin()
+    {
+        tokio::spawn(async move {
+            let _running = running;
+            match state.cleanup.clean(&state.db).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::debug!("cleaned up {deleted} stale rows"),
+                Err(error) => tracing::warn!("database cleanup failed: {error}"),
+            }
+        });
+    }
+    response
 }
 
 /// After each request (links in mails and provider callbacks change users on `GET` too), copies

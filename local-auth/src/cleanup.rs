@@ -177,7 +177,10 @@ mod tests {
     fn one_statement_runs_at_a_time() {
         let cleanup = Cleanup::new(&Config::default());
         let first = cleanup.begin().expect("nothing runs yet");
-        assert!(cleanup.begin().is_none(), "a second waits for none: it is skipped");
+        assert!(
+            cleanup.begin().is_none(),
+            "a second waits for none: it is skipped"
+        );
         drop(first);
         assert!(cleanup.begin().is_some());
     }

@@ -590,7 +590,7 @@ async function main() {
         'begin;',
         `select app.become('authenticated', ${claims});`,
         "select n.id::text, n.body, to_char(n.created_at at time zone 'utc', 'YYYY-MM-DD HH24:MI'), "
-          + 'n.user_id = (select auth.uid()) from public.notes n order by n.created_at desc, n.id limit 200;',
+          + "n.user_id = (select auth.jwt() ->> 'sub') from public.notes n order by n.created_at desc, n.id limit 200;",
         'commit;',
         '',
       ].join('\n')),

@@ -2,7 +2,7 @@
 //! user first becomes that user, as Supabase's Data API does: `role` set to `authenticated` (or
 //! `anon` when signed out) and `request.jwt.claims` to the claims of the access token the session
 //! layer verified, both local to the transaction (`app.become` in `supabase/migrations/`).
-//! Policies written with `auth.uid()` and `auth.jwt()` then decide which rows the queries see,
+//! Policies written with `auth.jwt()` (and `auth.uid()`) then decide which rows the queries see,
 //! here exactly as on a Supabase project. Two ways: [`Database::as_user`] for a statement that
 //! calls a function of the `app` schema, which becomes the user itself (one round trip: the notes
 //! page), and [`Database::begin_as`] for a transaction of plain statements (four).

@@ -134,7 +134,9 @@ impl LocalAuth {
             .await?;
         }
         let third_party = match config.third_party.clone() {
-            Some(issuer) => Some(third_party::DevIssuer::load(&db, issuer).await?),
+            Some(issuer) => {
+                Some(third_party::DevIssuer::load(&db, issuer, &config.site_url).await?)
+            }
             None => None,
         };
         let signers = state::Signers {

@@ -34,6 +34,8 @@ const KEY_ALGORITHM: &str = "RS256";
 /// The development issuer for one provider.
 pub struct DevIssuer {
     issuer: Issuer,
+    /// The app's URL: Clerk names it in `azp`.
+    site: String,
     kid: String,
     key: EncodingKey,
     jwks: Value,
@@ -68,9 +70,9 @@ impl Who {
 }
 
 impl DevIssuer {
-    /// The issuer standing in for `issuer`, with the RSA key stored in `db` (generated, 2048
-    /// bits, on first use).
-    pub async fn load(db: &Db, issuer: Issuer) -> sqlx::Result<Self> {
+    /// The issuer standing in for `issuer` for the app at `site`, with the RSA key stored in
+    /// `db` (generated, 2048 bits, on first use).
+    pub async fn load(db: &Db, issuer: Issuer, site: &url::Url) -> sqlx::Result<Self> {
         let protocol = |error: String| sqlx::Error::Protocol(error);
         let (kid, der) = match store::signing_key(&db.write, KEY_ALGORITHM).await? {
             Some(stored) => stored,
@@ -101,6 +103,7 @@ impl DevIssuer {
         let key = EncodingKey::from_rsa_der(&der);
         Ok(Self {
             issuer,
+            site: site.as_str().trim_end_matches('/').to_owned(),
             kid,
             key,
             jwks,
@@ -157,13 +160,13 @@ impl DevIssuer {
     /// ID token or access token, whichever its Supabase guide has the page send).
     fn claims(&self, who: &Who, now: u64, lifetime: u64) -> Map<String, Value> {
         let iss = self.issuer.issuer();
-        let mut claims = json!({
+        let mut claims = object(json!({
             "iss": iss,
             "sub": who.subject,
             "iat": now,
             "exp": now + lifetime,
             "role": "authenticated",
-        });
+        }));
         let nonce = |prefix: &str| {
             let bytes = crate::crypto::random_bytes::<16>();
             format!("{prefix}{}", encode(&bytes, 26, CROCKFORD))
@@ -172,7 +175,7 @@ impl DevIssuer {
             // A Clerk session token (with the Supabase integration's `role`).
             Provider::Clerk => json!({
                 "nbf": now,
-                "azp": "http://127.0.0.1:3000",
+                "azp": self.site,
                 "sid": nonce("sess_"),
                 "v": 2,
             }),
@@ -210,15 +213,20 @@ impl DevIssuer {
                 "jti": nonce("01"),
             }),
         };
-        let (Value::Object(claims_map), Value::Object(extra)) = (&mut claims, extra) else {
-            unreachable!("both are objects");
-        };
-        for (name, value) in extra {
+        for (name, value) in object(extra) {
             if !value.is_null() {
-                claims_map.insert(name, value);
+                claims.insert(name, value);
             }
         }
-        std::mem::take(claims_map)
+        claims
+    }
+}
+
+/// The members of a JSON object (none for any other value).
+fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(members) => members,
+        _ => Map::new(),
     }
 }
 

@@ -60,6 +60,20 @@ pub struct SessionSettings {
     pub third_party_cookie: String,
 }
 
+/// A cookie name `variable` gives: letters, digits, `-` and `_` only.
+fn check_cookie_name(variable: &'static str, name: &str) -> Result<(), ConfigError> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+    {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid {
+        variable,
+        problem: format!("`{name}` may hold only letters, digits, `-` and `_`"),
+    })
+}
+
 /// Which third-party issuer the server trusts besides the project's auth server.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum ThirdParty {
@@ -92,15 +106,8 @@ impl SessionSettings {
                 .expect("a socket address forms a valid URL"),
         };
         let cookie_name = lookup("AUTH_COOKIE_NAME");
-        if let Some(name) = &cookie_name
-            && !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
-        {
-            return Err(ConfigError::Invalid {
-                variable: "AUTH_COOKIE_NAME",
-                problem: format!("`{name}` may hold only letters, digits, `-` and `_`"),
-            });
+        if let Some(name) = &cookie_name {
+            check_cookie_name("AUTH_COOKIE_NAME", name)?;
         }
         let http_only = match lookup("AUTH_COOKIE_HTTP_ONLY").as_deref() {
             None | Some("false" | "0") => false,
@@ -143,15 +150,7 @@ impl SessionSettings {
         let third_party_cookie = lookup("THIRD_PARTY_AUTH_COOKIE")
             .map(|name| name.trim().to_owned())
             .unwrap_or_else(|| supabase_ssr::axum::THIRD_PARTY_COOKIE.to_owned());
-        if !third_party_cookie
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        {
-            return Err(ConfigError::Invalid {
-                variable: "THIRD_PARTY_AUTH_COOKIE",
-                problem: format!("`{third_party_cookie}` is not a cookie name"),
-            });
-        }
+        check_cookie_name("THIRD_PARTY_AUTH_COOKIE", &third_party_cookie)?;
         Ok(Self {
             site_url,
             cookie_name,

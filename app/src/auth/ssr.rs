@@ -503,6 +503,13 @@ pub fn wallet_nonce_cookie(nonce: Option<&str>) -> SetCookie {
 
 /// Deletes the session cookies.
 pub fn clear_session(layer: &SessionLayer) {
+    send_cookies(&layer.clear_cookies(&request_cookies()));
+}
+
+/// Signs this browser out here: deletes the session cookies, and the third-party provider's
+/// token cookie when it holds one (the provider's own sign-out signs out of the provider). Only
+/// for a sign-out the user asked for: a Supabase session that ended leaves the provider's cookie.
+pub fn sign_out_here(layer: &SessionLayer) {
     let cookies = request_cookies();
     let mut changes = layer.clear_cookies(&cookies);
     changes.extend(layer.clear_third_party_cookie(&cookies));

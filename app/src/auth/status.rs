@@ -86,7 +86,7 @@ pub async fn sign_out() -> Result<String, AuthError> {
             // The cookies go either way: the browser is signed out even if the server is away.
             tracing::warn!("sign-out did not reach the auth server: {error}");
         }
-        clear_session(&layer);
+        sign_out_here(&layer);
         Ok(go_to(crate::routes::SIGNED_OUT))
     })
     .await

@@ -50,7 +50,7 @@ pub async fn sign_out_scope(
         if let Err(error) = ended {
             tracing::warn!("sign-out did not reach the auth server: {error}");
         }
-        clear_session(&layer);
+        sign_out_here(&layer);
         Ok(go_to(crate::routes::SIGNED_OUT))
     })
     .await

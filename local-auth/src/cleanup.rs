@@ -1,11 +1,12 @@
 //! Removing rows that have outlived their use, as upstream's `models.Cleanup` does: after each
 //! successful change (a 2xx answer to a POST, PUT, PATCH or DELETE), the next statement of a
 //! round-robin list deletes at most 100 stale rows, in a task of its own so no answer waits for
-//! it, and never two at once. Tables that anonymous clients can grow stay bounded that way: started OAuth and SSO flows
-//! (`flow_state`), passkey sign-in challenges, the development identity provider's grants; so do
-//! MFA challenges, revoked refresh tokens and sessions long past their end. Users and factors,
-//! which the PostgreSQL mirror copies, are left alone (upstream also deletes anonymous users after
-//! 30 days and unverified factors after a day).
+//! it, and never two at once. Tables that anonymous clients can grow stay bounded that way:
+//! started OAuth and SSO flows (`flow_state`), OAuth 2.1 authorization requests, passkey sign-in
+//! challenges, the development identity provider's grants; so do MFA challenges, revoked refresh
+//! tokens and sessions long past their end. Users and factors, which the PostgreSQL mirror
+//! copies, are left alone (upstream also deletes anonymous users after 30 days and unverified
+//! factors after a day).
 
 use std::sync::{
     Arc,
@@ -35,6 +36,9 @@ enum Stale {
     InactiveSessions(u64),
     /// The development identity provider's codes, granted more than a day ago.
     DevIdpGrants,
+    /// OAuth 2.1 server authorization requests made more than a day ago (pending, settled or
+    /// approved and never exchanged: all live ten minutes).
+    OAuthAuthorizations,
 }
 
 impl Stale {
@@ -86,6 +90,11 @@ impl Stale {
                  (SELECT code FROM dev_idp_grants WHERE created_at < ? LIMIT 100)",
                 before(day),
             ),
+            Self::OAuthAuthorizations => (
+                "DELETE FROM oauth_authorizations WHERE id IN \
+                 (SELECT id FROM oauth_authorizations WHERE created_at < ? LIMIT 100)",
+                before(day),
+            ),
         }
     }
 }
@@ -127,6 +136,7 @@ impl Cleanup {
             Stale::RevokedRefreshTokens,
             Stale::EndedSessions,
             Stale::DevIdpGrants,
+            Stale::OAuthAuthorizations,
         ];
         if let Some(timebox) = config.sessions.timebox {
             stale.push(Stale::TimeboxedSessions(timebox));

@@ -14,8 +14,9 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::{crypto::constant_time_eq, extract::api_key, state::AppState};
 
-/// Routes the gateway leaves open: browsers reach them by navigation, without headers.
-const OPEN_ROUTES: [&str; 11] = [
+/// Routes the gateway leaves open: browsers reach them by navigation, without headers, and the
+/// OAuth 2.1 server's endpoints for other applications, which hold no API key of the project.
+const OPEN_ROUTES: [&str; 17] = [
     "/auth/v1/verify",
     "/auth/v1/dev-idp/authorize",
     "/auth/v1/dev-idp/saml",
@@ -27,6 +28,12 @@ const OPEN_ROUTES: [&str; 11] = [
     "/auth/v1/third-party/.well-known/openid-configuration",
     "/auth/v1/third-party/jwks.json",
     "/auth/v1/third-party/sign-in",
+    "/auth/v1/.well-known/openid-configuration",
+    "/auth/v1/.well-known/oauth-authorization-server",
+    "/auth/v1/oauth/authorize",
+    "/auth/v1/oauth/token",
+    "/auth/v1/oauth/userinfo",
+    "/auth/v1/oauth/clients/register",
 ];
 
 /// CORS as Supabase answers it: any origin may call the API from a browser with the headers the

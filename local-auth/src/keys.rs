@@ -105,6 +105,20 @@ impl Signer {
         })
     }
 
+    /// The signing algorithm's JOSE name (`ES256`, `HS256`).
+    pub fn algorithm_name(&self) -> &'static str {
+        match self.signing {
+            SigningKey::Es256(_) => "ES256",
+            SigningKey::Hs256(_) => "HS256",
+        }
+    }
+
+    /// Whether others can verify what this signs from the published keys (not with a shared
+    /// secret): what an OpenID Connect ID token needs.
+    pub fn is_asymmetric(&self) -> bool {
+        matches!(self.signing, SigningKey::Es256(_))
+    }
+
     /// The public keys, as served at `/.well-known/jwks.json`.
     pub fn jwks(&self) -> &Value {
         &self.jwks

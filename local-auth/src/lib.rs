@@ -94,13 +94,6 @@ pub struct LocalAuth {
 impl LocalAuth {
     /// Opens the database in `config.data_dir` and loads (or creates) the signing and API keys.
     pub async fn start(config: Config) -> Result<Self, StartError> {
-        for section in &config.not_offered {
-            tracing::warn!(
-                "local-auth keeps [{section}]'s OAuth clients but does not run its authorization \
-                 flow: /oauth/authorize, /oauth/token and the consent calls answer as Supabase Auth \
-                 does with it off"
-            );
-        }
         let db = Db::open(&config.data_dir).await?;
         let mirror = config
             .database_url

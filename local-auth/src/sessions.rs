@@ -43,6 +43,13 @@ pub struct AccessClaims {
     pub amr: Vec<AmrEntry>,
     pub session_id: String,
     pub is_anonymous: bool,
+    /// The OAuth client the session was issued to (upstream's `client_id`), absent for the
+    /// project's own sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The scopes granted that client, space-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// Starts a session for `user` authenticated by `method`; returns the token response.
@@ -52,8 +59,20 @@ pub async fn start(
     user: &User,
     method: &str,
 ) -> ApiResult<Value> {
+    start_for(state, db, user, method, None).await
+}
+
+/// Starts a session for `user` authenticated by `method`, held by OAuth client `client` with
+/// the scopes it was granted (`(client_id, scopes)`) when given; returns the token response.
+pub async fn start_for(
+    state: &AppState,
+    db: &mut SqliteConnection,
+    user: &User,
+    method: &str,
+    client: Option<(&str, &str)>,
+) -> ApiResult<Value> {
     let session_id = uuid::Uuid::new_v4().to_string();
-    store::insert_session(db, &session_id, &user.id).await?;
+    store::insert_session(db, &session_id, &user.id, client).await?;
     store::add_amr(db, &session_id, method).await?;
     let refresh_token = store::insert_refresh_token(db, &user.id, &session_id, None).await?;
     let user = store::user_by_id(&mut *db, &user.id)
@@ -108,10 +127,15 @@ pub async fn access_token(
     session_id: &str,
     method: &str,
 ) -> ApiResult<(String, i64)> {
-    // The session's level and how it was authenticated, newest method first, in one query.
-    let (aal, methods) = store::session_aal_and_amr(&mut *db, session_id)
+    // The session's level, how it was authenticated (newest method first) and the OAuth client
+    // holding it, in one query.
+    let session = store::session_claims(&mut *db, session_id)
         .await?
-        .unwrap_or_else(|| ("aal1".to_owned(), Vec::new()));
+        .unwrap_or_else(|| store::SessionClaims {
+            aal: "aal1".to_owned(),
+            ..store::SessionClaims::default()
+        });
+    let methods = session.amr;
     // An SSO user has exactly one identity, its provider's (upstream reads it the same way).
     let sso_provider = if methods.iter().any(|(method, _)| method == "sso/saml") {
         store::sso_provider_of(&mut *db, &user.id).await?
@@ -141,10 +165,12 @@ pub async fn access_token(
         app_metadata: user.app_metadata(),
         user_metadata: user.user_metadata(),
         role: user.role.clone(),
-        aal,
+        aal: session.aal,
         amr,
         session_id: session_id.to_owned(),
         is_anonymous: user.is_anonymous,
+        client_id: session.oauth_client_id,
+        scope: session.scopes,
     };
     if !state.hooks.enabled(HookName::CustomAccessToken) {
         return Ok((state.signer.sign(&claims)?, exp));

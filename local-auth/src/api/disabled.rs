@@ -1,7 +1,7 @@
 //! The routes of Supabase Auth features that are off (SAML single sign-on unless
-//! `LOCAL_AUTH_SAML_ENABLED`) or that local-auth does not offer (the OAuth 2.1 server, custom
-//! OAuth providers): each answers as upstream does with the feature off, and any other path gets
-//! a JSON 404, so a client never has to read an empty body.
+//! `LOCAL_AUTH_SAML_ENABLED`, the OAuth 2.1 server unless `[auth.oauth_server]` is on) or that
+//! local-auth does not offer (custom OAuth providers): each answers as upstream does with the
+//! feature off, and any other path gets a JSON 404, so a client never has to read an empty body.
 
 use axum::{
     Router,
@@ -54,17 +54,8 @@ pub fn saml_routes() -> Router<AppState> {
         .route("/admin/sso/providers/{id}", admin(saml_disabled))
 }
 
-/// The OAuth 2.1 server's client registry with the server off, relative to `/auth/v1`.
-pub fn oauth_client_routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/oauth/clients", admin(oauth_server_disabled))
-        .route("/admin/oauth/clients/{*rest}", admin(oauth_server_disabled))
-}
-
-/// The routes of the features local-auth does not offer, relative to `/auth/v1`: the OAuth 2.1
-/// server's authorization flow (its client registry is [`super::oauth_clients`]), custom OAuth
-/// providers.
-pub fn routes() -> Router<AppState> {
+/// The OAuth 2.1 server's routes with the server off, relative to `/auth/v1`.
+pub fn oauth_server_routes() -> Router<AppState> {
     Router::new()
         .route(
             "/.well-known/oauth-authorization-server",
@@ -72,6 +63,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/oauth/{*rest}", public(oauth_server_disabled))
         .route("/user/oauth/grants", public(oauth_server_disabled))
+        .route("/admin/oauth/clients", admin(oauth_server_disabled))
+        .route("/admin/oauth/clients/{*rest}", admin(oauth_server_disabled))
+}
+
+/// The routes of the features local-auth does not offer, relative to `/auth/v1`: custom OAuth
+/// providers.
+pub fn routes() -> Router<AppState> {
+    Router::new()
         .route("/admin/custom-providers", admin(custom_providers_disabled))
         .route(
             "/admin/custom-providers/{id}",

@@ -9,6 +9,8 @@ mod logout;
 mod mails;
 mod meta;
 pub mod oauth_clients;
+mod oauth_server;
+mod oauth_token;
 mod otp;
 mod passkeys;
 mod phone;
@@ -69,8 +71,27 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     } else {
         disabled::saml_routes()
     };
-    let oauth_clients = if state.config.oauth_server.enabled {
+    let oauth_server = if state.config.oauth_server.enabled {
         Router::new()
+            .route("/oauth/authorize", get(oauth_server::authorize))
+            .route(
+                "/oauth/authorizations/{authorization_id}",
+                get(oauth_server::details),
+            )
+            .route(
+                "/oauth/authorizations/{authorization_id}/consent",
+                post(oauth_server::consent),
+            )
+            .route("/oauth/token", post(oauth_token::token))
+            .route("/oauth/userinfo", get(oauth_token::userinfo))
+            .route(
+                "/user/oauth/grants",
+                get(oauth_server::grants).delete(oauth_server::revoke),
+            )
+            .route(
+                "/.well-known/oauth-authorization-server",
+                get(oauth_server::discovery),
+            )
             .route(
                 "/oauth/clients/register",
                 post(oauth_clients::register_dynamically)
@@ -95,12 +116,16 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 post(oauth_clients::regenerate_secret),
             )
     } else {
-        disabled::oauth_client_routes()
+        disabled::oauth_server_routes()
     };
     Router::new()
         .route("/health", get(meta::health))
         .route("/settings", get(meta::settings))
         .route("/.well-known/jwks.json", get(meta::jwks))
+        .route(
+            "/.well-known/openid-configuration",
+            get(oauth_server::discovery),
+        )
         .route(
             crate::third_party::DISCOVERY_PATH,
             get(third_party::discovery),
@@ -227,7 +252,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             delete(passkeys::admin_delete),
         )
         .merge(sso)
-        .merge(oauth_clients)
+        .merge(oauth_server)
         .merge(disabled::routes())
         .fallback(|| async { not_found() })
         .method_not_allowed_fallback(|| async { disabled::method_not_allowed() })

@@ -6,8 +6,7 @@
 //! and the like, `http` only for loopback hosts, at most 10; `authorization_code` and
 //! `refresh_token` grants only; a client type that agrees with its token endpoint authentication
 //! method; a confidential client's secret shown once and kept as its SHA-256. The authorization
-//! flow itself (`/oauth/authorize`, `/oauth/token`, consent) is not offered yet: those routes
-//! answer as upstream does with the server off.
+//! flow is [`super::oauth_server`] and [`super::oauth_token`].
 
 use axum::{
     Json,
@@ -313,7 +312,7 @@ fn new_secret() -> String {
 }
 
 /// A secret as it is kept: its SHA-256, base64url (upstream's).
-fn hash_secret(secret: &str) -> String {
+pub(super) fn hash_secret(secret: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
 }
 

@@ -61,7 +61,13 @@ pub async fn token(
         .or_else(|| params.grant_type.clone());
     let session = match grant.as_deref() {
         Some("password") => password_grant(&state, params).await?,
-        Some("refresh_token") => refresh_grant(&state, params).await?,
+        Some("refresh_token") => {
+            let presented = params
+                .refresh_token
+                .filter(|token| !token.is_empty())
+                .ok_or_else(|| ApiError::validation("refresh_token required"))?;
+            refresh(&state, &presented, None).await?
+        }
         Some("pkce") => pkce_grant(&state, params).await?,
         Some("id_token") => return Err(id_token_grant(&state, &params)),
         Some("web3") => {
@@ -172,11 +178,14 @@ async fn password_grant(state: &AppState, params: TokenParams) -> ApiResult<Valu
 /// The checks that need no lock run on a reader; only the swap itself holds the single writer
 /// connection, so concurrent refreshes of one token are serialised there and see each other's
 /// results, and the writer is held for as short a time as possible.
-async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value> {
-    let presented = params
-        .refresh_token
-        .filter(|token| !token.is_empty())
-        .ok_or_else(|| ApiError::validation("refresh_token required"))?;
+/// Exchanges refresh token `presented` for a new one and an access token. `client` is the OAuth
+/// client that authenticated (`/oauth/token`), or `None` (`/token`): a session belongs to the
+/// project or to one client, and only its holder refreshes it (upstream's answers).
+pub(super) async fn refresh(
+    state: &AppState,
+    presented: &str,
+    client: Option<&str>,
+) -> ApiResult<Value> {
     let not_found = || {
         ApiError::bad_request(
             ErrorCode::RefreshTokenNotFound,
@@ -184,7 +193,7 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
         )
     };
     let mut reader = state.db.read.acquire().await?;
-    let token = store::refresh_token_by_value(&mut *reader, &presented)
+    let token = store::refresh_token_by_value(&mut *reader, presented)
         .await?
         .ok_or_else(not_found)?;
     let user = store::user_by_id(&mut *reader, &token.user_id)
@@ -204,6 +213,28 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
                 "Invalid Refresh Token: No Valid Session Found",
             )
         })?;
+    match (session.oauth_client_id.as_deref(), client) {
+        (None, None) => {}
+        (Some(_), None) => {
+            return Err(ApiError::oauth(
+                "invalid_client",
+                "Client authentication required for OAuth session",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::oauth(
+                "invalid_client",
+                "Client authentication not allowed for non-OAuth session",
+            ));
+        }
+        (Some(holder), Some(client)) if holder != client => {
+            return Err(ApiError::oauth(
+                "invalid_client",
+                "Client does not match the session's OAuth client",
+            ));
+        }
+        (Some(_), Some(_)) => {}
+    }
     let now = Utc::now();
     let token_time = parse_rfc3339(Some(&token.updated_at));
     if let Some(ended) = session_ended(&state.config.sessions, &session, token_time, now) {
@@ -236,7 +267,7 @@ async fn refresh_grant(state: &AppState, params: TokenParams) -> ApiResult<Value
         child
     } else {
         let mut tx = state.db.write.begin().await?;
-        let token = store::refresh_token_by_value(&mut *tx, &presented)
+        let token = store::refresh_token_by_value(&mut *tx, presented)
             .await?
             .ok_or_else(not_found)?;
         let reused = reuse(state, &mut tx, &token).await?;

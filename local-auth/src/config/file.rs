@@ -1,15 +1,9 @@
 //! Reading `supabase/config.toml` (the file `supabase start` reads too): its `[auth]` keys
-//! through [`SETTINGS`], its hook and template sections, and the sections of features local-auth
-//! does not offer.
+//! through [`SETTINGS`], its hook, template and third-party sections.
 
 use std::env;
 
 use super::{Config, ConfigError, HookConfig, HookName, KNOWN_PROVIDERS, SETTINGS, TemplateFiles};
-
-/// The `[auth]` sections of features local-auth offers only in part, as the Supabase CLI's file
-/// names them; one turned on (`enabled = true`) is noted in [`Config::not_offered`]. The OAuth 2.1
-/// server: its client registry is kept, its authorization flow is not run.
-pub const NOT_OFFERED: [&str; 1] = ["oauth_server"];
 
 /// The environment variable that names the configuration file (default `supabase/config.toml`).
 pub const CONFIG_FILE_VARIABLE: &str = "LOCAL_AUTH_CONFIG_FILE";
@@ -36,16 +30,6 @@ impl Config {
             };
             let text = value_text(value).map_err(named)?;
             (setting.set)(self, &text).map_err(named)?;
-        }
-        for section in NOT_OFFERED {
-            let on = section
-                .split('.')
-                .try_fold(auth, |at, part| at.get(part))
-                .and_then(|at| at.get("enabled"))
-                .and_then(toml::Value::as_bool);
-            if on == Some(true) {
-                self.not_offered.push(format!("auth.{section}"));
-            }
         }
         let named = |(key, problem): (String, String)| ConfigError {
             setting: format!("{source}: {key}"),
@@ -247,15 +231,6 @@ secure_password_change = true
 max_frequency = "1m30s"
 otp_expiry = 600
 "#;
-
-    #[test]
-    fn features_local_auth_does_not_offer_are_noted_when_the_file_turns_them_on() {
-        let mut config = Config::default();
-        config
-            .apply_file("f", "[auth.oauth_server]\nenabled = true\n")
-            .unwrap();
-        assert_eq!(config.not_offered, ["auth.oauth_server"]);
-    }
 
     #[test]
     fn one_third_party_issuer_is_read_and_checked_as_the_cli_checks_it() {

@@ -18,7 +18,7 @@ mod types;
 
 pub(crate) use self::settings::parse_duration;
 pub use self::{
-    file::{CONFIG_FILE_VARIABLE, NOT_OFFERED},
+    file::CONFIG_FILE_VARIABLE,
     hooks::{HookConfig, HookName},
     settings::{SETTINGS, Setting},
     templates::{Notification, Template, TemplateFile, TemplateFiles},

@@ -554,6 +554,12 @@ pub const SETTINGS: &[Setting] = &[
         |c, v| parse_into(&mut c.oauth_server.allow_dynamic_registration, v)
     ),
     setting!(
+        Some("LOCAL_AUTH_OAUTH_SERVER_AUTHORIZATION_URL_PATH"),
+        Some("oauth_server.authorization_url_path"),
+        Some("/oauth/consent"),
+        |c, v| site_path(&mut c.oauth_server.authorization_url_path, v)
+    ),
+    setting!(
         Some("LOCAL_AUTH_WEB3_ETHEREUM_ENABLED"),
         Some("web3.ethereum.enabled"),
         Some("false"),
@@ -678,6 +684,20 @@ fn limit(field: &mut u32, value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Sets a path on the site (`/oauth/consent`): it starts with one `/` and holds only the
+/// characters of a URL path, so that joined to the site URL it stays on the site.
+fn site_path(field: &mut String, value: &str) -> Result<(), String> {
+    let value = value.trim();
+    let path_char = |c: char| c.is_ascii_alphanumeric() || "/-._~!$&'()*+,;=:@%".contains(c);
+    if !value.starts_with('/') || value.starts_with("//") || !value.chars().all(path_char) {
+        return Err(format!(
+            "`{value}` is not a path on the site like \"/oauth/consent\""
+        ));
+    }
+    value.clone_into(field);
+    Ok(())
+}
+
 /// A comma-separated list, trimmed, without empty entries.
 fn list(value: &str) -> Vec<String> {
     value
@@ -771,5 +791,26 @@ mod tests {
         assert_eq!(parse_duration("45"), Some(45));
         assert_eq!(parse_duration("5x"), None);
         assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn the_consent_path_stays_on_the_site() {
+        let mut path = String::new();
+        for good in ["/oauth/consent", "/consent", "/a/b-c_d.e"] {
+            assert_eq!(site_path(&mut path, good), Ok(()), "{good}");
+            assert_eq!(path, good);
+        }
+        for bad in [
+            "oauth/consent",
+            "//evil.example/consent",
+            "https://evil.example/consent",
+            "/consent?next=x",
+            "/consent#x",
+            "/con sent",
+            "/\\evil.example",
+            "",
+        ] {
+            assert!(site_path(&mut path, bad).is_err(), "{bad}");
+        }
     }
 }

@@ -142,10 +142,6 @@ config! {
         /// Passkeys and the WebAuthn MFA factor (`[auth.passkey]`, `[auth.webauthn]`,
         /// `[auth.mfa.web_authn]`, `LOCAL_AUTH_PASSKEY_*` and `LOCAL_AUTH_WEBAUTHN_*`).
         pub webauthn: WebauthnConfig,
-        /// The sections of the file that turn on Supabase Auth features local-auth offers only in
-        /// part (`auth.oauth_server`: no authorization flow); the routes it does not serve answer
-        /// as upstream does with the feature off, and the server warns of each at start.
-        pub not_offered: Vec<String>,
         /// A PostgreSQL database whose `auth.users` and `auth.mfa_factors` local-auth keeps in step
         /// with its own store (`LOCAL_AUTH_DATABASE_URL`, a `postgres://` URL of a role that may write
         /// them, such as `supabase_auth_admin`), so the app's tables can reference users and its
@@ -231,15 +227,30 @@ pub struct MfaPhoneConfig {
     pub max_frequency: u64,
 }
 
-/// The OAuth 2.1 server (`[auth.oauth_server]`). local-auth keeps its client registry; the
-/// authorization flow itself answers as upstream does with the server off.
-#[derive(Clone, Debug, Default)]
+/// The OAuth 2.1 server (`[auth.oauth_server]`): the project as an identity provider for other
+/// applications.
+#[derive(Clone, Debug)]
 pub struct OAuthServerConfig {
-    /// The admin API `/admin/oauth/clients` (`enabled`, `LOCAL_AUTH_OAUTH_SERVER_ENABLED`).
+    /// The client registry, the authorization flow and the discovery document (`enabled`,
+    /// `LOCAL_AUTH_OAUTH_SERVER_ENABLED`).
     pub enabled: bool,
     /// `POST /oauth/clients/register` for anyone (`allow_dynamic_registration`,
     /// `LOCAL_AUTH_OAUTH_SERVER_ALLOW_DYNAMIC_REGISTRATION`).
     pub allow_dynamic_registration: bool,
+    /// The site's consent page, where `/oauth/authorize` sends the browser with an
+    /// `authorization_id` (`authorization_url_path`,
+    /// `LOCAL_AUTH_OAUTH_SERVER_AUTHORIZATION_URL_PATH`, default `/oauth/consent`).
+    pub authorization_url_path: String,
+}
+
+impl Default for OAuthServerConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            allow_dynamic_registration: false,
+            authorization_url_path: "/oauth/consent".to_owned(),
+        }
+    }
 }
 
 /// Web3 sign-in, per chain.

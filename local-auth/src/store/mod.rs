@@ -16,6 +16,7 @@ mod identities;
 mod keys;
 mod mail;
 mod oauth_clients;
+mod oauth_server;
 mod one_time_tokens;
 mod passkeys;
 mod sessions;
@@ -23,6 +24,6 @@ mod sso;
 mod users;
 
 pub use self::{
-    factors::*, flows::*, identities::*, keys::*, mail::*, oauth_clients::*, one_time_tokens::*,
-    passkeys::*, sessions::*, sso::*, users::*,
+    factors::*, flows::*, identities::*, keys::*, mail::*, oauth_clients::*, oauth_server::*,
+    one_time_tokens::*, passkeys::*, sessions::*, sso::*, users::*,
 };

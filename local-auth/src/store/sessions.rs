@@ -14,6 +14,7 @@ pub struct Session {
     pub not_after: Option<String>,
     pub refreshed_at: Option<String>,
     pub created_at: String,
+    pub oauth_client_id: Option<String>,
 }
 
 /// A row of `refresh_tokens`.
@@ -32,7 +33,8 @@ pub struct RefreshToken {
 /// The session `id`.
 pub async fn session_by_id(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<Session>> {
     sqlx::query_as(
-        "SELECT id, user_id, aal, not_after, refreshed_at, created_at FROM sessions WHERE id = ?",
+        "SELECT id, user_id, aal, not_after, refreshed_at, created_at, oauth_client_id FROM sessions \
+         WHERE id = ?",
     )
     .bind(id)
     .fetch_optional(db)
@@ -94,7 +96,7 @@ pub async fn sessions_of_user(
     user_id: &str,
 ) -> sqlx::Result<Vec<Session>> {
     sqlx::query_as(
-        "SELECT id, user_id, aal, not_after, refreshed_at, created_at FROM sessions \
+        "SELECT id, user_id, aal, not_after, refreshed_at, created_at, oauth_client_id FROM sessions \
          WHERE user_id = ?",
     )
     .bind(user_id)
@@ -204,18 +206,24 @@ pub enum Scope {
     Others,
 }
 
-/// A new `aal1` session `id` of `user_id`, who signed in now.
+/// Starts session `id` of `user_id` (for OAuth client `client`, with the scopes it was granted,
+/// when the session is a client's) and notes the sign-in on the user.
 pub async fn insert_session(
     db: &mut SqliteConnection,
     id: &str,
     user_id: &str,
+    client: Option<(&str, &str)>,
 ) -> sqlx::Result<()> {
     let now = now_rfc3339();
+    let (client_id, scopes) = client.unzip();
     sqlx::query(
-        "INSERT INTO sessions (id, user_id, aal, created_at, updated_at) VALUES (?, ?, 'aal1', ?, ?)",
+        "INSERT INTO sessions (id, user_id, aal, oauth_client_id, scopes, created_at, updated_at) \
+         VALUES (?, ?, 'aal1', ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(user_id)
+    .bind(client_id)
+    .bind(scopes)
     .bind(&now)
     .bind(&now)
     .execute(&mut *db)
@@ -252,28 +260,52 @@ pub async fn set_aal2(
         .map(drop)
 }
 
-/// The session's assurance level and how it was authenticated (method and RFC 3339 time),
-/// newest method first; `None` when there is no such session.
-pub async fn session_aal_and_amr(
+/// What a session's access token says of it ([`session_claims`]).
+#[derive(Clone, Debug, Default)]
+pub struct SessionClaims {
+    /// `aal1` or `aal2`.
+    pub aal: String,
+    /// How it was authenticated, newest first: the method and when.
+    pub amr: Vec<(String, Option<String>)>,
+    /// The OAuth client holding it, for a client's session.
+    pub oauth_client_id: Option<String>,
+    /// The scopes granted that client (space-separated).
+    pub scopes: Option<String>,
+}
+
+/// The level, authentication methods and OAuth client of session `session_id`, in one query.
+pub async fn session_claims(
     db: impl SqliteExecutor<'_>,
     session_id: &str,
-) -> sqlx::Result<Option<(String, Vec<(String, Option<String>)>)>> {
-    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT s.aal, c.authentication_method, c.updated_at FROM sessions s \
-         LEFT JOIN mfa_amr_claims c ON c.session_id = s.id WHERE s.id = ? ORDER BY c.updated_at DESC",
+) -> sqlx::Result<Option<SessionClaims>> {
+    type Row = (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT s.aal, s.oauth_client_id, s.scopes, c.authentication_method, c.updated_at \
+         FROM sessions s LEFT JOIN mfa_amr_claims c ON c.session_id = s.id WHERE s.id = ? \
+         ORDER BY c.updated_at DESC",
     )
     .bind(session_id)
     .fetch_all(db)
     .await?;
-    let Some((aal, _, _)) = rows.first() else {
+    let Some((aal, oauth_client_id, scopes, _, _)) = rows.first().cloned() else {
         return Ok(None);
     };
-    let aal = aal.clone();
     let amr = rows
         .into_iter()
-        .filter_map(|(_, method, at)| Some((method?, at)))
+        .filter_map(|(_, _, _, method, at)| Some((method?, at)))
         .collect();
-    Ok(Some((aal, amr)))
+    Ok(Some(SessionClaims {
+        aal,
+        amr,
+        oauth_client_id,
+        scopes,
+    }))
 }
 
 /// Whether session `id` exists (it ends with sign-out, bans and deletion).

@@ -10,13 +10,6 @@ use sqlx::SqlitePool;
 
 use crate::helpers::{TestAuth, email};
 
-async fn database(auth: &TestAuth) -> SqlitePool {
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(auth.data_dir.path().join("auth.db"))
-        .busy_timeout(Duration::from_secs(5));
-    SqlitePool::connect_with(options).await.unwrap()
-}
-
 async fn count(pool: &SqlitePool, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
@@ -50,7 +43,7 @@ async fn stale_rows_go_after_changes_and_fresh_ones_stay() {
         .await;
     assert_eq!(refreshed.status(), StatusCode::OK);
 
-    let pool = database(&auth).await;
+    let pool = auth.database().await;
     assert_eq!(count(&pool, "SELECT count(*) FROM flow_state").await, 3);
     assert_eq!(
         count(&pool, "SELECT count(*) FROM webauthn_challenges").await,

@@ -3,7 +3,7 @@
 //! The CLI's keys are a copy, its source named at its top: `supabase-cli-auth-keys.txt`.
 
 use local_auth::{
-    config::{KNOWN_PROVIDERS, NOT_OFFERED, SETTINGS},
+    config::{KNOWN_PROVIDERS, SETTINGS},
     hooks::HookName,
     mail::{Notification, Template},
 };
@@ -43,9 +43,6 @@ fn every_key_local_auth_reads_is_a_key_of_the_cli() {
     }
     for provider in KNOWN_PROVIDERS {
         read.push(format!("auth.external.{provider}.enabled"));
-    }
-    for section in NOT_OFFERED {
-        read.push(format!("auth.{section}.enabled"));
     }
     for template in Template::ALL {
         for field in ["subject", "content_path"] {

@@ -163,6 +163,14 @@ impl TestAuth {
         self.mailbox.messages().await
     }
 
+    /// The server's own database, opened beside it (to age rows as time would).
+    pub async fn database(&self) -> sqlx::SqlitePool {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(self.data_dir.path().join("auth.db"))
+            .busy_timeout(std::time::Duration::from_secs(5));
+        sqlx::SqlitePool::connect_with(options).await.unwrap()
+    }
+
     /// The newest message to `address`.
     pub async fn latest_mail(&self, address: &str) -> Mail {
         self.mailbox.latest(address).await

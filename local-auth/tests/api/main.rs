@@ -16,6 +16,7 @@ mod mfa;
 mod mirror;
 mod oauth;
 mod oauth_clients;
+mod oauth_server;
 mod persistence;
 mod phone;
 mod rate_limits;

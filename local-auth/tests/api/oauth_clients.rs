@@ -1,6 +1,6 @@
 //! The OAuth 2.1 server's client registry (`[auth.oauth_server]`): the admin API's lifecycle,
 //! upstream's refusals, dynamic registration only when allowed and rate limited, and everything
-//! off without the server. The authorization flow is not offered: its routes stay off.
+//! off without the server (the flow itself: `oauth_server.rs`).
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -292,7 +292,7 @@ async fn dynamic_registration_only_when_allowed_and_limited() {
 }
 
 #[tokio::test]
-async fn without_the_server_the_registry_is_off_and_the_flow_is_never_served() {
+async fn without_the_server_the_registry_and_the_flow_are_off() {
     let off = TestAuth::spawn().await;
     let listed = admin(&off, Method::GET, "/admin/oauth/clients", None).await;
     assert_eq!(
@@ -301,10 +301,15 @@ async fn without_the_server_the_registry_is_off_and_the_flow_is_never_served() {
     );
     let registered = off.post("/oauth/clients/register", client("x")).await;
     assert_eq!(error_code(registered).await.0, StatusCode::NOT_FOUND);
-
-    let on = with_server(true).await;
-    for path in ["/oauth/authorize?client_id=x", "/oauth/token"] {
-        let answer = on.request(Method::GET, path).send().await.unwrap();
+    for (method, path) in [
+        (Method::GET, "/oauth/authorize?client_id=x"),
+        (Method::POST, "/oauth/token"),
+        (Method::GET, "/oauth/userinfo"),
+        (Method::GET, "/oauth/authorizations/x"),
+        (Method::GET, "/user/oauth/grants"),
+        (Method::GET, "/.well-known/oauth-authorization-server"),
+    ] {
+        let answer = off.request(method, path).send().await.unwrap();
         assert_eq!(
             error_code(answer).await,
             (StatusCode::NOT_FOUND, "feature_disabled".to_owned()),

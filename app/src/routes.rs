@@ -78,6 +78,7 @@ macro_rules! page_table {
             NOTES = "/notes" => NotesPage, Access::FullSession;
             NOTE = "/notes/:id" => NotePage, Access::FullSession;
             ACCOUNT = "/account" => AccountPage, Access::FullSession;
+            OAUTH_CONSENT = "/oauth/consent" => ConsentPage, Access::FullSession;
             ADMIN = "/admin" => AdminPage, Access::Role(ADMIN_ROLE);
         }
     };

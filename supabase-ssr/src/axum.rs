@@ -535,6 +535,12 @@ impl SessionLayer {
         let Ok(unverified) = Claims::decode_unverified(session.access_token.expose_secret()) else {
             return end(None);
         };
+        // A token the auth server issued to another application (an OAuth client of the
+        // project, `client_id` claim) is that application's, never this site's session: one
+        // placed in the cookie signs nobody in here.
+        if unverified.extra.contains_key("client_id") {
+            return end(None);
+        }
         let valid = unverified.exp > now && !session.expires_within(now, 0);
         if valid && !session.expires_within(now, margin) {
             match self.verify(session.clone()).await {

@@ -507,7 +507,12 @@ impl AuthClient {
     /// A call to `path`: as the user of `token`, or as nobody (the publishable key as bearer, as
     /// supabase-js sends it); for an end user with a known address and the secret key, with the
     /// address forwarded.
-    fn request(&self, method: Method, path: &str, token: Option<&AccessToken>) -> RequestBuilder {
+    pub(crate) fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&AccessToken>,
+    ) -> RequestBuilder {
         let inner = &self.inner;
         let bearer = token.map_or(inner.api_key.expose_secret(), AccessToken::expose_secret);
         let forwarded = self.client_ip.zip(inner.secret_key.as_ref());
@@ -526,7 +531,10 @@ impl AuthClient {
         }
     }
 
-    async fn send(&self, request: RequestBuilder) -> Result<(StatusCode, bytes::Bytes), Error> {
+    pub(crate) async fn send(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<(StatusCode, bytes::Bytes), Error> {
         let response = request.send().await.map_err(Error::Transport)?;
         let status = response.status();
         let header_code = response
@@ -558,7 +566,10 @@ impl AuthClient {
             .map(|answer| answer.url)
     }
 
-    async fn send_json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, Error> {
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<T, Error> {
         let (status, body) = self.send(request).await?;
         serde_json::from_slice(&body).map_err(|error| Error::UnexpectedResponse {
             status,
@@ -1146,7 +1157,7 @@ fn redirect_query(redirect_to: Option<&str>) -> Vec<(&'static str, &str)> {
 }
 
 /// Ids come from users and servers; escaping keeps them one path segment.
-fn path_segment(id: &str) -> String {
+pub(crate) fn path_segment(id: &str) -> String {
     url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
 }
 

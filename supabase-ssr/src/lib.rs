@@ -1,7 +1,8 @@
 //! Supabase Auth for Rust servers, with no Leptos inside: what `@supabase/ssr` (with auth-js) is
 //! to JavaScript, the session kept in cookies in exactly its format.
 //!
-//! - [`AuthClient`]: the typed REST client (reqwest, timeouts on every call, cheap to clone);
+//! - [`AuthClient`]: the typed REST client (reqwest, timeouts on every call, cheap to clone),
+//!   with the consent and grant calls of a project that is an OAuth 2.1 provider;
 //! - [`Error`] and [`ErrorCode`]: transport failures apart from the server's typed answers;
 //! - secrets ([`AccessToken`], [`RefreshToken`], [`ApiKey`], [`PkceVerifier`]) that print
 //!   `[redacted]`;
@@ -29,6 +30,8 @@ mod error;
 mod error_code;
 #[cfg(feature = "client")]
 mod jwt;
+#[cfg(feature = "client")]
+mod oauth_server;
 #[cfg(feature = "client")]
 pub mod pkce;
 #[cfg(feature = "client")]
@@ -61,6 +64,9 @@ pub use crate::{
     },
     error::{ApiError, CharacterSet, Error, WeakPassword},
     jwt::{Aal, AmrEntry, Audience, Claims, JWKS_TTL, JwtVerifier, Verified},
+    oauth_server::{
+        AuthorizationDetails, AuthorizationRequest, ConsentDecision, OAuthClientInfo, OAuthGrant,
+    },
     pkce::{PkceChallenge, PkceVerifier},
     refresh::{REMEMBER, RETRY_AFTER, RefreshFailure, RefreshOutcome, Refresher},
     secret::{AccessToken, ApiKey, RefreshToken, TokenHash},

@@ -544,6 +544,18 @@ pub fn go_to(target: &str) -> String {
     target.to_owned()
 }
 
+/// Sends the browser to `url`, which the auth server answered with (an OAuth client's registered
+/// redirect URI, after the consent page): a page a browser opens or a plain form post is
+/// redirected there, an
+/// island's call gets it back. Only ever a URL the auth server answered with (`supabase_ssr`
+/// refuses schemes a browser must not follow), never one a request named.
+pub fn leave_for(url: &url::Url) -> String {
+    if is_form_post() {
+        leptos_axum::redirect(url.as_str());
+    }
+    url.to_string()
+}
+
 /// The absolute URL of `path` on this site, for links in mails.
 pub fn site_link(path: &str) -> String {
     let site = use_context::<SiteUrl>()

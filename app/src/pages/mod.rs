@@ -14,6 +14,7 @@
 mod account;
 mod admin;
 mod auth_error;
+mod consent;
 mod forbidden;
 mod home;
 mod login;
@@ -29,6 +30,7 @@ mod sign_up;
 pub use account::AccountPage;
 pub use admin::AdminPage;
 pub use auth_error::AuthErrorPage;
+pub use consent::ConsentPage;
 pub use forbidden::ForbiddenPage;
 pub use home::HomePage;
 pub use login::LoginPage;

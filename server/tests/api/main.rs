@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod instances;
 mod notes;
+mod oauth_server;
 mod pages;
 mod passkeys;
 mod security;

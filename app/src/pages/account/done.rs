@@ -17,11 +17,12 @@ pub enum Done {
     Passkey,
     PasskeyRenamed,
     PasskeyRemoved,
+    AppRemoved,
     Others,
 }
 
 impl Done {
-    const ALL: [Self; 14] = [
+    const ALL: [Self; 15] = [
         Self::Profile,
         Self::Upgrade,
         Self::Email,
@@ -35,6 +36,7 @@ impl Done {
         Self::Passkey,
         Self::PasskeyRenamed,
         Self::PasskeyRemoved,
+        Self::AppRemoved,
         Self::Others,
     ];
 
@@ -54,6 +56,7 @@ impl Done {
             Self::Passkey => "passkey",
             Self::PasskeyRenamed => "passkey-renamed",
             Self::PasskeyRemoved => "passkey-removed",
+            Self::AppRemoved => "app-removed",
             Self::Others => "others",
         }
     }
@@ -87,6 +90,7 @@ impl Done {
             Self::Passkey => "Your passkey is added. Next time, sign in with it.",
             Self::PasskeyRenamed => "The passkey is renamed.",
             Self::PasskeyRemoved => "The passkey is removed.",
+            Self::AppRemoved => "The application no longer has access, and is signed out.",
             Self::Others => "Every other device is signed out.",
         }
     }

@@ -1,7 +1,9 @@
 //! `/account`: profile, guest upgrade, email and password changes, linked identities, passkeys,
-//! second factors (authenticator apps and security keys) and sign-out scopes. Every form works
+//! second factors (authenticator apps and security keys), the applications allowed to use the
+//! account, and sign-out scopes. Every form works
 //! without JavaScript but adding an authenticator app, a passkey or a security key (islands).
 
+mod apps;
 mod credentials;
 mod done;
 mod factors;
@@ -15,6 +17,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use self::{
+    apps::{AppGrantView, ConnectedApps},
     credentials::{EmailChange, PasswordChange},
     done::Done,
     factors::{FactorView, Factors},
@@ -100,6 +103,7 @@ fn AccountSections(view: AccountView) -> impl IntoView {
                 <Identities identities=view.identities.clone() linkable=view.linkable.clone() />
                 {view.passkeys.clone().map(|passkeys| view! { <Passkeys passkeys /> })}
                 <Factors factors=view.factors.clone() security_keys=view.passkeys.is_some() />
+                {view.apps.clone().map(|apps| view! { <ConnectedApps apps /> })}
             }
             .into_any()
         }}
@@ -152,6 +156,9 @@ pub struct AccountView {
     pub factors: Vec<FactorView>,
     /// The passkeys; `None` when the auth server offers none (nor security keys).
     pub passkeys: Option<Vec<PasskeyView>>,
+    /// The applications allowed to use the account; `None` when the auth server is no OAuth
+    /// provider.
+    pub apps: Option<Vec<AppGrantView>>,
     /// The session's assurance level (`aal1`, `aal2`).
     pub aal: String,
     /// The third-party provider that manages the account (Clerk, Firebase Auth, …), when not
@@ -215,6 +222,7 @@ pub async fn account() -> Result<AccountView, AuthError> {
         } else {
             None
         };
+        let apps = apps::app_grants(&layer, &user).await?;
         Ok(AccountView {
             id: found.id,
             email: found.email.filter(|email| !email.is_empty()),
@@ -234,6 +242,7 @@ pub async fn account() -> Result<AccountView, AuthError> {
             linkable,
             factors,
             passkeys,
+            apps,
             aal: aal_name(user.claims()),
             managed_by: None,
         })

@@ -56,6 +56,8 @@ const testAuthSettings = {
   LOCAL_AUTH_SAML_DEV_DOMAINS: 'sso.example.test',
   // Clerk's tokens trusted too, local-auth's development issuer standing in (third-party.spec.ts).
   LOCAL_AUTH_THIRD_PARTY_AUTH: 'clerk:clerk.example.test',
+  // The example OAuth client registers itself, as an MCP client does (oauth-server.spec.ts).
+  LOCAL_AUTH_OAUTH_SERVER_ALLOW_DYNAMIC_REGISTRATION: 'true',
 };
 
 /** The same build with HttpOnly session cookies, its own local-auth and data (http-only.spec.ts),
@@ -106,7 +108,7 @@ export default defineConfig({
     {
       // The same auth flows as plain HTML forms: every page must work before the WASM arrives.
       name: 'chromium-no-js',
-      testMatch: /(^|\/)(auth|oauth|sso|third-party|account|guest|phone|mfa-phone|admin|notes)\.spec\.ts$/,
+      testMatch: /(^|\/)(auth|oauth|oauth-server|sso|third-party|account|guest|phone|mfa-phone|admin|notes)\.spec\.ts$/,
       use: { ...devices['Desktop Chrome'], launchOptions, javaScriptEnabled: false },
     },
   ],

@@ -53,6 +53,11 @@ pub fn program(name: impl AsRef<OsStr>) -> Cmd {
         .current_dir(workspace_root())
         .envs(DOTENV.get().into_iter().flatten().map(|(k, v)| (k, v)))
         .env("PATH", search_path());
+    // In CI every build starts cold: incremental state (gigabytes of it for this workspace) would
+    // only be written, never read, and a CI machine's disk can be small.
+    if env::var_os("CI").is_some() {
+        inner.env("CARGO_INCREMENTAL", "0");
+    }
     Cmd { inner }
 }
 

@@ -6,7 +6,7 @@
 //! and the like, `http` only for loopback hosts, at most 10; `authorization_code` and
 //! `refresh_token` grants only; a client type that agrees with its token endpoint authentication
 //! method; a confidential client's secret shown once and kept as its SHA-256. The authorization
-//! flow is [`super::oauth_server`] and [`super::oauth_token`].
+//! flow is `super::oauth_server` and `super::oauth_token`.
 
 use axum::{
     Json,

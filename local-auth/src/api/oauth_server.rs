@@ -358,16 +358,10 @@ pub async fn details(
         return Ok(Json(json!({ "redirect_url": redirect_url })));
     }
     let client = client.ok_or_else(authorization_not_found)?;
-    let mut client_json = json!({ "id": client.id });
-    for (name, value) in [
-        ("name", &client.client_name),
-        ("uri", &client.client_uri),
-        ("logo_uri", &client.logo_uri),
-    ] {
-        if let Some(value) = value.as_deref().filter(|value| !value.is_empty()) {
-            client_json[name] = json!(value);
-        }
-    }
+    let client_json = client_info(
+        &client.id,
+        [&client.client_name, &client.client_uri, &client.logo_uri],
+    );
     let mut user = json!({ "id": caller.user.id });
     if let Some(email) = caller
         .user
@@ -384,6 +378,18 @@ pub async fn details(
         "user": user,
         "scope": authorization.scope,
     })))
+}
+
+/// A client as the consent calls and the grants list name it (upstream's
+/// `ClientDetailsResponse`): its id, and its name, URI and logo URI when registered.
+fn client_info(id: &str, [name, uri, logo_uri]: [&Option<String>; 3]) -> Value {
+    let mut client = json!({ "id": id });
+    for (field, value) in [("name", name), ("uri", uri), ("logo_uri", logo_uri)] {
+        if let Some(value) = value.as_deref().filter(|value| !value.is_empty()) {
+            client[field] = json!(value);
+        }
+    }
+    client
 }
 
 /// The body of a consent decision.
@@ -450,18 +456,11 @@ pub async fn grants(State(state): State<AppState>, caller: Caller) -> ApiResult<
     let grants: Vec<Value> = grants
         .into_iter()
         .map(|grant| {
-            let mut client = json!({ "id": grant.client_id });
-            for (name, value) in [
-                ("name", grant.client_name),
-                ("uri", grant.client_uri),
-                ("logo_uri", grant.logo_uri),
-            ] {
-                if let Some(value) = value.filter(|value| !value.is_empty()) {
-                    client[name] = json!(value);
-                }
-            }
             json!({
-                "client": client,
+                "client": client_info(
+                    &grant.client_id,
+                    [&grant.client_name, &grant.client_uri, &grant.logo_uri],
+                ),
                 "scopes": scopes(&grant.scopes),
                 "granted_at": grant.granted_at,
             })

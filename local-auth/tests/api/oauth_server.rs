@@ -173,6 +173,25 @@ async fn error_code(response: Response) -> (StatusCode, String) {
     (status, code.unwrap_or_default().to_owned())
 }
 
+/// `GET /oauth/userinfo` as a client calls it: the bearer token, no API key.
+async fn userinfo(auth: &TestAuth, access_token: &str) -> Response {
+    auth.client
+        .get(auth.url("/oauth/userinfo"))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// What the user of `token` has granted.
+async fn grants(auth: &TestAuth, token: &str) -> Value {
+    auth.get_as("/user/oauth/grants", token)
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn oauth_error(response: Response) -> (StatusCode, String) {
     let status = response.status();
     let body: Value = response.json().await.unwrap();
@@ -246,13 +265,7 @@ async fn a_client_gets_tokens_an_id_token_and_userinfo_and_refreshes_its_own_ses
     );
     assert!(verified.get("phone_number").is_none(), "no phone scope");
 
-    let info = auth
-        .client
-        .get(auth.url("/oauth/userinfo"))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let info = userinfo(&auth, tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(info.status(), StatusCode::OK);
     let info: Value = info.json().await.unwrap();
     assert_eq!(info["sub"], access["sub"]);
@@ -370,16 +383,11 @@ async fn a_grant_approves_what_it_covers_and_revoking_it_ends_the_clients_sessio
         .unwrap();
     assert_eq!(answer["scope"], "email profile");
 
-    let grants: Value = auth
-        .get_as("/user/oauth/grants", &user_token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(grants.as_array().unwrap().len(), 1);
-    assert_eq!(grants[0]["client"]["id"], client_id);
-    assert_eq!(grants[0]["client"]["name"], "Public App");
-    assert_eq!(grants[0]["scopes"], json!(["email"]));
+    let granted = grants(&auth, &user_token).await;
+    assert_eq!(granted.as_array().unwrap().len(), 1);
+    assert_eq!(granted[0]["client"]["id"], client_id);
+    assert_eq!(granted[0]["client"]["name"], "Public App");
+    assert_eq!(granted[0]["scopes"], json!(["email"]));
 
     let revoke = |id: String| {
         let auth = &auth;
@@ -401,13 +409,7 @@ async fn a_grant_approves_what_it_covers_and_revoking_it_ends_the_clients_sessio
     );
     // The client's session is gone: its access token and its refresh token stop working; the
     // user's own session goes on.
-    let info = auth
-        .client
-        .get(auth.url("/oauth/userinfo"))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let info = userinfo(&auth, tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(
         error_code(info).await,
         (StatusCode::FORBIDDEN, "session_not_found".to_owned())
@@ -427,12 +429,7 @@ async fn a_grant_approves_what_it_covers_and_revoking_it_ends_the_clients_sessio
         auth.get_as("/user", &user_token).await.status(),
         StatusCode::OK
     );
-    let listed: Value = auth
-        .get_as("/user/oauth/grants", &user_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = grants(&auth, &user_token).await;
     assert_eq!(listed, json!([]));
     assert_eq!(
         error_code(revoke(client_id.to_owned()).await).await,
@@ -626,12 +623,7 @@ async fn an_authorization_is_its_users_decided_once_and_from_the_site_only() {
             (StatusCode::BAD_REQUEST, "validation_failed".to_owned())
         );
     }
-    let listed: Value = auth
-        .get_as("/user/oauth/grants", &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = grants(&auth, &owner).await;
     assert_eq!(listed, json!([]), "denying grants nothing");
 
     // Consent for a request the user never opened (a link to the decision itself) is nothing.

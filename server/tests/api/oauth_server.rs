@@ -84,6 +84,27 @@ async fn decide(app: &TestApp, cookies: &str, consent_path: &str, decision: &str
         .unwrap()
 }
 
+/// The application's exchange of `code` with its secret and verifier: the tokens.
+async fn exchange(app: &TestApp, client: &Value, code: &str) -> Value {
+    let response = app
+        .client
+        .post(format!("http://{}/auth/v1/oauth/token", app.auth))
+        .basic_auth(
+            client["client_id"].as_str().unwrap(),
+            client["client_secret"].as_str(),
+        )
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
 /// The signed-in browser's cookies.
 async fn signed_in(app: &TestApp, name: &str) -> String {
     let session = app.signed_in_user(&email(name)).await;
@@ -118,23 +139,7 @@ async fn the_consent_page_asks_approves_and_sends_the_browser_back_with_a_code()
     let code = param(&back, "code").unwrap();
 
     // The application exchanges the code with its secret and verifier.
-    let tokens = app
-        .client
-        .post(format!("http://{}/auth/v1/oauth/token", app.auth))
-        .basic_auth(
-            client["client_id"].as_str().unwrap(),
-            client["client_secret"].as_str(),
-        )
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(tokens.status(), StatusCode::OK);
-    let tokens: Value = tokens.json().await.unwrap();
+    let tokens = exchange(&app, &client, &code).await;
     assert!(tokens["id_token"].is_string());
 
     // The same request again is answered: nothing decided twice.
@@ -281,30 +286,11 @@ async fn an_applications_token_is_never_the_sites_session() {
         "code",
     )
     .unwrap();
-    let tokens: supabase_ssr::Session = app
-        .client
-        .post(format!("http://{}/auth/v1/oauth/token", app.auth))
-        .basic_auth(
-            client["client_id"].as_str().unwrap(),
-            client["client_secret"].as_str(),
-        )
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .map(|mut tokens| {
-            // The session shape the app's cookie holds: the client's tokens and the user.
-            tokens["user"] = serde_json::to_value(&own.user).unwrap();
-            tokens["expires_at"] = json!(supabase_ssr::unix_now() + 3600);
-            serde_json::from_value(tokens).unwrap()
-        })
-        .unwrap();
+    let mut tokens = exchange(&app, &client, &code).await;
+    // The session shape the app's cookie holds: the client's tokens and the user.
+    tokens["user"] = serde_json::to_value(&own.user).unwrap();
+    tokens["expires_at"] = json!(supabase_ssr::unix_now() + 3600);
+    let tokens: supabase_ssr::Session = serde_json::from_value(tokens).unwrap();
     let planted = app.cookie_header(&tokens);
     let page = app.get("/protected", &planted).await;
     assert_eq!(page.status(), StatusCode::SEE_OTHER, "signed out");

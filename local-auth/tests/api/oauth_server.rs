@@ -10,7 +10,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::helpers::{TestAuth, email};
+use crate::{
+    helpers::{TestAuth, email},
+    oauth::{location, query},
+};
 
 const REDIRECT: &str = "https://client.example/callback";
 const VERIFIER: &str = "a-client-verifier-of-forty-three-or-more-characters_~.";
@@ -71,14 +74,9 @@ async fn authorize(auth: &TestAuth, params: &[(&str, &str)]) -> Response {
         .unwrap()
 }
 
-fn location(response: &Response) -> Url {
-    Url::parse(response.headers()["location"].to_str().unwrap()).unwrap()
-}
-
-fn param(url: &Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
+/// Where a redirect answer sends the browser.
+fn redirected(response: &Response) -> Url {
+    Url::parse(&location(response)).unwrap()
 }
 
 /// Starts an authorization for `client` asking `scope`; returns its id (from the consent page
@@ -99,12 +97,12 @@ async fn start(auth: &TestAuth, client: &Value, scope: &str) -> String {
     )
     .await;
     assert_eq!(response.status(), StatusCode::FOUND);
-    let consent = location(&response);
+    let consent = redirected(&response);
     assert_eq!(
         consent.as_str().split('?').next(),
         Some("http://127.0.0.1:3000/oauth/consent")
     );
-    param(&consent, "authorization_id").unwrap()
+    query(&consent, "authorization_id").unwrap()
 }
 
 async fn details(auth: &TestAuth, token: &str, id: &str) -> Response {
@@ -130,8 +128,8 @@ async fn approve(auth: &TestAuth, token: &str, id: &str) -> String {
     let body: Value = response.json().await.unwrap();
     let to = Url::parse(body["redirect_url"].as_str().unwrap()).unwrap();
     assert_eq!(to.as_str().split('?').next(), Some(REDIRECT));
-    assert_eq!(param(&to, "state").as_deref(), Some("client-state"));
-    param(&to, "code").unwrap()
+    assert_eq!(query(&to, "state").as_deref(), Some("client-state"));
+    query(&to, "code").unwrap()
 }
 
 /// `POST /oauth/token` as a client sends it: a form, no API key; `basic` authenticates a
@@ -373,7 +371,7 @@ async fn a_grant_approves_what_it_covers_and_revoking_it_ends_the_clients_sessio
         .await
         .unwrap();
     let to = Url::parse(answer["redirect_url"].as_str().unwrap()).unwrap();
-    assert!(param(&to, "code").is_some());
+    assert!(query(&to, "code").is_some());
     // Asking more: the user is asked.
     let more = start(&auth, &client, "email profile").await;
     let answer: Value = details(&auth, &user_token, &more)
@@ -531,15 +529,15 @@ async fn authorize_never_redirects_to_an_unregistered_uri_and_sends_other_errors
         params.push(change);
         let response = authorize(&auth, &params).await;
         assert_eq!(response.status(), StatusCode::FOUND, "{change:?}");
-        let to = location(&response);
+        let to = redirected(&response);
         assert_eq!(to.as_str().split('?').next(), Some(REDIRECT));
-        assert_eq!(param(&to, "error").as_deref(), Some("invalid_request"));
+        assert_eq!(query(&to, "error").as_deref(), Some("invalid_request"));
         assert!(
-            param(&to, "error_description")
+            query(&to, "error_description")
                 .unwrap()
                 .contains(description)
         );
-        assert_eq!(param(&to, "state").as_deref(), Some("s1"));
+        assert_eq!(query(&to, "state").as_deref(), Some("s1"));
     }
     let without_pkce = authorize(
         &auth,
@@ -547,7 +545,7 @@ async fn authorize_never_redirects_to_an_unregistered_uri_and_sends_other_errors
     )
     .await;
     assert_eq!(
-        param(&location(&without_pkce), "error").as_deref(),
+        query(&redirected(&without_pkce), "error").as_deref(),
         Some("invalid_request")
     );
 }
@@ -611,9 +609,9 @@ async fn an_authorization_is_its_users_decided_once_and_from_the_site_only() {
     assert_eq!(denied.status(), StatusCode::OK);
     let body: Value = denied.json().await.unwrap();
     let to = Url::parse(body["redirect_url"].as_str().unwrap()).unwrap();
-    assert_eq!(param(&to, "error").as_deref(), Some("access_denied"));
-    assert_eq!(param(&to, "state").as_deref(), Some("client-state"));
-    assert!(param(&to, "code").is_none());
+    assert_eq!(query(&to, "error").as_deref(), Some("access_denied"));
+    assert_eq!(query(&to, "state").as_deref(), Some("client-state"));
+    assert!(query(&to, "code").is_none());
     for response in [
         decide(&auth, &owner, &id, "approve").await,
         details(&auth, &owner, &id).await,

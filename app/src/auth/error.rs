@@ -126,16 +126,6 @@ pub enum AuthError {
         "Your sign-in provider manages this account: change it, or sign out, with its own pages."
     )]
     ThirdPartyAccount,
-    /// An application's request to use the account does not exist, has expired, was decided
-    /// already, or belongs to someone else: nothing is granted.
-    #[error("This request from an application has expired, was already answered, or is not yours.")]
-    AuthorizationGone,
-    /// The application no longer has access (revoked already).
-    #[error("That application no longer has access.")]
-    GrantGone,
-    /// The auth server does not act as a provider for other applications.
-    #[error("This site does not let other applications use its accounts.")]
-    NoOAuthServer,
     /// The CAPTCHA check was not passed (or not made: the form needs JavaScript for it).
     #[error("Complete the CAPTCHA check, then send the form again.")]
     CaptchaFailed,
@@ -300,8 +290,6 @@ impl AuthError {
                 Self::NoSso
             }
             Code::UserSsoManaged => Self::SsoManaged,
-            Code::OauthAuthorizationNotFound => Self::AuthorizationGone,
-            Code::OauthConsentNotFound => Self::GrantGone,
             Code::Web3ProviderDisabled | Code::Web3UnsupportedChain => Self::UnknownProvider,
             Code::CaptchaFailed => Self::CaptchaFailed,
             Code::PhoneProviderDisabled => Self::InvalidPhone,
@@ -378,9 +366,6 @@ impl Failure for AuthError {
                 StatusCode::BAD_REQUEST
             }
             Self::MfaRequired | Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::AuthorizationGone | Self::GrantGone | Self::NoOAuthServer => {
-                StatusCode::NOT_FOUND
-            }
             Self::ReauthenticationNeeded | Self::InvalidInput => StatusCode::BAD_REQUEST,
             Self::InvalidCode => StatusCode::FORBIDDEN,
             Self::NotSignedIn => StatusCode::UNAUTHORIZED,

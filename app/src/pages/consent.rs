@@ -24,6 +24,13 @@ pub fn ConsentPage() -> impl IntoView {
         .read_untracked()
         .get("authorization_id")
         .unwrap_or_default();
+    let cannot_be_used = |why: String| {
+        view! {
+            <h1 id="consent-title">"This request cannot be used"</h1>
+            <p class="form-error" role="alert" data-testid="consent-error">{why}</p>
+            <p>"Go back to the application and start again."</p>
+        }
+    };
     let request = Suspend::new(async move {
         match consent_request(authorization_id).await {
             Ok(ConsentPrompt::Ask(ask)) => view! { <Ask ask /> }.into_any(),
@@ -36,14 +43,17 @@ pub fn ConsentPage() -> impl IntoView {
                 <a class="button" href=redirect_url>"Continue"</a>
             }
             .into_any(),
-            Err(error) => view! {
-                <h1 id="consent-title">"This request cannot be used"</h1>
-                <p class="form-error" role="alert" data-testid="consent-error">
-                    {error.to_string()}
-                </p>
-                <p>"Go back to the application and start again."</p>
-            }
+            Ok(ConsentPrompt::Gone) => cannot_be_used(
+                "This request from an application has expired, was already answered, or is not \
+                 yours."
+                    .to_owned(),
+            )
             .into_any(),
+            Ok(ConsentPrompt::Off) => cannot_be_used(
+                "This site does not let other applications use its accounts.".to_owned(),
+            )
+            .into_any(),
+            Err(error) => cannot_be_used(error.to_string()).into_any(),
         }
     });
     view! {
@@ -112,7 +122,8 @@ fn scope_words(scope: &str) -> String {
     }
 }
 
-/// What the page shows for an authorization request.
+/// What the page shows for an authorization request. The refusals are states of the page, not
+/// [`AuthError`]s: the browser bundle shares that type with the islands, and this page has none.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConsentPrompt {
     /// The person decides.
@@ -124,6 +135,11 @@ pub enum ConsentPrompt {
         /// Where the browser goes.
         redirect_url: String,
     },
+    /// The request does not exist, has expired, was decided already or is someone else's:
+    /// nothing is granted.
+    Gone,
+    /// The auth server is no OAuth provider.
+    Off,
 }
 
 /// A request waiting for the person's decision.
@@ -154,22 +170,23 @@ pub async fn consent_request(
     use supabase_ssr::AuthorizationRequest;
 
     answer(async move {
-        let id = authorization_id_of(&authorization_id)?;
+        let Some(id) = authorization_id_of(&authorization_id) else {
+            return Ok(ConsentPrompt::Gone);
+        };
         let user = require_full_session().await?;
         let answer = session_layer()?
             .client()
             .oauth_authorization(supabase_token(&user)?, id)
-            .await
-            .map_err(consent_error)?;
+            .await;
         Ok(match answer {
-            AuthorizationRequest::Approved(url) => {
+            Ok(AuthorizationRequest::Approved(url)) => {
                 leave_for(&url);
                 ConsentPrompt::Allowed {
                     client: url.host_str().unwrap_or("the application").to_owned(),
                     redirect_url: url.into(),
                 }
             }
-            AuthorizationRequest::Pending(details) => ConsentPrompt::Ask(ConsentAsk {
+            Ok(AuthorizationRequest::Pending(details)) => ConsentPrompt::Ask(ConsentAsk {
                 client: details
                     .client
                     .name
@@ -185,6 +202,7 @@ pub async fn consent_request(
                 who: user.email().unwrap_or(user.id()).to_owned(),
                 authorization_id: details.authorization_id,
             }),
+            Err(error) => return refusal(&error).ok_or_else(|| error.into()),
         })
     })
     .await
@@ -201,7 +219,9 @@ pub async fn decide_consent(
     use supabase_ssr::ConsentDecision;
 
     answer(async move {
-        let id = authorization_id_of(&authorization_id)?;
+        // A request that cannot be decided: the form goes back to the page, which says why.
+        let gone = || AuthError::LinkExpired;
+        let id = authorization_id_of(&authorization_id).ok_or_else(gone)?;
         let decision = match decision.as_str() {
             "approve" => ConsentDecision::Approve,
             "deny" => ConsentDecision::Deny,
@@ -212,7 +232,10 @@ pub async fn decide_consent(
             .client()
             .oauth_consent(supabase_token(&user)?, id, decision)
             .await
-            .map_err(consent_error)?;
+            .map_err(|error| match refusal(&error) {
+                Some(_) => gone(),
+                None => error.into(),
+            })?;
         Ok(leave_for(&url))
     })
     .await
@@ -221,30 +244,27 @@ pub async fn decide_consent(
 /// An authorization id as the auth server makes them (letters and digits; at most 128 checked
 /// here, so nothing larger is sent on).
 #[cfg(feature = "ssr")]
-fn authorization_id_of(typed: &str) -> Result<&str, AuthError> {
+fn authorization_id_of(typed: &str) -> Option<&str> {
     let fits = (1..=128).contains(&typed.len())
         && typed
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
-    if fits {
-        Ok(typed)
-    } else {
-        Err(AuthError::AuthorizationGone)
-    }
+    fits.then_some(typed)
 }
 
-/// The auth server's refusals of a consent call, in the page's words: a request it does not know
-/// for this user, or one no longer pending (`validation_failed`), is gone; the rest as anywhere.
+/// The auth server's refusals of a consent call that the page states: a request it does not
+/// know for this user, or one no longer pending (`validation_failed`), is gone; a server that is
+/// no OAuth provider is off. Anything else is an error as anywhere.
 #[cfg(feature = "ssr")]
-fn consent_error(error: supabase_ssr::Error) -> AuthError {
+fn refusal(error: &supabase_ssr::Error) -> Option<ConsentPrompt> {
     use supabase_ssr::ErrorCode;
 
-    match error.code() {
-        Some(ErrorCode::OauthAuthorizationNotFound | ErrorCode::ValidationFailed) => {
-            AuthError::AuthorizationGone
+    match error.code()? {
+        ErrorCode::OauthAuthorizationNotFound | ErrorCode::ValidationFailed => {
+            Some(ConsentPrompt::Gone)
         }
-        Some(ErrorCode::FeatureDisabled) => AuthError::NoOAuthServer,
-        _ => AuthError::from(error),
+        ErrorCode::FeatureDisabled => Some(ConsentPrompt::Off),
+        _ => None,
     }
 }
 
@@ -256,14 +276,10 @@ mod tests {
     fn only_ids_shaped_as_the_auth_servers_are_sent_on() {
         assert_eq!(
             authorization_id_of("AbC123xyz0AbC123xyz0AbC123xyz012"),
-            Ok("AbC123xyz0AbC123xyz0AbC123xyz012")
+            Some("AbC123xyz0AbC123xyz0AbC123xyz012")
         );
         for bad in ["", "../admin", "a b", "a%2Fb", &"a".repeat(129), "id?x=1"] {
-            assert_eq!(
-                authorization_id_of(bad),
-                Err(AuthError::AuthorizationGone),
-                "{bad}"
-            );
+            assert_eq!(authorization_id_of(bad), None, "{bad}");
         }
     }
 

@@ -81,13 +81,18 @@ pub async fn revoke_app(
 
     answer(async move {
         if client_id.len() > 64 {
-            return Err(AuthError::GrantGone);
+            return Err(AuthError::InvalidInput);
         }
         let user = require_full_session().await?;
-        session_layer()?
+        let revoked = session_layer()?
             .client()
             .revoke_oauth_grant(supabase_token(&user)?, &client_id)
-            .await?;
+            .await;
+        match revoked {
+            // Revoked already (in another tab, say): what the person asked for is done.
+            Err(error) if error.code() == Some(&supabase_ssr::ErrorCode::OauthConsentNotFound) => {}
+            other => other?,
+        }
         Ok(go_to(&super::done::Done::AppRemoved.location()))
     })
     .await

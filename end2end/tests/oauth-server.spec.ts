@@ -138,7 +138,7 @@ test('a code is worthless without its verifier, and a request is its first reade
   await expect(page.getByTestId('consent-error')).toContainText('already answered');
 });
 
-test('the auth server never sends the browser to a redirect URI the application did not register', async ({
+test('the auth server never sends the browser to a redirect URI not registered, nor for an unknown application', async ({
   page,
   request,
 }) => {
@@ -155,6 +155,12 @@ test('the auth server never sends the browser to a redirect URI the application 
     expect(new URL(page.url()).host, hostile).toBe(new URL(client.discovery.issuer).host);
     await expect(page.locator('body')).toContainText('invalid redirect_uri');
   }
+  // Nor for an application that does not exist.
+  const unknown = new URL(client.authorizeUrl('email'));
+  unknown.searchParams.set('client_id', crypto.randomUUID());
+  const response = await page.goto(unknown.toString());
+  expect(response?.status()).toBe(400);
+  await expect(page.locator('body')).toContainText('invalid client_id');
 });
 
 test('a consent form posted from another site decides nothing', async ({ page, request, baseURL }) => {

@@ -22,6 +22,22 @@ pub fn refresh_token() -> String {
         .collect()
 }
 
+/// `length` characters of `[A-Za-z0-9]`, uniformly distributed (upstream's
+/// `SecureAlphanumeric`, as OAuth authorization ids are made).
+pub fn alphanumeric(length: usize) -> String {
+    const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut text = String::with_capacity(length);
+    while text.len() < length {
+        for byte in random_bytes::<32>() {
+            // 248 is the largest multiple of 62 below 256: rejecting the rest keeps it uniform.
+            if byte < 248 && text.len() < length {
+                text.push(char::from(ALPHABET[usize::from(byte % 62)]));
+            }
+        }
+    }
+    text
+}
+
 /// A numeric one-time code of `length` digits, uniformly distributed.
 pub fn otp(length: usize) -> String {
     let mut code = String::with_capacity(length);
@@ -46,6 +62,15 @@ pub fn pkce_s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
+/// Whether `value` has the shape RFC 7636 gives PKCE challenges and verifiers: 43 to 128
+/// characters of `[A-Za-z0-9-._~]`.
+pub fn is_pkce_shaped(value: &str) -> bool {
+    (43..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-._~".contains(&c))
+}
+
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     bytes
@@ -68,6 +93,23 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alphanumerics_have_the_length_asked_and_differ() {
+        let id = alphanumeric(32);
+        assert_eq!(id.len(), 32);
+        assert!(id.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(id, alphanumeric(32));
+        assert_eq!(alphanumeric(100).len(), 100);
+    }
+
+    #[test]
+    fn pkce_shapes_follow_rfc_7636() {
+        assert!(is_pkce_shaped(&"a-._~".repeat(9)));
+        assert!(!is_pkce_shaped(&"a".repeat(42)));
+        assert!(!is_pkce_shaped(&"a".repeat(129)));
+        assert!(!is_pkce_shaped(&("a".repeat(42) + "!")));
+    }
 
     #[test]
     fn refresh_tokens_are_twelve_base32_characters() {

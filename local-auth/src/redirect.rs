@@ -13,8 +13,17 @@ use crate::{config::Config, error::ApiError};
 /// 303 to `location`, as upstream redirects from `/verify` and `/sso`; a location that cannot be
 /// a header is a `validation_failed`.
 pub fn see_other(location: &str) -> Response {
+    redirect(StatusCode::SEE_OTHER, location)
+}
+
+/// 302 to `location`, as upstream's OAuth 2.1 server redirects (Go's `http.StatusFound`).
+pub fn found(location: &str) -> Response {
+    redirect(StatusCode::FOUND, location)
+}
+
+fn redirect(status: StatusCode, location: &str) -> Response {
     match HeaderValue::from_str(location) {
-        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Ok(location) => (status, [(header::LOCATION, location)]).into_response(),
         Err(_) => ApiError::validation("invalid redirect URL").into_response(),
     }
 }

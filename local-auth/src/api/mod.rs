@@ -345,11 +345,7 @@ impl PkceParams {
                     "plain" => "plain",
                     _ => return Err(ApiError::validation("Code challenge method not supported")),
                 };
-                let valid = (43..=128).contains(&challenge.len())
-                    && challenge
-                        .bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || b"-._~".contains(&c));
-                if !valid {
+                if !crate::crypto::is_pkce_shaped(challenge) {
                     return Err(ApiError::validation(
                         "code challenge has to be between 43 and 128 characters, using only [A-Za-z0-9-._~]",
                     ));

@@ -33,7 +33,7 @@ use url::Url;
 
 use crate::{
     bearer::Caller,
-    crypto::random_bytes,
+    crypto::{alphanumeric, is_pkce_shaped},
     error::{ApiError, ApiResult, ErrorCode},
     extract::{ApiJson, ApiQuery},
     redirect,
@@ -97,7 +97,7 @@ pub async fn authorize(
         return Err(ApiError::validation("invalid redirect_uri"));
     }
     let to_client = |error: &str, description: &str, state: &str| {
-        found(&with_params(
+        redirect::found(&with_params(
             &query.redirect_uri,
             &[
                 ("error", error),
@@ -120,7 +120,7 @@ pub async fn authorize(
         return Ok(to_client("invalid_request", &problem, &query.state));
     }
     let scope = scopes(&query.scope).join(" ");
-    let id = authorization_id();
+    let id = alphanumeric(32);
     let now = Utc::now();
     let created_at = format_rfc3339(now);
     let expires_at = format_rfc3339(now + AUTHORIZATION_TTL);
@@ -151,7 +151,10 @@ pub async fn authorize(
         state.config.site_url.as_str().trim_end_matches('/'),
         state.config.oauth_server.authorization_url_path
     );
-    Ok(found(&with_params(&consent, &[("authorization_id", &id)])))
+    Ok(redirect::found(&with_params(
+        &consent,
+        &[("authorization_id", &id)],
+    )))
 }
 
 /// Upstream's checks of the parameters after the client and redirect URI, as the description
@@ -187,10 +190,7 @@ fn check_request(query: &AuthorizeQuery) -> Result<(), String> {
     if !query.code_challenge_method.eq_ignore_ascii_case("s256") {
         return Err("code_challenge_method must be 'S256'".to_owned());
     }
-    let unreserved = |c: char| c.is_ascii_alphanumeric() || "-._~".contains(c);
-    if !(43..=128).contains(&query.code_challenge.len())
-        || !query.code_challenge.chars().all(unreserved)
-    {
+    if !is_pkce_shaped(&query.code_challenge) {
         return Err("code_challenge must be between 43 and 128 characters".to_owned());
     }
     Ok(())
@@ -205,16 +205,6 @@ pub fn scopes(list: &str) -> Vec<&str> {
         }
     }
     scopes
-}
-
-/// 32 random alphanumerics (upstream's `SecureAlphanumeric(32)`).
-fn authorization_id() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    random_bytes::<32>()
-        .iter()
-        // 256 = 4 * 62 + 8: the bias is under 2 %, of no use against 190 bits.
-        .map(|byte| char::from(ALPHABET[usize::from(*byte) % ALPHABET.len()]))
-        .collect()
 }
 
 /// `uri` with `pairs` (those not empty) set in its query, replacing any of the same name, as
@@ -235,14 +225,6 @@ fn with_params(uri: &str, pairs: &[(&str, &str)]) -> String {
         query.extend_pairs(pairs.iter().filter(|(_, value)| !value.is_empty()));
     }
     url.into()
-}
-
-/// 302 to `location` (upstream's `http.Redirect` with `StatusFound`).
-fn found(location: &str) -> Response {
-    match header::HeaderValue::from_str(location) {
-        Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
-        Err(_) => ApiError::validation("invalid redirect URL").into_response(),
-    }
 }
 
 /// A browser's call must come from the site or the redirect allow-list (the consent page is
@@ -570,14 +552,6 @@ mod tests {
             ["openid", "email", "profile"]
         );
         assert!(scopes("  ").is_empty());
-    }
-
-    #[test]
-    fn authorization_ids_are_32_alphanumerics_and_differ() {
-        let id = authorization_id();
-        assert_eq!(id.len(), 32);
-        assert!(id.chars().all(|c| c.is_ascii_alphanumeric()));
-        assert_ne!(id, authorization_id());
     }
 
     #[test]
